@@ -1,0 +1,212 @@
+"""Retrieval metrics: recall@k and MAP@R.
+
+An embedding is good for similarity when, for each query, the items nearest to
+it share its label. Two numbers measure that throughout the course:
+
+- **R@k** (recall at k): the fraction of queries with at least one item of the
+  same label among their k nearest neighbours. R@1 is the accuracy of a
+  1-nearest-neighbour classifier.
+- **MAP@R** (mean average precision at R; Musgrave, Belongie & Lim, "A Metric
+  Learning Reality Check", ECCV 2020): for a query with R relevant items in the
+  index, look at its R nearest neighbours and average the precision at each rank
+  where a relevant item sits. It rewards putting *all* same-label items first,
+  not just one, so it separates embeddings that R@1 calls equal.
+
+`evaluate_retrieval` computes both with exact search (`course_lib.similarity.top_k`).
+"""
+
+import numpy as np
+
+from course_lib._validation import as_labels, as_matrix, check_choice, check_positive_int
+from course_lib.similarity import METRICS, top_k
+
+__all__ = ["recall_at_k", "map_at_r", "evaluate_retrieval"]
+
+
+def _neighbour_labels(neighbour_labels, query_labels):
+    neighbour_labels = np.asarray(neighbour_labels)
+    if neighbour_labels.ndim != 2:
+        raise ValueError(
+            f"`neighbour_labels` must be 2-D (n_queries, n_neighbours): the labels of "
+            f"each query's neighbours, best first; received shape {neighbour_labels.shape}."
+        )
+    query_labels = as_labels(query_labels, "query_labels", n_samples=neighbour_labels.shape[0])
+    return neighbour_labels, query_labels
+
+
+def recall_at_k(neighbour_labels, query_labels, k):
+    """Fraction of queries with at least one same-label item among the first `k` neighbours.
+
+    Formula:
+        `R@k = (1 / n) * sum_q [ any(label(neighbour_i(q)) == label(q), i <= k) ]`
+
+    Args:
+        neighbour_labels: `(n_queries, n_neighbours)` labels of each query's
+            neighbours, nearest first (the query itself excluded).
+        query_labels: `(n_queries,)` labels of the queries.
+        k: how many neighbours count, `1 <= k <= n_neighbours`.
+
+    Returns:
+        A float in [0, 1].
+
+    Raises:
+        ValueError: on mismatched shapes or `k` out of range.
+
+    Example:
+
+    >>> recall_at_k([[1, 0, 0], [2, 2, 1]], [0, 1], k=1)
+    0.0
+    >>> recall_at_k([[1, 0, 0], [2, 2, 1]], [0, 1], k=3)
+    1.0
+    """
+    neighbour_labels, query_labels = _neighbour_labels(neighbour_labels, query_labels)
+    k = check_positive_int(
+        k,
+        "k",
+        maximum=neighbour_labels.shape[1],
+        maximum_reason=f" (each query has {neighbour_labels.shape[1]} neighbour(s))",
+    )
+    hits = neighbour_labels[:, :k] == query_labels[:, None]
+    return float(np.mean(np.any(hits, axis=1)))
+
+
+def map_at_r(neighbour_labels, query_labels, n_relevant):
+    """Mean average precision at R (Musgrave et al., 2020).
+
+    For query `q` with `R = n_relevant[q]` same-label items in the index:
+
+    Formula:
+        `AP@R(q) = (1 / R) * sum_{i=1..R} P(i) * rel(i)`, where `rel(i)` is 1 if
+        the i-th neighbour shares the query's label and `P(i)` is the fraction of
+        the first i neighbours that do. `MAP@R` is the mean over queries with
+        `R >= 1`; queries with no relevant item in the index are left out.
+
+    Args:
+        neighbour_labels: `(n_queries, n_neighbours)` labels of each query's
+            neighbours, nearest first; `n_neighbours >= max(n_relevant)`.
+        query_labels: `(n_queries,)`.
+        n_relevant: `(n_queries,)` number of same-label items in the index for
+            each query (R).
+
+    Returns:
+        A float in [0, 1] (`nan` only if no query has a relevant item).
+
+    Raises:
+        ValueError: on mismatched shapes, or fewer neighbours than the largest R.
+
+    Example:
+
+    >>> # R = 2: relevant at ranks 1 and 3 of 3 -> AP@R = (1/2) * (1/1 + 0) = 0.5
+    >>> map_at_r([[0, 1, 0]], [0], n_relevant=[2])
+    0.5
+    """
+    neighbour_labels, query_labels = _neighbour_labels(neighbour_labels, query_labels)
+    n_relevant = np.asarray(n_relevant, dtype=np.int64)
+    if n_relevant.shape != query_labels.shape:
+        raise ValueError(
+            f"`n_relevant` must have one entry per query, shape {query_labels.shape}; "
+            f"received shape {n_relevant.shape}."
+        )
+    max_r = int(n_relevant.max(initial=0))
+    if max_r > neighbour_labels.shape[1]:
+        raise ValueError(
+            f"MAP@R needs at least R = {max_r} neighbours per query; received "
+            f"{neighbour_labels.shape[1]}. Retrieve more neighbours (k >= R)."
+        )
+    has_relevant = n_relevant > 0
+    if not np.any(has_relevant):
+        return float("nan")
+    ranks = np.arange(1, max_r + 1)
+    hits = (neighbour_labels[:, :max_r] == query_labels[:, None]) & (
+        ranks[None, :] <= n_relevant[:, None]
+    )
+    precision_at_i = np.cumsum(hits, axis=1) / ranks[None, :]
+    average_precision = np.sum(precision_at_i * hits, axis=1) / np.maximum(n_relevant, 1)
+    return float(np.mean(average_precision[has_relevant]))
+
+
+def evaluate_retrieval(
+    query_embeddings,
+    query_labels,
+    index_embeddings=None,
+    index_labels=None,
+    *,
+    ks=(1, 5, 10),
+    metric="cosine",
+    batch_size=1024,
+):
+    """Measures how well an embedding retrieves same-label items.
+
+    With no index, each query is searched against the rest of its own set, itself
+    excluded (the "leave-one-out" protocol). With an index (e.g. the training
+    set), each query is searched against the whole index.
+
+    Args:
+        query_embeddings: `(n_queries, dim)`.
+        query_labels: `(n_queries,)` integer labels.
+        index_embeddings: `(n_index, dim)`, or None for leave-one-out.
+        index_labels: `(n_index,)`; required exactly when `index_embeddings` is given.
+        ks: the k of each recall@k to report, each `>= 1`.
+        metric: `"cosine"` or `"euclidean"`.
+        batch_size: queries per search chunk (bounds memory).
+
+    Returns:
+        A dict with `"R@k"` for each k in `ks` and `"MAP@R"`, all Python floats in
+        [0, 1]. Queries whose label has no other item in the index count as misses
+        for R@k and are left out of MAP@R.
+
+    Raises:
+        ValueError: on mismatched shapes, NaN/inf embeddings, an unknown metric, an
+            index given without labels (or the reverse), or a k larger than the
+            index.
+
+    Example:
+
+    >>> embeddings = [[1.0, 0.0], [0.9, 0.1], [0.0, 1.0], [0.1, 0.9]]
+    >>> evaluate_retrieval(embeddings, [0, 0, 1, 1], ks=(1,))
+    {'R@1': 1.0, 'MAP@R': 1.0}
+    """
+    check_choice(metric, "metric", METRICS)
+    query_embeddings = as_matrix(query_embeddings, "query_embeddings")
+    query_labels = as_labels(query_labels, "query_labels", n_samples=query_embeddings.shape[0])
+    if (index_embeddings is None) != (index_labels is None):
+        raise ValueError(
+            "Pass both `index_embeddings` and `index_labels`, or neither (leave-one-out "
+            "search within the queries)."
+        )
+    leave_one_out = index_embeddings is None
+    if leave_one_out:
+        index_embeddings, index_labels = query_embeddings, query_labels
+    else:
+        index_embeddings = as_matrix(index_embeddings, "index_embeddings")
+        index_labels = as_labels(index_labels, "index_labels", n_samples=index_embeddings.shape[0])
+    if isinstance(ks, (int, np.integer)):
+        ks = (ks,)
+    ks = tuple(check_positive_int(k, "ks") for k in ks)
+    if not ks:
+        raise ValueError("`ks` must name at least one k, e.g. ks=(1, 5, 10); received ().")
+
+    classes, index_counts = np.unique(index_labels, return_counts=True)
+    count_by_label = dict(zip(classes.tolist(), index_counts.tolist()))
+    n_relevant = np.array([count_by_label.get(label, 0) for label in query_labels.tolist()])
+    if leave_one_out:
+        n_relevant = n_relevant - 1
+    n_candidates = index_embeddings.shape[0] - (1 if leave_one_out else 0)
+    if max(ks) > n_candidates:
+        raise ValueError(
+            f"`ks` asks for {max(ks)} neighbours but each query has only {n_candidates} "
+            f"candidate(s) in the index; use smaller ks."
+        )
+    n_neighbours = max(max(ks), int(n_relevant.max(initial=0)))
+    _, indices = top_k(
+        query_embeddings,
+        index_embeddings,
+        n_neighbours,
+        metric=metric,
+        batch_size=batch_size,
+        exclude_self=leave_one_out,
+    )
+    neighbour_labels = index_labels[indices]
+    results = {f"R@{k}": recall_at_k(neighbour_labels, query_labels, k) for k in ks}
+    results["MAP@R"] = map_at_r(neighbour_labels, query_labels, n_relevant)
+    return results
