@@ -1,0 +1,62 @@
+"""Checked exercises for the course notebooks.
+
+In a notebook:
+
+>>> from course_lib.exercises import ____, nb01
+>>> def cosine_matrix(a, b):
+...     return ____
+>>> result = nb01.cosine_matrix.check(cosine_matrix)
+[01.cosine_matrix] Not attempted: your function still returns ____; replace it with your code.
+
+Each `nbNN` module holds the exercises of notebook NN. `get_exercise(id)` finds
+one by its id; `python -m course_lib solve` uses it to write solved notebooks.
+Solutions run in the notebook's namespace, where the setup cell has imported
+`numpy as np` and the `course_lib` functions the notebook uses.
+"""
+
+import importlib
+
+from course_lib.exercises.core import (
+    ____,
+    CheckResult,
+    Exercise,
+    ExerciseExpectationError,
+    Incorrect,
+    NotAttempted,
+    registered_exercises,
+)
+
+__all__ = [
+    "____",
+    "CheckResult",
+    "Exercise",
+    "ExerciseExpectationError",
+    "Incorrect",
+    "NotAttempted",
+    "EXERCISE_MODULES",
+    "all_exercises",
+    "get_exercise",
+]
+
+#: One module per notebook that has exercises.
+EXERCISE_MODULES = ("nb01",)
+
+
+def all_exercises():
+    """Every exercise of the course, by id (imports each notebook's module)."""
+    for module in EXERCISE_MODULES:
+        importlib.import_module(f"course_lib.exercises.{module}")
+    return registered_exercises()
+
+
+def get_exercise(exercise_id):
+    """Returns the `Exercise` with id `exercise_id`, e.g. `"01.cosine_matrix"`.
+
+    Raises:
+        KeyError: if no exercise has that id; the message lists the known ids.
+    """
+    exercises = all_exercises()
+    if exercise_id not in exercises:
+        known = ", ".join(sorted(exercises))
+        raise KeyError(f"No exercise with id {exercise_id!r}; known ids: {known}.")
+    return exercises[exercise_id]
