@@ -1,0 +1,111 @@
+"""Tests for course_lib.sampling: seeded pair and triplet samplers."""
+
+import numpy as np
+import pytest
+
+from course_lib import data, sampling
+
+
+LABELS = np.repeat(np.arange(5), [2, 3, 10, 1, 4])
+
+
+def test_make_pairs_shapes_and_semantics():
+    pairs, is_similar = sampling.make_pairs(LABELS, n_pairs=500, seed=3)
+    assert pairs.shape == (500, 2) and pairs.dtype == np.int64
+    assert is_similar.shape == (500,) and is_similar.dtype == np.int64
+    assert np.all(pairs[:, 0] != pairs[:, 1])
+    assert pairs.min() >= 0 and pairs.max() < len(LABELS)
+    same = LABELS[pairs[:, 0]] == LABELS[pairs[:, 1]]
+    np.testing.assert_array_equal(is_similar, np.where(same, sampling.SIMILAR, sampling.DISSIMILAR))
+    # Positives come from every class with two members; a singleton class is never a positive.
+    assert set(LABELS[pairs[is_similar == 1, 0]]) == {0, 1, 2, 4}
+    # Pairs are shuffled, not all positives first.
+    assert not np.all(is_similar[:250] == sampling.SIMILAR)
+
+
+@pytest.mark.parametrize("n_pairs, fraction", [(10, 0.5), (7, 0.3), (9, 0.0), (9, 1.0), (1, 0.6)])
+def test_make_pairs_exact_positive_count(n_pairs, fraction):
+    _, is_similar = sampling.make_pairs(LABELS, n_pairs=n_pairs, positive_fraction=fraction)
+    assert int(is_similar.sum()) == round(n_pairs * fraction)
+
+
+def test_make_pairs_seeding():
+    first = sampling.make_pairs(LABELS, n_pairs=50, seed=1)
+    again = sampling.make_pairs(LABELS, n_pairs=50, seed=1)
+    other = sampling.make_pairs(LABELS, n_pairs=50, seed=2)
+    np.testing.assert_array_equal(first[0], again[0])
+    np.testing.assert_array_equal(first[1], again[1])
+    assert not np.array_equal(first[0], other[0])
+
+
+def test_make_pairs_accepts_lists_and_float_integers():
+    pairs, _ = sampling.make_pairs([0.0, 0.0, 1.0, 1.0], n_pairs=4)
+    assert pairs.shape == (4, 2)
+
+
+@pytest.mark.parametrize(
+    "labels, kwargs, error, match",
+    [
+        (np.zeros((4, 2), int), {}, ValueError, r"1-D array of integer class labels"),
+        (np.array(["a", "b"]), {}, TypeError, r"integer class labels"),
+        (np.zeros(5, int), {}, ValueError, r"at least 2 distinct classes"),
+        (np.arange(5), {}, ValueError, r"2 or more samples"),
+        (LABELS, {"positive_fraction": 1.5}, ValueError, r"`positive_fraction` must be in \[0, 1\]"),
+        (LABELS, {"positive_fraction": -0.1}, ValueError, r"received -0.1"),
+        (LABELS, {"positive_fraction": "half"}, TypeError, r"`positive_fraction` must be a number"),
+        (LABELS, {"n_pairs": 0}, ValueError, r"`n_pairs` must be >= 1"),
+        (LABELS, {"n_pairs": 2.5}, TypeError, r"`n_pairs` must be a positive integer"),
+    ],
+)
+def test_make_pairs_validation(labels, kwargs, error, match):
+    kwargs = {"n_pairs": 10, **kwargs}
+    with pytest.raises(error, match=match):
+        sampling.make_pairs(labels, **kwargs)
+
+
+def test_make_pairs_all_singletons_ok_without_positives():
+    pairs, is_similar = sampling.make_pairs(np.arange(5), n_pairs=6, positive_fraction=0.0)
+    assert np.all(is_similar == 0) and np.all(pairs[:, 0] != pairs[:, 1])
+
+
+def test_make_triplets_semantics_and_seeding():
+    triplets = sampling.make_triplets(LABELS, n_triplets=400, seed=5)
+    assert triplets.shape == (400, 3) and triplets.dtype == np.int64
+    anchor, positive, negative = LABELS[triplets].T
+    assert np.all(anchor == positive) and np.all(anchor != negative)
+    assert np.all(triplets[:, 0] != triplets[:, 1])
+    assert 3 not in set(anchor)  # the singleton class cannot be an anchor
+    np.testing.assert_array_equal(triplets, sampling.make_triplets(LABELS, n_triplets=400, seed=5))
+    assert not np.array_equal(triplets, sampling.make_triplets(LABELS, n_triplets=400, seed=6))
+
+
+@pytest.mark.parametrize(
+    "labels, n_triplets, error, match",
+    [
+        (np.ones(6, int), 3, ValueError, r"at least 2 distinct classes"),
+        (np.arange(6), 3, ValueError, r"2 or more samples"),
+        (LABELS, 0, ValueError, r"`n_triplets` must be >= 1"),
+        (LABELS, None, TypeError, r"`n_triplets` must be a positive integer"),
+    ],
+)
+def test_make_triplets_validation(labels, n_triplets, error, match):
+    with pytest.raises(error, match=match):
+        sampling.make_triplets(labels, n_triplets=n_triplets)
+
+
+def test_samplers_on_real_labels():
+    _, y = data.load_fashion_mnist("test", dtype="uint8")
+    pairs, is_similar = sampling.make_pairs(y, n_pairs=1000, positive_fraction=0.25, seed=0)
+    assert int(is_similar.sum()) == 250
+    np.testing.assert_array_equal(y[pairs[:, 0]] == y[pairs[:, 1]], is_similar == 1)
+
+
+def test_samplers_are_reexported_from_data():
+    assert data.make_pairs is sampling.make_pairs and data.make_triplets is sampling.make_triplets
+    assert (data.SIMILAR, data.DISSIMILAR) == (1, 0)
+
+
+@pytest.mark.parametrize("seed, error", [(-1, ValueError), (1.5, TypeError), (True, TypeError)])
+def test_invalid_seed_is_rejected(seed, error):
+    with pytest.raises(error, match="`seed` must be"):
+        sampling.make_pairs(LABELS, n_pairs=4, seed=seed)
