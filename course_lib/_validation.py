@@ -7,7 +7,15 @@ and the likely fix.
 
 import numpy as np
 
-__all__ = ["as_array", "as_matrix", "as_labels", "check_positive_int", "check_choice"]
+__all__ = [
+    "as_array",
+    "as_matrix",
+    "as_labels",
+    "check_bool",
+    "check_choice",
+    "check_positive_int",
+    "check_seed",
+]
 
 
 def _to_numpy(x):
@@ -77,7 +85,7 @@ def as_matrix(x, name, *, dtype=np.float32):
         fix = (
             f"flatten each sample with {name}.reshape(len({name}), -1)"
             if array.ndim > 2
-            else f"pass at least one sample of shape (1, n_features)"
+            else "pass at least one sample of shape (1, n_features)"
         )
         raise ValueError(
             f"`{name}` must be 2-D with shape (n_samples, n_features); received a "
@@ -138,3 +146,26 @@ def check_choice(value, name, choices):
         options = ", ".join(repr(choice) for choice in choices)
         raise ValueError(f"`{name}` must be one of {options}; received {value!r}.")
     return value
+
+
+def check_seed(seed, name="seed"):
+    """Checks that `seed` is an int in [0, 2**32) (what NumPy accepts); returns it."""
+    if isinstance(seed, (bool, np.bool_)) or not isinstance(seed, (int, np.integer)):
+        raise TypeError(
+            f"`{name}` must be a non-negative integer; received {seed!r} of type "
+            f"{type(seed).__name__}. Pass e.g. {name}=0."
+        )
+    seed = int(seed)
+    if not 0 <= seed < 2**32:
+        raise ValueError(
+            f"`{name}` must be between 0 and 2**32 - 1 (NumPy's limit); received "
+            f"{seed}. Pass e.g. {name}=0."
+        )
+    return seed
+
+
+def check_bool(value, name):
+    """Checks that `value` is True or False (NumPy booleans included); returns a bool."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"`{name}` must be True or False; received {value!r}.")
+    return bool(value)
