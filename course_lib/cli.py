@@ -1,0 +1,187 @@
+"""The course's command line: `python -m course_lib <command>` (or `course-lib`).
+
+Commands:
+
+- `doctor`: checks the installation, the devices, the Jupyter kernel and the
+  data; exit code 1 if something essential is wrong, with the fix.
+- `run [NOTEBOOK ...] [--solved] [--out DIR] [--timeout SECONDS] [--no-html]`:
+  executes notebooks headless into `<build dir>/executed/` (`.ipynb` + `.html`)
+  and prints wall time and peak memory per notebook.
+- `solve [NOTEBOOK ...] [--out DIR]`: writes solved notebooks to
+  `<build dir>/solved/`.
+- `clean [NOTEBOOK ...] [--check]`: strips outputs, execution counts and
+  volatile metadata in place.
+
+A NOTEBOOK is a path, a file stem (`01_similarity_basics`) or a unique prefix
+(`01`) of a notebook in `notebooks/`; none means every course notebook.
+"""
+
+import argparse
+import sys
+from pathlib import Path
+
+from course_lib import notebooks as nbtools
+from course_lib.doctor import doctor as run_doctor
+from course_lib.paths import build_dir, project_root
+from course_lib.results import _format_table
+
+__all__ = ["main"]
+
+def _resolve_notebooks(names):
+    """Turns command-line NOTEBOOK arguments into paths (all course notebooks if none)."""
+    if not names:
+        found = nbtools.find_notebooks()
+        if not found:
+            raise ValueError(f"No notebooks matching {nbtools.NOTEBOOK_PATTERN} in "
+                             f"{project_root() / 'notebooks'}.")
+        return found
+    paths, course = [], None
+    for name in names:
+        if Path(name).is_file():
+            paths.append(Path(name))
+            continue
+        stem = name[:-len(".ipynb")] if name.endswith(".ipynb") else name
+        course = course if course is not None else nbtools.find_notebooks()
+        matches = [path for path in course if path.stem == stem] or [
+            path for path in course if path.stem.startswith(stem)]
+        if len(matches) != 1:
+            known = ", ".join(path.stem for path in course) or "none"
+            raise ValueError(f"NOTEBOOK {name!r} matches {len(matches)} notebooks; expected a "
+                             f"path, a stem or a unique prefix. Course notebooks: {known}.")
+        paths.extend(matches)
+    return paths
+
+
+def _run(args, out):
+    paths = _resolve_notebooks(args.notebooks)
+    env, cwd, out_dir = {}, None, args.out
+    if args.solved:
+        folders = {path.parent.resolve() for path in paths}
+        if len(folders) > 1:
+            raise ValueError(f"--solved runs notebooks from one folder at a time; received "
+                             f"notebooks from {len(folders)} folders.")
+        cwd = folders.pop()  # the solved copies run where the originals live
+        paths = nbtools.solve_notebooks(paths, out_dir=build_dir() / "solved")
+        env["COURSE_EXERCISE_EXPECT"] = "correct"  # check() raises on a wrong solution
+        out_dir = out_dir or build_dir() / "executed-solved"
+    runs = nbtools.run_notebooks(paths, out_dir=out_dir, cwd=cwd, timeout=args.timeout,
+                                 html=not args.html_off, env=env, progress=sys.stderr)
+    body = [[run.notebook.stem, run.status, f"{run.seconds:.1f}",
+             f"{run.peak_mib:.0f}" if run.peak_mib is not None else "-"] for run in runs]
+    print(_format_table(["notebook", "status", "wall s", "peak MiB"], body, numeric=(2, 3)),
+          file=out)
+    failed = [run for run in runs if run.status != "ok"]
+    for run in failed:
+        where = f" at cell {run.cell}" if run.cell else ""
+        print(f"\n{run.notebook.stem} {run.status}{where}: {run.error}", file=out)
+    if runs and runs[0].executed:
+        print(f"\nExecuted notebooks in {runs[0].executed.parent}", file=out)
+    return 1 if failed else 0
+
+
+def _solve(args, out):
+    for path in nbtools.solve_notebooks(_resolve_notebooks(args.notebooks), out_dir=args.out):
+        print(f"wrote {path}", file=out)
+    return 0
+
+
+def _clean(args, out):
+    paths = _resolve_notebooks(args.notebooks)
+    if args.check:
+        problems = [problem for path in paths for problem in nbtools.notebook_problems(path)]
+        for problem in problems:
+            print(problem, file=out)
+        print(f"{len(paths)} notebook(s) checked, {len(problems)} problem(s).", file=out)
+        return 1 if problems else 0
+    for path in paths:
+        print(f"{'cleaned' if nbtools.clean_notebook(path) else 'clean  '}  {path}", file=out)
+    return 0
+
+
+def _parser():
+    parser = argparse.ArgumentParser(
+        prog="python -m course_lib",
+        description="Tools for the Deep Similarity course: check the set-up, run, solve and "
+                    "clean the notebooks.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    notebooks_help = ("notebook paths, stems (01_similarity_basics) or unique prefixes (01); "
+                      "default: every notebooks/NN_*.ipynb")
+
+    doctor = commands.add_parser(
+        "doctor", help="check packages, devices, Jupyter kernel and data",
+        description="Check that the course can run here: versions of Python and the packages, "
+                    "the devices TensorFlow sees, the 'deep-similarity' Jupyter kernel and the "
+                    "checksums of the shipped data. Exit code 1 if something essential is wrong.")
+    doctor.set_defaults(handler=lambda args, out: run_doctor(file=out))
+
+    run = commands.add_parser(
+        "run", help="execute notebooks headless; report time and peak memory",
+        description="Execute notebooks headless, each in its own process with the current "
+                    "environment's python3 kernel, started in the notebook's folder. Writes the "
+                    "executed .ipynb and .html, then prints wall seconds and peak memory (MiB) "
+                    "per notebook. Exit code 1 if any notebook fails.")
+    run.add_argument("notebooks", nargs="*", metavar="NOTEBOOK", help=notebooks_help)
+    run.add_argument("--solved", action="store_true",
+                     help="run solved copies (written to <build>/solved/) with "
+                          "COURSE_EXERCISE_EXPECT=correct; default --out <build>/executed-solved")
+    run.add_argument("--out", type=Path, metavar="DIR",
+                     help="output folder (default: <build>/executed, build = "
+                          "$COURSE_BUILD_DIR or ./build)")
+    run.add_argument("--timeout", type=float, default=600.0, metavar="SECONDS",
+                     help="seconds allowed per cell (default: 600)")
+    run.add_argument("--no-html", dest="html_off", action="store_true",
+                     help="skip the HTML export")
+    run.set_defaults(handler=_run)
+
+    solve = commands.add_parser(
+        "solve", help="write notebooks with the exercise solutions filled in",
+        description="Copy notebooks, replacing each exercise cell (code cell with metadata "
+                    "'exercise': '<id>') by its solution from course_lib.exercises. The copies "
+                    "have no outputs.")
+    solve.add_argument("notebooks", nargs="*", metavar="NOTEBOOK", help=notebooks_help)
+    solve.add_argument("--out", type=Path, metavar="DIR",
+                       help="output folder (default: <build>/solved)")
+    solve.set_defaults(handler=_solve)
+
+    clean = commands.add_parser(
+        "clean", help="strip outputs and volatile metadata in place",
+        description="Remove outputs, execution counts and volatile metadata (execution timings, "
+                    "widget state, collapsed/scrolled, ExecuteTime) and set the python3 "
+                    "kernelspec, in place. Files already clean are not rewritten.")
+    clean.add_argument("notebooks", nargs="*", metavar="NOTEBOOK", help=notebooks_help)
+    clean.add_argument("--check", action="store_true",
+                       help="only report problems; exit code 1 if any (for CI)")
+    clean.set_defaults(handler=_clean)
+    return parser
+
+
+def main(argv=None):
+    """Runs the command line and returns its exit code.
+
+    Args:
+        argv: list of arguments without the program name. Defaults to
+            `sys.argv[1:]`.
+
+    Returns:
+        The exit code: 0 on success, 1 when a check or a notebook failed, 2 for
+        a usage error.
+
+    Example:
+
+    >>> import nbformat, tempfile
+    >>> kernelspec = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     path = Path(folder) / "01_demo.ipynb"
+    ...     nbformat.write(nbformat.v4.new_notebook(metadata={"kernelspec": kernelspec}), path)
+    ...     print("exit code", main(["clean", "--check", str(path)]))
+    1 notebook(s) checked, 0 problem(s).
+    exit code 0
+    """
+    parser = _parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.handler(args, sys.stdout)
+    except (ValueError, ImportError) as error:
+        print(f"{parser.prog} {args.command}: error: {error}", file=sys.stderr)
+        return 2

@@ -1,0 +1,654 @@
+"""Finds, cleans, solves and executes the course notebooks.
+
+The functions behind `python -m course_lib clean | solve | run` (see
+`course_lib.cli`), usable from tests too:
+
+- `find_notebooks`: the course notebooks (`NN_name.ipynb`), in course order.
+- `strip_outputs` / `clean_notebook` / `notebook_problems`: notebook hygiene.
+  Notebooks are committed without outputs, execution counts or volatile
+  metadata, with the `python3` kernelspec.
+- `solve_notebook` / `solve_notebooks`: copies with every exercise cell (a code
+  cell whose metadata has `"exercise": "<id>"`) replaced by the solution from
+  `course_lib.exercises.get_exercise(id).solution_code`.
+- `execute_notebook`: runs one notebook headless, in this process.
+- `run_notebooks`: runs each notebook in its own child process and measures
+  its wall time and peak memory.
+
+Peak memory (`NotebookRun.peak_mib`) is the larger of two measurements:
+
+1. the child process's `ru_maxrss` from `os.wait4` (POSIX). Linux reports the
+   peak of the child and of the descendants it has waited for, i.e. the
+   kernel, which the child shuts down and reaps. It is a maximum over
+   processes, not a sum;
+2. the kernel's own peak resident set size, read just before the kernel shuts
+   down: `VmHWM` from `/proc/<pid>/status` on Linux, `peak_wset` from psutil on
+   Windows, otherwise the largest RSS that psutil saw after each cell.
+
+The kernel is the current environment's `python3` kernel, started in the
+notebook's folder with `TF_CPP_MIN_LOG_LEVEL=2` (unless already set) and this
+`course_lib` on `PYTHONPATH`.
+"""
+
+import copy
+import dataclasses
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from course_lib.paths import build_dir, project_root
+
+__all__ = [
+    "NOTEBOOK_PATTERN",
+    "NotebookRun",
+    "find_notebooks",
+    "strip_outputs",
+    "clean_notebook",
+    "notebook_problems",
+    "solve_notebook",
+    "solve_notebooks",
+    "execute_notebook",
+    "run_notebooks",
+]
+
+NOTEBOOK_PATTERN = "[0-9][0-9]_*.ipynb"
+_KERNEL_NAME = "python3"
+_KERNELSPEC = {"name": _KERNEL_NAME, "display_name": "Python 3 (ipykernel)", "language": "python"}
+_CELL_VOLATILE = ("execution", "collapsed", "scrolled", "ExecuteTime")
+_NOTEBOOK_VOLATILE = ("widgets", "signature", "papermill")
+_LIBRARY_ROOT = Path(__file__).resolve().parent.parent  # the folder that holds course_lib/
+
+
+def find_notebooks(folder=None):
+    """Returns the course notebooks (`NN_name.ipynb`) in `folder`, in course order.
+
+    Args:
+        folder: folder to search. Defaults to `notebooks/` at the repository root.
+
+    Returns:
+        A sorted list of `pathlib.Path`; checkpoints and un-numbered notebooks
+        are left out.
+
+    Raises:
+        ValueError: if `folder` does not exist.
+
+    Example:
+
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     for name in ("02_b.ipynb", "01_a.ipynb", "scratch.ipynb"):
+    ...         _ = (Path(folder) / name).write_text("{}")
+    ...     print([path.name for path in find_notebooks(folder)])
+    ['01_a.ipynb', '02_b.ipynb']
+    """
+    folder = Path(folder) if folder is not None else project_root() / "notebooks"
+    if not folder.is_dir():
+        raise ValueError(
+            f"Expected a folder of notebooks; {folder} does not exist. Pass the folder that "
+            f"holds the NN_name.ipynb files."
+        )
+    return sorted(folder.glob(NOTEBOOK_PATTERN))
+
+
+def strip_outputs(nb):
+    """Removes outputs, execution counts and volatile metadata, in place.
+
+    Volatile metadata is what changes on every run or click: per cell
+    `execution` (timings), `collapsed`, `scrolled` and `ExecuteTime`; per
+    notebook `widgets` (widget state), `signature` and `papermill`.
+
+    Args:
+        nb: an `nbformat` v4 notebook (`nbformat.read(path, as_version=4)`).
+
+    Returns:
+        The same notebook object, for chaining.
+
+    Example:
+
+    >>> import nbformat
+    >>> cell = nbformat.v4.new_code_cell("1 + 1", execution_count=3,
+    ...     outputs=[nbformat.v4.new_output("execute_result", {"text/plain": "2"})])
+    >>> cell.metadata["scrolled"] = True
+    >>> nb = strip_outputs(nbformat.v4.new_notebook(cells=[cell]))
+    >>> nb.cells[0].outputs, nb.cells[0].execution_count, dict(nb.cells[0].metadata)
+    ([], None, {})
+    """
+    for key in _NOTEBOOK_VOLATILE:
+        nb.metadata.pop(key, None)
+    for cell in nb.cells:
+        for key in _CELL_VOLATILE:
+            cell.metadata.pop(key, None)
+        if cell.cell_type == "code":
+            cell.outputs = []
+            cell.execution_count = None
+    return nb
+
+
+def _write_if_changed(nb, path):
+    import nbformat
+
+    text = nbformat.writes(nb)
+    text = text if text.endswith("\n") else text + "\n"
+    path = Path(path)
+    if path.is_file() and path.read_text(encoding="utf-8") == text:
+        return False
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return True
+
+
+def clean_notebook(path):
+    """Strips a notebook file in place and sets its kernelspec to `python3`.
+
+    What `python -m course_lib clean` does to each notebook. The file is only
+    rewritten when something changes.
+
+    Args:
+        path: path of the `.ipynb` file.
+
+    Returns:
+        True if the file was rewritten, False if it was already clean.
+
+    Example:
+
+    >>> import nbformat, tempfile
+    >>> nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("x = 1", execution_count=1)])
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     path = Path(folder) / "01_demo.ipynb"
+    ...     nbformat.write(nb, path)
+    ...     print(clean_notebook(path), clean_notebook(path), notebook_problems(path))
+    True False []
+    """
+    import nbformat
+
+    nb = strip_outputs(nbformat.read(path, as_version=4))
+    if nb.metadata.get("kernelspec", {}).get("name") != _KERNEL_NAME:
+        nb.metadata["kernelspec"] = dict(_KERNELSPEC)
+    return _write_if_changed(nb, path)
+
+
+def notebook_problems(path):
+    """Lists what keeps a notebook from being committed as is.
+
+    Reports outputs, execution counts, volatile metadata (see
+    `strip_outputs`) and a kernelspec other than `python3`; all of them are
+    fixed by `python -m course_lib clean <path>`.
+
+    Args:
+        path: path of the `.ipynb` file.
+
+    Returns:
+        A list of messages (str), empty when the notebook is clean.
+
+    Example:
+
+    >>> import nbformat, tempfile
+    >>> nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("x = 1", execution_count=1)])
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     path = Path(folder) / "01_demo.ipynb"
+    ...     nbformat.write(nb, path)
+    ...     for problem in notebook_problems(path):
+    ...         print(problem)
+    01_demo.ipynb cell 1: execution_count 1 (run `python -m course_lib clean` to strip it)
+    01_demo.ipynb: kernelspec None, expected 'python3' (run `python -m course_lib clean` to set it)
+    """
+    import nbformat
+
+    path = Path(path)
+    fix = "(run `python -m course_lib clean` to strip it)"
+    try:
+        nb = nbformat.read(path, as_version=4)
+    except Exception as error:  # any unreadable file is a problem to report, not to raise
+        return [f"{path.name}: not a readable notebook ({type(error).__name__}: {error})"]
+    problems = []
+    volatile = sorted(set(nb.metadata) & set(_NOTEBOOK_VOLATILE))
+    if volatile:
+        problems.append(f"{path.name}: volatile notebook metadata {volatile} {fix}")
+    for number, cell in enumerate(nb.cells, start=1):
+        where = f"{path.name} cell {number}"
+        if cell.get("outputs"):
+            problems.append(f"{where}: {len(cell.outputs)} output(s) {fix}")
+        if cell.get("execution_count") is not None:
+            problems.append(f"{where}: execution_count {cell.execution_count} {fix}")
+        volatile = sorted(set(cell.metadata) & set(_CELL_VOLATILE))
+        if volatile:
+            problems.append(f"{where}: volatile cell metadata {volatile} {fix}")
+    kernel = nb.metadata.get("kernelspec", {}).get("name")
+    if kernel != _KERNEL_NAME:
+        problems.append(
+            f"{path.name}: kernelspec {kernel!r}, expected {_KERNEL_NAME!r} "
+            f"(run `python -m course_lib clean` to set it)"
+        )
+    return problems
+
+
+def _get_exercise(exercise_id):
+    try:
+        from course_lib.exercises import get_exercise
+    except ImportError as error:
+        raise ImportError(
+            f"Solving needs course_lib.exercises.get_exercise, which could not be imported: "
+            f"{error}"
+        ) from error
+    return get_exercise(exercise_id)
+
+
+def solve_notebook(nb):
+    """Returns a copy of `nb` with each exercise cell holding its solution.
+
+    An exercise cell is a code cell whose metadata has `"exercise": "<id>"`;
+    its source becomes `course_lib.exercises.get_exercise(id).solution_code`.
+    Every other cell is left as it is; outputs are cleared (`strip_outputs`).
+
+    Args:
+        nb: an `nbformat` v4 notebook. It is not modified.
+
+    Returns:
+        The solved copy.
+
+    Raises:
+        ValueError: if an exercise id is not a str or is unknown.
+        TypeError: if an exercise's `solution_code` is not a str.
+
+    Example:
+
+    >>> import nbformat
+    >>> cell = nbformat.v4.new_code_cell("answer = ____")
+    >>> cell.metadata["exercise"] = "01.cosine_matrix"
+    >>> solved = solve_notebook(nbformat.v4.new_notebook(cells=[cell]))
+    >>> solved.cells[0].source.startswith("def cosine_matrix"), cell.source
+    (True, 'answer = ____')
+    """
+    solved = strip_outputs(copy.deepcopy(nb))
+    for number, cell in enumerate(solved.cells, start=1):
+        if cell.cell_type != "code" or "exercise" not in cell.metadata:
+            continue
+        exercise_id = cell.metadata["exercise"]
+        if not isinstance(exercise_id, str):
+            raise ValueError(
+                f"cell {number}: metadata 'exercise' must be an exercise id str such as "
+                f"'01.cosine_matrix'; received {exercise_id!r}."
+            )
+        try:
+            exercise = _get_exercise(exercise_id)
+        except LookupError as error:
+            reason = error.args[0] if error.args else error
+            raise ValueError(
+                f"cell {number}: unknown exercise id {exercise_id!r} ({reason}). Fix the cell's "
+                f"metadata 'exercise' or register the exercise in course_lib.exercises."
+            ) from None
+        solution = getattr(exercise, "solution_code", None)
+        if not isinstance(solution, str):
+            raise TypeError(
+                f"cell {number}: exercise {exercise_id!r} must have a str `solution_code`; "
+                f"received {type(solution).__name__}."
+            )
+        cell.source = solution
+    return solved
+
+
+def solve_notebooks(paths, *, out_dir=None):
+    """Writes a solved copy of each notebook (see `solve_notebook`).
+
+    Args:
+        paths: notebook paths.
+        out_dir: folder for the copies, which keep their file names. Defaults to
+            `<build dir>/solved`.
+
+    Returns:
+        The list of written paths, in the order of `paths`.
+
+    Raises:
+        ValueError: if a copy would overwrite its source, or as `solve_notebook`
+            (the message then starts with the notebook's path).
+
+    Example:
+
+    >>> import nbformat, tempfile
+    >>> cell = nbformat.v4.new_code_cell("answer = ____")
+    >>> cell.metadata["exercise"] = "01.recall_at_k"
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     source = Path(folder) / "01_demo.ipynb"
+    ...     nbformat.write(nbformat.v4.new_notebook(cells=[cell]), source)
+    ...     (path,) = solve_notebooks([source], out_dir=Path(folder) / "solved")
+    ...     print(path.relative_to(folder), nbformat.read(path, as_version=4).cells[0].source[:15])
+    solved/01_demo.ipynb def recall_at_k
+    """
+    import nbformat
+
+    out_dir = Path(out_dir) if out_dir is not None else build_dir() / "solved"
+    written = []
+    for path in map(Path, paths):
+        target = out_dir / path.name
+        if target.resolve() == path.resolve():
+            raise ValueError(
+                f"Solving {path} into {out_dir} would overwrite the shipped notebook; pass "
+                f"another output folder."
+            )
+        try:
+            solved = solve_notebook(nbformat.read(path, as_version=4))
+        except ValueError as error:
+            raise ValueError(f"{path}: {error}") from None
+        _write_if_changed(solved, target)
+        written.append(target)
+    return written
+
+
+def _sample_kernel_peak_mib(pid):
+    """The kernel's peak RSS in MiB as far as this platform tells, or None."""
+    if pid is None:
+        return None
+    try:
+        with open(f"/proc/{pid}/status", encoding="ascii") as handle:
+            for line in handle:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024  # the value is in kB
+    except (OSError, ValueError):
+        pass
+    try:
+        import psutil
+
+        memory = psutil.Process(pid).memory_info()
+        return getattr(memory, "peak_wset", memory.rss) / 2**20
+    except Exception:  # psutil missing, or the process is gone
+        return None
+
+
+async def _execute_cells(client, cwd, on_cell, state):
+    from jupyter_core.utils import ensure_async
+
+    code_cells = [i for i, cell in enumerate(client.nb.cells)
+                  if cell.cell_type == "code" and cell.source.strip()]
+    client.reset_execution_trackers()
+    async with client.async_setup_kernel(cwd=str(cwd)):
+        pid = getattr(getattr(client.km, "provisioner", None), "pid", None)
+        try:
+            reply = await client.async_wait_for_reply(await ensure_async(client.kc.kernel_info()))
+            if reply and "language_info" in reply["content"]:
+                client.nb.metadata["language_info"] = reply["content"]["language_info"]
+            for index, cell in enumerate(client.nb.cells):
+                state["cell"] = index
+                if on_cell is not None and index in code_cells:
+                    on_cell(code_cells.index(index) + 1, len(code_cells))
+                await client.async_execute_cell(
+                    cell, index, execution_count=client.code_cells_executed + 1
+                )
+                state["peaks"].append(_sample_kernel_peak_mib(pid))
+        finally:
+            state["peaks"].append(_sample_kernel_peak_mib(pid))
+        client.set_widgets_metadata()
+
+
+def execute_notebook(path, *, out_dir, cwd=None, timeout=600.0, html=True, on_cell=None):
+    """Runs a notebook headless in this process and writes the executed copy.
+
+    Execution stops at the first cell that raises (as `jupyter nbconvert
+    --execute` does, except in cells tagged `raises-exception`); the copy is
+    written with the outputs up to there.
+
+    Args:
+        path: the `.ipynb` to run.
+        out_dir: folder for `<stem>.ipynb` and, with `html=True`, `<stem>.html`.
+        cwd: the kernel's working folder. Defaults to the notebook's folder.
+        timeout: seconds allowed per cell.
+        html: also export HTML with nbconvert's `HTMLExporter`.
+        on_cell: optional callable `(number, total)` called before each code
+            cell, `number` counting code cells from 1.
+
+    Returns:
+        A dict with `status` (`"ok"`, `"failed"` or `"timeout"`), `seconds` (kernel
+        start to last cell), `error` (`"Name: message"` or None), `cell` (number of
+        the failing cell, counting every cell from 1), `kernel_peak_mib` (float or
+        None) and `executed` / `html` (paths as str, `html` None when not written).
+
+    Example:
+
+    >>> import nbformat, tempfile
+    >>> nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("print(6 * 7)")])
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     nbformat.write(nb, Path(folder) / "01_demo.ipynb")
+    ...     result = execute_notebook(Path(folder) / "01_demo.ipynb", out_dir=folder, html=False)
+    ...     executed = nbformat.read(result["executed"], as_version=4)
+    >>> result["status"], executed.cells[0].outputs[0]["text"].strip()
+    ('ok', '42')
+    """
+    import nbformat
+    from jupyter_core.utils import run_sync
+    from nbclient import NotebookClient
+    from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
+
+    path, out_dir = Path(path), Path(out_dir)
+    cwd = Path(cwd) if cwd is not None else path.parent
+    nb = nbformat.read(path, as_version=4)
+    client = NotebookClient(
+        nb, timeout=timeout, kernel_name=_KERNEL_NAME, resources={"metadata": {"path": str(cwd)}}
+    )
+    state = {"cell": None, "peaks": []}
+    status, error = "ok", None
+    started = time.perf_counter()
+    try:
+        run_sync(_execute_cells)(client, cwd, on_cell, state)  # also works inside a running loop
+    except CellTimeoutError as exception:
+        status, error = "timeout", f"CellTimeoutError: {str(exception).strip().splitlines()[0]}"
+    except CellExecutionError as exception:
+        status, error = "failed", f"{exception.ename}: {exception.evalue}"
+    except DeadKernelError:
+        status, error = "failed", "DeadKernelError: the kernel died (out of memory?)"
+    seconds = time.perf_counter() - started
+    out_dir.mkdir(parents=True, exist_ok=True)
+    executed = out_dir / f"{path.stem}.ipynb"
+    nbformat.write(nb, executed)
+    html_path = None
+    if html:
+        from nbconvert import HTMLExporter
+
+        body, _ = HTMLExporter().from_notebook_node(nb, resources={"metadata": {"name": path.stem}})
+        html_path = out_dir / f"{path.stem}.html"
+        html_path.write_text(body, encoding="utf-8")
+    peaks = [peak for peak in state["peaks"] if peak is not None]
+    return {
+        "status": status,
+        "seconds": seconds,
+        "error": error,
+        "cell": state["cell"] + 1 if status != "ok" and state["cell"] is not None else None,
+        "kernel_peak_mib": max(peaks) if peaks else None,
+        "executed": str(executed),
+        "html": str(html_path) if html_path else None,
+    }
+
+
+@dataclasses.dataclass
+class NotebookRun:
+    """What `run_notebooks` measured for one notebook.
+
+    Attributes:
+        notebook: the source path.
+        status: `"ok"`, `"failed"`, `"timeout"` or `"crashed"` (the runner died).
+        seconds: wall seconds from kernel start to the last cell.
+        peak_mib: max of `process_peak_mib` and `kernel_peak_mib` (None if neither).
+        process_peak_mib: the child's `ru_maxrss` (covers the reaped kernel).
+        kernel_peak_mib: the kernel's peak RSS read before it shut down.
+        error: `"Name: message"` of the failure, or None.
+        cell: number of the failing cell, counting every cell from 1, or None.
+        executed: path of the executed `.ipynb`, or None.
+        html: path of the HTML export, or None.
+    """
+
+    notebook: Path
+    status: str
+    seconds: float
+    peak_mib: float | None = None
+    process_peak_mib: float | None = None
+    kernel_peak_mib: float | None = None
+    error: str | None = None
+    cell: int | None = None
+    executed: Path | None = None
+    html: Path | None = None
+
+
+class _Progress:
+    """One progress line on a terminal (rewritten with \\r); one line per notebook otherwise."""
+
+    def __init__(self, stream, label):
+        self.stream, self.label, self.started = stream, label, time.perf_counter()
+        self.live = stream is not None and getattr(stream, "isatty", lambda: False)()
+        self.width = 0
+
+    def _write(self, text, end=""):
+        padding = " " * max(0, self.width - len(text))
+        self.stream.write(f"\r{text}{padding}{end}")
+        self.stream.flush()
+        self.width = len(text)
+
+    def update(self, number, total):
+        if self.live:
+            filled = round(20 * (number - 1) / max(total, 1))
+            elapsed = time.perf_counter() - self.started
+            self._write(f"{self.label}  cell {number}/{total} "
+                        f"[{'#' * filled}{'.' * (20 - filled)}] {elapsed:.0f} s")
+
+    def finish(self, run):
+        if self.stream is not None:
+            text = f"{self.label}  {run.status}  {run.seconds:.1f} s"
+            if self.live:
+                self._write(text, end="\n")
+            else:
+                self.stream.write(text + "\n")
+                self.stream.flush()
+
+
+def _kernel_environment(extra):
+    env = dict(os.environ)
+    env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    env["PYTHONPATH"] = os.pathsep.join(
+        [str(_LIBRARY_ROOT)] + ([env["PYTHONPATH"]] if env.get("PYTHONPATH") else [])
+    )
+    env.update(extra or {})
+    return env
+
+
+def _wait_with_usage(process):
+    """Waits for `process`; returns its peak RSS in MiB from wait4, or None."""
+    if not hasattr(os, "wait4"):
+        process.wait()
+        return None
+    _, wait_status, usage = os.wait4(process.pid, 0)
+    process.returncode = os.waitstatus_to_exitcode(wait_status)
+    return usage.ru_maxrss / (2**20 if sys.platform == "darwin" else 1024)
+
+
+_CHILD_COMMAND = ("import sys; from course_lib.notebooks import _child_main; "
+                  "sys.exit(_child_main(sys.argv[1:]))")
+
+
+def _run_in_child(path, *, out_dir, cwd, timeout, html, env, progress):
+    command = [sys.executable, "-c", _CHILD_COMMAND, str(path), str(out_dir), str(cwd),
+               repr(float(timeout)), "html" if html else "no-html"]
+    started = time.perf_counter()
+    result = None
+    with tempfile.TemporaryFile("w+", encoding="utf-8", errors="replace") as log:
+        process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=log, text=True,
+                                   env=_kernel_environment(env))
+        for line in process.stdout:
+            try:
+                message = json.loads(line)
+            except ValueError:
+                continue
+            if message.get("event") == "cell":
+                progress.update(message["number"], message["total"])
+            elif message.get("event") == "done":
+                result = message["result"]
+        process.stdout.close()
+        process_peak = _wait_with_usage(process)
+        if result is None:
+            log.seek(0)
+            tail = " | ".join(log.read().strip().splitlines()[-5:])
+            result = {"status": "crashed", "seconds": time.perf_counter() - started, "cell": None,
+                      "error": f"the runner exited with code {process.returncode}: {tail}"}
+    peaks = [peak for peak in (process_peak, result.get("kernel_peak_mib")) if peak is not None]
+    run = NotebookRun(
+        notebook=Path(path), status=result["status"], seconds=result["seconds"],
+        peak_mib=max(peaks) if peaks else None, process_peak_mib=process_peak,
+        kernel_peak_mib=result.get("kernel_peak_mib"), error=result["error"], cell=result["cell"],
+        executed=Path(result["executed"]) if result.get("executed") else None,
+        html=Path(result["html"]) if result.get("html") else None,
+    )
+    progress.finish(run)
+    return run
+
+
+def _child_main(argv):
+    """Entry point of the child process: `path out_dir cwd timeout html|no-html`."""
+    path, out_dir, cwd, timeout, html = argv
+    # Keep a private copy of stdout for our messages; the kernel inherits fd 1 -> stderr.
+    channel = os.fdopen(os.dup(sys.stdout.fileno()), "w", buffering=1)
+    sys.stdout.flush()
+    os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
+
+    def send(message):
+        channel.write(json.dumps(message) + "\n")
+
+    result = execute_notebook(
+        path, out_dir=out_dir, cwd=cwd, timeout=float(timeout), html=html == "html",
+        on_cell=lambda number, total: send({"event": "cell", "number": number, "total": total}),
+    )
+    send({"event": "done", "result": result})
+    channel.close()
+    return 0
+
+
+def run_notebooks(paths, *, out_dir=None, cwd=None, timeout=600.0, html=True, env=None,
+                  progress=None):
+    """Executes notebooks one by one, each in its own child process.
+
+    Each child runs `execute_notebook`, so one notebook's memory does not
+    count against the next, and the peak is measured per notebook (see the
+    module docstring for how).
+
+    Args:
+        paths: notebook paths, run in this order.
+        out_dir: folder for the executed `.ipynb` and `.html` files. Defaults to
+            `<build dir>/executed`.
+        cwd: the kernels' working folder. Defaults to each notebook's folder.
+        timeout: seconds allowed per cell.
+        html: also export HTML.
+        env: extra environment variables for the kernels (dict of str).
+        progress: a text stream (e.g. `sys.stderr`) for progress, or None. On a
+            terminal one line per notebook shows `cell i/n`, rewritten with `\\r`;
+            elsewhere one line is printed when each notebook ends.
+
+    Returns:
+        A list of `NotebookRun`, one per notebook, in order.
+
+    Raises:
+        ValueError: if a notebook does not exist, or an executed copy would
+            overwrite its source.
+
+    Example (not a doctest: it starts a kernel per notebook; tests/test_cli.py
+    runs it on two small notebooks):
+
+        runs = run_notebooks(find_notebooks(), progress=sys.stderr)
+        [(run.notebook.name, run.status, round(run.peak_mib)) for run in runs]
+        # [('01_similarity_basics.ipynb', 'ok', 1407)]
+    """
+    paths = [Path(path) for path in paths]
+    out_dir = Path(out_dir) if out_dir is not None else build_dir() / "executed"
+    for path in paths:
+        if not path.is_file():
+            raise ValueError(f"Expected an existing .ipynb file; {path} does not exist.")
+        if (out_dir / f"{path.stem}.ipynb").resolve() == path.resolve():
+            raise ValueError(
+                f"Running {path} into {out_dir} would overwrite it; pass another --out folder."
+            )
+    out_dir.mkdir(parents=True, exist_ok=True)
+    runs = []
+    for number, path in enumerate(paths, start=1):
+        label = f"[{number}/{len(paths)}] {path.stem}"
+        runs.append(_run_in_child(
+            path.resolve(), out_dir=out_dir.resolve(), cwd=Path(cwd or path.parent).resolve(),
+            timeout=timeout, html=html, env=env, progress=_Progress(progress, label),
+        ))
+    return runs
