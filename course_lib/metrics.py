@@ -133,7 +133,7 @@ def evaluate_retrieval(
     *,
     ks=(1, 5, 10),
     metric="cosine",
-    batch_size=1024,
+    batch_size=256,
 ):
     """Measures how well an embedding retrieves same-label items.
 
