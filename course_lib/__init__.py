@@ -6,10 +6,33 @@ topic:
 - `course_lib.similarity`: `l2_normalize`, `cosine_similarity`, `cosine_distance`,
   `euclidean_distances`, `top_k` (exact, chunked nearest-neighbour search).
 - `course_lib.metrics`: `recall_at_k`, `map_at_r`, `evaluate_retrieval`.
+- `course_lib.data`: the shipped datasets (`load_fashion_mnist`,
+  `load_japanese_vowels`, `load_digits`) and `verify_data`.
+- `course_lib.sampling`: seeded `make_pairs` / `make_triplets`; the pair-label
+  convention `SIMILAR = 1`.
+- `course_lib.device`: `setup_device`, the first call of every notebook.
+- `course_lib.results`: `save_results` / `load_results`, the results-file format.
+- `course_lib.plotting`: neighbour grids, similarity heat-maps, embedding
+  scatter plots, training curves (import it explicitly; it loads matplotlib).
 - `course_lib.exercises`: checked exercises (`check()`, `hint()`, `solution()`).
+- `course_lib.doctor`, `course_lib.notebooks`, `course_lib.cli`: the
+  `python -m course_lib` command line (doctor, run, solve, clean).
+
+Importing `course_lib` does not import TensorFlow; the functions that need
+Keras import it when called.
 """
 
+from course_lib.data import (
+    FASHION_MNIST_CLASSES,
+    load_digits,
+    load_fashion_mnist,
+    load_japanese_vowels,
+    verify_data,
+)
+from course_lib.device import setup_device
 from course_lib.metrics import evaluate_retrieval, map_at_r, recall_at_k
+from course_lib.results import PROTOCOLS, load_results, save_results
+from course_lib.sampling import DISSIMILAR, SIMILAR, make_pairs, make_triplets
 from course_lib.similarity import (
     cosine_distance,
     cosine_similarity,
@@ -21,12 +44,25 @@ from course_lib.similarity import (
 __version__ = "0.1.0"
 
 __all__ = [
+    "DISSIMILAR",
+    "FASHION_MNIST_CLASSES",
+    "PROTOCOLS",
+    "SIMILAR",
     "cosine_distance",
     "cosine_similarity",
     "euclidean_distances",
     "evaluate_retrieval",
     "l2_normalize",
+    "load_digits",
+    "load_fashion_mnist",
+    "load_japanese_vowels",
+    "load_results",
+    "make_pairs",
+    "make_triplets",
     "map_at_r",
     "recall_at_k",
+    "save_results",
+    "setup_device",
     "top_k",
+    "verify_data",
 ]

@@ -1,0 +1,62 @@
+# Deep Similarity: the two commands a newcomer needs.
+#
+#   make lab    set everything up and open the course in JupyterLab
+#   make test   set everything up and run every test (unit tests, then every
+#               notebook as shipped and solved under nbval)
+#
+# Options: PYTHON=python3.11 (the interpreter the environment is made from),
+#          GPU=1 (install TensorFlow with CUDA instead of the CPU-only build).
+
+PYTHON ?= python3
+VENV ?= .venv
+KERNEL_NAME ?= deep-similarity
+EXTRA := $(if $(filter 1 yes true,$(GPU)),gpu,cpu)
+
+VENV_PYTHON := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-$(EXTRA)
+# Quiet TensorFlow's C++ start-up logging in tests and in the lab.
+export TF_CPP_MIN_LOG_LEVEL ?= 2
+NBVAL := -p no:cacheprovider --nbval-lax --nbval-current-env --nbval-cell-timeout=300
+
+.PHONY: setup lab test test-unit test-notebooks doctor run clean-notebooks clean
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 10) else "Python >= 3.10 is needed; found " + sys.version.split()[0] + ". Run: make PYTHON=python3.11 ...")'
+	test -x $(VENV_PYTHON) || $(PYTHON) -m venv $(VENV)
+	$(VENV_PYTHON) -m pip install --quiet --upgrade pip
+	$(VENV_PYTHON) -m pip install --quiet -e ".[$(EXTRA),dev]"
+	$(VENV_PYTHON) -m ipykernel install --user --name $(KERNEL_NAME) --display-name "Python (Deep Similarity)" > /dev/null
+	rm -f $(VENV)/.installed-*
+	touch $@
+
+lab: setup
+	$(VENV_PYTHON) -m course_lib doctor || true
+	$(VENV_PYTHON) -m jupyter lab --notebook-dir=notebooks
+
+test: setup test-unit test-notebooks
+
+test-unit: setup
+	$(VENV_PYTHON) -m pytest -p no:cacheprovider
+
+# Shipped notebooks must run with every check reporting "not attempted";
+# solved copies (written by `course_lib solve`) with every check "correct".
+test-notebooks: setup
+	COURSE_EXERCISE_EXPECT="not attempted" $(VENV_PYTHON) -m pytest $(NBVAL) notebooks
+	$(VENV_PYTHON) -m course_lib solve --out build/solved
+	COURSE_EXERCISE_EXPECT=correct $(VENV_PYTHON) -m pytest $(NBVAL) build/solved
+
+doctor: setup
+	$(VENV_PYTHON) -m course_lib doctor
+
+# Execute every notebook headless into build/executed (ipynb + HTML) with a table
+# of wall time and peak memory.
+run: setup
+	$(VENV_PYTHON) -m course_lib run
+
+clean-notebooks: setup
+	$(VENV_PYTHON) -m course_lib clean
+
+clean:
+	rm -rf build .pytest_cache
