@@ -146,7 +146,7 @@ def test_notebooks_by_stem_or_prefix(tmp_path, monkeypatch, capsys):
     (tmp_path / "notebooks").mkdir()
     for name in ("01_basics", "02_pairs", "03_triplets"):
         _write(tmp_path / "notebooks" / f"{name}.ipynb", "x = 1")
-    monkeypatch.setattr(notebooks, "project_root", lambda: tmp_path)
+    monkeypatch.setattr(notebooks.files, "project_root", lambda: tmp_path)
     assert main(["clean", "--check", "02"]) == 0
     assert main(["clean", "--check", "03_triplets.ipynb", "01_basics"]) == 0
     assert main(["clean", "--check"]) == 0

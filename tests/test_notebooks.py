@@ -186,7 +186,7 @@ class _Terminal(io.StringIO):
 def test_progress_rewrites_one_line_on_a_terminal():
     run = notebooks.NotebookRun(notebook=None, status="ok", seconds=2.31)
     terminal = _Terminal()
-    progress = notebooks._Progress(terminal, "[1/2] 01_basics")
+    progress = notebooks.execute._Progress(terminal, "[1/2] 01_basics")
     progress.update(1, 4)
     progress.update(3, 4)
     progress.finish(run)
@@ -197,7 +197,7 @@ def test_progress_rewrites_one_line_on_a_terminal():
     assert last.endswith("\n") and last.rstrip() == "[1/2] 01_basics  ok  2.3 s"
     assert len(last) - 1 >= len(text.split("\r")[-2])  # padded over the longer cell line
     log = io.StringIO()
-    progress = notebooks._Progress(log, "[1/2] 01_basics")
+    progress = notebooks.execute._Progress(log, "[1/2] 01_basics")
     progress.update(1, 4)
     progress.finish(run)
     assert log.getvalue() == "[1/2] 01_basics  ok  2.3 s\n"  # no \r noise in CI logs
@@ -205,6 +205,6 @@ def test_progress_rewrites_one_line_on_a_terminal():
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
 def test_kernel_peak_is_read_from_proc():
-    assert notebooks._sample_kernel_peak_mib(os.getpid()) > 1
-    assert notebooks._sample_kernel_peak_mib(None) is None
+    assert notebooks.execute._sample_kernel_peak_mib(os.getpid()) > 1
+    assert notebooks.execute._sample_kernel_peak_mib(None) is None
 

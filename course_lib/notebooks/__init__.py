@@ -1,0 +1,53 @@
+"""Finds, cleans, solves and executes the course notebooks.
+
+The functions behind `python -m course_lib clean | solve | run` (see
+`course_lib.cli`), usable from tests too:
+
+- `find_notebooks`: the course notebooks (`NN_name.ipynb`), in course order.
+- `strip_outputs` / `clean_notebook` / `notebook_problems`: notebook hygiene.
+  Notebooks are committed without outputs, execution counts or volatile
+  metadata, with the `python3` kernelspec.
+- `solve_notebook` / `solve_notebooks`: copies with every exercise cell (a code
+  cell whose metadata has `"exercise": "<id>"`) replaced by the solution from
+  `course_lib.exercises.get_exercise(id).solution_code`.
+- `execute_notebook`: runs one notebook headless, in this process.
+- `run_notebooks`: runs each notebook in its own child process and measures
+  its wall time and peak memory.
+
+Peak memory (`NotebookRun.peak_mib`) is the larger of two measurements:
+
+1. the child process's `ru_maxrss` from `os.wait4` (POSIX). Linux reports the
+   peak of the child and of the descendants it has waited for, i.e. the
+   kernel, which the child shuts down and reaps. It is a maximum over
+   processes, not a sum;
+2. the kernel's own peak resident set size, read just before the kernel shuts
+   down: `VmHWM` from `/proc/<pid>/status` on Linux, `peak_wset` from psutil on
+   Windows, otherwise the largest RSS that psutil saw after each cell.
+
+The kernel is the current environment's `python3` kernel, started in the
+notebook's folder with `TF_CPP_MIN_LOG_LEVEL=2` (unless already set) and this
+`course_lib` on `PYTHONPATH`.
+"""
+
+from course_lib.notebooks.execute import NotebookRun, execute_notebook, run_notebooks
+from course_lib.notebooks.files import (
+    NOTEBOOK_PATTERN,
+    clean_notebook,
+    find_notebooks,
+    notebook_problems,
+    strip_outputs,
+)
+from course_lib.notebooks.solve import solve_notebook, solve_notebooks
+
+__all__ = [
+    "NOTEBOOK_PATTERN",
+    "NotebookRun",
+    "find_notebooks",
+    "strip_outputs",
+    "clean_notebook",
+    "notebook_problems",
+    "solve_notebook",
+    "solve_notebooks",
+    "execute_notebook",
+    "run_notebooks",
+]

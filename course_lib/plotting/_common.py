@@ -1,0 +1,33 @@
+"""Helpers shared by the plotting modules."""
+
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib import colormaps
+
+SAME_LABEL_COLOR = "tab:green"
+DIFFERENT_LABEL_COLOR = "tab:red"
+_TEXT_SIZE = 8
+
+
+def _new_axes(figsize):
+    _, ax = plt.subplots(figsize=figsize, layout="constrained")
+    return ax
+
+
+def _label_text(label, class_names, name):
+    if class_names is None:
+        return str(label)
+    if not 0 <= label < len(class_names):
+        raise ValueError(
+            f"`{name}` holds label {label}, but `class_names` has {len(class_names)} "
+            f"entries (valid labels 0..{len(class_names) - 1}). Pass one name per class."
+        )
+    return str(class_names[label])
+
+
+def _class_colours(n_classes):
+    if n_classes <= 10:
+        return [colormaps["tab10"](i) for i in range(n_classes)]
+    if n_classes <= 20:
+        return [colormaps["tab20"](i) for i in range(n_classes)]
+    return [colormaps["turbo"](x) for x in np.linspace(0.05, 0.95, n_classes)]
