@@ -16,6 +16,8 @@ VENV_PYTHON := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(EXTRA)
 # Quiet TensorFlow's C++ start-up logging in tests and in the lab.
 export TF_CPP_MIN_LOG_LEVEL ?= 2
+# JupyterLab refuses to start as root (containers, some cloud VMs) without this flag.
+LAB_ROOT_FLAG := $(if $(filter 0,$(shell id -u 2>/dev/null)),--allow-root,)
 NBVAL := -p no:cacheprovider --nbval-lax --nbval-current-env --nbval-cell-timeout=300
 
 .PHONY: setup lab test test-unit test-notebooks doctor run clean-notebooks clean
@@ -33,7 +35,7 @@ $(STAMP): pyproject.toml
 
 lab: setup
 	$(VENV_PYTHON) -m course_lib doctor || true
-	$(VENV_PYTHON) -m jupyter lab --notebook-dir=notebooks
+	$(VENV_PYTHON) -m jupyter lab --notebook-dir=notebooks $(LAB_ROOT_FLAG)
 
 test: setup test-unit test-notebooks
 
