@@ -13,11 +13,11 @@ repository root, or `COURSE_BUILD_DIR`), pretty-printed with sorted keys:
   "course_lib_version": "0.1.0",
   "created": "2026-11-21T12:00:00Z",          # ISO-8601, UTC
   "format": "deep-similarity-results/1",
-  "notebook": "03_siamese_contrastive",        # the notebook's file stem
+  "notebook": "03_cnn_metric_learning",        # the notebook's file stem
   "rows": [
     {
       "method": "siamese (contrastive)",        # str, required
-      "dataset": "fashion_mnist_subset",        # str, required
+      "dataset": "fashion_mnist",               # str, required
       "protocol": "test leave-one-out",         # one of PROTOCOLS, required
       "baseline": false,                        # bool, required: true = not learned
       "R@1": 0.81, "R@5": 0.95, "R@10": 0.97,   # floats in [0, 1], required
@@ -231,7 +231,7 @@ def save_results(notebook, rows, *, results_dir=None):
     Example:
 
     >>> import tempfile
-    >>> row = {"method": "cosine on pixels", "dataset": "fashion_mnist_subset",
+    >>> row = {"method": "cosine on pixels", "dataset": "fashion_mnist",
     ...        "protocol": "test leave-one-out", "baseline": True, "R@1": 0.71,
     ...        "R@5": 0.9, "R@10": 0.94, "MAP@R": 0.35, "train_seconds": 0.0}
     >>> with tempfile.TemporaryDirectory() as folder:
@@ -306,7 +306,7 @@ def load_results(*, results_dir=None):
     Example:
 
     >>> import tempfile
-    >>> row = {"method": "cosine on pixels", "dataset": "fashion_mnist_subset",
+    >>> row = {"method": "cosine on pixels", "dataset": "fashion_mnist",
     ...        "protocol": "test->train", "baseline": True, "R@1": 0.7,
     ...        "R@5": 0.9, "R@10": 0.95, "MAP@R": 0.4, "train_seconds": 0}
     >>> with tempfile.TemporaryDirectory() as folder:

@@ -9,8 +9,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from course_lib.paths import build_dir
 from course_lib.notebooks.files import _KERNEL_NAME
+from course_lib.paths import build_dir
 
 __all__ = ["NotebookRun", "execute_notebook", "run_notebooks"]
 
