@@ -129,7 +129,7 @@ def _recall_cases():
     return [
         ("neighbour_labels [[1, 0, 0], [2, 2, 1], [0, 0, 0]], query_labels [0, 1, 0], k=1",
          np.array([[1, 0, 0], [2, 2, 1], [0, 0, 0]]), np.array([0, 1, 0]), 1),
-        ("the same labels with k=2",
+        ("neighbour_labels [[1, 0, 0], [2, 2, 1], [0, 0, 0]], query_labels [0, 1, 0], k=2",
          np.array([[1, 0, 0], [2, 2, 1], [0, 0, 0]]), np.array([0, 1, 0]), 2),
         ("neighbour_labels [[3, 3, 1, 1], [0, 2, 2, 2]], query_labels [3, 2], k=3",
          np.array([[3, 3, 1, 1], [0, 2, 2, 2]]), np.array([3, 2]), 3),
