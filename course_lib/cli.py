@@ -11,12 +11,16 @@ Commands:
   `<build dir>/solved/`.
 - `clean [NOTEBOOK ...] [--check]`: strips outputs, execution counts and
   volatile metadata in place.
+- `bench [--n-database N] [--n-queries N] [--dim D] [--k K] [--repeats R] [--json]`:
+  exact cosine top-k search throughput of `course_lib.top_k` against NumPy,
+  scikit-learn and faiss (`course_lib.bench`).
 
 A NOTEBOOK is a path, a file stem (`01_similarity_basics`) or a unique prefix
 (`01`) of a notebook in `notebooks/`; none means every course notebook.
 """
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -98,6 +102,20 @@ def _clean(args, out):
     return 0
 
 
+def _bench(args, out):
+    from course_lib import bench
+
+    rows = bench.run_benchmark(n_database=args.n_database, n_queries=args.n_queries,
+                               dim=args.dim, k=args.k, repeats=args.repeats, seed=args.seed)
+    if args.json:
+        print(bench.to_json(rows), file=out)
+    else:
+        title = (f"exact cosine top-{args.k}: {args.n_queries:,} queries into {args.n_database:,} x "
+                 f"{args.dim} float32, median of {args.repeats} runs, {os.cpu_count()} CPU(s)")
+        print(bench.format_table(rows, title=title), file=out)
+    return 0
+
+
 def _parser():
     parser = argparse.ArgumentParser(
         prog="python -m course_lib",
@@ -153,6 +171,23 @@ def _parser():
     clean.add_argument("--check", action="store_true",
                        help="only report problems; exit code 1 if any (for CI)")
     clean.set_defaults(handler=_clean)
+
+    bench = commands.add_parser(
+        "bench", help="benchmark exact cosine top-k search",
+        description="Queries per second, peak memory and recall against an exact float64 "
+                    "reference for course_lib.top_k, NumPy argpartition, scikit-learn's brute-force "
+                    "NearestNeighbors and faiss IndexFlatIP (when installed), each in its own "
+                    "process, median of --repeats runs.")
+    bench.add_argument("--n-database", type=int, default=100_000, metavar="N")
+    bench.add_argument("--n-queries", type=int, default=10_000, metavar="N")
+    bench.add_argument("--dim", type=int, default=64, metavar="D")
+    bench.add_argument("--k", type=int, default=10, metavar="K")
+    bench.add_argument("--repeats", type=int, default=3, metavar="R")
+    bench.add_argument("--seed", type=int, default=0)
+    bench.add_argument("--json", action="store_true",
+                       help="print a JSON list of rows (method, queries_per_second, peak_rss_mb, "
+                            "recall_vs_exact, ...)")
+    bench.set_defaults(handler=_bench)
     return parser
 
 

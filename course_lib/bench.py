@@ -1,0 +1,219 @@
+"""Benchmark of exact cosine top-k search: `course_lib.top_k` against other libraries.
+
+`python -m course_lib bench` measures, on seeded random float32 vectors, how many
+queries per second each method answers for an exact cosine top-k search, its
+peak memory, and the fraction of the exact neighbours it returns:
+
+- `course_lib.top_k`: NumPy matrix product in query chunks + `keras.ops.top_k`;
+- `numpy argpartition`: the same chunks, selected with `np.argpartition` (the
+  obvious NumPy-only implementation, for reference);
+- `sklearn NearestNeighbors`: `NearestNeighbors(metric="cosine", algorithm="brute")`;
+- `faiss IndexFlatIP`: inner product on L2-normalised vectors, when `faiss` is
+  installed (`pip install faiss-cpu`, or the `search` extra).
+
+Each method runs in its own child process (so its peak resident memory, which
+includes its imports and the data, is its own), `repeats` times; the figure is
+the median. Recall is measured against a float64 NumPy reference.
+"""
+
+import json
+import multiprocessing
+import resource
+import statistics
+import sys
+import time
+
+import numpy as np
+
+from course_lib._validation import check_positive_int, check_seed
+
+__all__ = [
+    "METHODS",
+    "make_benchmark_data",
+    "exact_neighbours",
+    "run_benchmark",
+    "format_table",
+    "to_json",
+]
+
+METHODS = ("course_lib.top_k", "numpy argpartition", "sklearn NearestNeighbors", "faiss IndexFlatIP")
+
+
+def make_benchmark_data(n_database, n_queries, dim, *, seed=0):
+    """Seeded float32 Gaussian vectors: `(database (n_database, dim), queries (n_queries, dim))`."""
+    rng = np.random.default_rng(check_seed(seed))
+    database = rng.standard_normal((n_database, dim), dtype=np.float32)
+    queries = rng.standard_normal((n_queries, dim), dtype=np.float32)
+    return database, queries
+
+
+def _normalise(x):
+    return x / np.maximum(np.linalg.norm(x, axis=1, keepdims=True), np.float32(1e-12))
+
+
+def exact_neighbours(queries, database, k, *, batch_size=512):
+    """Exact cosine top-k indices `(n_queries, k)`, computed in float64 (the reference)."""
+    database = _normalise(database.astype(np.float64))
+    queries = _normalise(queries.astype(np.float64))
+    out = np.empty((len(queries), k), dtype=np.int64)
+    for start in range(0, len(queries), batch_size):
+        scores = queries[start : start + batch_size] @ database.T
+        part = np.argpartition(-scores, k - 1, axis=1)[:, :k]
+        order = np.argsort(-np.take_along_axis(scores, part, axis=1), axis=1, kind="stable")
+        out[start : start + batch_size] = np.take_along_axis(part, order, axis=1)
+    return out
+
+
+def _search_top_k(queries, database, k):
+    from course_lib.similarity import top_k
+
+    return top_k(queries, database, k)[1]
+
+
+def _search_numpy(queries, database, k, batch_size=256):
+    database, queries = _normalise(database), _normalise(queries)
+    out = np.empty((len(queries), k), dtype=np.int64)
+    for start in range(0, len(queries), batch_size):
+        scores = queries[start : start + batch_size] @ database.T
+        part = np.argpartition(-scores, k - 1, axis=1)[:, :k]
+        order = np.argsort(-np.take_along_axis(scores, part, axis=1), axis=1, kind="stable")
+        out[start : start + batch_size] = np.take_along_axis(part, order, axis=1)
+    return out
+
+
+def _search_sklearn(queries, database, k):
+    from sklearn.neighbors import NearestNeighbors
+
+    index = NearestNeighbors(n_neighbors=k, metric="cosine", algorithm="brute").fit(database)
+    return index.kneighbors(queries, return_distance=False)
+
+
+def _search_faiss(queries, database, k):
+    import faiss
+
+    index = faiss.IndexFlatIP(database.shape[1])
+    index.add(_normalise(database))
+    return index.search(_normalise(queries), k)[1]
+
+
+_SEARCHES = {
+    "course_lib.top_k": _search_top_k,
+    "numpy argpartition": _search_numpy,
+    "sklearn NearestNeighbors": _search_sklearn,
+    "faiss IndexFlatIP": _search_faiss,
+}
+
+
+def _peak_rss_mib():
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak / 2**20 if sys.platform == "darwin" else peak / 1024  # bytes on macOS, KiB on Linux
+
+
+def _child(method, n_database, n_queries, dim, k, repeats, seed, connection):
+    """Runs one method `repeats` times in this (child) process and sends the figures back."""
+    try:
+        database, queries = make_benchmark_data(n_database, n_queries, dim, seed=seed)
+        search = _SEARCHES[method]
+        search(queries[:8], database, k)  # warm-up: imports, thread pools, graph tracing
+        seconds = []
+        for _ in range(repeats):
+            start = time.perf_counter()
+            indices = search(queries, database, k)
+            seconds.append(time.perf_counter() - start)
+        connection.send(
+            {"seconds": seconds, "indices": np.asarray(indices), "peak": _peak_rss_mib()}
+        )
+    except ImportError as error:
+        connection.send({"skipped": f"{type(error).__name__}: {error}"})
+    except Exception as error:  # report, don't hang the parent
+        connection.send({"error": f"{type(error).__name__}: {error}"})
+    finally:
+        connection.close()
+
+
+def run_benchmark(*, n_database=100_000, n_queries=10_000, dim=64, k=10, repeats=3, seed=0,
+                  methods=METHODS):
+    """Measures each method; returns a list of row dicts.
+
+    Args:
+        n_database: vectors in the database.
+        n_queries: queries per timed run.
+        dim: vector dimension.
+        k: neighbours per query.
+        repeats: timed runs per method (the median is reported).
+        seed: seed of the random vectors.
+        methods: a subset of `METHODS`.
+
+    Returns:
+        One dict per method with `method`, `queries_per_second` (median),
+        `seconds` (all runs), `peak_rss_mb` (peak resident memory of the
+        method's process, imports and data included), `recall_vs_exact` (the
+        fraction of the exact top-k returned) and `speed_vs_top_k` (throughput
+        ratio to `course_lib.top_k`); or `method` and `skipped` when the method
+        is not installed.
+
+    Raises:
+        ValueError: on an unknown method or sizes out of range.
+    """
+    for name, value in (("n_database", n_database), ("n_queries", n_queries), ("dim", dim),
+                        ("repeats", repeats)):
+        check_positive_int(value, name)
+    check_positive_int(k, "k", maximum=n_database, maximum_reason=" (the database size)")
+    unknown = [method for method in methods if method not in _SEARCHES]
+    if unknown:
+        raise ValueError(f"Unknown method(s) {unknown}; valid: {', '.join(METHODS)}.")
+    database, queries = make_benchmark_data(n_database, n_queries, dim, seed=seed)
+    reference = exact_neighbours(queries, database, k)
+    del database, queries
+    context = multiprocessing.get_context("spawn")
+    rows = []
+    for method in methods:
+        receiver, sender = context.Pipe(duplex=False)
+        process = context.Process(target=_child, args=(method, n_database, n_queries, dim, k,
+                                                       repeats, seed, sender))
+        process.start()
+        sender.close()
+        result = receiver.recv()
+        process.join()
+        if "skipped" in result or "error" in result:
+            rows.append({"method": method, "skipped": result.get("skipped") or result["error"]})
+            continue
+        indices = result["indices"]
+        hits = sum(len(np.intersect1d(got, want)) for got, want in zip(indices, reference))
+        median = statistics.median(result["seconds"])
+        rows.append({
+            "method": method,
+            "queries_per_second": n_queries / median,
+            "seconds": result["seconds"],
+            "peak_rss_mb": result["peak"],
+            "recall_vs_exact": hits / reference.size,
+        })
+    baseline = next(
+        (row for row in rows if row["method"] == "course_lib.top_k" and "skipped" not in row), None
+    )
+    for row in rows:
+        if baseline is not None and "skipped" not in row:
+            row["speed_vs_top_k"] = row["queries_per_second"] / baseline["queries_per_second"]
+    return rows
+
+
+def format_table(rows, *, title=""):
+    """Renders benchmark rows as an aligned text table."""
+    lines = [title] if title else []
+    header = f"{'method':26s} {'queries/s':>10s} {'vs top_k':>9s} {'peak MiB':>9s} {'recall@k':>9s}"
+    lines += [header, "-" * len(header)]
+    for row in rows:
+        if "skipped" in row:
+            lines.append(f"{row['method']:26s} skipped ({row['skipped']})")
+            continue
+        lines.append(
+            f"{row['method']:26s} {row['queries_per_second']:10,.0f} "
+            f"{row.get('speed_vs_top_k', float('nan')):8.2f}x "
+            f"{row['peak_rss_mb']:9,.0f} {row['recall_vs_exact']:9.4f}"
+        )
+    return "\n".join(lines)
+
+
+def to_json(rows):
+    """The rows as a JSON list (what `bench --json` prints)."""
+    return json.dumps(rows, indent=2, sort_keys=True)

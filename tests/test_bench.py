@@ -1,0 +1,67 @@
+"""Tests for course_lib.bench on a tiny problem (the real benchmark is `python -m course_lib bench`)."""
+
+import json
+
+import numpy as np
+import pytest
+
+from course_lib import bench
+from course_lib.cli import main
+
+
+def test_exact_neighbours_matches_a_full_sort():
+    database, queries = bench.make_benchmark_data(300, 20, 8, seed=1)
+    unit_database = database / np.linalg.norm(database, axis=1, keepdims=True)
+    unit_queries = queries / np.linalg.norm(queries, axis=1, keepdims=True)
+    scores = unit_queries.astype(np.float64) @ unit_database.T.astype(np.float64)
+    expected = np.argsort(-scores, axis=1)[:, :5]
+    np.testing.assert_array_equal(bench.exact_neighbours(queries, database, 5, batch_size=7), expected)
+
+
+def test_data_is_seeded():
+    first = bench.make_benchmark_data(10, 3, 4, seed=2)
+    again = bench.make_benchmark_data(10, 3, 4, seed=2)
+    np.testing.assert_array_equal(first[0], again[0])
+    assert not np.array_equal(first[0], bench.make_benchmark_data(10, 3, 4, seed=3)[0])
+
+
+def test_run_benchmark_tiny_all_methods_agree():
+    methods = ("course_lib.top_k", "numpy argpartition", "sklearn NearestNeighbors")
+    rows = bench.run_benchmark(n_database=500, n_queries=50, dim=8, k=5, repeats=1, methods=methods)
+    assert [row["method"] for row in rows] == list(methods)
+    for row in rows:
+        assert row["recall_vs_exact"] == 1.0, row
+        assert row["queries_per_second"] > 0 and row["peak_rss_mb"] > 10
+    assert rows[0]["speed_vs_top_k"] == 1.0
+    table = bench.format_table(rows)
+    assert "course_lib.top_k" in table and "recall@k" in table
+
+
+def test_faiss_runs_or_is_reported_as_skipped():
+    rows = bench.run_benchmark(n_database=50, n_queries=5, dim=4, k=2, repeats=1,
+                               methods=("faiss IndexFlatIP",))
+    row = rows[0]
+    assert row["method"] == "faiss IndexFlatIP"
+    assert ("skipped" in row) or row["recall_vs_exact"] == 1.0
+
+
+def test_validation():
+    with pytest.raises(ValueError, match="Unknown method"):
+        bench.run_benchmark(n_database=10, n_queries=2, dim=2, k=1, methods=("annoy",))
+    with pytest.raises(ValueError, match="`k` must be <= 10"):
+        bench.run_benchmark(n_database=10, n_queries=2, dim=2, k=11)
+
+
+def test_cli_prints_table_or_json(monkeypatch, capsys):
+    rows = [{"method": "course_lib.top_k", "queries_per_second": 4000.0, "seconds": [2.5],
+             "peak_rss_mb": 700.0, "recall_vs_exact": 1.0, "speed_vs_top_k": 1.0},
+            {"method": "faiss IndexFlatIP", "skipped": "ImportError: No module named 'faiss'"}]
+    calls = []
+    monkeypatch.setattr(bench, "run_benchmark", lambda **kwargs: calls.append(kwargs) or rows)
+    assert main(["bench", "--n-database", "200", "--n-queries", "10", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out) == rows
+    assert calls[0]["n_database"] == 200 and calls[0]["n_queries"] == 10 and calls[0]["k"] == 10
+    assert main(["bench"]) == 0
+    out = capsys.readouterr().out
+    assert "exact cosine top-10: 10,000 queries into 100,000 x 64 float32" in out
+    assert "4,000" in out and "skipped (ImportError" in out
