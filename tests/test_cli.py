@@ -104,9 +104,9 @@ def test_every_command_has_help(capsys, command):
 
 def test_unknown_command_is_a_usage_error(capsys):
     with pytest.raises(SystemExit) as info:
-        main(["bench"])
+        main(["train"])
     assert info.value.code == 2
-    assert "invalid choice: 'bench'" in capsys.readouterr().err
+    assert "invalid choice: 'train'" in capsys.readouterr().err
 
 
 def test_solve_command(tmp_path, capsys, fake_exercises):
