@@ -14,7 +14,7 @@ import numpy as np
 
 from course_lib._validation import as_labels, check_positive_int, check_seed
 
-__all__ = ["SIMILAR", "DISSIMILAR", "make_pairs", "make_triplets"]
+__all__ = ["SIMILAR", "DISSIMILAR", "make_pairs", "make_triplets", "class_balanced_batches"]
 
 SIMILAR = 1
 DISSIMILAR = 0
@@ -165,3 +165,98 @@ def make_triplets(labels, *, n_triplets, seed=0):
     positives = _draw_same(rng, anchors, group)
     negatives = _draw_different(rng, anchors, group)
     return np.stack([anchors, positives, negatives], axis=1).astype(np.int64)
+
+
+def class_balanced_batches(labels, *, classes_per_batch, samples_per_class, n_batches, seed=0):
+    """Draws batches of P classes x K samples, for losses that mine inside a batch.
+
+    A triplet loss with online mining (`course_lib.losses.TripletLoss`) can
+    only use the positives and negatives a batch holds. In a batch drawn at
+    random the classes come in uneven numbers, and when there are more classes
+    than a batch can hold most anchors have no positive at all; in a
+    class-balanced batch every anchor has `K - 1` positives and `(P - 1) K`
+    negatives. Each batch holds `P = classes_per_batch` distinct
+    classes and `K = samples_per_class` distinct samples of each. Both are
+    taken in turn from shuffled lists, reshuffled when used up: the classes
+    from a list of all classes (so every class appears in the same number of
+    batches, give or take one), the samples from a list of the class's
+    samples (so every sample is seen about equally often). The same seed
+    gives the same batches.
+
+    Args:
+        labels: integer class labels of shape `(n_samples,)`.
+        classes_per_batch: P, the number of classes per batch, from 2 (a batch
+            needs negatives) to the number of classes. Keyword-only.
+        samples_per_class: K, the number of samples of each class per batch,
+            >= 2 (an anchor needs a positive) and at most the size of the
+            smallest class. Keyword-only.
+        n_batches: number of batches to draw (>= 1). Keyword-only.
+        seed: seed of `np.random.default_rng`. Defaults to `0`.
+
+    Returns:
+        `batches`, int64 of shape `(n_batches, P * K)`: each row holds indices
+        into `labels`, K consecutive indices per class. Feed
+        `x[batches[i]], labels[batches[i]]` as batch `i`.
+
+    Raises:
+        ValueError: if `labels` is not 1-D or has fewer than 2 classes, if
+            `classes_per_batch` exceeds the number of classes or is below 2, or
+            if `samples_per_class` is below 2 or larger than a class.
+        TypeError: if `labels` are not integers or a count is not an int.
+
+    Example:
+
+    >>> labels = np.repeat([0, 1, 2], 4)  # 3 classes of 4 samples
+    >>> batches = class_balanced_batches(labels, classes_per_batch=2, samples_per_class=2,
+    ...                                  n_batches=3, seed=0)
+    >>> batches.shape
+    (3, 4)
+    >>> [labels[batch].tolist() for batch in batches]  # 2 classes x 2 samples each
+    [[0, 0, 2, 2], [1, 1, 0, 0], [2, 2, 1, 1]]
+    """
+    labels = _check_sampler_labels(labels, need_positive=False)
+    classes, counts = np.unique(labels, return_counts=True)
+    classes_per_batch = check_positive_int(classes_per_batch, "classes_per_batch")
+    samples_per_class = check_positive_int(samples_per_class, "samples_per_class")
+    n_batches = check_positive_int(n_batches, "n_batches")
+    if not 2 <= classes_per_batch <= len(classes):
+        raise ValueError(
+            f"`classes_per_batch` must be between 2 (a batch needs negatives) and the "
+            f"number of classes, {len(classes)}; received {classes_per_batch}."
+        )
+    if samples_per_class < 2:
+        raise ValueError(
+            f"`samples_per_class` must be >= 2 so that every anchor has a positive in its "
+            f"batch; received {samples_per_class}."
+        )
+    smallest = int(np.argmin(counts))
+    if samples_per_class > counts[smallest]:
+        raise ValueError(
+            f"`samples_per_class` must be at most the size of the smallest class: class "
+            f"{classes[smallest]} has {counts[smallest]} samples; received "
+            f"samples_per_class={samples_per_class}. Lower it, or drop the small classes."
+        )
+    rng = np.random.default_rng(check_seed(seed))
+    members = [np.flatnonzero(labels == label) for label in classes]
+    queues = [rng.permutation(indices) for indices in members]
+    positions = np.zeros(len(classes), dtype=np.int64)
+    class_queue = rng.permutation(len(classes))
+    batches = np.empty((n_batches, classes_per_batch * samples_per_class), dtype=np.int64)
+    for batch in range(n_batches):
+        if len(class_queue) < classes_per_batch:
+            # Finish the old list, then start a new one in which the classes just used
+            # come last, so no class appears twice in a batch.
+            fresh = rng.permutation(len(classes))
+            used = np.isin(fresh, class_queue)
+            class_queue = np.concatenate([class_queue, fresh[~used], fresh[used]])
+        chosen_classes, class_queue = class_queue[:classes_per_batch], class_queue[classes_per_batch:]
+        for slot, chosen in enumerate(chosen_classes):
+            if positions[chosen] + samples_per_class > len(queues[chosen]):
+                queues[chosen] = rng.permutation(members[chosen])
+                positions[chosen] = 0
+            start = positions[chosen]
+            batches[batch, slot * samples_per_class:(slot + 1) * samples_per_class] = (
+                queues[chosen][start:start + samples_per_class]
+            )
+            positions[chosen] += samples_per_class
+    return batches

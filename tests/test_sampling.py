@@ -109,3 +109,65 @@ def test_samplers_are_reexported_from_data():
 def test_invalid_seed_is_rejected(seed, error):
     with pytest.raises(error, match="`seed` must be"):
         sampling.make_pairs(LABELS, n_pairs=4, seed=seed)
+
+
+# --- class_balanced_batches ---------------------------------------------------------------
+
+BALANCED_LABELS = np.repeat(np.arange(7), [30, 25, 40, 20, 33, 50, 21])
+
+
+def test_class_balanced_batches_shape_and_balance():
+    batches = sampling.class_balanced_batches(BALANCED_LABELS, classes_per_batch=3, samples_per_class=4,
+                                              n_batches=100, seed=1)
+    assert batches.shape == (100, 12) and batches.dtype == np.int64
+    assert batches.min() >= 0 and batches.max() < len(BALANCED_LABELS)
+    grouped = BALANCED_LABELS[batches].reshape(100, 3, 4)
+    assert np.all(grouped == grouped[:, :, :1])               # K consecutive samples per class
+    assert all(len(set(row)) == 3 for row in grouped[:, :, 0])  # P distinct classes per batch
+    assert all(len(set(batch)) == 12 for batch in batches)      # no sample twice in a batch
+    for n in range(1, 101):                                     # classes appear in turn
+        counts = np.bincount(grouped[:n, :, 0].ravel(), minlength=7)
+        assert counts.max() - counts.min() <= 1, (n, counts)
+
+
+def test_class_balanced_batches_use_samples_evenly():
+    labels = np.repeat(np.arange(4), 8)
+    batches = sampling.class_balanced_batches(labels, classes_per_batch=4, samples_per_class=4, n_batches=6, seed=0)
+    # Each class list of 8 is used up every 2 batches: after 6 batches every sample was drawn 3 times.
+    np.testing.assert_array_equal(np.bincount(batches.ravel(), minlength=32), 3)
+
+
+def test_class_balanced_batches_seeding():
+    kwargs = {"classes_per_batch": 4, "samples_per_class": 5, "n_batches": 20}
+    first = sampling.class_balanced_batches(BALANCED_LABELS, seed=3, **kwargs)
+    np.testing.assert_array_equal(first, sampling.class_balanced_batches(BALANCED_LABELS, seed=3, **kwargs))
+    assert not np.array_equal(first, sampling.class_balanced_batches(BALANCED_LABELS, seed=4, **kwargs))
+
+
+def test_class_balanced_batches_on_real_labels():
+    _, y = data.load_fashion_mnist("test", dtype="uint8")
+    batches = sampling.class_balanced_batches(y, classes_per_batch=10, samples_per_class=16, n_batches=5, seed=0)
+    for batch in batches:
+        np.testing.assert_array_equal(np.bincount(y[batch], minlength=10), 16)
+
+
+@pytest.mark.parametrize(
+    "labels, kwargs, error, match",
+    [
+        (np.zeros((4, 2), int), {}, ValueError, r"1-D array of integer class labels"),
+        (np.zeros(8, int), {}, ValueError, r"at least 2 distinct classes"),
+        (BALANCED_LABELS, {"classes_per_batch": 1}, ValueError,
+         r"`classes_per_batch` must be between 2 \(a batch needs negatives\) and the number of classes, 7; received 1"),
+        (BALANCED_LABELS, {"classes_per_batch": 8}, ValueError, r"number of classes, 7; received 8"),
+        (BALANCED_LABELS, {"samples_per_class": 1}, ValueError, r"`samples_per_class` must be >= 2.*received 1"),
+        (BALANCED_LABELS, {"samples_per_class": 21}, ValueError,
+         r"smallest class: class 3 has 20 samples; received samples_per_class=21"),
+        (BALANCED_LABELS, {"n_batches": 0}, ValueError, r"`n_batches` must be >= 1"),
+        (BALANCED_LABELS, {"classes_per_batch": 2.0}, TypeError, r"`classes_per_batch` must be a positive integer"),
+        (BALANCED_LABELS, {"seed": -1}, ValueError, r"`seed` must be between 0 and 2\*\*32 - 1"),
+    ],
+)
+def test_class_balanced_batches_validation(labels, kwargs, error, match):
+    kwargs = {"classes_per_batch": 3, "samples_per_class": 4, "n_batches": 2, **kwargs}
+    with pytest.raises(error, match=match):
+        sampling.class_balanced_batches(labels, **kwargs)

@@ -1,0 +1,210 @@
+"""Keras layers for similarity models: `L2Normalize` and `PairDistance`.
+
+Both are written with `keras.ops` only, so they run on any Keras backend, and
+both are registered serializable under the package name `"course_lib"`: a
+model that uses them saves to `.keras` and loads back with
+`keras.saving.load_model(path)` as long as `course_lib.layers` is imported.
+
+- `L2Normalize` ends every embedding model of the course: it divides each
+  embedding by its Euclidean length, so that cosine similarity is a dot product
+  and Euclidean distance lies in `[0, 2]`.
+- `PairDistance` turns two batches of embeddings into one Euclidean distance
+  per pair: the output of a siamese model trained with the contrastive loss.
+
+Importing this module imports Keras.
+"""
+
+import keras
+from keras import ops
+
+from course_lib._validation import check_choice
+
+__all__ = ["L2Normalize", "PairDistance", "l2_normalize_tensor", "pair_distance"]
+
+_SERIALIZATION_PACKAGE = "course_lib"
+
+
+def _check_axis(axis):
+    if isinstance(axis, bool) or not isinstance(axis, int):
+        raise TypeError(f"`axis` must be an int, e.g. -1 (the last axis); received {axis!r}.")
+    return axis
+
+
+def _check_epsilon(epsilon):
+    if isinstance(epsilon, bool) or not isinstance(epsilon, (int, float)) or not epsilon > 0:
+        raise ValueError(f"`epsilon` must be a positive float, e.g. 1e-12; received {epsilon!r}.")
+    return float(epsilon)
+
+
+def l2_normalize_tensor(x, axis=-1, epsilon=1e-12):
+    """Divides `x` by its Euclidean length along `axis`, with `keras.ops` only.
+
+    The tensor twin of `course_lib.similarity.l2_normalize` (which works on
+    NumPy arrays): use it inside models and losses.
+
+    Formula:
+        `y = x / max(||x||_2, epsilon)`, the norm taken along `axis`. A zero
+        vector stays zero instead of becoming NaN.
+
+    Args:
+        x: float tensor of any shape, e.g. `(batch_size, embedding_dim)`.
+        axis: the axis that holds each vector. Defaults to `-1`.
+        epsilon: smallest length divided by. Defaults to `1e-12`.
+
+    Returns:
+        A tensor of the shape and dtype of `x`.
+
+    Example:
+
+    >>> import numpy as np
+    >>> np.asarray(l2_normalize_tensor(np.array([[3.0, 4.0], [0.0, 0.0]]))).round(2).tolist()
+    [[0.6, 0.8], [0.0, 0.0]]
+    """
+    x = ops.convert_to_tensor(x)
+    squared_norm = ops.sum(ops.square(x), axis=axis, keepdims=True)
+    return x * ops.rsqrt(ops.maximum(squared_norm, epsilon * epsilon))
+
+
+def pair_distance(a, b, epsilon=1e-12):
+    """Euclidean distance between row `i` of `a` and row `i` of `b`, with `keras.ops` only.
+
+    The gradient of a square root is infinite at 0, so an identical pair
+    would give NaN gradients with a plain `sqrt`. Below `epsilon` the distance
+    is returned as exactly 0 with a zero gradient instead.
+
+    Formula:
+        `d_i = sqrt(sum_j (a_ij - b_ij)^2)`.
+
+    Args:
+        a: float tensor `(batch_size, embedding_dim)`.
+        b: float tensor `(batch_size, embedding_dim)`, the same shape as `a`.
+        epsilon: squared distances below it count as 0. Defaults to `1e-12`.
+
+    Returns:
+        A float tensor `(batch_size,)` of non-negative distances.
+
+    Example:
+
+    >>> import numpy as np
+    >>> np.asarray(pair_distance(np.array([[0.0, 0.0], [1.0, 1.0]]),
+    ...                          np.array([[3.0, 4.0], [1.0, 1.0]]))).tolist()
+    [5.0, 0.0]
+    """
+    squared = ops.sum(ops.square(ops.convert_to_tensor(a) - ops.convert_to_tensor(b)), axis=-1)
+    positive = squared > epsilon
+    return ops.where(positive, ops.sqrt(ops.where(positive, squared, 1.0)), 0.0)
+
+
+@keras.saving.register_keras_serializable(package=_SERIALIZATION_PACKAGE)
+class L2Normalize(keras.layers.Layer):
+    """Scales each vector to unit Euclidean length: the last layer of an embedding model.
+
+    After it, cosine similarity is a plain dot product and, for unit vectors,
+    `||a - b||^2 = 2 - 2 cos(a, b)`: ranking by cosine or by Euclidean
+    distance gives the same neighbours (notebook 01). It has no weights.
+
+    Formula:
+        `y = x / max(||x||_2, epsilon)`, along `axis`.
+
+    Args:
+        axis: the axis that holds each vector. Defaults to `-1`.
+        epsilon: smallest length divided by, so a zero vector stays zero.
+            Defaults to `1e-12`.
+        **kwargs: standard layer arguments (`name`, `dtype`, ...).
+
+    Input shape:
+        Any, e.g. `(batch_size, embedding_dim)`.
+
+    Output shape:
+        The input shape.
+
+    Raises:
+        TypeError: if `axis` is not an int.
+        ValueError: if `epsilon` is not a positive number.
+
+    Example:
+
+    >>> import numpy as np
+    >>> layer = L2Normalize()
+    >>> np.asarray(layer(np.array([[3.0, 4.0]]))).round(3).tolist()
+    [[0.6, 0.8]]
+    >>> L2Normalize.from_config(layer.get_config()).axis
+    -1
+    """
+
+    def __init__(self, axis=-1, epsilon=1e-12, **kwargs):
+        super().__init__(**kwargs)
+        self.axis = _check_axis(axis)
+        self.epsilon = _check_epsilon(epsilon)
+        self.supports_masking = True
+
+    def call(self, inputs):
+        return l2_normalize_tensor(inputs, axis=self.axis, epsilon=self.epsilon)
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+    def get_config(self):
+        return {**super().get_config(), "axis": self.axis, "epsilon": self.epsilon}
+
+
+@keras.saving.register_keras_serializable(package=_SERIALIZATION_PACKAGE)
+class PairDistance(keras.layers.Layer):
+    """Euclidean (or cosine) distance between two batches of embeddings, row by row.
+
+    Called on a list `[a, b]` of two tensors of the same shape, it returns one
+    distance per row: the output of a siamese model, compared with a pair
+    label by `course_lib.losses.ContrastiveLoss`.
+
+    Formula:
+        `"euclidean"`: `d_i = ||a_i - b_i||_2` (zero gradient at `d_i = 0`);
+        `"cosine"`: `d_i = 1 - cos(a_i, b_i)`.
+
+    Args:
+        metric: `"euclidean"` (default) or `"cosine"`.
+        **kwargs: standard layer arguments (`name`, `dtype`, ...).
+
+    Input shape:
+        A list of two tensors `(batch_size, embedding_dim)`.
+
+    Output shape:
+        `(batch_size,)`.
+
+    Raises:
+        ValueError: if `metric` is not one of the two names (the message lists
+            them and the value received), or if the layer is not called on a
+            list of two tensors.
+
+    Example:
+
+    >>> import numpy as np
+    >>> a, b = np.array([[0.0, 0.0]]), np.array([[3.0, 4.0]])
+    >>> np.asarray(PairDistance()([a, b])).tolist()
+    [5.0]
+    >>> PairDistance(metric="cosine").get_config()["metric"]
+    'cosine'
+    """
+
+    METRICS = ("euclidean", "cosine")
+
+    def __init__(self, metric="euclidean", **kwargs):
+        super().__init__(**kwargs)
+        self.metric = check_choice(metric, "metric", self.METRICS)
+
+    def call(self, inputs):
+        if not isinstance(inputs, (list, tuple)) or len(inputs) != 2:
+            raise ValueError(
+                f"PairDistance must be called on a list of two tensors [a, b] of shape "
+                f"(batch_size, embedding_dim); received {type(inputs).__name__}"
+                f"{'' if not isinstance(inputs, (list, tuple)) else f' of length {len(inputs)}'}."
+            )
+        a, b = inputs
+        if self.metric == "cosine":
+            return 1.0 - ops.sum(l2_normalize_tensor(a) * l2_normalize_tensor(b), axis=-1)
+        return pair_distance(a, b)
+
+    def compute_output_shape(self, input_shape):
+        return tuple(input_shape[0][:-1])
+
+    def get_config(self):
+        return {**super().get_config(), "metric": self.metric}

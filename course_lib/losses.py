@@ -1,0 +1,349 @@
+"""Metric-learning losses: contrastive (pairs) and triplet (online mining).
+
+Each loss is a plain function written with `keras.ops` only, plus a thin
+`keras.losses.Loss` subclass that calls it, registered serializable under the
+package name `"course_lib"` so that a compiled model saves and loads back.
+
+- `contrastive_loss` / `ContrastiveLoss` (Hadsell, Chopra and LeCun, 2006):
+  for a siamese model whose output is the distance between the two items of
+  a pair. Similar pairs are pulled to distance 0, dissimilar pairs pushed
+  beyond a margin.
+- `triplet_loss` / `TripletLoss` (Schroff, Kalenichenko and Philbin, FaceNet,
+  2015; Hermans, Beyer and Leibe, 2017, for batch-hard): for an embedding
+  model trained on class-balanced batches (`course_lib.sampling.
+  class_balanced_batches`). The triplets are mined inside each batch from the
+  labels, "online".
+
+Pair labels follow the course convention stated once, in the docstring of
+`course_lib.sampling`: `SIMILAR = 1` for a pair of the same class,
+`DISSIMILAR = 0` otherwise. Hadsell et al. wrote their paper with the opposite
+labels (`Y = 0` for similar pairs), and public siamese examples disagree, so
+check the convention of any code you copy.
+
+Importing this module imports Keras.
+"""
+
+import numbers
+
+import keras
+from keras import ops
+
+from course_lib._validation import check_choice
+
+__all__ = [
+    "MINING_STRATEGIES",
+    "ContrastiveLoss",
+    "TripletLoss",
+    "contrastive_loss",
+    "pairwise_distances",
+    "triplet_loss",
+]
+
+#: The valid values of `mining` in `triplet_loss` and `TripletLoss`.
+MINING_STRATEGIES = ("batch_all", "batch_hard", "semi_hard")
+
+_SERIALIZATION_PACKAGE = "course_lib"
+_SQUARED_EPSILON = 1e-12
+
+
+def _check_margin(margin, *, allow_zero):
+    if isinstance(margin, bool) or not isinstance(margin, numbers.Real):
+        raise TypeError(f"`margin` must be a number, e.g. 0.2; received {margin!r}.")
+    margin = float(margin)
+    if not (margin >= 0.0 if allow_zero else margin > 0.0) or margin != margin or margin == float("inf"):
+        bound = ">= 0" if allow_zero else "> 0"
+        raise ValueError(
+            f"`margin` must be a finite number {bound} (a distance); received {margin!r}. "
+            f"For L2-normalised embeddings, distances lie in [0, 2]: try 0.2 to 1.0."
+        )
+    return margin
+
+
+def _flat(x):
+    return ops.reshape(ops.convert_to_tensor(x), (-1,))
+
+
+def pairwise_distances(embeddings, *, squared=False):
+    """Euclidean distances between every pair of rows of one batch, with `keras.ops` only.
+
+    Computed from the differences of every pair of rows (a `(batch_size,
+    batch_size, embedding_dim)` tensor: small for the batches of this course),
+    so identical rows are exactly 0 apart; the shortcut `||a||^2 + ||b||^2 -
+    2 a.b` leaves round-off of about 1e-3 there. The square root has a zero
+    gradient at 0 (a plain `sqrt` would give NaN gradients for identical rows).
+
+    Formula:
+        `D_ij = ||e_i - e_j||_2` (or its square with `squared=True`).
+
+    Args:
+        embeddings: float tensor `(batch_size, embedding_dim)`.
+        squared: return squared distances. Defaults to `False`.
+
+    Returns:
+        A float tensor `(batch_size, batch_size)`, symmetric, with a zero diagonal.
+
+    Example:
+
+    >>> import numpy as np
+    >>> np.asarray(pairwise_distances(np.array([[0.0, 0.0], [3.0, 4.0]]))).tolist()
+    [[0.0, 5.0], [5.0, 0.0]]
+    """
+    embeddings = ops.convert_to_tensor(embeddings)
+    differences = embeddings[:, None, :] - embeddings[None, :, :]
+    distances = ops.sum(ops.square(differences), axis=-1)
+    if squared:
+        return distances
+    positive = distances > _SQUARED_EPSILON
+    return ops.where(positive, ops.sqrt(ops.where(positive, distances, 1.0)), 0.0)
+
+
+def contrastive_loss(y_true, distances, *, margin=1.0):
+    """The contrastive loss of each pair, from its label and its distance.
+
+    A similar pair (`y = 1`, see the pair-label convention in
+    `course_lib.sampling`) costs its squared distance, so it is pulled
+    together. A dissimilar pair (`y = 0`) costs nothing once it is at least
+    `margin` apart, and the squared shortfall otherwise, so it is pushed out to
+    the margin but not beyond: the loss does not waste effort on pairs that are
+    already far apart.
+
+    Formula:
+        `L(y, d) = y * d^2 + (1 - y) * max(0, margin - d)^2`
+
+        A similar pair at `d = 0` costs 0; a dissimilar pair at `d = 0` costs
+        `margin^2`; a dissimilar pair at `d >= margin` costs 0. (Hadsell et
+        al. write each term with a factor 1/2 and `Y = 0` for similar pairs.)
+
+    Args:
+        y_true: pair labels `(batch_size,)` or `(batch_size, 1)`, 1 = similar,
+            0 = dissimilar (ints, bools or floats).
+        distances: non-negative distances `(batch_size,)` or `(batch_size, 1)`,
+            e.g. the output of a siamese model ending in
+            `course_lib.layers.PairDistance`.
+        margin: the distance beyond which dissimilar pairs cost nothing, > 0.
+            Keyword-only. Defaults to `1.0`.
+
+    Returns:
+        A float tensor `(batch_size,)`: the loss of each pair.
+
+    Raises:
+        TypeError: if `margin` is not a number.
+        ValueError: if `margin` is not a positive, finite number.
+
+    Example:
+
+    >>> import numpy as np
+    >>> labels = np.array([1, 0, 0, 1])              # similar, dissimilar, dissimilar, similar
+    >>> distances = np.array([0.0, 0.0, 1.5, 0.5])
+    >>> np.asarray(contrastive_loss(labels, distances, margin=1.0)).tolist()
+    [0.0, 1.0, 0.0, 0.25]
+    """
+    margin = _check_margin(margin, allow_zero=False)
+    distances = _flat(distances)
+    y_true = ops.cast(_flat(y_true), distances.dtype)
+    similar_cost = ops.square(distances)
+    dissimilar_cost = ops.square(ops.relu(margin - distances))
+    return y_true * similar_cost + (1.0 - y_true) * dissimilar_cost
+
+
+def _triplet_masks(labels, batch_size, dtype):
+    """Float masks `(batch, batch)`: same label but not itself (positives), other label (negatives)."""
+    same = ops.equal(labels[:, None], labels[None, :])
+    not_self = ops.logical_not(ops.eye(batch_size, dtype="bool"))
+    positive = ops.cast(ops.logical_and(same, not_self), dtype)
+    negative = ops.cast(ops.logical_not(same), dtype)
+    return positive, negative
+
+
+def triplet_loss(labels, embeddings, *, margin=0.2, mining="batch_hard"):
+    """The triplet loss of one batch, with triplets mined online from its labels.
+
+    A triplet is an anchor `a`, a positive `p` (another item of the anchor's
+    class) and a negative `n` (an item of another class). The loss asks the
+    positive to be closer to the anchor than the negative by at least `margin`.
+    Rather than sampling triplets in advance, the loss finds them inside the
+    batch, so a class-balanced batch of P classes x K items holds
+    `P K (K - 1) (P - 1) K` triplets. `mining` says which of them count:
+
+    - `"batch_all"`: every valid triplet; the sum of their losses is divided
+      by the number of triplets whose loss is positive (the easy triplets,
+      with zero loss, do not dilute the average; Hermans et al., 2017).
+    - `"batch_hard"`: for each anchor, only its farthest positive and its
+      closest negative (Hermans et al., 2017); the mean over anchors.
+    - `"semi_hard"`: for each (anchor, positive) pair, the closest negative
+      that is still farther than the positive (FaceNet); when there is none,
+      the farthest negative. The mean over (anchor, positive) pairs.
+
+    Distances are Euclidean (not squared) between the embeddings as given;
+    for L2-normalised embeddings they lie in `[0, 2]`. Anchors without a
+    positive or a negative in the batch are left out, and a batch without any
+    valid triplet has loss 0.
+
+    Formula:
+        `l(a, p, n) = max(0, D(a, p) - D(a, n) + margin)`, with `D` the
+        Euclidean distance; the mining decides which `(a, p, n)` enter the mean.
+
+    Args:
+        labels: integer class labels `(batch_size,)` or `(batch_size, 1)`
+            (floats holding integers work too: Keras casts `y_true` to float).
+        embeddings: float tensor `(batch_size, embedding_dim)`.
+        margin: the gap asked for between positive and negative distances,
+            >= 0. Keyword-only. Defaults to `0.2`.
+        mining: one of `MINING_STRATEGIES`: `"batch_all"`, `"batch_hard"`
+            (default) or `"semi_hard"`. Keyword-only.
+
+    Returns:
+        A scalar float tensor: the loss of the batch.
+
+    Raises:
+        ValueError: if `mining` is not one of `MINING_STRATEGIES` (the
+            message lists them and the value received), or `margin` is
+            negative or not finite.
+        TypeError: if `margin` is not a number.
+
+    Example:
+
+    >>> import numpy as np
+    >>> labels = np.array([0, 0, 1])
+    >>> embeddings = np.array([[0.0, 0.0], [0.0, 1.0], [0.5, 0.0]])
+    >>> # anchor 0: positive at 1.0, negative at 0.5   -> 1.0 - 0.5 + 0.2   = 0.7
+    >>> # anchor 1: positive at 1.0, negative at 1.118 -> 1.0 - 1.118 + 0.2 = 0.082
+    >>> # anchor 2 has no positive in the batch and is left out: (0.7 + 0.082) / 2
+    >>> round(float(triplet_loss(labels, embeddings, margin=0.2, mining="batch_hard")), 3)
+    0.391
+    """
+    check_choice(mining, "mining", MINING_STRATEGIES)
+    margin = _check_margin(margin, allow_zero=True)
+    embeddings = ops.convert_to_tensor(embeddings)
+    labels = _flat(labels)
+    batch_size = ops.shape(embeddings)[0]
+    distances = pairwise_distances(embeddings)
+    positive, negative = _triplet_masks(labels, batch_size, distances.dtype)
+
+    # Distances of positives and of negatives; the other entries are moved out of reach,
+    # far below (-beyond) or far beyond (+beyond) every distance, so no hinge uses them.
+    beyond = ops.max(distances) + margin + 1.0
+    positive_distances = ops.where(positive > 0.0, distances, -beyond)
+    negative_distances = ops.where(negative > 0.0, distances, beyond)
+
+    if mining == "batch_hard":
+        hardest_positive = ops.max(positive_distances, axis=1)
+        hardest_negative = ops.min(negative_distances, axis=1)
+        valid = ops.max(positive, axis=1) * ops.max(negative, axis=1)
+        losses = ops.relu(hardest_positive - hardest_negative + margin) * valid
+        return ops.sum(losses) / ops.maximum(ops.sum(valid), 1.0)
+
+    if mining == "batch_all":
+        # The (anchor, positive, negative) cube; an unused positive or negative gives
+        # D(a, p) - D(a, n) + margin < 0, so its hinge is 0.
+        losses = ops.relu((positive_distances + margin)[:, :, None] - negative_distances[:, None, :])
+        n_active = ops.sum(ops.cast(losses > 0.0, losses.dtype))
+        return ops.sum(losses) / ops.maximum(n_active, 1.0)
+
+    # semi_hard: for each (a, p), the closest negative with D(a, n) > D(a, p) ...
+    negatives_below = ops.where(negative > 0.0, distances, -beyond)
+    farther = negatives_below[:, None, :] > distances[:, :, None]
+    closest_farther = ops.min(ops.where(farther, negatives_below[:, None, :], beyond), axis=2)
+    # ... or, when every negative is closer than the positive, the farthest negative.
+    farthest_negative = ops.max(negatives_below, axis=1)[:, None]
+    chosen_negative = ops.where(closest_farther < beyond, closest_farther, farthest_negative)
+    valid = positive * ops.max(negative, axis=1)[:, None]
+    losses = ops.relu(distances - chosen_negative + margin) * valid
+    return ops.sum(losses) / ops.maximum(ops.sum(valid), 1.0)
+
+
+@keras.saving.register_keras_serializable(package=_SERIALIZATION_PACKAGE)
+class ContrastiveLoss(keras.losses.Loss):
+    """Keras loss for siamese models: `contrastive_loss` averaged over the batch.
+
+    Use it with a model whose output is the distance of each pair (e.g. one
+    ending in `course_lib.layers.PairDistance`) and pair labels 1 = similar,
+    0 = dissimilar (the convention of `course_lib.sampling`).
+
+    Formula:
+        `L(y, d) = y * d^2 + (1 - y) * max(0, margin - d)^2`, averaged over pairs.
+
+    Args:
+        margin: distance beyond which dissimilar pairs cost nothing, > 0.
+            Defaults to `1.0`.
+        reduction: Keras reduction of the per-pair losses. Defaults to
+            `"sum_over_batch_size"` (the mean).
+        name: defaults to `"contrastive_loss"`.
+        dtype: the loss's dtype. Defaults to `None` (Keras's float type).
+
+    Raises:
+        TypeError: if `margin` is not a number.
+        ValueError: if `margin` is not positive and finite.
+
+    Example:
+
+    >>> import numpy as np
+    >>> loss = ContrastiveLoss(margin=1.0)
+    >>> round(float(loss(np.array([1.0, 0.0]), np.array([0.0, 0.0]))), 4)  # (0 + 1) / 2
+    0.5
+    >>> ContrastiveLoss.from_config(loss.get_config()).margin
+    1.0
+    """
+
+    def __init__(self, margin=1.0, reduction="sum_over_batch_size", name="contrastive_loss",
+                 dtype=None):
+        super().__init__(name=name, reduction=reduction, dtype=dtype)
+        self.margin = _check_margin(margin, allow_zero=False)
+
+    def call(self, y_true, y_pred):
+        return contrastive_loss(y_true, y_pred, margin=self.margin)
+
+    def get_config(self):
+        return {**super().get_config(), "margin": self.margin}
+
+
+@keras.saving.register_keras_serializable(package=_SERIALIZATION_PACKAGE)
+class TripletLoss(keras.losses.Loss):
+    """Keras loss for embedding models: `triplet_loss` with online mining.
+
+    `y_true` holds the class label of each item and `y_pred` its embedding;
+    the triplets are found inside each batch, so train on class-balanced
+    batches (`course_lib.sampling.class_balanced_batches`) with
+    `shuffle=False`, or most batches hold few positives.
+
+    Formula:
+        `l(a, p, n) = max(0, D(a, p) - D(a, n) + margin)`, over the triplets
+        chosen by `mining` (see `triplet_loss`).
+
+    Args:
+        margin: the gap asked for between positive and negative distances,
+            >= 0. Defaults to `0.2`.
+        mining: `"batch_all"`, `"batch_hard"` (default) or `"semi_hard"`.
+        reduction: Keras reduction; the loss of a batch is already one number.
+            Defaults to `"sum_over_batch_size"`.
+        name: defaults to `"triplet_loss"`.
+        dtype: the loss's dtype. Defaults to `None` (Keras's float type).
+
+    Raises:
+        ValueError: if `mining` is unknown (the message lists the valid values
+            and the value received) or `margin` is negative.
+        TypeError: if `margin` is not a number.
+
+    Example:
+
+    >>> import numpy as np
+    >>> loss = TripletLoss(margin=0.2, mining="batch_all")
+    >>> labels = np.array([0, 0, 1, 1])
+    >>> embeddings = np.array([[1.0, 0.0], [1.0, 0.0], [0.0, 1.0], [0.0, 1.0]])
+    >>> float(loss(labels, embeddings))  # classes already sqrt(2) apart: nothing to learn
+    0.0
+    >>> TripletLoss.from_config(loss.get_config()).mining
+    'batch_all'
+    """
+
+    def __init__(self, margin=0.2, mining="batch_hard", reduction="sum_over_batch_size",
+                 name="triplet_loss", dtype=None):
+        super().__init__(name=name, reduction=reduction, dtype=dtype)
+        self.mining = check_choice(mining, "mining", MINING_STRATEGIES)
+        self.margin = _check_margin(margin, allow_zero=True)
+
+    def call(self, y_true, y_pred):
+        return triplet_loss(y_true, y_pred, margin=self.margin, mining=self.mining)
+
+    def get_config(self):
+        return {**super().get_config(), "margin": self.margin, "mining": self.mining}

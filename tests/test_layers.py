@@ -1,0 +1,95 @@
+"""Tests for course_lib.layers: values, shapes, masks, configs and save/load."""
+
+import keras
+import numpy as np
+import pytest
+
+from course_lib.layers import L2Normalize, PairDistance, l2_normalize_tensor, pair_distance
+from course_lib.similarity import l2_normalize
+
+
+def test_l2_normalize_matches_numpy_and_keeps_zero_rows():
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(6, 5)).astype(np.float32) * rng.uniform(0.01, 100, size=(6, 1)).astype(np.float32)
+    x[2] = 0.0
+    got = np.asarray(L2Normalize()(x))
+    np.testing.assert_allclose(got, l2_normalize(x), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(np.linalg.norm(got[[0, 1, 3, 4, 5]], axis=1), 1.0, rtol=1e-5)
+    assert np.all(got[2] == 0.0) and np.all(np.isfinite(got))
+
+
+def test_l2_normalize_other_axis_and_function():
+    x = np.array([[3.0, 1.0], [4.0, 0.0]], dtype=np.float32)
+    np.testing.assert_allclose(np.asarray(L2Normalize(axis=0)(x)), [[0.6, 1.0], [0.8, 0.0]], rtol=1e-6)
+    np.testing.assert_allclose(np.asarray(l2_normalize_tensor(x, axis=0)), [[0.6, 1.0], [0.8, 0.0]], rtol=1e-6)
+
+
+def test_l2_normalize_gradient_is_finite_at_zero():
+    import tensorflow as tf
+
+    x = tf.Variable(np.zeros((2, 3), np.float32))
+    with tf.GradientTape() as tape:
+        total = tf.reduce_sum(L2Normalize()(x))
+    assert np.all(np.isfinite(tape.gradient(total, x).numpy()))
+
+
+@pytest.mark.parametrize("kwargs, error, match", [
+    ({"axis": 1.5}, TypeError, r"`axis` must be an int.*received 1.5"),
+    ({"epsilon": 0}, ValueError, r"`epsilon` must be a positive float.*received 0"),
+    ({"epsilon": -1e-3}, ValueError, r"received -0.001"),
+])
+def test_l2_normalize_rejects_bad_options(kwargs, error, match):
+    with pytest.raises(error, match=match):
+        L2Normalize(**kwargs)
+
+
+def test_pair_distance_euclidean_and_cosine():
+    rng = np.random.default_rng(1)
+    a, b = rng.normal(size=(2, 7, 4)).astype(np.float32)
+    b[3] = a[3]
+    euclidean = np.asarray(PairDistance()([a, b]))
+    np.testing.assert_allclose(euclidean, np.linalg.norm(a - b, axis=1), rtol=1e-5)
+    assert euclidean.shape == (7,) and euclidean[3] == 0.0
+    cosine = np.asarray(PairDistance(metric="cosine")([a, b]))
+    expected = 1 - (l2_normalize(a) * l2_normalize(b)).sum(1)
+    np.testing.assert_allclose(cosine, expected, atol=1e-6)
+    np.testing.assert_allclose(np.asarray(pair_distance(a, b)), euclidean)
+
+
+def test_pair_distance_gradient_is_finite_for_identical_pairs():
+    import tensorflow as tf
+
+    a = tf.Variable(np.ones((3, 2), np.float32))
+    with tf.GradientTape() as tape:
+        total = tf.reduce_sum(PairDistance()([a, tf.ones((3, 2))]))
+    np.testing.assert_array_equal(tape.gradient(total, a).numpy(), 0.0)
+
+
+def test_pair_distance_errors():
+    with pytest.raises(ValueError, match=r"`metric` must be one of 'euclidean', 'cosine'; received 'manhattan'"):
+        PairDistance(metric="manhattan")
+    with pytest.raises(ValueError, match=r"list of two tensors \[a, b\].*received list of length 3"):
+        PairDistance()([np.ones((1, 2))] * 3)
+
+
+@pytest.mark.parametrize("layer", [L2Normalize(axis=-1, epsilon=1e-6), PairDistance(metric="cosine")])
+def test_config_round_trip(layer):
+    config = layer.get_config()
+    clone = type(layer).from_config(config)
+    assert clone.get_config() == config
+    assert keras.saving.get_registered_name(type(layer)) == f"course_lib>{type(layer).__name__}"
+
+
+def test_model_with_both_layers_saves_and_loads(tmp_path):
+    encoder_input = keras.Input((5,))
+    hidden = keras.layers.Dense(3, kernel_initializer=keras.initializers.GlorotUniform(seed=0))(encoder_input)
+    encoder = keras.Model(encoder_input, L2Normalize(name="l2")(hidden))
+    left, right = keras.Input((5,)), keras.Input((5,))
+    model = keras.Model([left, right], PairDistance(name="distance")([encoder(left), encoder(right)]))
+    x = np.random.default_rng(2).normal(size=(2, 4, 5)).astype(np.float32)
+    path = tmp_path / "pair.keras"
+    model.save(path)
+    loaded = keras.saving.load_model(path)
+    assert isinstance(loaded.get_layer("distance"), PairDistance)
+    np.testing.assert_allclose(loaded.predict([x[0], x[1]], verbose=0),
+                               model.predict([x[0], x[1]], verbose=0), atol=1e-6)
