@@ -12,7 +12,8 @@ it share its label. Two numbers measure that throughout the course:
   where a relevant item sits. It rewards putting *all* same-label items first,
   not just one, so it separates embeddings that R@1 calls equal.
 
-`evaluate_retrieval` computes both with exact search (`course_lib.similarity.top_k`).
+`evaluate_retrieval` computes both with exact search (`course_lib.similarity.top_k`);
+`retrieval_from_distances` does the same from a precomputed distance matrix.
 """
 
 import numpy as np
@@ -20,7 +21,7 @@ import numpy as np
 from course_lib._validation import as_labels, as_matrix, check_choice, check_positive_int
 from course_lib.similarity import METRICS, top_k
 
-__all__ = ["recall_at_k", "map_at_r", "evaluate_retrieval"]
+__all__ = ["recall_at_k", "map_at_r", "evaluate_retrieval", "retrieval_from_distances"]
 
 
 def _neighbour_labels(neighbour_labels, query_labels):
@@ -125,6 +126,30 @@ def map_at_r(neighbour_labels, query_labels, n_relevant):
     return float(np.mean(average_precision[has_relevant]))
 
 
+def _relevant_counts(query_labels, index_labels, *, leave_one_out):
+    """R for each query: the number of same-label items in the index (itself excluded)."""
+    classes, index_counts = np.unique(index_labels, return_counts=True)
+    count_by_label = dict(zip(classes.tolist(), index_counts.tolist()))
+    n_relevant = np.array([count_by_label.get(label, 0) for label in query_labels.tolist()])
+    return n_relevant - 1 if leave_one_out else n_relevant
+
+
+def _check_ks(ks):
+    if isinstance(ks, (int, np.integer)):
+        ks = (ks,)
+    ks = tuple(check_positive_int(k, "ks") for k in ks)
+    if not ks:
+        raise ValueError("`ks` must name at least one k, e.g. ks=(1, 5, 10); received ().")
+    return ks
+
+
+def _retrieval_scores(neighbour_labels, query_labels, n_relevant, ks):
+    """The result dict of `evaluate_retrieval` from ranked neighbour labels."""
+    results = {f"R@{k}": recall_at_k(neighbour_labels, query_labels, k) for k in ks}
+    results["MAP@R"] = map_at_r(neighbour_labels, query_labels, n_relevant)
+    return results
+
+
 def evaluate_retrieval(
     query_embeddings,
     query_labels,
@@ -180,17 +205,8 @@ def evaluate_retrieval(
     else:
         index_embeddings = as_matrix(index_embeddings, "index_embeddings")
         index_labels = as_labels(index_labels, "index_labels", n_samples=index_embeddings.shape[0])
-    if isinstance(ks, (int, np.integer)):
-        ks = (ks,)
-    ks = tuple(check_positive_int(k, "ks") for k in ks)
-    if not ks:
-        raise ValueError("`ks` must name at least one k, e.g. ks=(1, 5, 10); received ().")
-
-    classes, index_counts = np.unique(index_labels, return_counts=True)
-    count_by_label = dict(zip(classes.tolist(), index_counts.tolist()))
-    n_relevant = np.array([count_by_label.get(label, 0) for label in query_labels.tolist()])
-    if leave_one_out:
-        n_relevant = n_relevant - 1
+    ks = _check_ks(ks)
+    n_relevant = _relevant_counts(query_labels, index_labels, leave_one_out=leave_one_out)
     n_candidates = index_embeddings.shape[0] - (1 if leave_one_out else 0)
     if max(ks) > n_candidates:
         raise ValueError(
@@ -206,7 +222,53 @@ def evaluate_retrieval(
         batch_size=batch_size,
         exclude_self=leave_one_out,
     )
-    neighbour_labels = index_labels[indices]
-    results = {f"R@{k}": recall_at_k(neighbour_labels, query_labels, k) for k in ks}
-    results["MAP@R"] = map_at_r(neighbour_labels, query_labels, n_relevant)
-    return results
+    return _retrieval_scores(index_labels[indices], query_labels, n_relevant, ks)
+
+
+def retrieval_from_distances(distances, query_labels, index_labels=None, *, ks=(1, 5, 10)):
+    """R@k and MAP@R from a precomputed distance matrix (DTW has no embeddings).
+
+    The same metrics and keys as `evaluate_retrieval`, for methods that give
+    distances directly (dynamic time warping, say). Without `index_labels` the matrix is
+    square, queries against themselves, and each query's own column is left
+    out (leave-one-out).
+
+    Args:
+        distances: float array `(n_queries, n_index)`, smaller means more similar.
+        query_labels: int array `(n_queries,)`.
+        index_labels: int array `(n_index,)`, or `None` for leave-one-out.
+        ks: tuple of ints. Keyword-only. Defaults to `(1, 5, 10)`.
+
+    Returns:
+        A dict `{"R@1": ..., "R@5": ..., "R@10": ..., "MAP@R": ...}` of floats.
+
+    Example:
+
+    >>> distances = np.array([[0.0, 1.0, 5.0], [1.0, 0.0, 4.0], [5.0, 4.0, 0.0]])
+    >>> retrieval_from_distances(distances, np.array([0, 0, 1]), ks=(1,))  # query 2 has no match
+    {'R@1': 0.6666666666666666, 'MAP@R': 1.0}
+    """
+    distances = as_matrix(distances, "distances", dtype=np.float64)
+    query_labels = as_labels(query_labels, "query_labels", n_samples=distances.shape[0])
+    leave_one_out = index_labels is None
+    if leave_one_out:
+        if distances.shape[0] != distances.shape[1]:
+            raise ValueError(
+                f"without `index_labels`, `distances` must be square (queries against "
+                f"themselves); received shape {distances.shape}. Pass `index_labels`."
+            )
+        index_labels = query_labels
+        distances = distances + np.diag(np.full(len(distances), np.inf))
+    else:
+        index_labels = as_labels(index_labels, "index_labels")
+        if index_labels.shape[0] != distances.shape[1]:
+            raise ValueError(
+                f"`index_labels` has {index_labels.shape[0]} labels but `distances` has "
+                f"{distances.shape[1]} columns; pass one label per index item."
+            )
+    ks = _check_ks(ks)
+    order = np.argsort(distances, axis=1, kind="stable")
+    if leave_one_out:
+        order = order[:, :-1]  # the query itself, at distance inf, comes last
+    n_relevant = _relevant_counts(query_labels, index_labels, leave_one_out=leave_one_out)
+    return _retrieval_scores(index_labels[order], query_labels, n_relevant, ks)

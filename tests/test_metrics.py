@@ -4,7 +4,8 @@ import numpy as np
 import pytest
 from sklearn.metrics.pairwise import cosine_similarity as sk_cosine
 
-from course_lib.metrics import evaluate_retrieval, map_at_r, recall_at_k
+from course_lib.metrics import evaluate_retrieval, map_at_r, recall_at_k, retrieval_from_distances
+from course_lib.similarity import euclidean_distances
 
 
 def _reference(queries, labels, index=None, index_labels=None, ks=(1, 5, 10)):
@@ -107,3 +108,17 @@ def test_evaluate_retrieval_errors():
         evaluate_retrieval(x, np.eye(4), ks=(1,))
     with pytest.raises(ValueError, match=r"received a 1-D array of shape \(4,\)"):
         evaluate_retrieval(np.ones(4), [0, 0, 1, 1], ks=(1,))
+
+
+def test_retrieval_from_distances_matches_evaluate_retrieval():
+    rng = np.random.default_rng(3)
+    queries, labels = rng.normal(size=(40, 4)), rng.integers(0, 3, size=40)
+    index, index_labels = rng.normal(size=(25, 4)), rng.integers(0, 3, size=25)
+    assert retrieval_from_distances(euclidean_distances(queries), labels) == pytest.approx(
+        evaluate_retrieval(queries, labels, metric="euclidean"))
+    assert retrieval_from_distances(euclidean_distances(queries, index), labels, index_labels) == \
+        pytest.approx(evaluate_retrieval(queries, labels, index, index_labels, metric="euclidean"))
+    with pytest.raises(ValueError, match="must be square"):
+        retrieval_from_distances(np.zeros((3, 4)), [0, 1, 2])
+    with pytest.raises(ValueError, match="one label per index item"):
+        retrieval_from_distances(np.zeros((3, 4)), [0, 1, 2], [0, 1])

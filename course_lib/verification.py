@@ -1,0 +1,172 @@
+"""Verification metrics: ROC points and the equal error rate (EER).
+
+Verification asks a yes/no question about a pair, "are these two from the same
+speaker (class)?", by thresholding a similarity score: `score >= threshold`
+means "same". Labels follow `course_lib.sampling`: `is_same = 1` (`SIMILAR`)
+for a same-class pair, `0` (`DISSIMILAR`) otherwise.
+
+Every threshold trades two errors:
+
+- the **false positive rate** `FPR(t)`: the fraction of different pairs
+  accepted (`score >= t`);
+- the **false negative rate** `FNR(t) = 1 - TPR(t)`: the fraction of same
+  pairs rejected.
+
+The ROC curve plots `TPR` against `FPR` over all thresholds; the **EER** is the
+error rate where the two errors are equal, one number that needs no threshold
+(lower is better, 0.5 is chance).
+"""
+
+import numpy as np
+
+from course_lib._validation import as_array
+
+__all__ = ["roc_points", "equal_error_rate", "pair_scores"]
+
+
+def _check_scores_and_labels(scores, is_same):
+    scores = as_array(scores, "scores", dtype=np.float64)
+    if scores.ndim != 1:
+        raise ValueError(
+            f"`scores` must be 1-D, one similarity per pair; received shape {scores.shape}. "
+            f"For a square score matrix take the pairs first (e.g. `pair_scores`)."
+        )
+    labels = np.asarray(is_same.numpy() if hasattr(is_same, "numpy") else is_same)
+    if labels.shape != scores.shape:
+        raise ValueError(
+            f"`is_same` must have one label per score, shape {scores.shape}; received "
+            f"shape {labels.shape}."
+        )
+    if labels.dtype != bool:
+        if not np.issubdtype(labels.dtype, np.number) or not np.isin(labels, (0, 1)).all():
+            raise ValueError(
+                "`is_same` must hold 1 (SIMILAR: same class) or 0 (DISSIMILAR); received "
+                f"values {np.unique(labels)[:5].tolist()}."
+            )
+    labels = labels.astype(bool)
+    n_same = int(labels.sum())
+    if n_same == 0 or n_same == len(labels):
+        which = "same (1)" if n_same == 0 else "different (0)"
+        raise ValueError(
+            f"`is_same` must contain both same (1) and different (0) pairs; it has no "
+            f"{which} pair among {len(labels)}, so one of the error rates is undefined."
+        )
+    return scores, labels
+
+
+def roc_points(scores, is_same):
+    """The ROC curve: false and true positive rates at every distinct threshold.
+
+    Pairs are accepted as "same" when `score >= threshold`. The thresholds are
+    the distinct scores, highest first, preceded by `+inf` (nothing accepted),
+    the points scikit-learn's `roc_curve(..., drop_intermediate=False)` returns.
+
+    Formula:
+        `FPR(t) = #{different pairs with score >= t} / #{different pairs}`,
+        `TPR(t) = #{same pairs with score >= t} / #{same pairs}`.
+
+    Args:
+        scores: float array `(n_pairs,)`, higher means more similar.
+        is_same: array `(n_pairs,)` of 1 (`SIMILAR`) / 0 (`DISSIMILAR`) or bools.
+
+    Returns:
+        A tuple `(fpr, tpr, thresholds)` of float64 arrays of equal length,
+        starting at `(0, 0, inf)` and ending at `(1, 1, min(scores))`.
+
+    Raises:
+        ValueError: if shapes differ, a label is not 0/1, or only one kind of
+            pair is present.
+
+    Example:
+
+    >>> fpr, tpr, thresholds = roc_points([0.9, 0.8, 0.3, 0.1], [1, 0, 1, 0])
+    >>> fpr.tolist(), tpr.tolist()
+    ([0.0, 0.0, 0.5, 0.5, 1.0], [0.0, 0.5, 0.5, 1.0, 1.0])
+    """
+    scores, labels = _check_scores_and_labels(scores, is_same)
+    order = np.argsort(-scores, kind="mergesort")
+    sorted_scores, sorted_labels = scores[order], labels[order]
+    true_positives = np.cumsum(sorted_labels)
+    false_positives = np.cumsum(~sorted_labels)
+    last_of_each = np.r_[np.flatnonzero(np.diff(sorted_scores)), len(scores) - 1]
+    tpr = np.r_[0.0, true_positives[last_of_each] / labels.sum()]
+    fpr = np.r_[0.0, false_positives[last_of_each] / (~labels).sum()]
+    thresholds = np.r_[np.inf, sorted_scores[last_of_each]]
+    return fpr, tpr, thresholds
+
+
+def equal_error_rate(scores, is_same):
+    """The equal error rate: where false accepts and false rejects are equally frequent.
+
+    Walks the ROC points and finds where `FNR = 1 - TPR` crosses `FPR`; between
+    the two ROC points that straddle the crossing, the rates are interpolated
+    linearly, so the result does not depend on which side a tie falls.
+
+    Formula:
+        `EER = FPR(t*) = FNR(t*)`, with `t*` where `FPR(t) - FNR(t)` changes sign.
+
+    Args:
+        scores: float array `(n_pairs,)`, higher means more similar.
+        is_same: array `(n_pairs,)` of 1 (same) / 0 (different) or bools.
+
+    Returns:
+        A float in `[0, 1]`; 0 means some threshold separates the pairs perfectly.
+
+    Raises:
+        ValueError: as `roc_points`.
+
+    Example:
+
+    >>> equal_error_rate([0.9, 0.8, 0.7, 0.1], [1, 1, 0, 0])
+    0.0
+    >>> equal_error_rate([0.9, 0.8, 0.3, 0.1], [1, 0, 1, 0])
+    0.5
+    """
+    fpr, tpr, _ = roc_points(scores, is_same)
+    fnr = 1.0 - tpr
+    gap = fnr - fpr  # starts at 1 (nothing accepted), ends at -1 (everything accepted)
+    k = int(np.flatnonzero(gap <= 0)[0])  # first point where false accepts catch up
+    if gap[k] == 0 or k == 0:
+        return float(fpr[k])
+    # linear interpolation between point k - 1 (gap > 0) and point k (gap <= 0)
+    weight = gap[k - 1] / (gap[k - 1] - gap[k])
+    return float(fpr[k - 1] + weight * (fpr[k] - fpr[k - 1]))
+
+
+def pair_scores(similarity, labels):
+    """Scores and same/different labels of every unordered pair, from a square similarity matrix.
+
+    The verification protocol of the course: every pair `i < j` of a set is a
+    trial, scored by its similarity (`course_lib.similarity.cosine_similarity`
+    of embeddings, or minus a distance such as DTW).
+
+    Args:
+        similarity: float array `(n, n)`, higher means more similar.
+        labels: int array `(n,)`.
+
+    Returns:
+        A tuple `(scores, is_same)`: float64 `(n * (n - 1) / 2,)` similarities of
+        the pairs `i < j`, and int64 labels, 1 (`SIMILAR`) for a same-class pair,
+        0 (`DISSIMILAR`) otherwise.
+
+    Raises:
+        ValueError: if `similarity` is not square or `labels` has another length.
+
+    Example:
+
+    >>> scores, is_same = pair_scores(np.array([[1.0, 0.9, 0.1], [0.9, 1.0, 0.2], [0.1, 0.2, 1.0]]),
+    ...                               np.array([0, 0, 1]))
+    >>> scores.tolist(), is_same.tolist()
+    ([0.9, 0.1, 0.2], [1, 0, 0])
+    """
+    from course_lib._validation import as_labels, as_matrix
+
+    similarity = as_matrix(similarity, "similarity", dtype=np.float64)
+    if similarity.shape[0] != similarity.shape[1]:
+        raise ValueError(
+            f"`similarity` must be a square (n, n) matrix of a set against itself; received "
+            f"shape {similarity.shape}. For embeddings pass cosine_similarity(embeddings)."
+        )
+    labels = as_labels(labels, "labels", n_samples=similarity.shape[0])
+    rows, cols = np.triu_indices(len(labels), k=1)
+    return similarity[rows, cols], (labels[rows] == labels[cols]).astype(np.int64)

@@ -1,0 +1,72 @@
+"""course_lib.verification against scikit-learn's roc_curve and hand-computed EERs."""
+
+import numpy as np
+import pytest
+from sklearn.metrics import roc_curve
+
+from course_lib.sampling import DISSIMILAR, SIMILAR
+from course_lib.verification import equal_error_rate, pair_scores, roc_points
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_roc_points_match_sklearn_roc_curve(seed):
+    rng = np.random.default_rng(seed)
+    labels = rng.integers(0, 2, size=200)
+    scores = np.round(rng.normal(size=200) + labels, 1)  # rounding makes ties
+    fpr, tpr, thresholds = roc_points(scores, labels)
+    sk_fpr, sk_tpr, sk_thresholds = roc_curve(labels, scores, drop_intermediate=False)
+    np.testing.assert_allclose(fpr, sk_fpr)
+    np.testing.assert_allclose(tpr, sk_tpr)
+    np.testing.assert_allclose(thresholds[1:], sk_thresholds[1:])
+    assert thresholds[0] == np.inf
+
+
+def test_equal_error_rate_hand_cases():
+    assert equal_error_rate([0.9, 0.8, 0.7, 0.1], [1, 1, 0, 0]) == 0.0
+    assert equal_error_rate([0.1, 0.2, 0.8, 0.9], [1, 1, 0, 0]) == 1.0
+    assert equal_error_rate([0.9, 0.8, 0.3, 0.1], [1, 0, 1, 0]) == 0.5
+    # 3 same, 3 different: one of each on the wrong side -> FPR = FNR = 1/3
+    assert equal_error_rate([0.9, 0.8, 0.6, 0.3, 0.2, 0.1], [1, 0, 1, 1, 0, 0]) == pytest.approx(1 / 3)
+    # interpolated between ROC points when no threshold gives equal rates
+    # (FPR, FNR) goes (0, 2/3) -> (1, 2/3): the rates meet at 2/3 on the segment between
+    assert equal_error_rate([0.9, 0.5, 0.4, 0.3], [1, 0, 1, 1]) == pytest.approx(2 / 3)
+    assert equal_error_rate(np.array([0.9, 0.1]), np.array([True, False])) == 0.0
+    assert (SIMILAR, DISSIMILAR) == (1, 0)
+
+
+def test_equal_error_rate_is_where_sklearn_fpr_meets_fnr():
+    rng = np.random.default_rng(4)
+    labels = np.r_[np.ones(400, int), np.zeros(600, int)]
+    scores = rng.normal(size=1000) + 1.5 * labels
+    eer = equal_error_rate(scores, labels)
+    fpr, tpr, _ = roc_curve(labels, scores)
+    k = np.argmin(np.abs(fpr - (1 - tpr)))
+    assert abs(eer - (fpr[k] + 1 - tpr[k]) / 2) < 0.005
+    assert 0.2 < eer < 0.3  # two unit Gaussians 1.5 apart: Phi(-0.75) = 0.227
+
+
+def test_all_equal_scores_give_chance():
+    assert equal_error_rate(np.full(6, 0.5), [1, 0, 1, 0, 1, 0]) == pytest.approx(0.5)
+
+
+def test_errors_name_the_problem():
+    with pytest.raises(ValueError, match=r"no different \(0\) pair among 3"):
+        equal_error_rate([0.1, 0.2, 0.3], [1, 1, 1])
+    with pytest.raises(ValueError, match=r"no same \(1\) pair"):
+        roc_points([0.1, 0.2], [0, 0])
+    with pytest.raises(ValueError, match=r"one label per score, shape \(3,\)"):
+        equal_error_rate([0.1, 0.2, 0.3], [1, 0])
+    with pytest.raises(ValueError, match="must hold 1 .* or 0"):
+        equal_error_rate([0.1, 0.2], [2, 0])
+    with pytest.raises(ValueError, match="must be 1-D"):
+        equal_error_rate(np.zeros((2, 2)), [1, 0])
+    with pytest.raises(ValueError, match="NaN or infinite"):
+        equal_error_rate([np.nan, 0.2], [1, 0])
+
+
+def test_pair_scores_takes_the_upper_triangle():
+    similarity = np.array([[1.0, 0.9, 0.1], [0.9, 1.0, 0.2], [0.1, 0.2, 1.0]])
+    scores, is_same = pair_scores(similarity, np.array([0, 0, 1]))
+    assert scores.tolist() == [0.9, 0.1, 0.2] and is_same.tolist() == [1, 0, 0]
+    with pytest.raises(ValueError, match="must be a square"):
+        pair_scores(np.zeros((2, 3)), [0, 1])
