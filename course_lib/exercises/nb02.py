@@ -1,0 +1,407 @@
+"""Exercises of notebook 02, autoencoder similarity.
+
+- `reconstruction_loss`: the autoencoder's loss `||x - x_hat||^2`, averaged over images.
+- `encode_one`: the code of ONE image from an encoder that expects a batch.
+- `conv_encoder`: a small convolutional encoder built to a given specification.
+"""
+
+import re
+
+import numpy as np
+
+from course_lib.exercises.core import (
+    ____,
+    Exercise,
+    Incorrect,
+    NotAttempted,
+    call_learner,
+    describe_array,
+    register,
+)
+
+__all__ = ["reconstruction_loss", "encode_one", "conv_encoder"]
+
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
+def _as_float_array(value, what):
+    if hasattr(value, "numpy") and callable(value.numpy):  # a Keras / TensorFlow tensor
+        value = value.numpy()
+    try:
+        return np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise Incorrect(
+            f"expected {what}; your function returned {type(value).__name__}."
+        ) from None
+
+
+_SHAPE_ERROR = re.compile(
+    r"expected (?:min_)?ndim=\d+, found ndim=\d+"
+    r"|expected shape=?\s*\([^)]*\),? (?:but input has incompatible|found) shape=?\s*\([^)]*\)"
+    r"|as_list\(\) is not defined on an unknown TensorShape",  # Keras's wording after predict ran
+    re.IGNORECASE,
+)
+
+
+def _brief(error):
+    """An exception's text cut to what matters: the shape clause of a Keras error, else its
+    first line, without terminal colour codes or the tensors Keras prints."""
+    text = _ANSI.sub("", str(error))
+    match = _SHAPE_ERROR.search(text)
+    if match:
+        return match.group(0)
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    line = next((line for line in lines if not line.startswith("Exception encountered")), "")
+    return line if len(line) <= 300 else line[:297] + "..."
+
+
+def _call_briefly(function, *args, description, shape_hint):
+    """`call_learner`, with long Keras errors cut short and `shape_hint` added to shape errors."""
+    if function is ____ or not callable(function):
+        return call_learner(function, *args, description=description)
+    try:
+        value = function(*args)
+    except Exception as error:  # the learner's code may fail in any way; report it kindly
+        hint = f" {shape_hint}" if _SHAPE_ERROR.search(_ANSI.sub("", str(error))) else ""
+        raise Incorrect(
+            f"your function raised {type(error).__name__}: {_brief(error)} (called with "
+            f"{description}).{hint}"
+        ) from None
+    if value is ____:
+        raise NotAttempted("your function still returns ____; replace it with your code.")
+    return value
+
+
+# --- 02.reconstruction_loss ------------------------------------------------------------
+
+
+def _reconstruction_cases():
+    rng = np.random.default_rng(21)
+    x_small = np.zeros((2, 2, 2))
+    x_hat_small = np.array([[[1.0, 0.0], [0.0, 1.0]], [[0.5, 0.5], [0.5, 0.5]]])
+    images = rng.random((5, 28, 28))
+    flat = rng.random((4, 784))
+    one = rng.random((1, 4, 4))
+    return [
+        ("x = zeros (2, 2, 2), x_hat = [[[1, 0], [0, 1]], [[0.5, 0.5], [0.5, 0.5]]]",
+         x_small, x_hat_small),
+        ("x and x_hat random, shape (5, 28, 28)",
+         images, np.clip(images + rng.normal(scale=0.2, size=images.shape), 0, 1)),
+        ("x and x_hat random, flattened images of shape (4, 784)",
+         flat, np.clip(flat + rng.normal(scale=0.3, size=flat.shape), 0, 1)),
+        ("one image, x and x_hat of shape (1, 4, 4)", one, rng.random((1, 4, 4))),
+    ]
+
+
+def _reconstruction_mistakes(x, x_hat):
+    """The usual wrong answers for `x`, `x_hat`, each with what to tell the learner."""
+    difference = (x - x_hat).reshape(len(x), -1)
+    return [
+        (np.mean(difference**2),
+         "you averaged over the pixels too: that is Keras's loss='mse', which is L divided "
+         "by the number of pixels. Sum the squares over the pixels of each image, then "
+         "average over the images."),
+        (np.sum(difference**2),
+         "you summed over the images too; L is the average over the images of each "
+         "image's summed squared error."),
+        (np.mean(np.sqrt(np.sum(difference**2, axis=1))),
+         "you averaged the Euclidean norms ||x - x_hat||; L uses the squared norm, so "
+         "leave out the square root."),
+        (np.mean(np.sum(np.abs(difference), axis=1)),
+         "you summed absolute differences (an L1 loss); L sums squared differences."),
+        (np.mean(np.sum(difference, axis=1)),
+         "you summed the differences without squaring them, so positive and negative "
+         "errors cancel; square them first."),
+    ]
+
+
+def _check_reconstruction_loss(function):
+    for description, x, x_hat in _reconstruction_cases():
+        got = call_learner(function, x.copy(), x_hat.copy(), description=description)
+        got = _as_float_array(got, "a single number")
+        if got.size != 1:
+            detail = (
+                " That is one value per image: average them with .mean()."
+                if got.shape == (len(x),) and len(x) > 1
+                else " Sum over every pixel axis of each image, e.g. "
+                "axis=tuple(range(1, x.ndim)), or flatten first with x.reshape(len(x), -1)."
+                if got.ndim >= 2
+                else ""
+            )
+            raise Incorrect(
+                f"on {description}: expected one number, got an array of shape "
+                f"{got.shape}.{detail}"
+            )
+        got = float(got.reshape(()))
+        expected = float(np.mean(np.sum((x - x_hat).reshape(len(x), -1) ** 2, axis=1)))
+        if np.isclose(got, expected, rtol=1e-5, atol=1e-8):
+            continue
+        for wrong, message in _reconstruction_mistakes(x, x_hat):
+            if np.isclose(got, wrong, rtol=1e-5, atol=1e-8):
+                raise Incorrect(f"on {description}: {message}")
+        raise Incorrect(f"on {description}: expected {expected:.6g}, got {got:.6g}.")
+    return (
+        "your loss is the mean over images of ||x - x_hat||^2 (784 times Keras's mse on "
+        "28x28 images)."
+    )
+
+
+reconstruction_loss = register(
+    Exercise(
+        "02.reconstruction_loss",
+        title="The reconstruction loss ||x - x_hat||^2: summed over pixels, averaged over images.",
+        checker=_check_reconstruction_loss,
+        hint="""
+            Work per image: flatten to (n_images, n_pixels) with (x - x_hat).reshape(len(x), -1),
+            square, sum over axis=1 (one number per image), then take the mean over images.
+        """,
+        solution_code="""
+            def reconstruction_loss(x, x_hat):
+                squared_error = (x - x_hat).reshape(len(x), -1) ** 2
+                return float(squared_error.sum(axis=1).mean())
+        """,
+        answer_name="reconstruction_loss",
+    )
+)
+
+
+# --- 02.encode_one ---------------------------------------------------------------------
+
+
+def _encode_cases():
+    from course_lib.models.autoencoders import build_conv_autoencoder, build_dense_autoencoder
+
+    rng = np.random.default_rng(22)
+    _, dense_encoder = build_dense_autoencoder((28, 28), embedding_dim=8, hidden_units=16, seed=22)
+    _, conv_encoder = build_conv_autoencoder((28, 28), embedding_dim=6, filters=(4,), seed=23)
+    return [
+        ("a dense encoder to 8 numbers and one image of shape (28, 28)",
+         dense_encoder, rng.random((28, 28), dtype=np.float32)),
+        ("a convolutional encoder to 6 numbers and one image of shape (28, 28)",
+         conv_encoder, rng.random((28, 28), dtype=np.float32)),
+    ]
+
+
+def _check_encode_one(function):
+    for description, encoder, image in _encode_cases():
+        dim = encoder.output_shape[-1]
+        got = _call_briefly(
+            function, encoder, image.copy(), description=description,
+            shape_hint="A Keras model takes a BATCH of images, (batch, 28, 28): one image "
+            "(28, 28) is read as 28 rows of 28 numbers. Give it a batch of one, image[None] "
+            "(shape (1, 28, 28)), keeping each image's own shape.",
+        )
+        got = _as_float_array(got, f"the code, an array of shape ({dim},)")
+        expected = np.asarray(encoder(image[None]), dtype=np.float64)[0]
+        if got.shape == (1, dim):
+            raise Incorrect(
+                f"on {description}: you returned shape (1, {dim}), a batch holding one code. "
+                f"Return the code itself, shape ({dim},): take row 0 with [0]."
+            )
+        if got.shape in ((28, 28), (784,), (1, 28, 28), (1, 784)):
+            raise Incorrect(
+                f"on {description}: you returned shape {got.shape}: the image's pixels (or "
+                f"the autoencoder's reconstruction), not its code. Call the encoder."
+            )
+        if got.shape != (dim,):
+            raise Incorrect(
+                f"on {description}: expected the code, shape ({dim},); got shape {got.shape}."
+            )
+        if np.allclose(got, expected, atol=1e-4, rtol=1e-4):
+            continue
+        unit = expected / max(np.linalg.norm(expected), 1e-12)
+        if np.allclose(got, unit, atol=1e-4):
+            raise Incorrect(
+                f"on {description}: you L2-normalised the code. Return E(x) itself; cosine "
+                f"similarity normalises when it compares."
+            )
+        raise Incorrect(
+            f"on {description}: expected the code\n{describe_array(expected)}\ngot\n"
+            f"{describe_array(got)}"
+        )
+    return "one image in, one code of shape (embedding_dim,) out."
+
+
+encode_one = register(
+    Exercise(
+        "02.encode_one",
+        title="The code E(x) of ONE image (28, 28), as an array of shape (embedding_dim,).",
+        checker=_check_encode_one,
+        hint="""
+            Keras models always take a batch. image[None] (or image[np.newaxis]) adds a batch
+            axis of length 1: (28, 28) -> (1, 28, 28). encoder.predict(..., verbose=0) then
+            returns shape (1, embedding_dim); take row 0.
+        """,
+        solution_code="""
+            def encode_one(encoder, image):
+                return encoder.predict(image[None], verbose=0)[0]
+        """,
+        answer_name="encode_one",
+    )
+)
+
+
+# --- 02.conv_encoder -------------------------------------------------------------------
+
+_SPEC = (
+    "Input(shape=(28, 28)) -> Reshape((28, 28, 1)) -> Conv2D(16, 3, strides=2, "
+    "padding='same', activation='relu') -> Conv2D(32, 3, strides=2, padding='same', "
+    "activation='relu') -> Flatten() -> Dense(embedding_dim)"
+)
+
+
+def _leaf_layers(model):
+    """The model's layers in order, nested models expanded, input layers left out."""
+    import keras
+
+    found = []
+    for layer in model.layers:
+        if isinstance(layer, keras.Model):
+            found.extend(_leaf_layers(layer))
+        elif not isinstance(layer, keras.layers.InputLayer):
+            found.append(layer)
+    return found
+
+
+def _activation_name(layer):
+    import keras
+
+    name = keras.activations.serialize(layer.activation)
+    return name if isinstance(name, str) else str(name)
+
+
+def _check_conv_layers(convs, description):
+    if len(convs) != 2:
+        raise Incorrect(
+            f"{description}: expected 2 Conv2D layers (16 then 32 filters); found "
+            f"{len(convs)}. The specification: {_SPEC}."
+        )
+    for conv, n_filters in zip(convs, (16, 32)):
+        where = f"{description}: Conv2D {conv.name!r}"
+        if conv.filters != n_filters:
+            raise Incorrect(
+                f"{where} has {conv.filters} filters; the first has 16 and the second 32."
+            )
+        if tuple(conv.kernel_size) != (3, 3):
+            raise Incorrect(f"{where} has kernel_size {tuple(conv.kernel_size)}; use 3 (3x3).")
+        if tuple(conv.strides) != (2, 2):
+            raise Incorrect(
+                f"{where} has strides {tuple(conv.strides)}; use strides=2 so each "
+                f"convolution halves the image, 28 -> 14 -> 7, and the code layer sees "
+                f"7 * 7 * 32 = 1,568 features."
+            )
+        if conv.padding != "same":
+            raise Incorrect(
+                f"{where} has padding={conv.padding!r}; use padding='same' so the sizes "
+                f"go 28 -> 14 -> 7 ('valid' gives 13 -> 6)."
+            )
+        if _activation_name(conv) != "relu":
+            raise Incorrect(
+                f"{where} has activation {_activation_name(conv)!r}; use activation='relu' "
+                f"on both convolutions."
+            )
+
+
+def _check_one_conv_encoder(function, embedding_dim):
+    import keras
+
+    description = f"build_conv_encoder({embedding_dim})"
+    model = _call_briefly(
+        function, embedding_dim, description=f"embedding_dim={embedding_dim}",
+        shape_hint="Conv2D needs images with a channel axis, (batch, 28, 28, 1): put "
+        "keras.layers.Reshape((28, 28, 1)) right after the Input.",
+    )
+    if not isinstance(model, keras.Model):
+        raise Incorrect(
+            f"{description} returned {type(model).__name__}; return the keras.Model, "
+            f"keras.Model(inputs, code)."
+        )
+    input_shape = tuple(model.inputs[0].shape) if model.inputs else None
+    if input_shape != (None, 28, 28):
+        fix = (
+            " The images come as (n, 28, 28): take Input(shape=(28, 28)) and add the "
+            "channel axis inside the model with layers.Reshape((28, 28, 1))."
+            if input_shape == (None, 28, 28, 1)
+            else ""
+        )
+        raise Incorrect(
+            f"{description}: the model's input has shape {input_shape}; expected "
+            f"(None, 28, 28), a batch of images as load_fashion_mnist returns them.{fix}"
+        )
+    layers = _leaf_layers(model)
+    pooling = [layer.name for layer in layers if "Pooling" in type(layer).__name__]
+    if pooling:
+        raise Incorrect(
+            f"{description}: found pooling layer(s) {pooling}. This encoder shrinks the "
+            f"image with strided convolutions instead (strides=2), as the autoencoder's "
+            f"decoder mirrors them with strided transposed convolutions."
+        )
+    _check_conv_layers([layer for layer in layers if isinstance(layer, keras.layers.Conv2D)],
+                       description)
+    output_shape = tuple(model.outputs[0].shape)
+    if len(output_shape) != 2:
+        raise Incorrect(
+            f"{description}: the output has shape {output_shape}; the code must be one "
+            f"vector per image, (None, {embedding_dim}). Add Flatten() and "
+            f"Dense(embedding_dim) after the convolutions."
+        )
+    if output_shape[1] != embedding_dim:
+        raise Incorrect(
+            f"{description}: the code has {output_shape[1]} numbers; expected "
+            f"{embedding_dim}. Use the argument: Dense(embedding_dim)."
+        )
+    denses = [layer for layer in layers if isinstance(layer, keras.layers.Dense)]
+    if len(denses) != 1:
+        raise Incorrect(
+            f"{description}: expected exactly one Dense layer, the code layer, after "
+            f"Flatten; found {len(denses)}. The specification: {_SPEC}."
+        )
+    if _activation_name(denses[0]) != "linear":
+        raise Incorrect(
+            f"{description}: the code layer has activation {_activation_name(denses[0])!r}; "
+            f"leave it linear (no activation). A ReLU code has no negative entries, so every "
+            f"cosine between two codes is >= 0 and zero codes appear."
+        )
+    from course_lib.models.autoencoders import build_conv_autoencoder
+
+    _, reference = build_conv_autoencoder((28, 28), embedding_dim=embedding_dim, filters=(16, 32))
+    if model.count_params() != reference.count_params():
+        raise Incorrect(
+            f"{description}: the model has {model.count_params():,} parameters; the "
+            f"specification gives {reference.count_params():,}. Compare your layers with: "
+            f"{_SPEC}."
+        )
+
+
+def _check_conv_encoder(function):
+    for embedding_dim in (32, 8):
+        _check_one_conv_encoder(function, embedding_dim)
+    return (
+        "(28, 28) -> (28, 28, 1) -> (14, 14, 16) -> (7, 7, 32) -> 1,568 -> embedding_dim, "
+        "the encoder of course_lib's build_conv_autoencoder."
+    )
+
+
+conv_encoder = register(
+    Exercise(
+        "02.conv_encoder",
+        title="A convolutional encoder: (batch, 28, 28) images to (batch, embedding_dim) codes.",
+        checker=_check_conv_encoder,
+        hint=f"""
+            Use the functional API, layer by layer: {_SPEC}. Return keras.Model(image, code).
+            Conv2D needs a channel axis, which Reshape adds; strides=2 with padding='same'
+            halves the size, 28 -> 14 -> 7.
+        """,
+        solution_code="""
+            def build_conv_encoder(embedding_dim):
+                image = keras.Input(shape=(28, 28))
+                x = keras.layers.Reshape((28, 28, 1))(image)
+                x = keras.layers.Conv2D(16, 3, strides=2, padding="same", activation="relu")(x)
+                x = keras.layers.Conv2D(32, 3, strides=2, padding="same", activation="relu")(x)
+                x = keras.layers.Flatten()(x)
+                code = keras.layers.Dense(embedding_dim)(x)
+                return keras.Model(image, code)
+        """,
+        answer_name="build_conv_encoder",
+    )
+)

@@ -1,0 +1,359 @@
+"""Exercises of notebook 03, CNN metric learning.
+
+- `contrastive_loss`: the contrastive loss of each pair, in NumPy, with the
+  course's label convention (1 = similar).
+- `batch_hard`: batch-hard mining: each anchor's farthest positive and
+  closest negative, from a distance matrix and labels.
+- `pair_threshold`: choose the distance threshold that best separates similar
+  from dissimilar pairs, and report its pair accuracy.
+
+The checkers compare with NumPy references written here (the same formulas as
+`course_lib.losses`, which the tests compare against each other), so checking
+an answer needs no Keras.
+"""
+
+import numpy as np
+
+from course_lib.exercises.core import Exercise, Incorrect, call_learner, describe_array, register
+from course_lib.sampling import DISSIMILAR, SIMILAR
+
+__all__ = ["contrastive_loss", "batch_hard", "pair_threshold"]
+
+
+def _as_float_array(value, what):
+    if hasattr(value, "numpy") and callable(value.numpy):
+        value = value.numpy()
+    try:
+        return np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise Incorrect(f"expected {what}; your function returned {type(value).__name__}.") from None
+
+
+# --- 03.contrastive_loss ----------------------------------------------------------------
+
+
+def reference_contrastive_loss(labels, distances, margin):
+    """`y d^2 + (1 - y) max(0, margin - d)^2` per pair, in NumPy (1 = similar)."""
+    labels = np.asarray(labels, dtype=np.float64)
+    distances = np.asarray(distances, dtype=np.float64)
+    return labels * distances**2 + (1 - labels) * np.maximum(margin - distances, 0.0) ** 2
+
+
+def _contrastive_cases():
+    rng = np.random.default_rng(30)
+    labels = rng.integers(0, 2, size=12)
+    labels[:2] = [SIMILAR, DISSIMILAR]
+    return [
+        ("labels [1, 0] at distance 0, margin 1.0 (the convention)",
+         np.array([SIMILAR, DISSIMILAR]), np.array([0.0, 0.0]), 1.0),
+        ("12 random pairs (both labels), distances in [0, 2], margin 1.0",
+         labels, rng.uniform(0.0, 2.0, size=12), 1.0),
+        ("dissimilar pairs at, just inside and beyond the margin 0.5: distances [0.5, 0.4, 0.8]",
+         np.array([DISSIMILAR] * 3), np.array([0.5, 0.4, 0.8]), 0.5),
+        ("labels [1, 0, 1, 0], distances [0.3, 0.3, 1.5, 1.5], margin 2.0",
+         np.array([1, 0, 1, 0]), np.array([0.3, 0.3, 1.5, 1.5]), 2.0),
+    ]
+
+
+def _contrastive_mistakes(labels, distances, margin):
+    y, d = labels.astype(np.float64), distances.astype(np.float64)
+    hinge = np.maximum(margin - d, 0.0)
+    return [
+        (reference_contrastive_loss(1 - y, d, margin),
+         "you used the labels backwards: here 1 = SIMILAR (same class) and 0 = DISSIMILAR, as "
+         "stated in course_lib.sampling. Similar pairs pay d**2; dissimilar pairs pay the "
+         "squared hinge. (Hadsell et al. 2006 wrote Y = 0 for similar pairs; we do not.)"),
+        (y * d**2 + (1 - y) * hinge,
+         "the dissimilar term must be squared: np.maximum(margin - d, 0) ** 2."),
+        (y * d**2 + (1 - y) * (margin - d) ** 2,
+         "dissimilar pairs beyond the margin must cost 0, but yours still pay (margin - d)**2. "
+         "Clip the shortfall at zero: np.maximum(margin - d, 0) ** 2."),
+        (y * d + (1 - y) * hinge**2,
+         "the similar term is the SQUARED distance, d ** 2, not d."),
+        (0.5 * reference_contrastive_loss(y, d, margin),
+         "your values are half the expected ones: the course's formula has no factor 1/2 "
+         "(Hadsell et al. write one; here a dissimilar pair at distance 0 costs margin**2)."),
+        (y * d**2 + (1 - y) * np.maximum(margin - d**2, 0.0) ** 2,
+         "the margin applies to the distance d, not to d**2: use np.maximum(margin - d, 0) ** 2."),
+    ]
+
+
+def _check_contrastive_loss(function):
+    for description, labels, distances, margin in _contrastive_cases():
+        got = call_learner(function, labels.copy(), distances.copy(), margin, description=description)
+        got = _as_float_array(got, f"an array of {len(labels)} losses, one per pair")
+        expected = reference_contrastive_loss(labels, distances, margin)
+        if got.size == 1 and len(labels) > 1:
+            raise Incorrect(
+                f"on {description}: you returned one number; return one loss per pair, shape "
+                f"({len(labels)},). Keras averages them over the batch for you."
+            )
+        if got.shape != expected.shape:
+            raise Incorrect(
+                f"on {description}: expected shape {expected.shape}, one loss per pair; got "
+                f"shape {got.shape}."
+            )
+        if np.allclose(got, expected, atol=1e-6):
+            continue
+        for mistake, message in _contrastive_mistakes(labels, distances, margin):
+            if np.allclose(got, mistake, atol=1e-6):
+                raise Incorrect(f"on {description}: {message}")
+        raise Incorrect(
+            f"on {description}: expected {describe_array(expected)}, got {describe_array(got)}."
+        )
+    return "your contrastive loss matches course_lib.losses.contrastive_loss, margin edge included."
+
+
+contrastive_loss = register(
+    Exercise(
+        "03.contrastive_loss",
+        title="The contrastive loss of each pair, with 1 = similar and 0 = dissimilar.",
+        checker=_check_contrastive_loss,
+        hint="""
+            Similar pairs (label 1) pay distances ** 2. Dissimilar pairs (label 0) pay
+            np.maximum(margin - distances, 0) ** 2: nothing once they are margin apart.
+            Combine the two terms with the label as a switch: labels * (...) + (1 - labels) * (...).
+        """,
+        solution_code="""
+            def contrastive_loss(labels, distances, margin):
+                similar_cost = distances**2
+                dissimilar_cost = np.maximum(margin - distances, 0.0) ** 2
+                return labels * similar_cost + (1 - labels) * dissimilar_cost
+        """,
+        answer_name="contrastive_loss",
+    )
+)
+
+
+# --- 03.batch_hard ----------------------------------------------------------------------
+
+
+def reference_batch_hard(distances, labels):
+    """Index of each anchor's farthest positive and closest negative."""
+    distances = np.asarray(distances, dtype=np.float64)
+    labels = np.asarray(labels)
+    same = labels[:, None] == labels[None, :]
+    positive = same & ~np.eye(len(labels), dtype=bool)
+    hardest_positive = np.where(positive, distances, -np.inf).argmax(axis=1)
+    hardest_negative = np.where(~same, distances, np.inf).argmin(axis=1)
+    return hardest_positive, hardest_negative
+
+
+def _batch_hard_cases():
+    rng = np.random.default_rng(31)
+    small_points = np.array([[0.0, 0.0], [0.0, 1.0], [2.0, 0.0], [1.0, 0.9], [2.0, 1.2]])
+    small_labels = np.array([0, 0, 1, 1, 1])
+    labels = np.repeat(np.arange(4), 4)
+    rng.shuffle(labels)
+    points = rng.normal(size=(16, 5))
+    return [
+        ("5 points [[0, 0], [0, 1], [2, 0], [1, 0.9], [2, 1.2]] with labels [0, 0, 1, 1, 1]",
+         small_points, small_labels),
+        ("16 random points, 4 classes of 4, shuffled", points, labels),
+    ]
+
+
+def _distance_matrix(points):
+    return np.sqrt(((points[:, None, :] - points[None, :, :]) ** 2).sum(-1))
+
+
+def _batch_hard_mistakes(distances, labels):
+    """Answers `(positive, negative)` that the usual mistakes give, with what to say."""
+    n = len(labels)
+    same = labels[:, None] == labels[None, :]
+    eye = np.eye(n, dtype=bool)
+    positive, negative = reference_batch_hard(distances, labels)
+    easiest_positive = np.where(same & ~eye, distances, np.inf).argmin(axis=1)
+    easiest_negative = np.where(~same, distances, -np.inf).argmax(axis=1)
+    closest_other = np.where(~eye, distances, np.inf).argmin(axis=1)
+    return [
+        ((easiest_positive, negative),
+         "your positives are the CLOSEST same-label items; batch-hard takes the farthest "
+         "positive (the hardest to pull in): argmax over the positives."),
+        ((positive, easiest_negative),
+         "your negatives are the FARTHEST other-label items; batch-hard takes the closest "
+         "negative (the hardest to push away): argmin over the negatives."),
+        ((positive, closest_other),
+         "your negatives include items of the anchor's own class: mask out every same-label "
+         "column (labels[:, None] == labels[None, :]) before taking the argmin."),
+        ((positive, np.arange(n)),
+         "each anchor's closest 'negative' is the anchor itself (distance 0): a negative must "
+         "have a DIFFERENT label."),
+        ((np.arange(n), negative),
+         "each anchor's positive is the anchor itself: exclude the diagonal (a positive is "
+         "ANOTHER item with the same label)."),
+        ((distances.argmax(axis=1), negative),
+         "your positives are the farthest items overall, whatever their label: restrict the "
+         "argmax to same-label items."),
+        ((negative, positive),
+         "you returned (negatives, positives): return (hardest_positive, hardest_negative), "
+         "in that order."),
+    ]
+
+
+def _check_batch_hard(function):
+    for description, points, labels in _batch_hard_cases():
+        distances = _distance_matrix(points)
+        got = call_learner(function, distances.copy(), labels.copy(), description=description)
+        if not isinstance(got, (tuple, list)) or len(got) != 2:
+            raise Incorrect(
+                f"on {description}: return a pair (hardest_positive, hardest_negative) of "
+                f"index arrays; got {type(got).__name__}."
+            )
+        got_positive = _as_float_array(got[0], "indices")
+        got_negative = _as_float_array(got[1], "indices")
+        n = len(labels)
+        for name, array in (("hardest_positive", got_positive), ("hardest_negative", got_negative)):
+            if array.shape != (n,):
+                raise Incorrect(
+                    f"on {description}: `{name}` must hold one index per anchor, shape ({n},); "
+                    f"got shape {array.shape}."
+                )
+        expected_positive, expected_negative = reference_batch_hard(distances, labels)
+        if np.array_equal(got_positive, expected_positive) and np.array_equal(got_negative, expected_negative):
+            continue
+        if not np.allclose(got_positive, np.round(got_positive)) or not np.allclose(got_negative, np.round(got_negative)):
+            if (np.allclose(got_positive, distances[np.arange(n), expected_positive])
+                    and np.allclose(got_negative, distances[np.arange(n), expected_negative])):
+                raise Incorrect(
+                    f"on {description}: you returned the distances; return the INDICES (argmax / "
+                    f"argmin, not max / min)."
+                )
+        for (positive, negative), message in _batch_hard_mistakes(distances, labels):
+            if np.array_equal(got_positive, positive) and np.array_equal(got_negative, negative):
+                raise Incorrect(f"on {description}: {message}")
+        raise Incorrect(
+            f"on {description}: expected hardest_positive {expected_positive.tolist()} and "
+            f"hardest_negative {expected_negative.tolist()}; got "
+            f"{got_positive.astype(int).tolist()} and {got_negative.astype(int).tolist()}."
+        )
+    return "you mined the batch-hard positive and negative of every anchor."
+
+
+batch_hard = register(
+    Exercise(
+        "03.batch_hard",
+        title="Batch-hard mining: each anchor's farthest positive and closest negative.",
+        checker=_check_batch_hard,
+        hint="""
+            Build same = labels[:, None] == labels[None, :]. Positives: same and not the diagonal
+            (np.eye(n, dtype=bool)); negatives: ~same. Hide the others by replacing their distances
+            with -np.inf before an argmax (positives) or +np.inf before an argmin (negatives).
+        """,
+        solution_code="""
+            def batch_hard(distances, labels):
+                same = labels[:, None] == labels[None, :]
+                is_positive = same & ~np.eye(len(labels), dtype=bool)
+                hardest_positive = np.where(is_positive, distances, -np.inf).argmax(axis=1)
+                hardest_negative = np.where(~same, distances, np.inf).argmin(axis=1)
+                return hardest_positive, hardest_negative
+        """,
+        answer_name="batch_hard",
+    )
+)
+
+
+# --- 03.pair_threshold ------------------------------------------------------------------
+
+
+def pair_accuracy(distances, is_similar, threshold):
+    """Fraction of pairs classified right by "similar when distance <= threshold"."""
+    predicted = np.asarray(distances) <= threshold
+    return float(np.mean(predicted == (np.asarray(is_similar) == SIMILAR)))
+
+
+def reference_best_threshold(distances, is_similar):
+    """The candidate threshold (one of the distances) with the best pair accuracy."""
+    candidates = np.unique(distances)
+    accuracies = [pair_accuracy(distances, is_similar, t) for t in candidates]
+    best = int(np.argmax(accuracies))
+    return float(candidates[best]), float(accuracies[best])
+
+
+def _threshold_cases():
+    rng = np.random.default_rng(32)
+    n = 400
+    is_similar = (rng.random(n) < 0.3).astype(np.int64)
+    distances = np.where(is_similar == SIMILAR, rng.normal(0.6, 0.2, n), rng.normal(1.1, 0.25, n))
+    distances = np.clip(distances, 0.0, 2.0)
+    return [
+        ("distances [0.1, 0.2, 0.5, 0.9, 1.0, 1.4, 1.6], is_similar [1, 1, 0, 1, 0, 0, 0]",
+         np.array([0.1, 0.2, 0.5, 0.9, 1.0, 1.4, 1.6]), np.array([1, 1, 0, 1, 0, 0, 0])),
+        ("400 pairs, 30% similar (distance about 0.6) and 70% dissimilar (about 1.1)",
+         distances, is_similar),
+    ]
+
+
+def _check_pair_threshold(function):
+    for description, distances, is_similar in _threshold_cases():
+        got = call_learner(function, distances.copy(), is_similar.copy(), description=description)
+        if not isinstance(got, (tuple, list)) or len(got) != 2:
+            raise Incorrect(
+                f"on {description}: return a pair (threshold, accuracy) of two numbers; got "
+                f"{type(got).__name__}."
+            )
+        threshold = _as_float_array(got[0], "a threshold (one number)")
+        accuracy = _as_float_array(got[1], "an accuracy (one number)")
+        if threshold.size != 1 or accuracy.size != 1:
+            raise Incorrect(
+                f"on {description}: the threshold and the accuracy must be single numbers; got "
+                f"shapes {threshold.shape} and {accuracy.shape}."
+            )
+        threshold, accuracy = float(threshold.reshape(())), float(accuracy.reshape(()))
+        best_threshold, best_accuracy = reference_best_threshold(distances, is_similar)
+        similar = is_similar == SIMILAR
+        # "<=" is the rule asked for; "<" is as good a convention, so accept it too.
+        rule_accuracies = [float(np.mean((distances <= threshold) == similar)),
+                           float(np.mean((distances < threshold) == similar))]
+        if any(np.isclose(accuracy, value) and value >= best_accuracy - 1e-9 for value in rule_accuracies):
+            continue
+        if np.isclose(threshold, best_accuracy) and not np.isclose(threshold, accuracy):
+            raise Incorrect(
+                f"on {description}: you returned (accuracy, threshold); return (threshold, "
+                f"accuracy), in that order."
+            )
+        if accuracy > 1.0 and any(np.isclose(accuracy / len(distances), v) for v in rule_accuracies):
+            raise Incorrect(
+                f"on {description}: your accuracy {accuracy:g} is a count of correct pairs; "
+                f"divide by the number of pairs ({len(distances)})."
+            )
+        if any(np.isclose(accuracy, 1.0 - value) for value in rule_accuracies):
+            raise Incorrect(
+                f"on {description}: you predicted 'similar' for LARGE distances (or compared with "
+                f"the labels backwards). A small distance means similar: predict similar where "
+                f"distances <= threshold, and compare with is_similar == 1 (SIMILAR)."
+            )
+        if not any(np.isclose(accuracy, value) for value in rule_accuracies):
+            raise Incorrect(
+                f"on {description}: you report accuracy {accuracy:.4f}, but 'similar when "
+                f"distance <= {threshold:.4f}' classifies {rule_accuracies[0]:.4f} of the pairs "
+                f"right."
+            )
+        raise Incorrect(
+            f"on {description}: threshold {threshold:.4f} gives accuracy {accuracy:.4f}, but "
+            f"the best threshold ({best_threshold:.4f}) reaches {best_accuracy:.4f}. Try every "
+            f"distance as a candidate and keep the best."
+        )
+    return "you found the threshold with the best pair accuracy."
+
+
+pair_threshold = register(
+    Exercise(
+        "03.pair_threshold",
+        title="The distance threshold with the best pair accuracy, and that accuracy.",
+        checker=_check_pair_threshold,
+        hint="""
+            Try every distance as a candidate threshold t. For each, predict similar where
+            distances <= t and compare with is_similar == 1; the accuracy is the mean of the
+            matches. Keep the t with the highest accuracy and return (t, accuracy).
+        """,
+        solution_code="""
+            def pair_threshold(distances, is_similar):
+                candidates = np.unique(distances)
+                accuracies = [np.mean((distances <= t) == (is_similar == 1)) for t in candidates]
+                best = int(np.argmax(accuracies))
+                return float(candidates[best]), float(accuracies[best])
+        """,
+        answer_name="pair_threshold",
+    )
+)

@@ -1,0 +1,172 @@
+"""Notebook 02's exercise checkers against wrong answers, each with its specific message.
+
+`test_exercises.py` runs every exercise's solution, blanks and crashing answers;
+its `test_every_exercise_has_wrong_answers_listed` reads `WRONG_ANSWERS` from here too.
+"""
+
+import re
+
+import keras
+import numpy as np
+import pytest
+
+from course_lib.exercises import get_exercise
+from course_lib.exercises.core import CORRECT, INCORRECT
+
+layers = keras.layers
+
+# --- 02.reconstruction_loss -----------------------------------------------------------------
+
+
+def _loss_keras_mse(x, x_hat):
+    return np.mean((x - x_hat) ** 2)
+
+
+def _loss_summed_over_images(x, x_hat):
+    return np.sum((x - x_hat) ** 2)
+
+
+def _loss_norm_not_squared(x, x_hat):
+    return np.mean(np.linalg.norm((x - x_hat).reshape(len(x), -1), axis=1))
+
+
+def _loss_l1(x, x_hat):
+    return np.mean(np.abs(x - x_hat).reshape(len(x), -1).sum(axis=1))
+
+
+def _loss_not_squared(x, x_hat):
+    return np.mean((x - x_hat).reshape(len(x), -1).sum(axis=1))
+
+
+def _loss_per_image(x, x_hat):
+    return ((x - x_hat) ** 2).reshape(len(x), -1).sum(axis=1)
+
+
+def _loss_last_axis_only(x, x_hat):
+    return ((x - x_hat) ** 2).sum(axis=-1)
+
+
+# --- 02.encode_one ------------------------------------------------------------------------
+
+
+def _encode_no_batch_axis(encoder, image):
+    return encoder.predict(image, verbose=0)[0]
+
+
+def _encode_direct_call_no_batch_axis(encoder, image):
+    return encoder(image)[0]
+
+
+def _encode_flattened(encoder, image):
+    return encoder.predict(image.reshape(1, -1), verbose=0)[0]
+
+
+def _encode_batch_of_one(encoder, image):
+    return encoder.predict(image[None], verbose=0)
+
+
+def _encode_normalised(encoder, image):
+    code = encoder.predict(image[None], verbose=0)[0]
+    return code / np.linalg.norm(code)
+
+
+def _encode_pixels(encoder, image):
+    return image.reshape(-1)
+
+
+# --- 02.conv_encoder ----------------------------------------------------------------------
+
+
+def _conv_encoder(embedding_dim, *, channel_axis=True, strides=2, padding="same",
+                  conv_activation="relu", code_activation=None, filters=(16, 32),
+                  flatten=True, input_shape=(28, 28), pool=False, extra_dense=False):
+    """A conv encoder with one thing changed from the specification."""
+    image = keras.Input(shape=input_shape)
+    x = layers.Reshape((28, 28, 1))(image) if channel_axis and len(input_shape) == 2 else image
+    for n_filters in filters:
+        x = layers.Conv2D(n_filters, 3, strides=1 if pool else strides, padding=padding,
+                          activation=conv_activation)(x)
+        if pool:
+            x = layers.MaxPooling2D()(x)
+    if flatten:
+        x = layers.Flatten()(x)
+        if extra_dense:
+            x = layers.Dense(64, activation="relu")(x)
+    code = layers.Dense(embedding_dim, activation=code_activation)(x)
+    return keras.Model(image, code)
+
+
+WRONG_ANSWERS = {
+    "02.reconstruction_loss": [
+        (_loss_keras_mse, "loss='mse'"),
+        (_loss_summed_over_images, "summed over the images too"),
+        (_loss_norm_not_squared, "leave out the square root"),
+        (_loss_l1, "absolute differences"),
+        (_loss_not_squared, "without squaring"),
+        (_loss_per_image, r"one value per image: average them"),
+        (_loss_last_axis_only, r"shape \(2, 2\).*every pixel axis"),
+    ],
+    "02.encode_one": [
+        (_encode_no_batch_axis, r"incompatible shape \(28, 28\).*BATCH.*image\[None\]"),
+        (_encode_direct_call_no_batch_axis, r"incompatible shape \(28, 28\).*image\[None\]"),
+        (_encode_flattened, r"found shape=\(1, 784\).*keeping each image's own shape"),
+        (_encode_batch_of_one, r"shape \(1, 8\), a batch holding one code.*\[0\]"),
+        (_encode_normalised, "L2-normalised"),
+        (_encode_pixels, "pixels"),
+    ],
+    "02.conv_encoder": [
+        (lambda d: _conv_encoder(d, channel_axis=False), r"min_ndim=4.*Reshape\(\(28, 28, 1\)\)"),
+        (lambda d: _conv_encoder(d, input_shape=(28, 28, 1)), r"\(None, 28, 28, 1\).*Reshape"),
+        (lambda d: _conv_encoder(d, strides=1), "strides=2"),
+        (lambda d: _conv_encoder(d, padding="valid"), "padding='same'"),
+        (lambda d: _conv_encoder(d, conv_activation=None), "activation='relu'"),
+        (lambda d: _conv_encoder(d, code_activation="relu"), "leave it linear"),
+        (lambda d: _conv_encoder(d, filters=(32, 16)), "first has 16"),
+        (lambda d: _conv_encoder(d, filters=(16,)), "expected 2 Conv2D"),
+        (lambda d: _conv_encoder(d, pool=True), "pooling"),
+        (lambda d: _conv_encoder(d, flatten=False), r"one vector per image.*Flatten"),
+        (lambda d: _conv_encoder(32), "has 32 numbers; expected 8"),
+        (lambda d: _conv_encoder(d, extra_dense=True), "exactly one Dense"),
+        (lambda d: _conv_encoder(d).layers, "return the keras.Model"),
+    ],
+}
+
+
+@pytest.mark.parametrize(
+    "exercise_id, wrong, message",
+    [(exercise_id, wrong, message) for exercise_id, answers in WRONG_ANSWERS.items()
+     for wrong, message in answers],
+)
+def test_wrong_answer_is_rejected_with_a_specific_message(exercise_id, wrong, message):
+    result = get_exercise(exercise_id).evaluate(wrong)
+    assert result.status == INCORRECT, str(result)
+    assert re.search(message, result.message, flags=re.DOTALL), result.message
+
+
+def test_shape_errors_are_cut_short():
+    """Keras prints the whole input array in some errors; the verdict keeps one clause."""
+    result = get_exercise("02.encode_one").evaluate(_encode_direct_call_no_batch_axis)
+    assert len(result.message) < 600, result.message
+    assert "\x1b[" not in result.message
+
+
+def test_other_ways_to_a_right_answer_are_accepted():
+    def encode_with_call(encoder, image):  # a tensor, not a NumPy array
+        return encoder(image[np.newaxis])[0]
+
+    def sequential_encoder(embedding_dim):
+        return keras.Sequential([
+            keras.Input(shape=(28, 28)),
+            layers.Reshape((28, 28, 1)),
+            layers.Conv2D(16, 3, strides=2, padding="same", activation="relu"),
+            layers.Conv2D(32, (3, 3), strides=(2, 2), padding="same", activation="relu"),
+            layers.Flatten(),
+            layers.Dense(embedding_dim),
+        ])
+
+    def loss_with_axes(x, x_hat):
+        return np.sum((x - x_hat) ** 2, axis=tuple(range(1, x.ndim))).mean()
+
+    assert get_exercise("02.encode_one").evaluate(encode_with_call).status == CORRECT
+    assert get_exercise("02.conv_encoder").evaluate(sequential_encoder).status == CORRECT
+    assert get_exercise("02.reconstruction_loss").evaluate(loss_with_axes).status == CORRECT

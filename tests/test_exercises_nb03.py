@@ -1,0 +1,192 @@
+"""Notebook 03's exercise checkers: specific messages for the usual wrong answers.
+
+`tests/test_exercises.py` runs the shared checks (solution correct, blanks not
+attempted, crashes reported) over every exercise, and reads `WRONG_ANSWERS`
+from here to make sure each exercise lists at least three mistakes.
+"""
+
+import re
+
+import numpy as np
+import pytest
+
+from course_lib.exercises import get_exercise, nb03
+from course_lib.exercises.core import CORRECT, INCORRECT
+
+
+# --- 03.contrastive_loss ----------------------------------------------------------------
+
+
+def _contrastive_backwards(labels, distances, margin):
+    return (1 - labels) * distances**2 + labels * np.maximum(margin - distances, 0) ** 2
+
+
+def _contrastive_unsquared_hinge(labels, distances, margin):
+    return labels * distances**2 + (1 - labels) * np.maximum(margin - distances, 0)
+
+
+def _contrastive_no_hinge(labels, distances, margin):
+    return labels * distances**2 + (1 - labels) * (margin - distances) ** 2
+
+
+def _contrastive_mean(labels, distances, margin):
+    return np.mean(labels * distances**2 + (1 - labels) * np.maximum(margin - distances, 0) ** 2)
+
+
+def _contrastive_half(labels, distances, margin):
+    return 0.5 * (labels * distances**2 + (1 - labels) * np.maximum(margin - distances, 0) ** 2)
+
+
+def _contrastive_unsquared_distance(labels, distances, margin):
+    return labels * distances + (1 - labels) * np.maximum(margin - distances, 0) ** 2
+
+
+# --- 03.batch_hard ----------------------------------------------------------------------
+
+
+def _masks(distances, labels):
+    same = labels[:, None] == labels[None, :]
+    return same, same & ~np.eye(len(labels), dtype=bool)
+
+
+def _hard_easiest_negative(distances, labels):
+    same, positive = _masks(distances, labels)
+    return (np.where(positive, distances, -np.inf).argmax(1),
+            np.where(~same, distances, -np.inf).argmax(1))
+
+
+def _hard_easiest_positive(distances, labels):
+    same, positive = _masks(distances, labels)
+    return (np.where(positive, distances, np.inf).argmin(1),
+            np.where(~same, distances, np.inf).argmin(1))
+
+
+def _hard_negatives_unmasked(distances, labels):
+    same, positive = _masks(distances, labels)
+    off_diagonal = ~np.eye(len(labels), dtype=bool)
+    return (np.where(positive, distances, -np.inf).argmax(1),
+            np.where(off_diagonal, distances, np.inf).argmin(1))
+
+
+def _hard_self_as_negative(distances, labels):
+    same, positive = _masks(distances, labels)
+    return np.where(positive, distances, -np.inf).argmax(1), distances.argmin(1)
+
+
+def _hard_distances(distances, labels):
+    same, positive = _masks(distances, labels)
+    return (np.where(positive, distances, -np.inf).max(1),
+            np.where(~same, distances, np.inf).min(1))
+
+
+def _hard_positives_unmasked(distances, labels):
+    same, _ = _masks(distances, labels)
+    return distances.argmax(1), np.where(~same, distances, np.inf).argmin(1)
+
+
+# --- 03.pair_threshold ------------------------------------------------------------------
+
+
+def _best(distances, is_similar, rule):
+    candidates = np.unique(distances)
+    accuracies = [np.mean(rule(distances, t, is_similar)) for t in candidates]
+    best = int(np.argmax(accuracies))
+    return float(candidates[best]), float(accuracies[best])
+
+
+def _threshold_reversed(distances, is_similar):
+    return _best(distances, is_similar, lambda d, t, s: (d > t) == (s == 1))
+
+
+def _threshold_count(distances, is_similar):
+    threshold, accuracy = _best(distances, is_similar, lambda d, t, s: (d <= t) == (s == 1))
+    return threshold, accuracy * len(distances)
+
+
+def _threshold_median(distances, is_similar):
+    threshold = float(np.median(distances))
+    return threshold, float(np.mean((distances <= threshold) == (is_similar == 1)))
+
+
+def _threshold_swapped_order(distances, is_similar):
+    threshold, accuracy = _best(distances, is_similar, lambda d, t, s: (d <= t) == (s == 1))
+    return accuracy, threshold
+
+
+def _threshold_strict_rule(distances, is_similar):
+    # "<" instead of "<=": an equally valid convention, accepted.
+    return _best(distances, is_similar, lambda d, t, s: (d < t) == (s == 1))
+
+
+WRONG_ANSWERS = {
+    "03.contrastive_loss": [
+        (_contrastive_backwards, r"labels backwards: here 1 = SIMILAR"),
+        (_contrastive_unsquared_hinge, r"dissimilar term must be squared"),
+        (_contrastive_no_hinge, r"beyond the margin must cost 0"),
+        (_contrastive_mean, r"one loss per pair"),
+        (_contrastive_half, r"no factor 1/2"),
+        (_contrastive_unsquared_distance, r"SQUARED distance"),
+    ],
+    "03.batch_hard": [
+        (_hard_easiest_negative, r"FARTHEST other-label"),
+        (_hard_easiest_positive, r"CLOSEST same-label"),
+        (_hard_negatives_unmasked, r"include items of the anchor's own class"),
+        (_hard_self_as_negative, r"the anchor itself \(distance 0\)"),
+        (_hard_distances, r"returned the distances; return the INDICES"),
+        (_hard_positives_unmasked, r"farthest items overall"),
+    ],
+    "03.pair_threshold": [
+        (_threshold_reversed, r"'similar' for LARGE distances"),
+        (_threshold_count, r"count of correct pairs"),
+        (_threshold_median, r"the best threshold .* reaches"),
+        (_threshold_swapped_order, r"return \(threshold, accuracy\), in that order"),
+    ],
+}
+
+
+@pytest.mark.parametrize(
+    "exercise_id, wrong, message",
+    [(exercise_id, wrong, message) for exercise_id, answers in WRONG_ANSWERS.items()
+     for wrong, message in answers],
+    ids=lambda value: getattr(value, "__name__", None) if callable(value) else None,
+)
+def test_wrong_answer_is_rejected_with_a_specific_message(exercise_id, wrong, message):
+    result = get_exercise(exercise_id).evaluate(wrong)
+    assert result.status == INCORRECT, result
+    assert re.search(message, result.message), result.message
+
+
+def test_strict_threshold_rule_is_accepted():
+    assert get_exercise("03.pair_threshold").evaluate(_threshold_strict_rule).status == CORRECT
+
+
+def test_batch_hard_rejects_swapped_outputs():
+    def swapped(distances, labels):
+        positive, negative = nb03.reference_batch_hard(distances, labels)
+        return negative, positive
+
+    result = get_exercise("03.batch_hard").evaluate(swapped)
+    assert result.status == INCORRECT and "(negatives, positives)" in result.message
+
+
+def test_contrastive_reference_matches_course_lib_loss():
+    from course_lib.losses import contrastive_loss
+
+    rng = np.random.default_rng(0)
+    labels, distances = rng.integers(0, 2, 50), rng.uniform(0, 2, 50)
+    np.testing.assert_allclose(nb03.reference_contrastive_loss(labels, distances, 0.8),
+                               np.asarray(contrastive_loss(labels, distances, margin=0.8)), rtol=1e-5)
+
+
+def test_batch_hard_reference_matches_course_lib_loss():
+    """The exercise's mining, fed into the hinge, gives TripletLoss(mining="batch_hard")."""
+    from course_lib.losses import triplet_loss
+
+    rng = np.random.default_rng(1)
+    labels = np.repeat(np.arange(4), 5)
+    embeddings = rng.normal(size=(20, 6))
+    distances = np.sqrt(((embeddings[:, None] - embeddings[None]) ** 2).sum(-1))
+    positive, negative = nb03.reference_batch_hard(distances, labels)
+    rows = np.arange(20)
+    expected = np.maximum(distances[rows, positive] - distances[rows, negative] + 0.2, 0).mean()
+    assert np.isclose(float(triplet_loss(labels, embeddings, margin=0.2, mining="batch_hard")), expected)
