@@ -1,0 +1,121 @@
+"""Notebook 05's exercise checkers against specific wrong answers."""
+
+import re
+
+import numpy as np
+import pytest
+
+from course_lib.exercises import get_exercise
+from course_lib.exercises.core import INCORRECT
+
+
+def _softmax(scores, axis=-1):
+    weights = np.exp(scores - scores.max(axis=axis, keepdims=True))
+    return weights / weights.sum(axis=axis, keepdims=True)
+
+
+def _attention(query, key, value, mask, *, scale=True, mask_mode="scores", axis=-1):
+    scores = query @ key.swapaxes(-1, -2)
+    if scale:
+        scores = scores / np.sqrt(query.shape[-1])
+    if mask_mode == "scores":
+        scores = np.where(mask[:, None, :], scores, -1e9)
+    elif mask_mode == "zero":
+        scores = scores * mask[:, None, :]
+    weights = _softmax(scores, axis)
+    if mask_mode == "after":
+        weights = weights * mask[:, None, :]
+    return weights @ value, weights
+
+
+def _attention_no_mask(query, key, value, mask):
+    return _attention(query, key, value, mask, mask_mode="none")
+
+
+def _attention_zero_scores(query, key, value, mask):
+    return _attention(query, key, value, mask, mask_mode="zero")
+
+
+def _attention_mask_after(query, key, value, mask):
+    return _attention(query, key, value, mask, mask_mode="after")
+
+
+def _attention_unscaled(query, key, value, mask):
+    return _attention(query, key, value, mask, scale=False)
+
+
+def _attention_output_only(query, key, value, mask):
+    return _attention(query, key, value, mask)[0]
+
+
+def _pool(x, mask, query, *, scale=True, use_mask=True, axis=1, return_weights=False):
+    scores = x @ query / (np.sqrt(x.shape[-1]) if scale else 1.0)
+    if use_mask:
+        scores = np.where(mask, scores, -1e9)
+    weights = _softmax(scores, axis)
+    return weights if return_weights else (weights[..., None] * x).sum(axis=1)
+
+
+def _pool_no_mask(x, mask, query):
+    return _pool(x, mask, query, use_mask=False)
+
+
+def _pool_unscaled(x, mask, query):
+    return _pool(x, mask, query, scale=False)
+
+
+def _pool_weights(x, mask, query):
+    return _pool(x, mask, query, return_weights=True)
+
+
+def _pool_mean(x, mask, query):
+    return (x * mask[..., None]).sum(1) / mask.sum(1, keepdims=True)
+
+
+def _frames_wrong_axis(weights):
+    return weights.argmax(axis=0)
+
+
+def _frames_values(weights):
+    return weights.max(axis=1)
+
+
+def _frames_argmin(weights):
+    return weights.argmin(axis=1)
+
+
+WRONG_ANSWERS = {
+    "05.masked_attention": [
+        (_attention_no_mask, "did not use the mask"),
+        (_attention_zero_scores, "score of 0 still gets weight"),
+        (_attention_mask_after, "not the weights after it"),
+        (_attention_unscaled, r"sqrt\(d\)"),
+        (_attention_output_only, r"return two arrays"),
+    ],
+    "05.attention_pooling": [
+        (_pool_no_mask, "padded steps took part"),
+        (_pool_unscaled, r"sqrt\(d\)"),
+        (_pool_weights, "returned the weights"),
+        (_pool_mean, "masked mean"),
+    ],
+    "05.attended_frames": [
+        (_frames_wrong_axis, "axis 1"),
+        (_frames_values, "largest weights"),
+        (_frames_argmin, "argmin"),
+    ],
+}
+
+
+@pytest.mark.parametrize(
+    "exercise_id, wrong, message",
+    [(exercise_id, wrong, message) for exercise_id, answers in WRONG_ANSWERS.items()
+     for wrong, message in answers],
+)
+def test_wrong_answer_is_rejected_with_a_specific_message(exercise_id, wrong, message):
+    result = get_exercise(exercise_id).evaluate(wrong)
+    assert result.status == INCORRECT
+    assert re.search(message, result.message), result.message
+
+
+def test_every_nb05_exercise_has_three_wrong_answers():
+    assert all(len(answers) >= 3 for answers in WRONG_ANSWERS.values())
