@@ -5,7 +5,8 @@ topic:
 
 - `course_lib.similarity`: `l2_normalize`, `cosine_similarity`, `cosine_distance`,
   `euclidean_distances`, `top_k` (exact, chunked nearest-neighbour search).
-- `course_lib.metrics`: `recall_at_k`, `map_at_r`, `evaluate_retrieval`.
+- `course_lib.metrics`: `recall_at_k`, `map_at_r`, `evaluate_retrieval`,
+  `retrieval_from_distances`.
 - `course_lib.data`: the shipped datasets (`load_fashion_mnist`,
   `load_japanese_vowels`, `load_digits`) and `verify_data`.
 - `course_lib.sampling`: seeded `make_pairs` / `make_triplets`; the pair-label
@@ -14,9 +15,14 @@ topic:
 - `course_lib.results`: `save_results` / `load_results`, the results-file format.
 - `course_lib.plotting`: neighbour grids, similarity heat-maps, embedding
   scatter plots, training curves (import it explicitly; it loads matplotlib).
+- `course_lib.layers`, `course_lib.losses`: `L2Normalize`, `ContrastiveLoss`,
+  `TripletLoss` (keras.ops only, serializable).
+- `course_lib.models`: model builders (autoencoders, CNN, RNN and attention encoders).
+- `course_lib.sequences`, `course_lib.attention`, `course_lib.verification`:
+  padding, masks and DTW; attention layers; ROC and EER for verification.
 - `course_lib.exercises`: checked exercises (`check()`, `hint()`, `solution()`).
-- `course_lib.doctor`, `course_lib.notebooks`, `course_lib.cli`: the
-  `python -m course_lib` command line (doctor, run, solve, clean).
+- `course_lib.doctor`, `course_lib.notebooks`, `course_lib.bench`, `course_lib.cli`:
+  the `python -m course_lib` command line (doctor, run, solve, clean, bench).
 
 Importing `course_lib` does not import TensorFlow; the functions that need
 Keras import it when called.
@@ -30,7 +36,7 @@ from course_lib.data import (
     verify_data,
 )
 from course_lib.device import setup_device
-from course_lib.metrics import evaluate_retrieval, map_at_r, recall_at_k
+from course_lib.metrics import evaluate_retrieval, map_at_r, recall_at_k, retrieval_from_distances
 from course_lib.results import PROTOCOLS, load_results, save_results
 from course_lib.sampling import DISSIMILAR, SIMILAR, make_pairs, make_triplets
 from course_lib.similarity import (
@@ -61,6 +67,7 @@ __all__ = [
     "make_triplets",
     "map_at_r",
     "recall_at_k",
+    "retrieval_from_distances",
     "save_results",
     "setup_device",
     "top_k",
