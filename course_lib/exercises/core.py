@@ -39,6 +39,7 @@ __all__ = [
     "ExerciseExpectationError",
     "Incorrect",
     "NotAttempted",
+    "as_learner_array",
     "call_learner",
     "describe_array",
     "register",
@@ -114,6 +115,21 @@ def describe_array(value, *, decimals=3, max_items=6):
         separator=", ",
         threshold=max_items * max_items,
     )
+
+
+def as_learner_array(value, what):
+    """Converts a learner's answer (array, list, number or tensor) to a float64 array.
+
+    Raises:
+        Incorrect: naming `what` was expected and the type received, when the
+            answer is not numeric.
+    """
+    if hasattr(value, "numpy") and callable(value.numpy):  # a Keras / TensorFlow tensor
+        value = value.numpy()
+    try:
+        return np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise Incorrect(f"expected {what}; your function returned {type(value).__name__}.") from None
 
 
 def call_learner(function, *args, description):

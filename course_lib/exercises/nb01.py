@@ -8,21 +8,16 @@
 import numpy as np
 
 from course_lib import metrics, similarity
-from course_lib.exercises.core import Exercise, Incorrect, call_learner, describe_array, register
+from course_lib.exercises.core import (
+    Exercise,
+    Incorrect,
+    as_learner_array,
+    call_learner,
+    describe_array,
+    register,
+)
 
 __all__ = ["cosine_matrix", "recall_at_k", "nearest_neighbours"]
-
-
-def _as_numeric_array(value, what):
-    if hasattr(value, "numpy") and callable(value.numpy):
-        value = value.numpy()
-    try:
-        array = np.asarray(value, dtype=np.float64)
-    except (TypeError, ValueError):
-        raise Incorrect(
-            f"expected {what}; your function returned {type(value).__name__}."
-        ) from None
-    return array
 
 
 # --- 01.cosine_matrix -------------------------------------------------------------
@@ -71,7 +66,8 @@ def _check_cosine_matrix(function):
     cases = []
     for description, a, b in _cosine_cases():
         got = call_learner(function, a.copy(), b.copy(), description=description)
-        cases.append((description, a, b, _as_numeric_array(got, f"an array of shape ({len(a)}, {len(b)})")))
+        expected_shape = f"an array of shape ({len(a)}, {len(b)})"
+        cases.append((description, a, b, as_learner_array(got, expected_shape)))
     failures = []
     for description, a, b, got in cases:
         expected = similarity.cosine_similarity(a, b).astype(np.float64)
@@ -159,7 +155,7 @@ def _check_recall_at_k(function):
         got = call_learner(
             function, neighbour_labels.copy(), query_labels.copy(), k, description=description
         )
-        got = _as_numeric_array(got, "a single number between 0 and 1")
+        got = as_learner_array(got, "a single number between 0 and 1")
         if got.size != 1:
             raise Incorrect(
                 f"on {description}: expected one number (the fraction of queries), got an "
@@ -210,7 +206,7 @@ def _neighbour_cases():
 def _check_nearest_neighbours(function):
     for description, query, database, k in _neighbour_cases():
         got = call_learner(function, query.copy(), database.copy(), k, description=description)
-        got = _as_numeric_array(got, f"an array of {k} indices")
+        got = as_learner_array(got, f"an array of {k} indices")
         _, expected = similarity.top_k(query[None, :], database, k)
         expected = expected[0]
         if got.shape == (1, k):

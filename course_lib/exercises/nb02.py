@@ -14,6 +14,7 @@ from course_lib.exercises.core import (
     Exercise,
     Incorrect,
     NotAttempted,
+    as_learner_array,
     call_learner,
     describe_array,
     register,
@@ -22,17 +23,6 @@ from course_lib.exercises.core import (
 __all__ = ["reconstruction_loss", "encode_one", "conv_encoder"]
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
-
-
-def _as_float_array(value, what):
-    if hasattr(value, "numpy") and callable(value.numpy):  # a Keras / TensorFlow tensor
-        value = value.numpy()
-    try:
-        return np.asarray(value, dtype=np.float64)
-    except (TypeError, ValueError):
-        raise Incorrect(
-            f"expected {what}; your function returned {type(value).__name__}."
-        ) from None
 
 
 _SHAPE_ERROR = re.compile(
@@ -118,7 +108,7 @@ def _reconstruction_mistakes(x, x_hat):
 def _check_reconstruction_loss(function):
     for description, x, x_hat in _reconstruction_cases():
         got = call_learner(function, x.copy(), x_hat.copy(), description=description)
-        got = _as_float_array(got, "a single number")
+        got = as_learner_array(got, "a single number")
         if got.size != 1:
             detail = (
                 " That is one value per image: average them with .mean()."
@@ -191,7 +181,7 @@ def _check_encode_one(function):
             "(28, 28) is read as 28 rows of 28 numbers. Give it a batch of one, image[None] "
             "(shape (1, 28, 28)), keeping each image's own shape.",
         )
-        got = _as_float_array(got, f"the code, an array of shape ({dim},)")
+        got = as_learner_array(got, f"the code, an array of shape ({dim},)")
         expected = np.asarray(encoder(image[None]), dtype=np.float64)[0]
         if got.shape == (1, dim):
             raise Incorrect(

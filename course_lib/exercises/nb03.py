@@ -14,19 +14,17 @@ an answer needs no Keras.
 
 import numpy as np
 
-from course_lib.exercises.core import Exercise, Incorrect, call_learner, describe_array, register
+from course_lib.exercises.core import (
+    Exercise,
+    Incorrect,
+    as_learner_array,
+    call_learner,
+    describe_array,
+    register,
+)
 from course_lib.sampling import DISSIMILAR, SIMILAR
 
 __all__ = ["contrastive_loss", "batch_hard", "pair_threshold"]
-
-
-def _as_float_array(value, what):
-    if hasattr(value, "numpy") and callable(value.numpy):
-        value = value.numpy()
-    try:
-        return np.asarray(value, dtype=np.float64)
-    except (TypeError, ValueError):
-        raise Incorrect(f"expected {what}; your function returned {type(value).__name__}.") from None
 
 
 # --- 03.contrastive_loss ----------------------------------------------------------------
@@ -81,7 +79,7 @@ def _contrastive_mistakes(labels, distances, margin):
 def _check_contrastive_loss(function):
     for description, labels, distances, margin in _contrastive_cases():
         got = call_learner(function, labels.copy(), distances.copy(), margin, description=description)
-        got = _as_float_array(got, f"an array of {len(labels)} losses, one per pair")
+        got = as_learner_array(got, f"an array of {len(labels)} losses, one per pair")
         expected = reference_contrastive_loss(labels, distances, margin)
         if got.size == 1 and len(labels) > 1:
             raise Incorrect(
@@ -200,8 +198,8 @@ def _check_batch_hard(function):
                 f"on {description}: return a pair (hardest_positive, hardest_negative) of "
                 f"index arrays; got {type(got).__name__}."
             )
-        got_positive = _as_float_array(got[0], "indices")
-        got_negative = _as_float_array(got[1], "indices")
+        got_positive = as_learner_array(got[0], "indices")
+        got_negative = as_learner_array(got[1], "indices")
         n = len(labels)
         for name, array in (("hardest_positive", got_positive), ("hardest_negative", got_negative)):
             if array.shape != (n,):
@@ -292,8 +290,8 @@ def _check_pair_threshold(function):
                 f"on {description}: return a pair (threshold, accuracy) of two numbers; got "
                 f"{type(got).__name__}."
             )
-        threshold = _as_float_array(got[0], "a threshold (one number)")
-        accuracy = _as_float_array(got[1], "an accuracy (one number)")
+        threshold = as_learner_array(got[0], "a threshold (one number)")
+        accuracy = as_learner_array(got[1], "an accuracy (one number)")
         if threshold.size != 1 or accuracy.size != 1:
             raise Incorrect(
                 f"on {description}: the threshold and the accuracy must be single numbers; got "

@@ -8,18 +8,16 @@
 import numpy as np
 
 from course_lib import sequences, verification
-from course_lib.exercises.core import Exercise, Incorrect, call_learner, describe_array, register
+from course_lib.exercises.core import (
+    Exercise,
+    Incorrect,
+    as_learner_array,
+    call_learner,
+    describe_array,
+    register,
+)
 
 __all__ = ["masked_mean_pooling", "dtw_table", "eer"]
-
-
-def _as_float_array(value, what):
-    if hasattr(value, "numpy") and callable(value.numpy):
-        value = value.numpy()
-    try:
-        return np.asarray(value, dtype=np.float64)
-    except (TypeError, ValueError):
-        raise Incorrect(f"expected {what}; your function returned {type(value).__name__}.") from None
 
 
 # --- 04.masked_mean_pooling -------------------------------------------------------------
@@ -42,7 +40,7 @@ def _pooling_cases():
 def _check_masked_mean_pooling(function):
     for description, x, mask in _pooling_cases():
         got = call_learner(function, x.copy(), mask.copy(), description=description)
-        got = _as_float_array(got, f"an array of shape ({len(x)}, {x.shape[2]})")
+        got = as_learner_array(got, f"an array of shape ({len(x)}, {x.shape[2]})")
         expected = sequences.masked_mean(x, mask).astype(np.float64)
         if got.shape != expected.shape:
             hint = ""
@@ -124,7 +122,7 @@ def _dtw_cases():
 def _check_dtw_table(function):
     for description, a, b in _dtw_cases():
         got = call_learner(function, a.copy(), b.copy(), description=description)
-        got = _as_float_array(got, f"an array of shape ({len(a) + 1}, {len(b) + 1})")
+        got = as_learner_array(got, f"an array of shape ({len(a) + 1}, {len(b) + 1})")
         expected = _reference_table(a, b)
         if got.shape != expected.shape:
             hint = (" Include the border row and column (index 0) with D[0, 0] = 0."
@@ -216,7 +214,7 @@ def _eer_over_all_pairs(scores, labels):
 def _check_eer(function):
     for description, scores, labels in _eer_cases():
         got = call_learner(function, scores.copy(), labels.copy(), description=description)
-        got = _as_float_array(got, "one number between 0 and 1")
+        got = as_learner_array(got, "one number between 0 and 1")
         if got.size != 1:
             raise Incorrect(f"on {description}: expected one number, got an array of shape {got.shape}.")
         got = float(got.reshape(()))

@@ -7,18 +7,16 @@
 
 import numpy as np
 
-from course_lib.exercises.core import Exercise, Incorrect, call_learner, describe_array, register
+from course_lib.exercises.core import (
+    Exercise,
+    Incorrect,
+    as_learner_array,
+    call_learner,
+    describe_array,
+    register,
+)
 
 __all__ = ["masked_attention", "attention_pooling", "attended_frames"]
-
-
-def _as_float_array(value, what):
-    if hasattr(value, "numpy") and callable(value.numpy):
-        value = value.numpy()
-    try:
-        return np.asarray(value, dtype=np.float64)
-    except (TypeError, ValueError):
-        raise Incorrect(f"expected {what}; your function returned {type(value).__name__}.") from None
 
 
 def _softmax(scores, axis):
@@ -58,8 +56,8 @@ def _check_masked_attention(function):
                            description=description)
         if not isinstance(got, (tuple, list)) or len(got) != 2:
             raise Incorrect(f"on {description}: return two arrays, (output, weights).")
-        output = _as_float_array(got[0], "the output array")
-        weights = _as_float_array(got[1], "the weights array")
+        output = as_learner_array(got[0], "the output array")
+        weights = as_learner_array(got[1], "the weights array")
         expected_output, expected_weights = _reference_attention(query, key, value, mask)
         if weights.shape != expected_weights.shape:
             raise Incorrect(f"on {description}: weights should have shape {expected_weights.shape} "
@@ -144,7 +142,7 @@ def _reference_pooling(x, mask, query, *, scale=True, use_mask=True, axis=1):
 def _check_attention_pooling(function):
     for description, x, mask, query in _pooling_cases():
         got = call_learner(function, x.copy(), mask.copy(), query.copy(), description=description)
-        got = _as_float_array(got, f"an array of shape ({len(x)}, {x.shape[2]})")
+        got = as_learner_array(got, f"an array of shape ({len(x)}, {x.shape[2]})")
         expected, weights = _reference_pooling(x, mask, query)
         if got.shape == weights.shape and got.shape != expected.shape:
             raise Incorrect(f"on {description}: you returned the weights, shape {got.shape}; return "
@@ -207,7 +205,7 @@ def _heatmap_cases():
 def _check_attended_frames(function):
     for description, weights in _heatmap_cases():
         got = call_learner(function, weights.copy(), description=description)
-        got = _as_float_array(got, f"{len(weights)} frame indices")
+        got = as_learner_array(got, f"{len(weights)} frame indices")
         expected = weights.argmax(axis=1)
         if got.shape == (weights.shape[1],) and got.shape != expected.shape:
             raise Incorrect(f"on {description}: you returned one index per column (key frame); the "
