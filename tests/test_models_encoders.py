@@ -96,7 +96,7 @@ def test_save_and_load_round_trip(tmp_path, build):
     ({"input_shape": (1, 28, 28, 1)}, ValueError, r"Drop the batch axis"),
     ({"input_shape": (3, 3), "filters": (4, 8, 16)}, ValueError, r"at least 4.*Use fewer filters"),
     ({"embedding_dim": 0}, ValueError, r"`embedding_dim` must be >= 1"),
-    ({"filters": ()}, TypeError, r"`filters` must be a non-empty tuple of ints"),
+    ({"filters": ()}, ValueError, r"`filters` must name at least one convolution, e.g. \(32, 64, 128\)"),
     ({"filters": (8, 2.5)}, TypeError, r"must be a positive integer"),
     ({"seed": -1}, ValueError, r"`seed` must be between 0 and 2\*\*32 - 1"),
     ({"pooling": "max"}, ValueError, r"`pooling` must be one of 'flatten', 'average'; received 'max'"),

@@ -24,48 +24,10 @@ whatever the global random state.
 
 import math
 
-import numpy as np
-
 from course_lib._validation import check_positive_int, check_seed
+from course_lib.models._checks import check_filters, check_input_shape, layer_seeds
 
 __all__ = ["build_dense_autoencoder", "build_conv_autoencoder"]
-
-
-def _check_input_shape(input_shape, *, ranks, what, example):
-    """Returns `input_shape` as a tuple of positive ints of an allowed rank."""
-    if isinstance(input_shape, (int, np.integer)) and not isinstance(input_shape, bool):
-        input_shape = (input_shape,)
-    if not isinstance(input_shape, (tuple, list)):
-        raise TypeError(
-            f"`input_shape` must be a tuple of ints, the shape of ONE {what} without the "
-            f"batch axis, e.g. {example}; received {type(input_shape).__name__} "
-            f"{input_shape!r}."
-        )
-    dims = tuple(input_shape)
-    if not all(isinstance(d, (int, np.integer)) and not isinstance(d, bool) for d in dims):
-        raise TypeError(
-            f"`input_shape` must hold ints only (no None: the models need a fixed size), "
-            f"e.g. {example}; received {input_shape!r}."
-        )
-    if len(dims) not in ranks:
-        allowed = ", ".join(str(rank) for rank in ranks[:-1]) + f" or {ranks[-1]}"
-        fix = (
-            f" Drop the batch axis: pass x.shape[1:] = {dims[1:]}."
-            if len(dims) == max(ranks) + 1
-            else ""
-        )
-        raise ValueError(
-            f"`input_shape` must have {allowed} entries, the shape of ONE {what} without "
-            f"the batch axis, e.g. {example}; received {dims} ({len(dims)} entries).{fix}"
-        )
-    if any(d < 1 for d in dims):
-        raise ValueError(f"`input_shape` entries must be >= 1; received {dims}.")
-    return tuple(int(d) for d in dims)
-
-
-def _layer_seeds(seed, count):
-    """`count` distinct initializer seeds derived from one user seed."""
-    return [int(s) for s in np.random.SeedSequence(seed).generate_state(count)]
 
 
 def build_dense_autoencoder(input_shape=(28, 28), *, embedding_dim=32, hidden_units=128, seed=0):
@@ -122,14 +84,14 @@ def build_dense_autoencoder(input_shape=(28, 28), *, embedding_dim=32, hidden_un
     import keras
     from keras import layers
 
-    input_shape = _check_input_shape(
+    input_shape = check_input_shape(
         input_shape, ranks=(1, 2, 3), what="input", example="(28, 28) or (784,)"
     )
     embedding_dim = check_positive_int(embedding_dim, "embedding_dim")
     hidden_units = check_positive_int(hidden_units, "hidden_units")
     seed = check_seed(seed)
     n_features = math.prod(input_shape)
-    seeds = iter(_layer_seeds(seed, 4))
+    seeds = iter(layer_seeds(seed, 4))
 
     def dense(units, activation, name):
         return layers.Dense(
@@ -157,21 +119,6 @@ def build_dense_autoencoder(input_shape=(28, 28), *, embedding_dim=32, hidden_un
         autoencoder_input, decoder(encoder(autoencoder_input)), name="dense_autoencoder"
     )
     return autoencoder, encoder
-
-
-def _check_filters(filters):
-    if isinstance(filters, (int, np.integer)) and not isinstance(filters, bool):
-        filters = (filters,)
-    if not isinstance(filters, (tuple, list)):
-        raise TypeError(
-            f"`filters` must be a tuple of ints, the channels of each stride-2 "
-            f"convolution, e.g. (16, 32); received {type(filters).__name__} {filters!r}."
-        )
-    if not filters:
-        raise ValueError(
-            "`filters` must name at least one convolution, e.g. (16, 32); received ()."
-        )
-    return tuple(check_positive_int(f, f"filters[{i}]") for i, f in enumerate(filters))
 
 
 def build_conv_autoencoder(input_shape=(28, 28, 1), *, embedding_dim=32, filters=(16, 32), seed=0):
@@ -239,11 +186,11 @@ def build_conv_autoencoder(input_shape=(28, 28, 1), *, embedding_dim=32, filters
     import keras
     from keras import layers
 
-    input_shape = _check_input_shape(
+    input_shape = check_input_shape(
         input_shape, ranks=(2, 3), what="image", example="(28, 28, 1) or (28, 28)"
     )
     embedding_dim = check_positive_int(embedding_dim, "embedding_dim")
-    filters = _check_filters(filters)
+    filters = check_filters(filters, example="(16, 32)")
     seed = check_seed(seed)
     height, width = input_shape[:2]
     channels = input_shape[2] if len(input_shape) == 3 else 1
@@ -256,7 +203,7 @@ def build_conv_autoencoder(input_shape=(28, 28, 1), *, embedding_dim=32, filters
             f"filters, or pad the images (e.g. 28x28 works with up to 2 filters, 32x32 "
             f"with up to 5)."
         )
-    seeds = iter(_layer_seeds(seed, 2 * len(filters) + 2))
+    seeds = iter(layer_seeds(seed, 2 * len(filters) + 2))
 
     def initializer():
         return keras.initializers.GlorotUniform(seed=next(seeds))

@@ -20,23 +20,12 @@ from keras import layers
 
 from course_lib._validation import check_choice, check_positive_int, check_seed
 from course_lib.layers import L2Normalize, PairDistance
-from course_lib.models.autoencoders import _check_input_shape, _layer_seeds
+from course_lib.models._checks import check_filters, check_input_shape, layer_seeds
 
 __all__ = ["POOLINGS", "build_cnn_encoder", "build_siamese_model"]
 
 #: The valid values of `pooling` in `build_cnn_encoder`.
 POOLINGS = ("flatten", "average")
-
-
-def _check_filters(filters):
-    if isinstance(filters, int) and not isinstance(filters, bool):
-        filters = (filters,)
-    if not isinstance(filters, (tuple, list)) or not filters:
-        raise TypeError(
-            f"`filters` must be a non-empty tuple of ints, the channels of each "
-            f"convolution block, e.g. (32, 64, 128); received {filters!r}."
-        )
-    return tuple(check_positive_int(f, "filters[...]") for f in filters)
 
 
 def build_cnn_encoder(input_shape=(28, 28, 1), *, embedding_dim=64, filters=(32, 64, 128),
@@ -97,11 +86,11 @@ def build_cnn_encoder(input_shape=(28, 28, 1), *, embedding_dim=64, filters=(32,
     >>> [layer.name for layer in encoder.layers][-3:]
     ['flatten', 'embedding', 'l2_normalize']
     """
-    input_shape = _check_input_shape(
+    input_shape = check_input_shape(
         input_shape, ranks=(2, 3), what="image", example="(28, 28, 1) or (28, 28)"
     )
     embedding_dim = check_positive_int(embedding_dim, "embedding_dim")
-    filters = _check_filters(filters)
+    filters = check_filters(filters, example="(32, 64, 128)")
     check_choice(pooling, "pooling", POOLINGS)
     seed = check_seed(seed)
     height, width = input_shape[:2]
@@ -112,7 +101,7 @@ def build_cnn_encoder(input_shape=(28, 28, 1), *, embedding_dim=64, filters=(32,
             f"width must be at least {smallest}; received input_shape={input_shape}. Use "
             f"fewer filters."
         )
-    seeds = iter(_layer_seeds(seed, len(filters) + 1))
+    seeds = iter(layer_seeds(seed, len(filters) + 1))
 
     image = keras.Input(shape=input_shape, name="image")
     x = image

@@ -22,7 +22,7 @@ import keras
 from course_lib._validation import check_bool, check_choice, check_positive_int, check_seed
 from course_lib.attention import AttentionPooling, PositionalEncoding
 from course_lib.layers import L2Normalize
-from course_lib.models.autoencoders import _check_input_shape, _layer_seeds
+from course_lib.models._checks import check_input_shape, layer_seeds
 
 __all__ = [
     "build_attention_encoder",
@@ -34,7 +34,7 @@ _EXAMPLE = "(29, 12) for Japanese Vowels"
 
 
 def _sequence_shape(input_shape):
-    return _check_input_shape(input_shape, ranks=(2,), what="sequence (max_length, n_features)",
+    return check_input_shape(input_shape, ranks=(2,), what="sequence (max_length, n_features)",
                               example=_EXAMPLE)
 
 
@@ -42,7 +42,7 @@ class _Seeds:
     """Hands out seeded initializers in order, from one user seed."""
 
     def __init__(self, seed, count=32):
-        self._seeds = iter(_layer_seeds(check_seed(seed), count))
+        self._seeds = iter(layer_seeds(check_seed(seed), count))
 
     def glorot(self):
         return keras.initializers.GlorotUniform(seed=next(self._seeds))
@@ -240,7 +240,7 @@ def build_attention_encoder(input_shape=(29, 12), *, embedding_dim=32, model_dim
                                     kernel_initializer=seeds.glorot(), name=f"feedforward_{index}")(x)
         hidden = keras.layers.Dense(model_dim, kernel_initializer=seeds.glorot(),
                                     name=f"feedforward_out_{index}")(hidden)
-        hidden = keras.layers.Dropout(dropout_rate, seed=int(_layer_seeds(seed + index, 1)[0]),
+        hidden = keras.layers.Dropout(dropout_rate, seed=int(layer_seeds(seed + index, 1)[0]),
                                       name=f"dropout_{index}")(hidden)
         x = keras.layers.LayerNormalization(name=f"norm_{index}b")(
             keras.layers.Add(name=f"residual_{index}b")([x, hidden]))
