@@ -51,10 +51,8 @@ def _normalise(x):
     return x / np.maximum(np.linalg.norm(x, axis=1, keepdims=True), np.float32(1e-12))
 
 
-def exact_neighbours(queries, database, k, *, batch_size=512):
-    """Exact cosine top-k indices `(n_queries, k)`, computed in float64 (the reference)."""
-    database = _normalise(database.astype(np.float64))
-    queries = _normalise(queries.astype(np.float64))
+def _argpartition_top_k(queries, database, k, batch_size):
+    """Cosine top-k of unit vectors: chunked matmul, `np.argpartition`, then a sort of the k."""
     out = np.empty((len(queries), k), dtype=np.int64)
     for start in range(0, len(queries), batch_size):
         scores = queries[start : start + batch_size] @ database.T
@@ -62,6 +60,13 @@ def exact_neighbours(queries, database, k, *, batch_size=512):
         order = np.argsort(-np.take_along_axis(scores, part, axis=1), axis=1, kind="stable")
         out[start : start + batch_size] = np.take_along_axis(part, order, axis=1)
     return out
+
+
+def exact_neighbours(queries, database, k, *, batch_size=512):
+    """Exact cosine top-k indices `(n_queries, k)`, computed in float64 (the reference)."""
+    database = _normalise(database.astype(np.float64))
+    queries = _normalise(queries.astype(np.float64))
+    return _argpartition_top_k(queries, database, k, batch_size)
 
 
 def _search_top_k(queries, database, k):
@@ -71,14 +76,7 @@ def _search_top_k(queries, database, k):
 
 
 def _search_numpy(queries, database, k, batch_size=256):
-    database, queries = _normalise(database), _normalise(queries)
-    out = np.empty((len(queries), k), dtype=np.int64)
-    for start in range(0, len(queries), batch_size):
-        scores = queries[start : start + batch_size] @ database.T
-        part = np.argpartition(-scores, k - 1, axis=1)[:, :k]
-        order = np.argsort(-np.take_along_axis(scores, part, axis=1), axis=1, kind="stable")
-        out[start : start + batch_size] = np.take_along_axis(part, order, axis=1)
-    return out
+    return _argpartition_top_k(_normalise(queries), _normalise(database), k, batch_size)
 
 
 def _search_sklearn(queries, database, k):
