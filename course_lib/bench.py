@@ -11,9 +11,9 @@ peak memory, and the fraction of the exact neighbours it returns:
 - `faiss IndexFlatIP`: inner product on L2-normalised vectors, when `faiss` is
   installed (`pip install faiss-cpu`, or the `search` extra).
 
-Each method runs in its own child process (so its peak resident memory, which
-includes its imports and the data, is its own), `repeats` times; the figure is
-the median. Recall is measured against a float64 NumPy reference.
+Each method runs in its own spawned child process (so its peak resident memory,
+which includes its imports and the data, is its own), `repeats` times; the
+figure is the median. Recall is measured against a float64 NumPy reference.
 """
 
 import json
@@ -103,8 +103,21 @@ _SEARCHES = {
 
 
 def _peak_rss_mib():
+    """This process's own peak resident memory in MiB.
+
+    On Linux this reads `VmHWM`, which belongs to the process's memory map and so
+    starts afresh when the spawned child executes Python; `ru_maxrss` would also
+    count the parent's memory at the moment it forked the child.
+    """
+    try:
+        with open("/proc/self/status", encoding="ascii") as handle:
+            for line in handle:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024  # kB
+    except OSError:
+        pass
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return peak / 2**20 if sys.platform == "darwin" else peak / 1024  # bytes on macOS, KiB on Linux
+    return peak / 2**20 if sys.platform == "darwin" else peak / 1024  # bytes on macOS, KiB elsewhere
 
 
 def _child(method, n_database, n_queries, dim, k, repeats, seed, connection):
