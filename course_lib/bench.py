@@ -4,7 +4,8 @@
 queries per second each method answers for an exact cosine top-k search, its
 peak memory, and the fraction of the exact neighbours it returns:
 
-- `course_lib.top_k`: NumPy matrix product in query chunks + `keras.ops.top_k`;
+- `course_lib.top_k`: a matrix product per chunk of queries and a grouped exact
+  top-k selection, in `keras.ops` (see `course_lib.similarity.top_k`);
 - `numpy argpartition`: the same chunks, selected with `np.argpartition` (the
   obvious NumPy-only implementation, for reference);
 - `sklearn NearestNeighbors`: `NearestNeighbors(metric="cosine", algorithm="brute")`;

@@ -140,6 +140,39 @@ def test_top_k_equals_brute_force_sort(rng, metric, batch_size):
     np.testing.assert_allclose(scores, expected_scores, atol=1e-4)
 
 
+# Databases of 4 * k * 64 items or more take the grouped selection path; 5,003 is not a
+# multiple of the group size, so the padding is exercised too.
+@pytest.mark.parametrize("metric", ["cosine", "euclidean"])
+@pytest.mark.parametrize("k", [1, 10, 19])
+def test_top_k_grouped_path_equals_brute_force_sort(rng, metric, k):
+    queries = rng.normal(size=(57, 8)).astype("float32")
+    database = rng.normal(size=(5003, 8)).astype("float32")
+    scores, indices = top_k(queries, database, k, metric=metric, batch_size=20)
+    expected_scores, expected_indices = _brute_force(queries, database, k, metric)
+    np.testing.assert_array_equal(indices, expected_indices)
+    np.testing.assert_allclose(scores, expected_scores, atol=1e-4)
+
+
+def test_top_k_grouped_path_breaks_ties_by_lower_index(rng):
+    # 40 distinct vectors, each repeated 100 times in shuffled order: every query has
+    # long runs of equal scores spread over many groups.
+    database = np.repeat(rng.normal(size=(40, 6)), 100, axis=0)[rng.permutation(4000)]
+    queries = database[:25] + 0.01
+    _, indices = top_k(queries, database, 10)
+    _, expected = _brute_force(queries, database, 10, "cosine")
+    np.testing.assert_array_equal(indices, expected)
+
+
+def test_top_k_grouped_path_exclude_self(rng):
+    x = rng.normal(size=(3000, 5)).astype("float32")
+    _, indices = top_k(x, x, 5, exclude_self=True, batch_size=256)
+    assert not np.any(indices == np.arange(3000)[:, None])
+    _, expected = _brute_force(x, x, 6, "cosine")
+    # Without the query itself the neighbours are the brute-force list minus the query.
+    for row, found in enumerate(indices):
+        np.testing.assert_array_equal(found, [i for i in expected[row] if i != row][:5])
+
+
 def test_top_k_exclude_self_never_returns_the_query(rng):
     x = rng.normal(size=(30, 4))
     _, indices = top_k(x, x, 29, exclude_self=True, batch_size=8)
