@@ -28,7 +28,7 @@ $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 10) else "Python >= 3.10 is needed; found " + sys.version.split()[0] + ". Run: make PYTHON=python3.11 ...")'
 	test -x $(VENV_PYTHON) || $(PYTHON) -m venv $(VENV)
 	$(VENV_PYTHON) -m pip install --quiet --upgrade pip
-	$(VENV_PYTHON) -m pip install --quiet -e ".[$(EXTRA),dev]"
+	$(VENV_PYTHON) -m pip install --quiet -e ".[$(EXTRA),dev,search]"
 	$(VENV_PYTHON) -m ipykernel install --user --name $(KERNEL_NAME) --display-name "Python (Deep Similarity)" > /dev/null
 	rm -f $(VENV)/.installed-*
 	touch $@

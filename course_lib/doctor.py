@@ -23,7 +23,10 @@ _PACKAGES = (
     ("scikit-learn", ("scikit-learn",), True, "pip install -e ."),
     ("matplotlib", ("matplotlib",), True, "pip install -e ."),
     ("jupyterlab", ("jupyterlab",), True, "pip install -e ."),
+    ("ipywidgets", ("ipywidgets",), True, "pip install -e ."),
     ("nbval", ("nbval",), False, "pip install -e '.[dev]' (needed only to run the tests)"),
+    ("faiss", ("faiss-cpu", "faiss-gpu", "faiss"), False,
+     "pip install -e '.[search]' (optional: notebook 07 and the bench skip faiss without it)"),
 )
 
 
@@ -57,9 +60,9 @@ def doctor(*, file=None):
 
     Returns:
         0 when every essential check passes (Python >= 3.10, numpy, keras,
-        tensorflow, scikit-learn, matplotlib, jupyterlab, a working device
-        report, every data file "ok"), 1 otherwise. A missing nbval or kernel
-        is only a warning.
+        tensorflow, scikit-learn, matplotlib, jupyterlab, ipywidgets, a working
+        device report, every data file "ok"), 1 otherwise. A missing nbval,
+        faiss or kernel is only a warning.
     """
     out = sys.stdout if file is None else file
     problems, warnings = [], []

@@ -39,7 +39,7 @@ def test_doctor_prints_every_section(capsys, fake_device_and_data):
     for section in ("Python", "Packages", "Devices", "Jupyter kernel", "Data (sha256)"):
         assert f"\n{section}\n" in out
     for package in ("numpy", "keras", "tensorflow", "scikit-learn", "matplotlib", "jupyterlab",
-                    "nbval", "course_lib"):
+                    "ipywidgets", "nbval", "faiss", "course_lib"):
         assert f"  {package} " in out
     assert "CPU:0, GPU:0 (Fake)" in out and "accelerator  GPU" in out
     assert "deep-similarity" in out

@@ -27,7 +27,7 @@ def _name(requirement):
 def _pyproject_packages():
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
     extras = project["optional-dependencies"]
-    requirements = project["dependencies"] + extras["cpu"] + extras["dev"]
+    requirements = project["dependencies"] + extras["cpu"] + extras["dev"] + extras["search"]
     return {_name(requirement) for requirement in requirements}
 
 
