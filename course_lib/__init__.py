@@ -17,7 +17,10 @@ topic:
   scatter plots, training curves (import it explicitly; it loads matplotlib).
 - `course_lib.layers`, `course_lib.losses`: `L2Normalize`, `ContrastiveLoss`,
   `TripletLoss` (keras.ops only, serializable).
-- `course_lib.models`: model builders (autoencoders, CNN, RNN and attention encoders).
+- `course_lib.heads`: cosine classifier heads: `cosine_logits`, `CosineClassifier`,
+  `margin_logits` and `MarginCosineLoss` (NormFace, CosFace, ArcFace).
+- `course_lib.models`: model builders (autoencoders, CNN, RNN and attention encoders,
+  softmax and cosine classifiers).
 - `course_lib.sequences`, `course_lib.attention`, `course_lib.verification`:
   padding, masks and DTW; attention layers; ROC and EER for verification.
 - `course_lib.exercises`: checked exercises (`check()`, `hint()`, `solution()`).

@@ -13,6 +13,8 @@ _EXPORTS = {
     "build_dense_autoencoder": "autoencoders",
     "build_cnn_encoder": "encoders",
     "build_siamese_model": "encoders",
+    "build_cosine_classifier": "classifiers",
+    "build_softmax_classifier": "classifiers",
     "build_attention_encoder": "sequence_encoders",
     "build_rnn_encoder": "sequence_encoders",
     "build_sequence_autoencoder": "sequence_encoders",

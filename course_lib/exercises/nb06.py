@@ -1,0 +1,218 @@
+"""Exercises of notebook 06, cosine similarity heads.
+
+- `cosine_logits`: scaled cosines between embeddings and class weight vectors, in NumPy.
+- `best_case_loss`: the smallest cross-entropy a scaled cosine head can reach, for a scale.
+- `cosface_logits`: the CosFace margin, on the true class only.
+"""
+
+import numpy as np
+
+from course_lib.exercises.core import (
+    Exercise,
+    Incorrect,
+    as_learner_array,
+    call_learner,
+    describe_array,
+    register,
+)
+
+__all__ = ["cosine_logits", "best_case_loss", "cosface_logits"]
+
+
+def _unit(x, axis=1):
+    return x / np.maximum(np.linalg.norm(x, axis=axis, keepdims=True), 1e-12)
+
+
+# --- 06.cosine_logits ----------------------------------------------------------------------
+
+
+def _cosine_cases():
+    rng = np.random.default_rng(61)
+    return [
+        ("embeddings [[2, 0], [1, 1]], weights [[1, 0], [0, 3]], scale 10",
+         np.array([[2.0, 0.0], [1.0, 1.0]]), np.array([[1.0, 0.0], [0.0, 3.0]]), 10.0),
+        ("random embeddings (5, 4), weights (3, 4) of mixed lengths, scale 16",
+         rng.normal(size=(5, 4)) * 3, rng.normal(size=(3, 4)) * np.array([[0.5], [2.0], [7.0]]), 16.0),
+        ("embeddings (3, 2) whose last row is all zeros, weights (4, 2), scale 30",
+         np.array([[1.0, 2.0], [-3.0, 1.0], [0.0, 0.0]]), rng.normal(size=(4, 2)), 30.0),
+    ]
+
+
+def _check_cosine_logits(function):
+    for description, embeddings, weights, scale in _cosine_cases():
+        got = call_learner(function, embeddings.copy(), weights.copy(), scale, description=description)
+        got = as_learner_array(got, f"an array of shape ({len(embeddings)}, {len(weights)})")
+        expected = scale * _unit(embeddings) @ _unit(weights).T
+        if got.shape == expected.T.shape and got.shape != expected.shape:
+            raise Incorrect(f"on {description}: expected shape {expected.shape} (one row per "
+                            f"embedding, one column per class); got {got.shape}: embeddings @ weights.T.")
+        if got.shape != expected.shape:
+            raise Incorrect(f"on {description}: expected shape {expected.shape}, got {got.shape}.")
+        if not np.all(np.isfinite(got)):
+            raise Incorrect(f"on {description}: your logits contain NaN or inf. A zero vector has "
+                            f"length 0: divide by np.maximum(norm, 1e-12) so it stays zero.")
+        if np.allclose(got, expected, atol=1e-5):
+            continue
+        variants = (
+            (embeddings @ weights.T * scale, "you used the plain dot product: L2-normalise the "
+                                             "embeddings and the weight rows first."),
+            (_unit(embeddings) @ weights.T * scale, "you normalised the embeddings but not the "
+                                                    "class weights; both sides need length 1."),
+            (embeddings @ _unit(weights).T * scale, "you normalised the class weights but not the "
+                                                    "embeddings; both sides need length 1."),
+            (_unit(embeddings) @ _unit(weights).T, "the cosines are right but not scaled: multiply "
+                                                   "them by `scale`."),
+            (_unit(embeddings, 0) @ _unit(weights, 0).T * scale, "you normalised the columns "
+                                                                 "(axis=0); each row is a vector: "
+                                                                 "use axis=1."),
+            (expected.T, "you returned classes x embeddings (a transpose); put one row per "
+                         "embedding: embeddings @ weights.T."),
+        )
+        for value, message in variants:
+            if value.shape == got.shape and np.allclose(got, value, atol=1e-5):
+                raise Incorrect(f"on {description}: {message}")
+        raise Incorrect(f"on {description}: expected\n{describe_array(expected)}\ngot\n{describe_array(got)}")
+    return "your logits match course_lib.heads.cosine_logits, zero vectors included."
+
+
+cosine_logits = register(
+    Exercise(
+        "06.cosine_logits",
+        title="Cosine logits: scale * cos(embedding i, class weight c), safe for zero vectors.",
+        checker=_check_cosine_logits,
+        hint="""
+            Divide each row of `embeddings` and of `weights` by its length,
+            np.linalg.norm(x, axis=1, keepdims=True), kept at least 1e-12 with np.maximum;
+            then scale * normalised_embeddings @ normalised_weights.T.
+        """,
+        solution_code="""
+            def cosine_logits(embeddings, weights, scale):
+                e = embeddings / np.maximum(np.linalg.norm(embeddings, axis=1, keepdims=True), 1e-12)
+                w = weights / np.maximum(np.linalg.norm(weights, axis=1, keepdims=True), 1e-12)
+                return scale * e @ w.T
+        """,
+        answer_name="cosine_logits",
+    )
+)
+
+
+# --- 06.best_case_loss ---------------------------------------------------------------------
+
+_LOSS_CASES = ((1.0, 10), (4.0, 10), (16.0, 10), (2.0, 2), (30.0, 1000))
+
+
+def _best_case(scale, num_classes):
+    return np.log1p((num_classes - 1) * np.exp(-scale))
+
+
+def _check_best_case_loss(function):
+    for scale, num_classes in _LOSS_CASES:
+        description = f"scale={scale}, num_classes={num_classes}"
+        got = call_learner(function, scale, num_classes, description=description)
+        got = as_learner_array(got, "one number")
+        if got.size != 1:
+            raise Incorrect(f"on {description}: return one number (the loss); got shape {got.shape}.")
+        got = float(got.reshape(()))
+        expected = float(_best_case(scale, num_classes))
+        if np.isclose(got, expected, rtol=1e-6, atol=1e-12):
+            continue
+        probability = np.exp(scale) / (np.exp(scale) + num_classes - 1)
+        variants = (
+            (probability, "you returned the probability of the true class; the loss is its "
+                          "negative log, -log(p)."),
+            (np.log(probability), "you returned log(p), which is negative; the loss is -log(p)."),
+            (np.log1p(num_classes * np.exp(-scale)), "you counted num_classes other classes; the "
+                                                     "true class is one of them, so there are "
+                                                     "num_classes - 1 others."),
+            (np.log1p(np.exp(-scale)), "you counted only one other class; there are "
+                                       "num_classes - 1 of them, each with cosine 0, exp(0) = 1."),
+            (-np.log10(probability), "you used log base 10; cross-entropy uses the natural log, np.log."),
+        )
+        for value, message in variants:
+            if np.isclose(got, value, rtol=1e-6, atol=1e-12):
+                raise Incorrect(f"on {description}: {message}")
+        raise Incorrect(f"on {description}: expected {expected:.6g}, got {got:.6g}.")
+    return ("with cosines the loss cannot reach 0 unless the scale is large: at scale 1 and 10 "
+            "classes even a perfect classifier pays 1.46.")
+
+
+best_case_loss = register(
+    Exercise(
+        "06.best_case_loss",
+        title="Cross-entropy of scaled cosines when the true class has cos 1 and the others cos 0.",
+        checker=_check_best_case_loss,
+        hint="""
+            The logits are scale for the true class and 0 for the num_classes - 1 others. The
+            softmax gives p = e^scale / (e^scale + (num_classes - 1) * e^0), and the loss is
+            -log(p) = log(1 + (num_classes - 1) * e^-scale).
+        """,
+        solution_code="""
+            def best_case_loss(scale, num_classes):
+                return np.log(1.0 + (num_classes - 1) * np.exp(-scale))
+        """,
+        answer_name="best_case_loss",
+    )
+)
+
+
+# --- 06.cosface_logits ---------------------------------------------------------------------
+
+
+def _cosface_cases():
+    rng = np.random.default_rng(62)
+    return [
+        ("cosines [[0.8, 0.6], [0.5, -0.5]], labels [0, 1], scale 10, margin 0.2",
+         np.array([[0.8, 0.6], [0.5, -0.5]]), np.array([0, 1]), 10.0, 0.2),
+        ("random cosines (6, 4), labels [3, 0, 1, 1, 2, 0], scale 16, margin 0.35",
+         np.tanh(rng.normal(size=(6, 4))), np.array([3, 0, 1, 1, 2, 0]), 16.0, 0.35),
+    ]
+
+
+def _check_cosface_logits(function):
+    for description, cosines, labels, scale, margin in _cosface_cases():
+        got = call_learner(function, cosines.copy(), labels.copy(), scale, margin, description=description)
+        got = as_learner_array(got, f"an array of shape {cosines.shape}")
+        if got.shape != cosines.shape:
+            raise Incorrect(f"on {description}: expected one logit per class, shape {cosines.shape}; "
+                            f"got {got.shape}.")
+        is_true = np.eye(cosines.shape[1])[labels]
+        expected = scale * (cosines - margin * is_true)
+        if np.allclose(got, expected, atol=1e-6):
+            continue
+        variants = (
+            (scale * (cosines - margin), "you subtracted the margin from every class; only the "
+                                         "true class (labels[i]) gets it, through a one-hot mask."),
+            (scale * (cosines + margin * is_true), "you added the margin; CosFace subtracts it from "
+                                                   "the true class, to make training harder."),
+            (scale * cosines - margin * is_true, "you subtracted the margin after scaling; it is "
+                                                 "scale * (cos - margin): the margin is in cosine units."),
+            (cosines - margin * is_true, "the margin is right but the logits are not scaled: "
+                                         "multiply by `scale`."),
+            (scale * (cosines - margin * (1 - is_true)), "you put the margin on the other classes; "
+                                                         "it goes on the true class only."),
+            (scale * cosines, "there is no margin in your logits; subtract it from the true class."),
+        )
+        for value, message in variants:
+            if np.allclose(got, value, atol=1e-6):
+                raise Incorrect(f"on {description}: {message}")
+        raise Incorrect(f"on {description}: expected\n{describe_array(expected)}\ngot\n{describe_array(got)}")
+    return "your logits match course_lib.heads.margin_logits(..., margin_type='cosface')."
+
+
+cosface_logits = register(
+    Exercise(
+        "06.cosface_logits",
+        title="CosFace logits: scale * (cos - margin) on each row's true class, scale * cos elsewhere.",
+        checker=_check_cosface_logits,
+        hint="""
+            Build a one-hot mask of the true classes, np.eye(num_classes)[labels], shape
+            (batch, num_classes); then scale * (cosines - margin * mask).
+        """,
+        solution_code="""
+            def cosface_logits(cosines, labels, scale, margin):
+                is_true = np.eye(cosines.shape[1])[labels]
+                return scale * (cosines - margin * is_true)
+        """,
+        answer_name="cosface_logits",
+    )
+)
