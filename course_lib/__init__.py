@@ -22,7 +22,12 @@ topic:
 - `course_lib.models`: model builders (autoencoders, CNN, RNN and attention encoders,
   softmax and cosine classifiers).
 - `course_lib.sequences`, `course_lib.attention`, `course_lib.verification`:
-  padding, masks and DTW; attention layers; ROC and EER for verification.
+  padding, masks and DTW; attention layers; ROC, EER and
+  verification thresholds (`precision_recall_f1`, `choose_threshold`).
+- `course_lib.search`: indexes for similarity search: `ExactIndex`, a hand-built
+  `IVFIndex`, `FaissIVFIndex` (optional faiss), recall against exact search.
+- `course_lib.leaderboard`, `course_lib.explorer`: the capstone's leaderboard of
+  every saved result, and the ipywidgets neighbour explorer.
 - `course_lib.exercises`: checked exercises (`check()`, `hint()`, `solution()`).
 - `course_lib.doctor`, `course_lib.notebooks`, `course_lib.bench`, `course_lib.cli`:
   the `python -m course_lib` command line (doctor, run, solve, clean, bench).

@@ -15,13 +15,26 @@ Every threshold trades two errors:
 The ROC curve plots `TPR` against `FPR` over all thresholds; the **EER** is the
 error rate where the two errors are equal, one number that needs no threshold
 (lower is better, 0.5 is chance).
+
+A deployed system needs one threshold. `precision_recall_f1` gives, at each
+threshold, the **precision** (the share of accepted pairs that are really the
+same), the **recall** (the share of same pairs accepted) and their harmonic
+mean **F1**; `choose_threshold` picks the F1-maximising threshold. Choose it on
+validation pairs and report the figures at that threshold on test pairs: a
+threshold tuned on the test pairs overstates how well it will work.
 """
 
 import numpy as np
 
 from course_lib._validation import as_array
 
-__all__ = ["roc_points", "equal_error_rate", "pair_scores"]
+__all__ = [
+    "roc_points",
+    "equal_error_rate",
+    "pair_scores",
+    "precision_recall_f1",
+    "choose_threshold",
+]
 
 
 def _check_scores_and_labels(scores, is_same):
@@ -170,3 +183,92 @@ def pair_scores(similarity, labels):
     labels = as_labels(labels, "labels", n_samples=similarity.shape[0])
     rows, cols = np.triu_indices(len(labels), k=1)
     return similarity[rows, cols], (labels[rows] == labels[cols]).astype(np.int64)
+
+
+def _check_thresholds(thresholds):
+    values = as_array(thresholds, "thresholds", dtype=np.float64, allow_nonfinite=True)
+    if np.isnan(values).any():
+        raise ValueError("`thresholds` must not contain NaN; received "
+                         f"{int(np.isnan(values).sum())} NaN value(s).")
+    if values.ndim > 1:
+        raise ValueError(f"`thresholds` must be a number or a 1-D array; received shape {values.shape}.")
+    return values
+
+
+def precision_recall_f1(scores, is_same, thresholds):
+    """Precision, recall and F1 of "same when `score >= threshold`", at each threshold.
+
+    Formula:
+        `precision(t) = TP(t) / #{pairs with score >= t}` (1 when nothing is accepted),
+        `recall(t) = TP(t) / #{same pairs}`,
+        `F1(t) = 2 precision recall / (precision + recall)` (0 when both are 0),
+        where `TP(t) = #{same pairs with score >= t}`.
+
+    Args:
+        scores: float array `(n_pairs,)`, higher means more similar (for a
+            distance pass `-distance`).
+        is_same: array `(n_pairs,)` of 1 (`SIMILAR`) / 0 (`DISSIMILAR`) or bools.
+        thresholds: a number, or a float array `(n_thresholds,)` (`inf` allowed).
+
+    Returns:
+        A tuple `(precision, recall, f1)`: Python floats for a number, else
+        float64 arrays `(n_thresholds,)`.
+
+    Raises:
+        ValueError: as `roc_points`, or if `thresholds` holds NaN or is not 0-D/1-D.
+
+    Example:
+
+    >>> scores, is_same = [0.9, 0.8, 0.6, 0.3], [1, 0, 1, 0]
+    >>> precision_recall_f1(scores, is_same, 0.5)
+    (0.6666666666666666, 1.0, 0.8)
+    >>> precision, recall, f1 = precision_recall_f1(scores, is_same, [0.85, 0.7, 0.0])
+    >>> precision.tolist(), recall.tolist(), f1.round(3).tolist()
+    ([1.0, 0.5, 0.5], [0.5, 0.5, 1.0], [0.667, 0.5, 0.667])
+    """
+    scores, labels = _check_scores_and_labels(scores, is_same)
+    values = _check_thresholds(thresholds)
+    n_same = labels.sum()
+    same_sorted, all_sorted = np.sort(scores[labels]), np.sort(scores)
+    true_positives = n_same - np.searchsorted(same_sorted, values, side="left")
+    accepted = len(scores) - np.searchsorted(all_sorted, values, side="left")
+    precision = np.where(accepted > 0, true_positives / np.maximum(accepted, 1), 1.0)
+    recall = true_positives / n_same
+    total = precision + recall
+    f1 = np.where(total > 0, 2 * precision * recall / np.where(total > 0, total, 1.0), 0.0)
+    if values.ndim == 0:
+        return float(precision), float(recall), float(f1)
+    return precision.astype(np.float64), recall.astype(np.float64), f1.astype(np.float64)
+
+
+def choose_threshold(scores, is_same):
+    """The threshold with the highest F1, and that F1, from (validation) pairs.
+
+    The candidates are the distinct scores: accepting `score >= t` changes only
+    when `t` passes a score. Among thresholds with the same F1 the highest (the
+    strictest) is returned. Call it on validation pairs, then measure the
+    threshold on test pairs with `precision_recall_f1`.
+
+    Formula:
+        `t* = argmax_t F1(t)` over `t` in the distinct scores.
+
+    Args:
+        scores: float array `(n_pairs,)`, higher means more similar.
+        is_same: array `(n_pairs,)` of 1 (same) / 0 (different) or bools.
+
+    Returns:
+        A tuple `(threshold, f1)` of Python floats.
+
+    Raises:
+        ValueError: as `roc_points`.
+
+    Example:
+
+    >>> choose_threshold([0.9, 0.8, 0.6, 0.3], [1, 0, 1, 0])
+    (0.6, 0.8)
+    """
+    scores, labels = _check_scores_and_labels(scores, is_same)
+    candidates = np.unique(scores)[::-1]  # highest first, so argmax keeps the strictest tie
+    _, _, f1 = precision_recall_f1(scores, labels, candidates)
+    best = int(np.argmax(f1))
+    return float(candidates[best]), float(f1[best])

@@ -70,3 +70,61 @@ def test_pair_scores_takes_the_upper_triangle():
     assert scores.tolist() == [0.9, 0.1, 0.2] and is_same.tolist() == [1, 0, 0]
     with pytest.raises(ValueError, match="must be a square"):
         pair_scores(np.zeros((2, 3)), [0, 1])
+
+
+# --- precision_recall_f1 and choose_threshold ------------------------------------------------
+
+from sklearn.metrics import f1_score, precision_score, recall_score  # noqa: E402
+
+from course_lib.verification import choose_threshold, precision_recall_f1  # noqa: E402
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_precision_recall_f1_match_sklearn(seed):
+    rng = np.random.default_rng(seed)
+    labels = (rng.random(300) < 0.3).astype(int)
+    scores = np.round(rng.normal(size=300) + labels, 1)  # ties on the thresholds
+    thresholds = np.array([-1.0, 0.0, 0.3, 0.8, 1.5])
+    precision, recall, f1 = precision_recall_f1(scores, labels, thresholds)
+    for i, threshold in enumerate(thresholds):
+        predicted = (scores >= threshold).astype(int)
+        assert precision[i] == pytest.approx(precision_score(labels, predicted))
+        assert recall[i] == pytest.approx(recall_score(labels, predicted))
+        assert f1[i] == pytest.approx(f1_score(labels, predicted))
+
+
+def test_precision_recall_f1_hand_case_and_edges():
+    scores, labels = [0.9, 0.8, 0.6, 0.3], [1, 0, 1, 0]
+    assert precision_recall_f1(scores, labels, 0.6) == pytest.approx((2 / 3, 1.0, 0.8))
+    # nothing accepted: precision 1 (no false accept), recall 0, F1 0; everything accepted
+    assert precision_recall_f1(scores, labels, np.inf) == (1.0, 0.0, 0.0)
+    assert precision_recall_f1(scores, labels, -np.inf) == (0.5, 1.0, pytest.approx(2 / 3))
+    precision, recall, f1 = precision_recall_f1(scores, np.array(labels, bool), [0.95])
+    assert precision.shape == recall.shape == f1.shape == (1,) and f1[0] == 0.0
+
+
+def test_choose_threshold_maximises_f1_and_prefers_the_strictest_tie():
+    assert choose_threshold([0.9, 0.8, 0.6, 0.3], [1, 0, 1, 0]) == (0.6, pytest.approx(0.8))
+    # thresholds 0.9 and 0.6 give the same, best F1 (2/3): the higher one is returned
+    threshold, f1 = choose_threshold([0.9, 0.8, 0.7, 0.6], [1, 0, 0, 1])
+    assert threshold == 0.9 and f1 == pytest.approx(2 / 3)
+    rng = np.random.default_rng(3)
+    labels = (rng.random(500) < 0.2).astype(int)
+    scores = rng.normal(size=500) + 2 * labels
+    threshold, f1 = choose_threshold(scores, labels)
+    brute = max(f1_score(labels, (scores >= t).astype(int)) for t in np.unique(scores))
+    assert f1 == pytest.approx(brute)
+    assert f1_score(labels, (scores >= threshold).astype(int)) == pytest.approx(brute)
+
+
+def test_threshold_functions_reject_bad_input():
+    with pytest.raises(ValueError, match="both same"):
+        choose_threshold([0.1, 0.2], [1, 1])
+    with pytest.raises(ValueError, match="one label per score"):
+        precision_recall_f1([0.1, 0.2], [1, 0, 1], 0.5)
+    with pytest.raises(ValueError, match="must not contain NaN"):
+        precision_recall_f1([0.1, 0.2], [1, 0], [0.5, np.nan])
+    with pytest.raises(ValueError, match="1-D"):
+        precision_recall_f1([0.1, 0.2], [1, 0], [[0.5]])
+    with pytest.raises(ValueError, match="NaN or infinite"):
+        choose_threshold([0.1, np.nan], [1, 0])

@@ -1,0 +1,220 @@
+"""Exercises of notebook 07, the capstone: similarity search as a system.
+
+- `choose_threshold`: the F1-maximising threshold of a verification score, from pairs.
+- `evaluate_search`: the mini-project: R@1 and MAP@R of any search (exact or
+  approximate) for a new query set against an index.
+"""
+
+import numpy as np
+
+from course_lib.exercises.core import (
+    Exercise,
+    Incorrect,
+    as_learner_array,
+    call_learner,
+    register,
+)
+
+__all__ = ["choose_threshold", "evaluate_search"]
+
+
+# --- 07.choose_threshold -------------------------------------------------------------------
+
+
+def _f1(scores, is_same, threshold, *, strict=False):
+    accepted = scores > threshold if strict else scores >= threshold
+    true_positives = np.sum(accepted & is_same)
+    if true_positives == 0:
+        return 0.0
+    precision, recall = true_positives / accepted.sum(), true_positives / is_same.sum()
+    return float(2 * precision * recall / (precision + recall))
+
+
+def _threshold_cases():
+    rng = np.random.default_rng(71)
+    is_same = rng.random(400) < 0.2  # one pair in five is "same", as in most real systems
+    scores = np.where(is_same, rng.normal(0.6, 0.15, 400), rng.normal(0.2, 0.2, 400))
+    return [
+        ("scores [0.9, 0.8, 0.6, 0.3, 0.1], is_same [1, 0, 1, 0, 0]",
+         np.array([0.9, 0.8, 0.6, 0.3, 0.1]), np.array([True, False, True, False, False])),
+        ("400 random pairs, 20% of them same", scores, is_same),
+    ]
+
+
+def _check_choose_threshold(function):
+    for description, scores, is_same in _threshold_cases():
+        got = call_learner(function, scores.copy(), is_same.astype(np.int64),
+                           description=description)
+        got = as_learner_array(got, "one threshold, a number")
+        if got.size != 1:
+            raise Incorrect(f"on {description}: return one threshold, a number; you returned "
+                            f"an array of shape {got.shape}.")
+        threshold = float(got.ravel()[0])
+        candidates = np.unique(scores)
+        f1s = np.array([_f1(scores, is_same, t) for t in candidates])
+        best = f1s.max()
+        mine = _f1(scores, is_same, threshold)
+        if np.isclose(mine, best, atol=1e-12):
+            continue
+        if np.isclose(threshold, best):
+            raise Incorrect(f"on {description}: you returned the best F1 ({best:.3f}); return "
+                            f"the threshold that reaches it.")
+        if threshold <= scores.min():
+            raise Incorrect(f"on {description}: a threshold at or below every score accepts every "
+                            f"pair (recall 1, F1 {mine:.3f}); the best F1 is {best:.3f}.")
+        accuracies = np.array([np.mean((scores >= t) == is_same) for t in candidates])
+        if np.isclose(threshold, candidates[np.argmax(accuracies)]) and accuracies.max() > np.mean(
+                (scores >= candidates[np.argmax(f1s)]) == is_same):
+            raise Incorrect(f"on {description}: your threshold maximises accuracy (F1 {mine:.3f}); "
+                            f"maximise F1, which ignores the many easy different pairs (best "
+                            f"F1 {best:.3f}).")
+        if np.isclose(_f1(scores, is_same, threshold, strict=True), best, atol=1e-12):
+            raise Incorrect(f"on {description}: your threshold is best for 'same when score > t'; "
+                            f"the course accepts a pair when score >= threshold.")
+        raise Incorrect(f"on {description}: at your threshold {threshold:.4f} F1 is {mine:.3f}; "
+                        f"the best threshold reaches {best:.3f}.")
+    return ("your threshold maximises F1. In the notebook, choose it on validation pairs and "
+            "only measure it on test pairs.")
+
+
+choose_threshold = register(
+    Exercise(
+        "07.choose_threshold",
+        title="Return the threshold t that maximises F1 of 'same when score >= t'.",
+        checker=_check_choose_threshold,
+        hint="""
+            Try each distinct score t = np.unique(scores) as the threshold: accepted = scores >= t;
+            TP = (accepted & is_same).sum(); precision = TP / accepted.sum(); recall = TP /
+            is_same.sum(); F1 = 2 P R / (P + R). Return the t with the largest F1.
+        """,
+        solution_code="""
+            def choose_threshold(scores, is_same):
+                is_same = np.asarray(is_same).astype(bool)
+                best_threshold, best_f1 = None, -1.0
+                for threshold in np.unique(scores):
+                    accepted = scores >= threshold
+                    true_positives = np.sum(accepted & is_same)
+                    precision = true_positives / accepted.sum()
+                    recall = true_positives / is_same.sum()
+                    f1 = 2 * precision * recall / max(precision + recall, 1e-12)
+                    if f1 > best_f1:
+                        best_threshold, best_f1 = threshold, f1
+                return best_threshold
+        """,
+        answer_name="choose_threshold",
+    )
+)
+
+
+# --- 07.evaluate_search --------------------------------------------------------------------
+
+
+def _reference_evaluation(search, index_labels, query_embeddings, query_labels, *,
+                          leave_one_out=False, fixed_r=None):
+    n_relevant = (query_labels[:, None] == index_labels[None, :]).sum(axis=1)
+    if leave_one_out:
+        n_relevant = n_relevant - 1
+    if fixed_r is not None:
+        n_relevant = np.minimum(n_relevant, fixed_r)
+    k = int(n_relevant.max()) + (1 if leave_one_out else 0)
+    indices = np.asarray(search(query_embeddings, k)[1])
+    if leave_one_out:
+        indices = indices[:, 1:]
+    neighbour_labels = index_labels[indices]
+    r_at_1 = float(np.mean(neighbour_labels[:, 0] == query_labels))
+    ranks = np.arange(1, neighbour_labels.shape[1] + 1)
+    hits = (neighbour_labels == query_labels[:, None]) & (ranks[None, :] <= n_relevant[:, None])
+    precision = np.cumsum(hits, axis=1) / ranks[None, :]
+    average_precision = (precision * hits).sum(axis=1) / np.maximum(n_relevant, 1)
+    return {"R@1": r_at_1, "MAP@R": float(np.mean(average_precision[n_relevant > 0]))}
+
+
+def _search_cases():
+    from course_lib.search import IVFIndex
+    from course_lib.similarity import top_k
+
+    rng = np.random.default_rng(77)
+    centres = rng.normal(size=(4, 8))
+    index_labels = rng.integers(0, 4, 240)
+    index = centres[index_labels] + rng.normal(scale=1.1, size=(240, 8))
+    index *= rng.uniform(0.2, 5.0, size=(240, 1))  # lengths vary: only the direction counts
+    query_labels = rng.integers(0, 4, 60)
+    queries = (centres[query_labels] + rng.normal(scale=1.1, size=(60, 8))) * rng.uniform(
+        0.2, 5.0, size=(60, 1))
+
+    def exact_search(query_embeddings, k):
+        return top_k(query_embeddings, index, k)
+
+    ivf = IVFIndex.from_vectors(index, n_lists=4, n_probe=3, seed=0)
+    return [
+        ("an exact cosine search: 60 new queries against an index of 240 vectors, 4 classes",
+         exact_search, index_labels, queries, query_labels),
+        ("an approximate search (IVFIndex, 3 of 4 cells probed) on the same data",
+         ivf.search, index_labels, queries, query_labels),
+    ], index
+
+
+def _check_evaluate_search(function):
+    cases, index = _search_cases()
+    for description, search, index_labels, queries, query_labels in cases:
+        got = call_learner(function, search, index_labels.copy(), queries.copy(),
+                           query_labels.copy(), description=description)
+        if not isinstance(got, dict) or set(got) != {"R@1", "MAP@R"}:
+            keys = sorted(got) if isinstance(got, dict) else type(got).__name__
+            raise Incorrect(f"on {description}: return a dict with exactly the keys 'R@1' and "
+                            f"'MAP@R'; you returned {keys}.")
+        values = {key: float(as_learner_array(got[key], f"a number for {key!r}")) for key in got}
+        expected = _reference_evaluation(search, index_labels, queries, query_labels)
+        if all(np.isclose(values[key], expected[key], atol=1e-6) for key in expected):
+            continue
+        for variant, message in (
+            (dict(leave_one_out=True), "you treated the queries as part of the index (leave-one-out: "
+                                       "the first neighbour dropped, or R - 1 relevant items). The new "
+                                       "queries are not in the index: keep every neighbour, and R is "
+                                       "the number of index items with the query's label."),
+            (dict(fixed_r=10), "MAP@R needs R neighbours per query, R = the number of index items "
+                               "with the query's label, not a fixed 10."),
+        ):
+            if all(np.isclose(values[key], _reference_evaluation(
+                    search, index_labels, queries, query_labels, **variant)[key], atol=1e-6)
+                   for key in expected):
+                raise Incorrect(f"on {description}: {message}")
+        if "approximate" in description:
+            from course_lib.similarity import top_k
+
+            exact = _reference_evaluation(lambda q, k: top_k(q, index, k), index_labels, queries,
+                                          query_labels)
+            if all(np.isclose(values[key], exact[key], atol=1e-6) for key in expected):
+                raise Incorrect(f"on {description}: your figures are those of exact search; evaluate "
+                                f"the `search` function you are given (it may be approximate).")
+        wrong = ", ".join(f"{key} {values[key]:.4f} (expected {expected[key]:.4f})"
+                          for key in expected if not np.isclose(values[key], expected[key], atol=1e-6))
+        raise Incorrect(f"on {description}: {wrong}. Rank with search(query_embeddings, k), "
+                        f"cosine, best first.")
+    return ("your evaluation matches course_lib.metrics.evaluate_retrieval for new queries, for "
+            "exact and approximate search alike.")
+
+
+evaluate_search = register(
+    Exercise(
+        "07.evaluate_search",
+        title="R@1 and MAP@R of search(queries, k) for new queries against an index.",
+        checker=_check_evaluate_search,
+        hint="""
+            For each query, R = the number of index items with its label:
+            n_relevant = (query_labels[:, None] == index_labels[None, :]).sum(axis=1). Search with
+            k = n_relevant.max(), take index_labels[indices], then use recall_at_k(..., k=1) and
+            map_at_r(..., n_relevant) from course_lib. The queries are not in the index: drop
+            nothing.
+        """,
+        solution_code="""
+            def evaluate_search(search, index_labels, query_embeddings, query_labels):
+                n_relevant = (query_labels[:, None] == index_labels[None, :]).sum(axis=1)
+                _, indices = search(query_embeddings, int(n_relevant.max()))
+                neighbour_labels = index_labels[indices]
+                return {"R@1": recall_at_k(neighbour_labels, query_labels, k=1),
+                        "MAP@R": map_at_r(neighbour_labels, query_labels, n_relevant)}
+        """,
+        answer_name="evaluate_search",
+    )
+)

@@ -1,0 +1,275 @@
+"""The course leaderboard: every method's saved results on one page.
+
+Each notebook saves its measurements with `course_lib.results.save_results`;
+this module reads them back, says which notebooks have not saved anything yet,
+removes the rows that several notebooks repeat (notebooks 01, 02 and 03 all
+measure the raw-pixel baseline, under the names `"raw pixels (cosine)"` and
+`"raw pixels"`), and shows the rest as a table and a bar chart.
+
+A method is identified by `(method, dataset, protocol)` after its name is
+canonicalised with `METHOD_ALIASES` (cosine is the course's default metric, so
+`"raw pixels"` is `"raw pixels (cosine)"`). The row of the earliest notebook is
+kept; the others are listed in its `"also_in"` entry.
+"""
+
+import numpy as np
+
+from course_lib._validation import check_choice
+from course_lib.results import PROTOCOLS, load_results, results_table
+
+__all__ = [
+    "COURSE_NOTEBOOKS",
+    "METHOD_ALIASES",
+    "canonical_method",
+    "load_leaderboard",
+    "deduplicate",
+    "missing_message",
+    "leaderboard_table",
+    "plot_leaderboard",
+]
+
+#: The notebooks whose results make the leaderboard, and what each measures.
+COURSE_NOTEBOOKS = {
+    "01_similarity_basics": "raw pixels (cosine, Euclidean)",
+    "02_autoencoder_similarity": "PCA and autoencoders",
+    "03_cnn_metric_learning": "siamese (contrastive) and triplet CNNs",
+    "04_rnn_sequence_similarity": "DTW and RNN encoders on sequences",
+    "05_attention_similarity": "attention encoders on sequences",
+    "06_cosine_similarity_heads": "cosine heads (softmax, NormFace, CosFace, ArcFace, two-tower)",
+}
+
+#: Different names for the same method in different notebooks.
+METHOD_ALIASES = {"raw pixels": "raw pixels (cosine)"}
+
+_SORT_KEYS = ("R@1", "R@5", "R@10", "MAP@R")
+
+
+def canonical_method(method):
+    """The leaderboard's name for a method: `METHOD_ALIASES` applied, spaces trimmed.
+
+    Example:
+
+    >>> canonical_method("raw pixels")
+    'raw pixels (cosine)'
+    >>> canonical_method("PCA (32)")
+    'PCA (32)'
+    """
+    if not isinstance(method, str):
+        raise TypeError(f"`method` must be a str; received {type(method).__name__} {method!r}.")
+    method = " ".join(method.split())
+    return METHOD_ALIASES.get(method, method)
+
+
+def deduplicate(rows):
+    """Keeps one row per (canonical method, dataset, protocol): the earliest notebook's.
+
+    Args:
+        rows: list of row dicts as `load_results` returns them (with a
+            `"notebook"` key), in course order.
+
+    Returns:
+        A new list of row dicts in the same order, with `"method"` canonical
+        and `"also_in"`: the sorted list of the other notebooks that reported
+        the same method, dataset and protocol (empty when none did).
+
+    Raises:
+        TypeError: if a row is not a dict; ValueError if one has no `"notebook"`.
+
+    Example:
+
+    >>> base = {"dataset": "d", "protocol": "test->train", "baseline": True, "R@1": 0.8,
+    ...         "R@5": 0.9, "R@10": 0.95, "MAP@R": 0.3, "train_seconds": 0.0}
+    >>> rows = [{**base, "method": "raw pixels (cosine)", "notebook": "01_a"},
+    ...         {**base, "method": "raw pixels", "notebook": "02_b"}]
+    >>> [(row["method"], row["notebook"], row["also_in"]) for row in deduplicate(rows)]
+    [('raw pixels (cosine)', '01_a', ['02_b'])]
+    """
+    if isinstance(rows, dict):
+        raise TypeError("`rows` must be a list of dicts; received a single dict. Wrap it: [row].")
+    kept = {}
+    for index, row in enumerate(rows):
+        if not isinstance(row, dict):
+            raise TypeError(f"rows[{index}] must be a dict; received {type(row).__name__}.")
+        if "notebook" not in row:
+            raise ValueError(
+                f"rows[{index}] has no 'notebook' key; pass rows as load_results() returns "
+                f"them, which names the notebook that saved each row."
+            )
+        method = canonical_method(row["method"])
+        key = (method, row["dataset"], row["protocol"])
+        if key in kept:
+            kept[key]["also_in"].append(row["notebook"])
+        else:
+            kept[key] = {**row, "method": method, "also_in": []}
+    for row in kept.values():
+        row["also_in"] = sorted(set(row["also_in"]) - {row["notebook"]})
+    return list(kept.values())
+
+
+def load_leaderboard(*, results_dir=None, notebooks=None):
+    """Reads the saved results of the course notebooks and de-duplicates them.
+
+    Args:
+        results_dir: folder of the results files. Defaults to
+            `<build dir>/results` (see `course_lib.results`).
+        notebooks: dict or list of notebook stems to read. Defaults to
+            `COURSE_NOTEBOOKS`; rows of other notebooks are ignored.
+
+    Returns:
+        A tuple `(rows, missing)`: the de-duplicated rows (see `deduplicate`)
+        and the list of notebook stems that have saved no results yet.
+
+    Raises:
+        ValueError: if a results file is unreadable (the message names it).
+
+    Example:
+
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     rows, missing = load_leaderboard(results_dir=folder)
+    >>> rows, missing[:2]
+    ([], ['01_similarity_basics', '02_autoencoder_similarity'])
+    """
+    wanted = list(COURSE_NOTEBOOKS if notebooks is None else notebooks)
+    rows = [row for row in load_results(results_dir=results_dir) if row["notebook"] in wanted]
+    found = {row["notebook"] for row in rows}
+    missing = [stem for stem in wanted if stem not in found]
+    return deduplicate(rows), missing
+
+
+def missing_message(missing):
+    """A sentence naming the notebooks to run so that their results appear.
+
+    Example:
+
+    >>> print(missing_message(["02_autoencoder_similarity"]))
+    No saved results from 1 notebook: 02_autoencoder_similarity (PCA and autoencoders).
+    Run it first, e.g. python -m course_lib run notebooks/02_autoencoder_similarity.ipynb, then re-run this cell.
+    >>> missing_message([])
+    'Every notebook has saved its results.'
+    """
+    if not missing:
+        return "Every notebook has saved its results."
+    names = ", ".join(
+        f"{stem} ({COURSE_NOTEBOOKS[stem]})" if stem in COURSE_NOTEBOOKS else stem
+        for stem in missing
+    )
+    paths = " ".join(f"notebooks/{stem}.ipynb" for stem in missing)
+    plural = "s" if len(missing) > 1 else ""
+    them = "them" if len(missing) > 1 else "it"
+    return (
+        f"No saved results from {len(missing)} notebook{plural}: {names}.\n"
+        f"Run {them} first, e.g. python -m course_lib run {paths}, then re-run this cell."
+    )
+
+
+def _select(rows, dataset, protocol, sort_by):
+    check_choice(sort_by, "sort_by", _SORT_KEYS)
+    if protocol is not None:
+        check_choice(protocol, "protocol", PROTOCOLS)
+    chosen = [
+        row for row in rows
+        if (dataset is None or row["dataset"] == dataset)
+        and (protocol is None or row["protocol"] == protocol)
+    ]
+    return sorted(chosen, key=lambda row: (row["dataset"], PROTOCOLS.index(row["protocol"]), -row[sort_by]))
+
+
+def leaderboard_table(rows, *, dataset=None, protocol=None, sort_by="MAP@R"):
+    """The leaderboard as aligned text, best first, with the notebook each row came from.
+
+    Args:
+        rows: row dicts as `load_leaderboard` returns them.
+        dataset: keep only this dataset. Defaults to None (all).
+        protocol: keep only this protocol (one of `PROTOCOLS`). Defaults to None.
+        sort_by: metric to sort by within each dataset and protocol, one of
+            `"R@1"`, `"R@5"`, `"R@10"`, `"MAP@R"`. Defaults to `"MAP@R"`.
+
+    Returns:
+        A `str`: the columns of `course_lib.results.results_table` plus
+        `from` (the notebook's number) and `also in`. `"(no results)"` when
+        nothing is selected.
+
+    Example:
+
+    >>> row = {"method": "PCA (32)", "dataset": "fashion_mnist", "protocol": "test->train",
+    ...        "baseline": True, "R@1": 0.81, "R@5": 0.9, "R@10": 0.95, "MAP@R": 0.33,
+    ...        "train_seconds": 0.2, "notebook": "02_autoencoder_similarity", "also_in": []}
+    >>> print(leaderboard_table([row]))
+    method    dataset        protocol       R@1    R@5   R@10  MAP@R  train s  from  also in
+    --------  -------------  -----------  -----  -----  -----  -----  -------  ----  -------
+    PCA (32)  fashion_mnist  test->train  0.810  0.900  0.950  0.330      0.2  02    -
+    """
+    chosen = _select(rows, dataset, protocol, sort_by)
+    if not chosen:
+        return "(no results)"
+    core = [{key: value for key, value in row.items() if key not in ("notebook", "also_in")}
+            for row in chosen]
+    lines = results_table(core).split("\n")
+    sources = [row["notebook"][:2] for row in chosen]
+    others = [", ".join(stem[:2] for stem in row.get("also_in", [])) or "-" for row in chosen]
+    widths = (max(4, *map(len, sources)), max(7, *map(len, others)))
+    extra = [("from".ljust(widths[0]), "also in".ljust(widths[1])),
+             ("-" * widths[0], "-" * widths[1])]
+    extra += [(source.ljust(widths[0]), other.ljust(widths[1])) for source, other in zip(sources, others)]
+    width = max(len(line) for line in lines)
+    return "\n".join(
+        f"{line.ljust(width)}  {first}  {second}".rstrip() for line, (first, second) in zip(lines, extra)
+    )
+
+
+def plot_leaderboard(rows, *, dataset, protocol, metric="MAP@R", ax=None):
+    """Horizontal bars of one metric for every method on one dataset and protocol, best on top.
+
+    Baselines (methods that learn nothing) are drawn grey and hatched; each bar
+    is labelled with its value and the notebook it came from.
+
+    Args:
+        rows: row dicts as `load_leaderboard` returns them.
+        dataset: str, the dataset to show, e.g. `"fashion_mnist"`.
+        protocol: str, one of `course_lib.results.PROTOCOLS`.
+        metric: `"R@1"`, `"R@5"`, `"R@10"` or `"MAP@R"`. Defaults to `"MAP@R"`.
+        ax: matplotlib axes. Defaults to None (a new figure).
+
+    Returns:
+        The matplotlib axes.
+
+    Raises:
+        ValueError: on an unknown metric or protocol, or when no row matches
+            (the message lists the datasets and protocols present).
+
+    Example:
+
+    >>> import matplotlib.pyplot as plt
+    >>> row = {"method": "PCA (32)", "dataset": "fashion_mnist", "protocol": "test->train",
+    ...        "baseline": True, "R@1": 0.81, "R@5": 0.9, "R@10": 0.95, "MAP@R": 0.33,
+    ...        "train_seconds": 0.2, "notebook": "02_autoencoder_similarity"}
+    >>> ax = plot_leaderboard([row], dataset="fashion_mnist", protocol="test->train")
+    >>> [label.get_text() for label in ax.get_yticklabels()]
+    ['PCA (32)']
+    >>> plt.close(ax.figure)
+    """
+    chosen = _select(rows, dataset, protocol, metric)
+    if not chosen:
+        present = sorted({(row["dataset"], row["protocol"]) for row in rows})
+        raise ValueError(
+            f"No row for dataset {dataset!r} and protocol {protocol!r}; the rows hold "
+            f"{present or 'nothing'}. Pick one of those, or run the notebook that measures it."
+        )
+    if ax is None:
+        import matplotlib.pyplot as plt
+
+        _, ax = plt.subplots(figsize=(7.0, 0.35 * len(chosen) + 1.2), layout="constrained")
+    values = np.array([row[metric] for row in chosen])
+    positions = np.arange(len(chosen))[::-1]
+    colours = ["0.65" if row["baseline"] else "C0" for row in chosen]
+    bars = ax.barh(positions, values, color=colours)
+    for bar, row in zip(bars, chosen):
+        if row["baseline"]:
+            bar.set_hatch("//")
+    for position, value, row in zip(positions, values, chosen):
+        ax.text(value + 0.01, position, f"{value:.3f} ({row['notebook'][:2]})", va="center", fontsize=8)
+    ax.set_yticks(positions, [row["method"] for row in chosen])
+    ax.set_xlim(0, 1.15)
+    ax.set_xlabel(f"{metric} ({dataset}, {protocol}); grey = baseline, (NN) = notebook")
+    return ax

@@ -1,0 +1,29 @@
+"""Shared input checks and the BLAS thread limit of the search indexes."""
+
+import contextlib
+
+from course_lib._validation import as_matrix
+
+
+def _check_vectors(vectors, name, dim=None):
+    vectors = as_matrix(vectors, name)
+    if dim is not None and vectors.shape[1] != dim:
+        raise ValueError(
+            f"`{name}` must have {dim} features, like the vectors in the index; received "
+            f"shape {vectors.shape}. Embed queries and corpus with the same model."
+        )
+    return vectors
+
+
+def _one_blas_thread():
+    """A context that limits BLAS to one thread (threadpoolctl ships with scikit-learn).
+
+    The per-cell matrix products of `IVFIndex.search` are small; a multi-threaded
+    BLAS spends more time waking its threads than computing them, many times more
+    on a busy machine.
+    """
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:  # pragma: no cover - scikit-learn depends on it
+        return contextlib.nullcontext()
+    return threadpool_limits(limits=1, user_api="blas")

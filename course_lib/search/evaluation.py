@@ -1,0 +1,137 @@
+"""Measuring a search: recall against exact search, R@k and MAP@R, queries per second."""
+
+import time
+
+import numpy as np
+
+from course_lib._validation import as_labels, as_matrix, check_positive_int
+
+__all__ = ["recall_at_k_vs_exact", "evaluate_search", "queries_per_second"]
+
+
+def recall_at_k_vs_exact(found, exact):
+    """The share of the exact top-k neighbours that an approximate search found.
+
+    Not the retrieval R@k of `course_lib.metrics` (which asks for a same-label
+    item): here the truth is exact search, and the question is how many of its
+    `k` neighbours the approximate index returned, in any order.
+
+    Formula:
+        `recall@k = (1 / n_queries) * sum_q |found_k(q) ∩ exact_k(q)| / k`
+
+    Args:
+        found: int array `(n_queries, k)` of indices from the approximate index
+            (-1 for "nothing found" never matches).
+        exact: int array `(n_queries, k)` from exact search.
+
+    Returns:
+        A float in [0, 1].
+
+    Raises:
+        ValueError: if the shapes differ or are not 2-D.
+
+    Example:
+
+    >>> recall_at_k_vs_exact([[0, 1, 2], [5, 9, 7]], [[2, 1, 0], [5, 6, 7]])
+    0.8333333333333334
+    """
+    found, exact = np.asarray(found), np.asarray(exact)
+    if found.ndim != 2 or found.shape != exact.shape:
+        raise ValueError(
+            f"`found` and `exact` must be 2-D index arrays of the same shape (n_queries, k); "
+            f"received shapes {found.shape} and {exact.shape}. Search both with the same k."
+        )
+    if not np.issubdtype(found.dtype, np.integer) or not np.issubdtype(exact.dtype, np.integer):
+        raise TypeError(
+            f"`found` and `exact` must hold integer indices; received dtypes {found.dtype} and "
+            f"{exact.dtype}. Pass the indices, the second array that search returns."
+        )
+    hits = (found[:, :, None] == exact[:, None, :]) & (found[:, :, None] >= 0)
+    return float(hits.any(axis=2).sum() / exact.size)
+
+
+def evaluate_search(search, index_labels, query_embeddings, query_labels, *, ks=(1, 5, 10)):
+    """R@k and MAP@R of any search function, for queries that are not in the index.
+
+    `course_lib.metrics.evaluate_retrieval` measures exact search; this
+    measures whatever `search` returns, e.g. `IVFIndex(...).search`, under the
+    `"test->train"` protocol. An index of -1 ("nothing found", from an
+    approximate index whose probed cells were too small) counts as a miss.
+
+    Args:
+        search: callable `search(query_embeddings, k) -> (scores, indices)`,
+            indices `(n_queries, k)` into the index, best first.
+        index_labels: int array `(n_index,)`, the labels of the indexed items.
+        query_embeddings: `(n_queries, dim)`.
+        query_labels: int array `(n_queries,)`.
+        ks: the k of each R@k. Defaults to `(1, 5, 10)`.
+
+    Returns:
+        A dict `{"R@1": ..., "R@5": ..., "R@10": ..., "MAP@R": ...}` of floats,
+        the keys of `evaluate_retrieval`.
+
+    Raises:
+        ValueError: on mismatched lengths, or if `search` returns indices of
+            another shape than `(n_queries, k)`.
+
+    Example:
+
+    >>> from course_lib.search import ExactIndex
+    >>> index = ExactIndex.from_vectors([[1.0, 0.0], [0.9, 0.2], [0.0, 1.0]])
+    >>> evaluate_search(index.search, [0, 0, 1], [[1.0, 0.1], [0.1, 1.0]], [0, 1], ks=(1,))
+    {'R@1': 1.0, 'MAP@R': 1.0}
+    """
+    from course_lib.metrics import _check_ks, _retrieval_scores
+
+    query_embeddings = as_matrix(query_embeddings, "query_embeddings")
+    query_labels = as_labels(query_labels, "query_labels", n_samples=len(query_embeddings))
+    index_labels = as_labels(index_labels, "index_labels")
+    ks = _check_ks(ks)
+    classes, counts = np.unique(index_labels, return_counts=True)
+    n_relevant = dict(zip(classes.tolist(), counts.tolist()))
+    n_relevant = np.array([n_relevant.get(label, 0) for label in query_labels.tolist()])
+    k = max(max(ks), int(n_relevant.max()))
+    if k > len(index_labels):
+        raise ValueError(f"`ks` asks for {max(ks)} neighbours but the index holds {len(index_labels)} items.")
+    indices = np.asarray(search(query_embeddings, k)[1])
+    if indices.shape != (len(query_embeddings), k):
+        raise ValueError(
+            f"`search(query_embeddings, {k})` must return indices of shape "
+            f"{(len(query_embeddings), k)}; received {indices.shape}."
+        )
+    never_a_label = min(query_labels.min(), index_labels.min()) - 1  # for "nothing found"
+    neighbour_labels = np.where(indices >= 0, index_labels[np.maximum(indices, 0)], never_a_label)
+    return _retrieval_scores(neighbour_labels, query_labels, n_relevant, ks)
+
+
+def queries_per_second(search, queries, *, repeats=3):
+    """Times `search(queries)` and returns queries answered per second (median of `repeats`).
+
+    One untimed warm-up call comes first (imports, caches, thread pools); the
+    figure is the median of the timed runs. It is a wall-clock figure, so
+    compare numbers from the same machine, taken side by side, only.
+
+    Args:
+        search: callable taking the `(n_queries, dim)` queries.
+        queries: the queries.
+        repeats: int >= 1, how many times to run. Defaults to 3.
+
+    Returns:
+        A float, `n_queries / median seconds`.
+
+    Example:
+
+    >>> rate = queries_per_second(lambda q: q @ q.T, np.ones((10, 4)), repeats=1)
+    >>> rate > 0
+    True
+    """
+    repeats = check_positive_int(repeats, "repeats")
+    if not callable(search):
+        raise TypeError(f"`search` must be callable; received {type(search).__name__}.")
+    search(queries)  # warm-up, not timed
+    seconds = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        search(queries)
+        seconds.append(time.perf_counter() - start)
+    return float(len(queries) / max(float(np.median(seconds)), 1e-9))

@@ -1,0 +1,75 @@
+"""Spherical k-means, the coarse quantiser of the IVF index."""
+
+import numpy as np
+
+from course_lib._validation import check_positive_int, check_seed
+from course_lib.search._common import _check_vectors
+from course_lib.similarity import l2_normalize
+
+__all__ = ["kmeans"]
+
+
+def _assign(vectors, centroids, batch_size=4096):
+    """Index of the most similar centroid (inner product) for each row, in chunks."""
+    labels = np.empty(len(vectors), dtype=np.int64)
+    for start in range(0, len(vectors), batch_size):
+        chunk = vectors[start : start + batch_size]
+        labels[start : start + batch_size] = np.argmax(chunk @ centroids.T, axis=1)
+    return labels
+
+
+def kmeans(vectors, n_clusters, *, n_iterations=10, max_training_points=None, seed=0):
+    """Spherical k-means: unit-length centroids that maximise cosine similarity.
+
+    Lloyd's algorithm on L2-normalised vectors: assign each vector to the
+    centroid with the largest cosine similarity, move each centroid to the mean
+    of its vectors and rescale it to length 1. Starts from `n_clusters`
+    distinct vectors drawn with the seed; a cluster that loses all its vectors
+    is restarted at a random vector. Like faiss, it can train on a seeded
+    random subset of the vectors (`max_training_points`).
+
+    Formula:
+        `assign(x) = argmax_j c_j . x`,  `c_j = normalise(mean{x : assign(x) = j})`.
+
+    Args:
+        vectors: `(n, dim)` float array (normalised here).
+        n_clusters: int, `1 <= n_clusters <= n` (after subsampling).
+        n_iterations: int >= 1, Lloyd iterations. Defaults to 10.
+        max_training_points: int or None; train on at most this many vectors,
+            drawn with the seed. Defaults to None (all of them).
+        seed: int, seeds the start and the subsample.
+
+    Returns:
+        Float32 centroids `(n_clusters, dim)`, each of length 1.
+
+    Raises:
+        ValueError: on NaN/inf, non 2-D input, or more clusters than vectors.
+
+    Example:
+
+    >>> points = np.array([[1.0, 0.0], [0.9, 0.1], [0.0, 1.0], [0.1, 0.9]])
+    >>> centroids = kmeans(points, 2, seed=0)
+    >>> np.sort(np.round(centroids[:, 0], 2))
+    array([0.06, 1.  ], dtype=float32)
+    """
+    vectors = l2_normalize(_check_vectors(vectors, "vectors"))
+    n_iterations = check_positive_int(n_iterations, "n_iterations")
+    rng = np.random.default_rng(check_seed(seed))
+    if max_training_points is not None:
+        max_training_points = check_positive_int(max_training_points, "max_training_points")
+        if len(vectors) > max_training_points:
+            vectors = vectors[np.sort(rng.choice(len(vectors), max_training_points, replace=False))]
+    n_clusters = check_positive_int(
+        n_clusters, "n_clusters", maximum=len(vectors),
+        maximum_reason=f" (k-means trains on {len(vectors)} vector(s))",
+    )
+    centroids = vectors[rng.choice(len(vectors), n_clusters, replace=False)].copy()
+    for _ in range(n_iterations):
+        labels = _assign(vectors, centroids)
+        sums = np.zeros_like(centroids)
+        np.add.at(sums, labels, vectors)
+        counts = np.bincount(labels, minlength=n_clusters)
+        empty = np.flatnonzero(counts == 0)
+        sums[empty] = vectors[rng.choice(len(vectors), len(empty), replace=False)]
+        centroids = l2_normalize(sums)
+    return centroids.astype(np.float32)
