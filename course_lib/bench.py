@@ -210,7 +210,11 @@ def run_benchmark(*, n_database=100_000, n_queries=10_000, dim=64, k=10, repeats
 
 
 def format_table(rows, *, title=""):
-    """Renders benchmark rows as an aligned text table."""
+    """Renders benchmark rows as an aligned text table.
+
+    A last line gives `course_lib.top_k`'s throughput as a multiple of each
+    other measured method's (`2.00x` = twice as many queries per second).
+    """
     lines = [title] if title else []
     header = f"{'method':26s} {'queries/s':>10s} {'vs top_k':>9s} {'peak MiB':>9s} {'recall@k':>9s}"
     lines += [header, "-" * len(header)]
@@ -223,6 +227,15 @@ def format_table(rows, *, title=""):
             f"{row.get('speed_vs_top_k', float('nan')):8.2f}x "
             f"{row['peak_rss_mb']:9,.0f} {row['recall_vs_exact']:9.4f}"
         )
+    measured = [row for row in rows if "skipped" not in row]
+    baseline = next((row for row in measured if row["method"] == "course_lib.top_k"), None)
+    others = [row for row in measured if row is not baseline]
+    if baseline is not None and others:
+        ratios = ", ".join(
+            f"{baseline['queries_per_second'] / row['queries_per_second']:.2f}x {row['method']}"
+            for row in others
+        )
+        lines.append(f"course_lib.top_k speed: {ratios}")
     return "\n".join(lines)
 
 

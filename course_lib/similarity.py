@@ -219,14 +219,6 @@ def euclidean_distances(a, b=None, *, squared=False):
     return distances
 
 
-def _block_scores(chunk, database, bias):
-    """Scores of a chunk of queries against the whole database, `(chunk, n_padded)`."""
-    from keras import ops
-
-    scores = ops.matmul(ops.convert_to_tensor(chunk), ops.transpose(database))
-    return scores if bias is None else scores + bias
-
-
 def _grouped_top_k(scores, k, group_size):
     """Exact `top_k` of `scores` `(batch, n_groups * group_size)`, without sorting every row.
 
@@ -341,24 +333,31 @@ def top_k(queries, database, k, *, metric="cosine", batch_size=None, exclude_sel
     database = database.astype(np.float32, copy=False)
     if metric == "cosine":
         queries, database = l2_normalize(queries), l2_normalize(database)
-        bias = np.zeros(n_database, dtype=np.float32)
+        offsets = None
     else:
         # Ranking by -||q - x||^2 / 2 = q.x - ||x||^2 / 2 - ||q||^2 / 2, and ||q||^2 is
         # the same for every x: the score q.x - ||x||^2 / 2 ranks like the distance.
-        bias = -0.5 * np.einsum("ij,ij->i", database, database)
+        offsets = -0.5 * np.einsum("ij,ij->i", database, database)
     grouped = n_database >= 4 * k * _GROUP_SIZE
-    if grouped and n_database % _GROUP_SIZE:
-        # Pad the database to whole groups with items that score -inf for every query.
-        padding = _GROUP_SIZE - n_database % _GROUP_SIZE
+    padding = -n_database % _GROUP_SIZE if grouped else 0
+    if padding:
+        # Pad the database to whole groups with items no query can choose.
         database = np.concatenate([database, np.zeros((padding, database.shape[1]), np.float32)])
-        bias = np.concatenate([bias, np.full(padding, -np.inf, np.float32)])
-    database = ops.convert_to_tensor(database)
-    bias = ops.convert_to_tensor(bias) if np.any(bias) else None
+        offsets = np.zeros(n_database, np.float32) if offsets is None else offsets
+        offsets = np.concatenate([offsets, np.full(padding, np.finfo(np.float32).min)])
+    if offsets is not None:
+        # One more feature carries each item's offset: [q, 1] . [x, offset] = q.x + offset,
+        # so the matrix product adds it, with no second pass over the scores.
+        database = np.concatenate([database, offsets[:, None].astype(np.float32)], axis=1)
+    database_t = ops.transpose(ops.convert_to_tensor(database))
+    del database  # the tensor is the copy that is searched
 
     all_scores, all_indices = [], []
     for start in range(0, queries.shape[0], batch_size):
         chunk = queries[start : start + batch_size]
-        scores = _block_scores(chunk, database, bias)
+        if offsets is not None:
+            chunk = np.concatenate([chunk, np.ones((len(chunk), 1), np.float32)], axis=1)
+        scores = ops.matmul(ops.convert_to_tensor(chunk), database_t)
         if exclude_self:
             rows = np.arange(chunk.shape[0])
             self_items = np.stack([rows, start + rows], axis=1)
@@ -370,7 +369,7 @@ def top_k(queries, database, k, *, metric="cosine", batch_size=None, exclude_sel
         best = ops.convert_to_numpy(best).astype(np.float64)
         indices = ops.convert_to_numpy(indices).astype(np.int64)
         if metric == "euclidean":
-            query_sq_norms = np.einsum("ij,ij->i", chunk, chunk)[:, None]
+            query_sq_norms = np.einsum("ij,ij->i", chunk[:, :-1], chunk[:, :-1])[:, None]
             best = np.sqrt(np.maximum(query_sq_norms - 2.0 * best, 0.0))
         else:
             best = np.clip(best, -1.0, 1.0)

@@ -37,6 +37,18 @@ def test_run_benchmark_tiny_all_methods_agree():
     assert "course_lib.top_k" in table and "recall@k" in table
 
 
+def test_format_table_gives_top_k_as_a_multiple_of_each_method():
+    rows = [{"method": "course_lib.top_k", "queries_per_second": 6000.0, "peak_rss_mb": 700.0,
+             "recall_vs_exact": 1.0, "speed_vs_top_k": 1.0},
+            {"method": "sklearn NearestNeighbors", "queries_per_second": 1000.0, "peak_rss_mb": 900.0,
+             "recall_vs_exact": 1.0, "speed_vs_top_k": 1 / 6},
+            {"method": "faiss IndexFlatIP", "queries_per_second": 8000.0, "peak_rss_mb": 130.0,
+             "recall_vs_exact": 1.0, "speed_vs_top_k": 4 / 3},
+            {"method": "numpy argpartition", "skipped": "not asked for"}]
+    last = bench.format_table(rows).splitlines()[-1]
+    assert last == "course_lib.top_k speed: 6.00x sklearn NearestNeighbors, 0.75x faiss IndexFlatIP"
+
+
 def test_faiss_runs_or_is_reported_as_skipped():
     rows = bench.run_benchmark(n_database=50, n_queries=5, dim=4, k=2, repeats=1,
                                methods=("faiss IndexFlatIP",))
