@@ -27,3 +27,19 @@ def _one_blas_thread():
     except ImportError:  # pragma: no cover - scikit-learn depends on it
         return contextlib.nullcontext()
     return threadpool_limits(limits=1, user_api="blas")
+
+
+class _TrainedIndex:
+    """Shared by the indexes that must be trained before vectors are added (IVF)."""
+
+    @classmethod
+    def from_vectors(cls, vectors, **kwargs):
+        """Builds, trains and fills an index in one call: `IVFIndex.from_vectors(x, n_lists=...)`.
+
+        `kwargs` go to the constructor; the vectors train the index, then are added.
+        """
+        vectors = _check_vectors(vectors, "vectors")
+        index = cls(vectors.shape[1], **kwargs)
+        index.train(vectors)
+        index.add(vectors)
+        return index

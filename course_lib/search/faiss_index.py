@@ -3,7 +3,7 @@
 import numpy as np
 
 from course_lib._validation import check_positive_int, check_seed
-from course_lib.search._common import _check_vectors
+from course_lib.search._common import _check_vectors, _TrainedIndex
 from course_lib.similarity import l2_normalize
 
 __all__ = ["FaissIVFIndex", "faiss_available"]
@@ -35,7 +35,7 @@ def faiss_available():
     return _import_faiss() is not None
 
 
-class FaissIVFIndex:
+class FaissIVFIndex(_TrainedIndex):
     """faiss's `IndexIVFFlat` (inner product on unit vectors) with the interface of `IVFIndex`.
 
     The same algorithm as `IVFIndex`, in optimised C++ with its own k-means.
@@ -99,15 +99,6 @@ class FaissIVFIndex:
     def memory_bytes(self):
         """Bytes of the stored vectors, their ids (int64) and the centroids."""
         return int(len(self) * (4 * self.dim + 8) + self.n_lists * 4 * self.dim)
-
-    @classmethod
-    def from_vectors(cls, vectors, **kwargs):
-        """Builds, trains and fills an index in one call."""
-        vectors = _check_vectors(vectors, "vectors")
-        index = cls(vectors.shape[1], **kwargs)
-        index.train(vectors)
-        index.add(vectors)
-        return index
 
     def train(self, vectors):
         """Learns the centroids with faiss's k-means on `(n, dim)` vectors (normalised)."""

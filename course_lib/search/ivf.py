@@ -3,14 +3,14 @@
 import numpy as np
 
 from course_lib._validation import check_positive_int, check_seed
-from course_lib.search._common import _check_vectors, _one_blas_thread
+from course_lib.search._common import _check_vectors, _one_blas_thread, _TrainedIndex
 from course_lib.search.kmeans import _assign, kmeans
 from course_lib.similarity import l2_normalize
 
 __all__ = ["IVFIndex"]
 
 
-class IVFIndex:
+class IVFIndex(_TrainedIndex):
     """An inverted file index (IVF): k-means cells, inverted lists, `n_probe` cells per query.
 
     `train` learns `n_lists` centroids with seeded spherical `kmeans`; `add`
@@ -96,15 +96,6 @@ class IVFIndex:
         """Bytes held by the stored vectors, their ids and the centroids."""
         centroids = 0 if self.centroids is None else self.centroids.nbytes
         return int(self._vectors.nbytes + self._ids.nbytes + self._offsets.nbytes + centroids)
-
-    @classmethod
-    def from_vectors(cls, vectors, **kwargs):
-        """Builds, trains and fills an index in one call: `IVFIndex.from_vectors(x, n_lists=...)`."""
-        vectors = _check_vectors(vectors, "vectors")
-        index = cls(vectors.shape[1], **kwargs)
-        index.train(vectors)
-        index.add(vectors)
-        return index
 
     def train(self, vectors):
         """Learns the `n_lists` centroids with seeded spherical k-means on `(n, dim)` vectors."""
