@@ -79,7 +79,7 @@ def test_save_and_load_round_trip(tmp_path, build):
 def test_builders_validate_arguments():
     encoder = build_cnn_encoder((28, 28), **SMALL)
     for build in (build_softmax_classifier, build_cosine_classifier):
-        with pytest.raises(TypeError, match="`encoder` must be a keras.Model with one input"):
+        with pytest.raises(TypeError, match="`encoder` must be a keras.Model with one image input"):
             build("encoder", 3)
         with pytest.raises(ValueError, match="`num_classes` must be >= 2"):
             build(encoder, 1)

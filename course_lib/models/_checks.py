@@ -1,10 +1,10 @@
-"""Argument checks shared by the model builders (input shapes, filters, seeds)."""
+"""Argument checks shared by the model builders (input shapes, filters, seeds, encoders)."""
 
 import numpy as np
 
 from course_lib._validation import check_positive_int
 
-__all__ = ["check_input_shape", "check_filters", "layer_seeds"]
+__all__ = ["check_input_shape", "check_filters", "check_encoder", "layer_seeds"]
 
 
 def check_input_shape(input_shape, *, ranks, what, example):
@@ -58,3 +58,15 @@ def check_filters(filters, *, example):
             f"`filters` must name at least one convolution, e.g. {example}; received ()."
         )
     return tuple(check_positive_int(f, f"filters[{i}]") for i, f in enumerate(filters))
+
+
+def check_encoder(encoder):
+    """Returns `encoder` if it is a `keras.Model` with one image input and one embedding output."""
+    import keras
+
+    if not isinstance(encoder, keras.Model) or len(encoder.inputs) != 1 or len(encoder.outputs) != 1:
+        raise TypeError(
+            f"`encoder` must be a keras.Model with one image input and one embedding output, "
+            f"e.g. from build_cnn_encoder(); received {type(encoder).__name__}."
+        )
+    return encoder

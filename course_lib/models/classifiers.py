@@ -20,17 +20,9 @@ from keras import layers
 from course_lib._validation import check_positive_int, check_seed
 from course_lib.heads import CosineClassifier
 from course_lib.layers import L2Normalize
+from course_lib.models._checks import check_encoder
 
 __all__ = ["build_cosine_classifier", "build_softmax_classifier"]
-
-
-def _check_encoder(encoder):
-    if not isinstance(encoder, keras.Model) or len(encoder.inputs) != 1 or len(encoder.outputs) != 1:
-        raise TypeError(
-            f"`encoder` must be a keras.Model with one input and one embedding output, e.g. "
-            f"from build_cnn_encoder(); received {type(encoder).__name__}."
-        )
-    return encoder
 
 
 def _check_num_classes(num_classes):
@@ -78,7 +70,7 @@ def build_softmax_classifier(encoder, num_classes, *, seed=0, name="softmax_clas
     >>> model.output_shape, model.get_layer("logits").kernel.shape[0]
     ((None, 10), 8)
     """
-    encoder = _check_encoder(encoder)
+    encoder = check_encoder(encoder)
     num_classes = _check_num_classes(num_classes)
     seed = check_seed(seed)
     image = keras.Input(shape=tuple(encoder.inputs[0].shape[1:]), name="image")
@@ -126,7 +118,7 @@ def build_cosine_classifier(encoder, num_classes, *, seed=0, name="cosine_classi
     >>> model.output_shape, tuple(model.get_layer("cosine_head").class_weights.shape)
     ((None, 10), (10, 8))
     """
-    encoder = _check_encoder(encoder)
+    encoder = check_encoder(encoder)
     num_classes = _check_num_classes(num_classes)
     seed = check_seed(seed)
     image = keras.Input(shape=tuple(encoder.inputs[0].shape[1:]), name="image")

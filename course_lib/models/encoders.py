@@ -20,7 +20,7 @@ from keras import layers
 
 from course_lib._validation import check_choice, check_positive_int, check_seed
 from course_lib.layers import L2Normalize, PairDistance
-from course_lib.models._checks import check_filters, check_input_shape, layer_seeds
+from course_lib.models._checks import check_encoder, check_filters, check_input_shape, layer_seeds
 
 __all__ = ["POOLINGS", "build_cnn_encoder", "build_siamese_model"]
 
@@ -149,7 +149,7 @@ def build_siamese_model(encoder, *, metric="euclidean", name="siamese"):
         `(batch, *encoder input shape)`, and output distances `(batch,)`.
 
     Raises:
-        TypeError: if `encoder` is not a `keras.Model` with one input.
+        TypeError: if `encoder` is not a `keras.Model` with one input and one output.
         ValueError: if `metric` is not one of the two names.
 
     Example:
@@ -161,11 +161,7 @@ def build_siamese_model(encoder, *, metric="euclidean", name="siamese"):
     >>> siamese.get_layer("cnn_encoder") is encoder
     True
     """
-    if not isinstance(encoder, keras.Model) or len(encoder.inputs) != 1:
-        raise TypeError(
-            f"`encoder` must be a keras.Model with one image input, e.g. from "
-            f"build_cnn_encoder(); received {type(encoder).__name__}."
-        )
+    encoder = check_encoder(encoder)
     distance = PairDistance(metric=metric, name="distance")
     input_shape = tuple(encoder.inputs[0].shape[1:])
     left = keras.Input(shape=input_shape, name="left")
