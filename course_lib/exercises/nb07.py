@@ -14,6 +14,8 @@ from course_lib.exercises.core import (
     call_learner,
     register,
 )
+from course_lib.metrics import map_at_r, recall_at_k
+from course_lib.verification import precision_recall_f1
 
 __all__ = ["choose_threshold", "evaluate_search"]
 
@@ -22,12 +24,10 @@ __all__ = ["choose_threshold", "evaluate_search"]
 
 
 def _f1(scores, is_same, threshold, *, strict=False):
-    accepted = scores > threshold if strict else scores >= threshold
-    true_positives = np.sum(accepted & is_same)
-    if true_positives == 0:
-        return 0.0
-    precision, recall = true_positives / accepted.sum(), true_positives / is_same.sum()
-    return float(2 * precision * recall / (precision + recall))
+    """F1 of "same when score >= threshold" (with `strict`, "score > threshold")."""
+    if strict:  # score > t is score >= the next float above t
+        threshold = np.nextafter(threshold, np.inf)
+    return precision_recall_f1(scores, is_same, threshold)[2]
 
 
 def _threshold_cases():
@@ -50,8 +50,10 @@ def _check_choose_threshold(function):
             raise Incorrect(f"on {description}: return one threshold, a number; you returned "
                             f"an array of shape {got.shape}.")
         threshold = float(got.ravel()[0])
+        if np.isnan(threshold):
+            raise Incorrect(f"on {description}: your threshold is NaN; return one of the scores.")
         candidates = np.unique(scores)
-        f1s = np.array([_f1(scores, is_same, t) for t in candidates])
+        f1s = precision_recall_f1(scores, is_same, candidates)[2]
         best = f1s.max()
         mine = _f1(scores, is_same, threshold)
         if np.isclose(mine, best, atol=1e-12):
@@ -121,12 +123,8 @@ def _reference_evaluation(search, index_labels, query_embeddings, query_labels, 
     if leave_one_out:
         indices = indices[:, 1:]
     neighbour_labels = index_labels[indices]
-    r_at_1 = float(np.mean(neighbour_labels[:, 0] == query_labels))
-    ranks = np.arange(1, neighbour_labels.shape[1] + 1)
-    hits = (neighbour_labels == query_labels[:, None]) & (ranks[None, :] <= n_relevant[:, None])
-    precision = np.cumsum(hits, axis=1) / ranks[None, :]
-    average_precision = (precision * hits).sum(axis=1) / np.maximum(n_relevant, 1)
-    return {"R@1": r_at_1, "MAP@R": float(np.mean(average_precision[n_relevant > 0]))}
+    return {"R@1": recall_at_k(neighbour_labels, query_labels, k=1),
+            "MAP@R": map_at_r(neighbour_labels, query_labels, n_relevant)}
 
 
 def _search_cases():
