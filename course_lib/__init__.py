@@ -8,7 +8,8 @@ topic:
 - `course_lib.metrics`: `recall_at_k`, `map_at_r`, `evaluate_retrieval`,
   `retrieval_from_distances`.
 - `course_lib.data`: the shipped datasets (`load_fashion_mnist`,
-  `load_japanese_vowels`, `load_digits`) and `verify_data`.
+  `load_japanese_vowels`, `load_digits`), `verify_data` and
+  `train_validation_split` (a seeded, stratified validation set).
 - `course_lib.sampling`: seeded `make_pairs` / `make_triplets`; the pair-label
   convention `SIMILAR = 1`.
 - `course_lib.device`: `setup_device`, the first call of every notebook.
@@ -41,6 +42,7 @@ from course_lib.data import (
     load_digits,
     load_fashion_mnist,
     load_japanese_vowels,
+    train_validation_split,
     verify_data,
 )
 from course_lib.device import setup_device
@@ -79,5 +81,6 @@ __all__ = [
     "save_results",
     "setup_device",
     "top_k",
+    "train_validation_split",
     "verify_data",
 ]

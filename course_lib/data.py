@@ -8,6 +8,10 @@ Three small datasets run everywhere, offline:
   identification from short multivariate sequences);
 - scikit-learn's bundled 8x8 digits (no file shipped).
 
+`train_validation_split` carves a seeded, stratified validation set out of a
+training split, so that every choice (epochs, thresholds, models) is made
+without looking at the test set.
+
 Every load of a shipped file checks its SHA-256 against `data/manifest.json`,
 so a truncated or edited file fails loudly instead of training on garbage.
 `scripts/build_data.py` rebuilds the files byte for byte from the originals.
@@ -24,13 +28,13 @@ from pathlib import Path
 import numpy as np
 
 from course_lib import paths
-from course_lib._validation import as_labels, check_choice
+from course_lib._validation import as_labels, check_choice, check_seed
 from course_lib.sampling import DISSIMILAR, SIMILAR, make_pairs, make_triplets
 
 __all__ = [
     "SIMILAR", "DISSIMILAR", "FASHION_MNIST_CLASSES",
     "verify_data", "load_fashion_mnist", "load_japanese_vowels", "load_digits",
-    "make_pairs", "make_triplets",
+    "train_validation_split", "make_pairs", "make_triplets",
 ]
 
 FASHION_MNIST_CLASSES = (
@@ -293,3 +297,60 @@ def load_digits(*, flatten=True):
     bunch = datasets.load_digits()
     x = bunch.data.astype(np.float32) / np.float32(16.0)
     return (x if flatten else x.reshape(-1, 8, 8)), bunch.target.astype(np.int64)
+
+
+def train_validation_split(labels, *, validation_fraction, seed=0):
+    """Splits a training set into a part to fit on and a validation part, per class.
+
+    From every class it draws `round(validation_fraction * count)` items (at
+    least one, and at least one left to fit on) for validation, at random with
+    `seed`; the rest is for fitting. Choices such as the number of epochs, a
+    threshold or the best of several models are then made on the validation
+    part, and the test set is used once, at the end.
+
+    Args:
+        labels: integer class labels of the training set, shape `(n,)`.
+        validation_fraction: float in `(0, 1)`, the share of each class held out.
+        seed: non-negative int; the same seed gives the same split.
+
+    Returns:
+        A tuple `(fit_index, validation_index)` of sorted int64 index arrays that
+        together cover `range(n)` once.
+
+    Raises:
+        TypeError: if `validation_fraction` is not a number.
+        ValueError: if `validation_fraction` is not in `(0, 1)`, or a class has
+            fewer than two items (nothing to fit on or nothing to validate with).
+
+    Example:
+
+    >>> labels = np.array([0, 0, 0, 0, 1, 1, 1, 1, 1, 1])
+    >>> fit, validation = train_validation_split(labels, validation_fraction=0.25, seed=0)
+    >>> np.bincount(labels[validation]).tolist(), len(fit) + len(validation)
+    ([1, 2], 10)
+    """
+    labels = as_labels(labels, "labels")
+    if isinstance(validation_fraction, bool) or not isinstance(validation_fraction, (int, float, np.floating)):
+        raise TypeError(
+            f"`validation_fraction` must be a number in (0, 1), e.g. 0.2; received "
+            f"{validation_fraction!r}."
+        )
+    if not 0.0 < float(validation_fraction) < 1.0:
+        raise ValueError(
+            f"`validation_fraction` must lie strictly between 0 and 1, e.g. 0.2; received "
+            f"{validation_fraction!r}."
+        )
+    rng = np.random.default_rng(check_seed(seed))
+    validation = []
+    for label in np.unique(labels):
+        members = np.flatnonzero(labels == label)
+        if len(members) < 2:
+            raise ValueError(
+                f"Class {label} has {len(members)} item; each class needs at least 2 to have "
+                f"one to fit on and one to validate with. Drop the class or gather more items."
+            )
+        count = min(max(1, int(round(validation_fraction * len(members)))), len(members) - 1)
+        validation.append(rng.choice(members, size=count, replace=False))
+    validation_index = np.sort(np.concatenate(validation)).astype(np.int64)
+    fit_index = np.setdiff1d(np.arange(len(labels)), validation_index).astype(np.int64)
+    return fit_index, validation_index

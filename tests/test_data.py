@@ -246,3 +246,49 @@ def test_rebuild_is_byte_identical(tmp_path, manifest):
         assert _sha256(tmp_path / name) == entry["sha256"], f"{name} did not rebuild identically"
         with np.load(tmp_path / name, allow_pickle=False) as archive:
             assert sorted(archive.files) == sorted(entry["arrays"])
+
+
+# train_validation_split: a seeded, stratified validation set carved from a training split.
+
+
+def test_train_validation_split_is_stratified_disjoint_and_complete():
+    _, _, labels = data.load_japanese_vowels("train")
+    fit, validation = data.train_validation_split(labels, validation_fraction=1 / 6, seed=0)
+    assert np.bincount(labels[validation]).tolist() == [5] * 9
+    assert np.bincount(labels[fit]).tolist() == [25] * 9
+    assert np.intersect1d(fit, validation).size == 0
+    assert np.array_equal(np.sort(np.concatenate([fit, validation])), np.arange(len(labels)))
+    assert np.all(np.diff(fit) > 0) and np.all(np.diff(validation) > 0)
+
+
+def test_train_validation_split_same_seed_same_split_other_seed_other_split():
+    labels = np.repeat(np.arange(4), 10)
+    first = data.train_validation_split(labels, validation_fraction=0.3, seed=1)
+    again = data.train_validation_split(labels, validation_fraction=0.3, seed=1)
+    other = data.train_validation_split(labels, validation_fraction=0.3, seed=2)
+    assert all(np.array_equal(a, b) for a, b in zip(first, again))
+    assert not np.array_equal(first[1], other[1])
+
+
+def test_train_validation_split_keeps_one_item_on_each_side():
+    labels = np.array([0, 0, 1, 1, 1])
+    fit, validation = data.train_validation_split(labels, validation_fraction=0.9, seed=0)
+    assert np.bincount(labels[fit]).tolist() == [1, 1]
+    fit, validation = data.train_validation_split(labels, validation_fraction=0.01, seed=0)
+    assert np.bincount(labels[validation]).tolist() == [1, 1]
+
+
+@pytest.mark.parametrize("fraction, error, match", [
+    (0.0, ValueError, "strictly between 0 and 1"),
+    (1.0, ValueError, "strictly between 0 and 1"),
+    ("0.2", TypeError, "must be a number"),
+    (True, TypeError, "must be a number"),
+])
+def test_train_validation_split_rejects_bad_fractions(fraction, error, match):
+    with pytest.raises(error, match=match):
+        data.train_validation_split(np.array([0, 0, 1, 1]), validation_fraction=fraction)
+
+
+def test_train_validation_split_rejects_a_class_of_one():
+    with pytest.raises(ValueError, match="Class 2 has 1 item"):
+        data.train_validation_split(np.array([0, 0, 1, 1, 2]), validation_fraction=0.5)
