@@ -34,6 +34,7 @@ __all__ = [
     "pair_scores",
     "precision_recall_f1",
     "choose_threshold",
+    "best_accuracy_threshold",
 ]
 
 
@@ -272,3 +273,48 @@ def choose_threshold(scores, is_same):
     _, _, f1 = precision_recall_f1(scores, labels, candidates)
     best = int(np.argmax(f1))
     return float(candidates[best]), float(f1[best])
+
+
+def best_accuracy_threshold(scores, is_same):
+    """The threshold that classifies the most pairs right, and that accuracy.
+
+    A pair is predicted "same" when `score >= t`. The candidates are the
+    distinct scores; among thresholds with the same accuracy the highest (the
+    strictest) is returned. Choose it on validation pairs; on test pairs, only
+    measure the accuracy at the chosen threshold. (The best threshold found on
+    the test pairs themselves is an upper bound that no real system can reach:
+    it was chosen by looking at the answers.)
+
+    For distances (small means similar), pass `-distances` and negate the
+    returned threshold: "same when distance <= -t".
+
+    Formula:
+        `t* = argmax_t mean([score_i >= t] == is_same_i)` over `t` in the distinct scores.
+
+    Args:
+        scores: float array `(n_pairs,)`, higher means more similar.
+        is_same: array `(n_pairs,)` of 1 (same) / 0 (different) or bools.
+
+    Returns:
+        A tuple `(threshold, accuracy)` of Python floats, accuracy in `[0, 1]`.
+
+    Raises:
+        ValueError: as `roc_points`.
+
+    Example:
+
+    >>> best_accuracy_threshold([0.9, 0.8, 0.6, 0.3], [1, 1, 0, 0])
+    (0.8, 1.0)
+    """
+    scores, labels = _check_scores_and_labels(scores, is_same)
+    candidates = np.unique(scores)[::-1]  # highest first, so argmax keeps the strictest tie
+    order = np.argsort(-scores, kind="stable")
+    sorted_scores, sorted_labels = scores[order], labels[order]
+    # Accepting every score >= t: the same pairs accepted up to the last score >= t.
+    accepted = np.searchsorted(-sorted_scores, -candidates, side="right")
+    true_accepts = np.concatenate([[0], np.cumsum(sorted_labels)])[accepted]
+    false_accepts = accepted - true_accepts
+    n_different = len(labels) - int(labels.sum())
+    accuracy = (true_accepts + n_different - false_accepts) / len(labels)
+    best = int(np.argmax(accuracy))
+    return float(candidates[best]), float(accuracy[best])

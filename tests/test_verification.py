@@ -128,3 +128,28 @@ def test_threshold_functions_reject_bad_input():
         precision_recall_f1([0.1, 0.2], [1, 0], [[0.5]])
     with pytest.raises(ValueError, match="NaN or infinite"):
         choose_threshold([0.1, np.nan], [1, 0])
+
+
+def test_best_accuracy_threshold_matches_a_brute_force_search():
+    from course_lib.verification import best_accuracy_threshold
+
+    rng = np.random.default_rng(0)
+    for n in (2, 7, 50, 301):
+        is_same = rng.integers(0, 2, size=n)
+        is_same[:2] = (0, 1)
+        scores = np.round(rng.normal(size=n) + is_same, 1)  # rounded: ties on purpose
+        threshold, accuracy = best_accuracy_threshold(scores, is_same)
+        brute = {t: np.mean((scores >= t) == (is_same == 1)) for t in np.unique(scores)}
+        best = max(brute.values())
+        assert np.isclose(accuracy, best)
+        assert threshold == max(t for t, value in brute.items() if np.isclose(value, best))
+
+
+def test_best_accuracy_threshold_on_distances_by_negation():
+    from course_lib.verification import best_accuracy_threshold
+
+    distances = np.array([0.1, 0.3, 0.5, 0.9])
+    threshold, accuracy = best_accuracy_threshold(-distances, [1, 1, 0, 0])
+    assert (-threshold, accuracy) == (0.3, 1.0)
+    with pytest.raises(ValueError, match="both same"):
+        best_accuracy_threshold([0.1, 0.2], [1, 1])
