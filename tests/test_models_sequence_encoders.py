@@ -108,3 +108,23 @@ def test_sequence_autoencoder_masked_fit_and_save(tmp_path):
     autoencoder.save(path)
     loaded = keras.saving.load_model(path)
     np.testing.assert_allclose(loaded.predict(x, verbose=0), autoencoder.predict(x, verbose=0), atol=1e-5)
+
+
+def test_sequence_autoencoder_loss_is_the_mean_squared_error_over_real_frames():
+    # The loss notebook 04 trains with: MSE with the mask as sample weight, divided by the
+    # number of real frames (not by batch * max_length).
+    rng = np.random.default_rng(0)
+    lengths = np.array([3, 7, 5, 2])
+    x = rng.normal(size=(4, 7, 3)).astype("float32")
+    x[np.arange(7)[None, :] >= lengths[:, None]] = 0.0
+    mask = sequence_mask(lengths, max_length=7).astype("float32")
+    autoencoder, _ = build_sequence_autoencoder((7, 3), embedding_dim=4, units=4, seed=0)
+    autoencoder.compile(loss=keras.losses.MeanSquaredError(reduction="mean_with_sample_weight"))
+    loss = autoencoder.evaluate(x, x, sample_weight=mask, batch_size=4, verbose=0)
+    error = (x - autoencoder.predict(x, verbose=0)) ** 2
+    expected = (error.sum(axis=-1) * mask).sum() / (3 * mask.sum())
+    assert np.isclose(loss, expected, rtol=1e-5)
+    # The default reduction divides by every step, padding included: a different number.
+    autoencoder.compile(loss="mse")
+    default = autoencoder.evaluate(x, x, sample_weight=mask, batch_size=4, verbose=0)
+    assert np.isclose(default, (error.sum(axis=-1) * mask).sum() / (3 * mask.size), rtol=1e-5)

@@ -117,13 +117,18 @@ def build_sequence_autoencoder(input_shape=(29, 12), *, embedding_dim=32, units=
     """Builds a GRU sequence autoencoder and its encoder (unsupervised embeddings).
 
     The encoder reads the sequence into a code; the decoder repeats the code at
-    every step and a GRU unrolls it back into frames. Training minimises the mean
-    squared error over time steps; pass `sample_weight=sequence_mask(lengths)` to
-    `fit` so the padded steps do not count.
+    every step and a GRU unrolls it back into frames. To train it on the mean
+    squared error over the real frames only, compile it with
+    `keras.losses.MeanSquaredError(reduction="mean_with_sample_weight")` and pass
+    `sample_weight=sequence_mask(lengths)` to `fit`: the padded steps then weigh
+    0, and each batch's loss is divided by its number of real frames. (With the
+    default reduction, Keras divides by `batch * max_length` instead, padded
+    steps included, which gives a smaller number that is not a mean over frames.)
 
     Formula:
         `z = W GRU_enc(x)_last + b`, `x_hat_t = V GRU_dec(z, z, ..., z)_t + c`,
-        `L = sum_t m_t ||x_t - x_hat_t||^2 / (n_features sum_t m_t)`.
+        `L = sum_{i,t} m_it ||x_it - x_hat_it||^2 / (n_features sum_{i,t} m_it)`
+        over the utterances `i` of a batch and their steps `t`.
 
     Layers: encoder `sequence`, `masking` (with `use_mask`), `gru`, `code`;
     autoencoder `sequence`, `encoder` (the nested encoder model), `repeat`,
