@@ -4,9 +4,10 @@ Commands:
 
 - `doctor`: checks the installation, the devices, the Jupyter kernel and the
   data; exit code 1 if something essential is wrong, with the fix.
-- `run [NOTEBOOK ...] [--solved] [--out DIR] [--timeout SECONDS] [--no-html]`:
+- `run [NOTEBOOK ...] [--solved] [--out DIR] [--timeout SECONDS] [--no-html] [--record]`:
   executes notebooks headless into `<build dir>/executed/` (`.ipynb` + `.html`)
-  and prints wall time and peak memory per notebook.
+  and prints wall time and peak memory per notebook; `--record` stores the times
+  in `notebooks/run_times.json` and rewrites each notebook's run-time header.
 - `solve [NOTEBOOK ...] [--out DIR]`: writes solved notebooks to
   `<build dir>/solved/`.
 - `clean [NOTEBOOK ...] [--check]`: strips outputs, execution counts and
@@ -59,6 +60,8 @@ def _resolve_notebooks(names):
 def _run(args, out):
     paths = _resolve_notebooks(args.notebooks)
     env, cwd, out_dir = {}, None, args.out
+    if args.solved and args.record:
+        raise ValueError("--record measures the notebooks as shipped; run it without --solved.")
     if args.solved:
         folders = {path.parent.resolve() for path in paths}
         if len(folders) > 1:
@@ -80,7 +83,22 @@ def _run(args, out):
         print(f"\n{run.notebook.stem} {run.status}{where}: {run.error}", file=out)
     if runs and runs[0].executed:
         print(f"\nExecuted notebooks in {runs[0].executed.parent}", file=out)
+    if args.record:
+        _record(runs, out)
     return 1 if failed else 0
+
+
+def _record(runs, out):
+    # The shipped notebooks' times go to their folder's run_times.json and into their headers.
+    folders = {run.notebook.resolve().parent for run in runs}
+    if len(folders) != 1:
+        raise ValueError(f"--record takes notebooks from one folder; received {len(folders)} folders.")
+    folder = folders.pop()
+    path = nbtools.record_run_times(runs, folder)
+    records = nbtools.read_run_times(folder)
+    changed = [run.notebook.stem for run in runs
+               if run.status == "ok" and nbtools.update_header(run.notebook, records[run.notebook.stem])]
+    print(f"Recorded run times in {path}; headers rewritten: {', '.join(changed) or 'none'}", file=out)
 
 
 def _solve(args, out):
@@ -150,6 +168,9 @@ def _parser():
                      help="seconds allowed per cell (default: 600)")
     run.add_argument("--no-html", dest="html_off", action="store_true",
                      help="skip the HTML export")
+    run.add_argument("--record", action="store_true",
+                     help="store the times in notebooks/run_times.json and rewrite each "
+                          "notebook's '**Run time:**' header line from them (not with --solved)")
     run.set_defaults(handler=_run)
 
     solve = commands.add_parser(

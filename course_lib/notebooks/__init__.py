@@ -13,6 +13,8 @@ The functions behind `python -m course_lib clean | solve | run` (see
 - `execute_notebook`: runs one notebook headless, in this process.
 - `run_notebooks`: runs each notebook in its own child process and measures
   its wall time and peak memory.
+- `record_run_times` / `read_run_times` / `update_header`: the measured times in
+  `notebooks/run_times.json`, and the `**Run time:**` line of each header.
 
 Peak memory (`NotebookRun.peak_mib`) is the larger of two measurements:
 
@@ -37,6 +39,7 @@ from course_lib.notebooks.files import (
     notebook_problems,
     strip_outputs,
 )
+from course_lib.notebooks.run_times import read_run_times, record_run_times, update_header
 from course_lib.notebooks.solve import solve_notebook, solve_notebooks
 
 __all__ = [
@@ -46,6 +49,9 @@ __all__ = [
     "strip_outputs",
     "clean_notebook",
     "notebook_problems",
+    "read_run_times",
+    "record_run_times",
+    "update_header",
     "solve_notebook",
     "solve_notebooks",
     "execute_notebook",
