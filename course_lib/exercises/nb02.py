@@ -13,11 +13,11 @@ from course_lib.exercises.core import (
     ____,
     Exercise,
     Incorrect,
-    NotAttempted,
     as_learner_array,
     call_learner,
     describe_array,
     register,
+    screen_returned,
 )
 
 __all__ = ["reconstruction_loss", "encode_one", "conv_encoder"]
@@ -57,9 +57,7 @@ def _call_briefly(function, *args, description, shape_hint):
             f"your function raised {type(error).__name__}: {_brief(error)} (called with "
             f"{description}).{hint}"
         ) from None
-    if value is ____:
-        raise NotAttempted("your function still returns ____; replace it with your code.")
-    return value
+    return screen_returned(value)
 
 
 # --- 02.reconstruction_loss ------------------------------------------------------------
@@ -141,10 +139,16 @@ reconstruction_loss = register(
         "02.reconstruction_loss",
         title="The reconstruction loss ||x - x_hat||^2: summed over pixels, averaged over images.",
         checker=_check_reconstruction_loss,
-        hint="""
-            Work per image: flatten to (n_images, n_pixels) with (x - x_hat).reshape(len(x), -1),
-            square, sum over axis=1 (one number per image), then take the mean over images.
-        """,
+        hint=(
+            """
+            Two different reductions: within an image the squared errors are SUMMED over
+            every pixel; across images the per-image losses are AVERAGED.
+            """,
+            """
+            Flatten to (n_images, n_pixels) with (x - x_hat).reshape(len(x), -1), square, sum
+            over axis=1 (one number per image), then take the mean over images.
+            """,
+        ),
         solution_code="""
             def reconstruction_loss(x, x_hat):
                 squared_error = (x - x_hat).reshape(len(x), -1) ** 2
@@ -217,11 +221,17 @@ encode_one = register(
         "02.encode_one",
         title="The code E(x) of ONE image (28, 28), as an array of shape (embedding_dim,).",
         checker=_check_encode_one,
-        hint="""
-            Keras models always take a batch. image[None] (or image[np.newaxis]) adds a batch
-            axis of length 1: (28, 28) -> (1, 28, 28). encoder.predict(..., verbose=0) then
-            returns shape (1, embedding_dim); take row 0.
-        """,
+        hint=(
+            """
+            A Keras model always works on a batch, even a batch of one. Put the image into
+            a batch on the way in, and take it out of the batch on the way out.
+            """,
+            """
+            image[None] (or image[np.newaxis]) adds a batch axis of length 1: (28, 28) ->
+            (1, 28, 28). encoder.predict(..., verbose=0) then returns shape
+            (1, embedding_dim); take row 0.
+            """,
+        ),
         solution_code="""
             def encode_one(encoder, image):
                 return encoder.predict(image[None], verbose=0)[0]
@@ -372,16 +382,28 @@ def _check_conv_encoder(function):
     )
 
 
+def _autoencoder_builders():
+    from course_lib.models import autoencoders
+
+    return (autoencoders.build_conv_autoencoder, autoencoders.build_dense_autoencoder)
+
+
 conv_encoder = register(
     Exercise(
         "02.conv_encoder",
         title="A convolutional encoder: (batch, 28, 28) images to (batch, embedding_dim) codes.",
         checker=_check_conv_encoder,
-        hint=f"""
-            Use the functional API, layer by layer: {_SPEC}. Return keras.Model(image, code).
-            Conv2D needs a channel axis, which Reshape adds; strides=2 with padding='same'
-            halves the size, 28 -> 14 -> 7.
-        """,
+        hint=(
+            """
+            Follow the specification one layer at a time with the functional API: each layer
+            is called on the previous layer's output. Conv2D needs images with a channel
+            axis, and each strided convolution halves the image.
+            """,
+            f"""
+            {_SPEC}. Return keras.Model(image, code). Reshape adds the channel axis;
+            strides=2 with padding='same' halves the size, 28 -> 14 -> 7.
+            """,
+        ),
         solution_code="""
             def build_conv_encoder(embedding_dim):
                 image = keras.Input(shape=(28, 28))
@@ -393,5 +415,6 @@ conv_encoder = register(
                 return keras.Model(image, code)
         """,
         answer_name="build_conv_encoder",
+        references=_autoencoder_builders,
     )
 )
