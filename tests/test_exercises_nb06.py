@@ -4,7 +4,10 @@
 (with its message) and runs the shared checks over every exercise.
 """
 
+import keras
 import numpy as np
+
+from course_lib.heads import margin_logits
 
 
 def _unit(x, axis=1):
@@ -106,3 +109,29 @@ WRONG_ANSWERS = {
         (_cosface_true_column_only, "one logit per class"),
     ],
 }
+
+
+def _loss_keras_float32(scale, num_classes):
+    logits = np.zeros((1, num_classes), dtype="float32")
+    logits[0, 0] = scale
+    loss = keras.losses.SparseCategoricalCrossentropy(from_logits=True)
+    return float(loss(np.array([0]), logits))
+
+
+def _cosface_loop(cosines, labels, scale, margin):
+    logits = scale * cosines.copy()
+    for row, label in enumerate(labels):
+        logits[row, label] -= scale * margin
+    return logits
+
+
+RIGHT_ANSWERS = {
+    "06.cosine_logits": [lambda e, w, s: s * (_unit(w) @ _unit(e).T).T,
+                         lambda e, w, s: s * np.einsum("id,cd->ic", _unit(e), _unit(w))],
+    "06.best_case_loss": [_loss_keras_float32,
+                          lambda scale, num_classes: -np.log(np.exp(scale) / (np.exp(scale) + num_classes - 1))],
+    "06.cosface_logits": [_cosface_loop,
+                          lambda c, y, s, m: s * np.where(np.arange(c.shape[1]) == y[:, None], c - m, c)],
+}
+WRONG_ANSWERS["06.cosface_logits"].append(
+    (lambda c, y, s, m: margin_logits(c, y, scale=s, margin=m), "course's own version"))

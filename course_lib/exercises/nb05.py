@@ -7,6 +7,7 @@
 
 import numpy as np
 
+from course_lib import attention
 from course_lib.exercises.core import (
     Exercise,
     Incorrect,
@@ -97,11 +98,18 @@ masked_attention = register(
         "05.masked_attention",
         title="Scaled dot-product attention with a padding mask; return (output, weights).",
         checker=_check_masked_attention,
-        hint="""
+        hint=(
+            """
+            Each query scores every key, the scores become weights that sum to 1 over the
+            keys, and the output mixes the values with those weights. A padded key must get
+            weight 0: remove it BEFORE the softmax, since exp() of any finite score is > 0.
+            """,
+            """
             scores = query @ key.swapaxes(-1, -2) / np.sqrt(d); put -1e9 where mask[:, None, :]
             is False (np.where); softmax over the last axis (subtract the max first); then
             output = weights @ value.
-        """,
+            """,
+        ),
         solution_code="""
             def masked_attention(query, key, value, mask):
                 scores = query @ key.swapaxes(-1, -2) / np.sqrt(query.shape[-1])
@@ -111,6 +119,7 @@ masked_attention = register(
                 return weights @ value, weights
         """,
         answer_name="masked_attention",
+        references=(attention.scaled_dot_product_attention,),
     )
 )
 
@@ -172,10 +181,17 @@ attention_pooling = register(
         "05.attention_pooling",
         title="Attention pooling: softmax over real steps of x_t . w / sqrt(d), then the weighted sum.",
         checker=_check_attention_pooling,
-        hint="""
+        hint=(
+            """
+            One learned query scores every step of a sequence; a softmax over the real steps
+            turns the scores into weights, and the pooled vector is the weighted sum of the
+            steps. It is attention with a single query.
+            """,
+            """
             scores = x @ query / np.sqrt(d) has shape (n, steps); put -1e9 where mask is False;
             softmax over axis 1; then (weights[..., None] * x).sum(axis=1).
-        """,
+            """,
+        ),
         solution_code="""
             def attention_pooling(x, mask, query):
                 scores = x @ query / np.sqrt(x.shape[-1])
@@ -185,6 +201,7 @@ attention_pooling = register(
                 return (weights[..., None] * x).sum(axis=1)
         """,
         answer_name="attention_pooling",
+        references=(attention.AttentionPooling, attention.scaled_dot_product_attention),
     )
 )
 
@@ -230,7 +247,11 @@ attended_frames = register(
         "05.attended_frames",
         title="For each query frame (row of a heat-map), the key frame (column) it attends to most.",
         checker=_check_attended_frames,
-        hint="Row j of the heat-map holds a(i, j) for every key frame i: take np.argmax along axis 1.",
+        hint=(
+            "Each row of the heat-map belongs to one query frame and sums to 1 over the key "
+            "frames: the frame it looks at most is where its row peaks.",
+            "Row j holds a(i, j) for every key frame i: take np.argmax along axis 1.",
+        ),
         solution_code="""
             def attended_frames(weights):
                 return np.argmax(weights, axis=1)
