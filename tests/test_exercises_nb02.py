@@ -102,6 +102,9 @@ WRONG_ANSWERS = {
         (_loss_not_squared, "without squaring"),
         (_loss_per_image, r"one value per image: average them"),
         (_loss_last_axis_only, r"shape \(2, 2\).*every pixel axis"),
+        # Two different mistakes on two inputs: neither is named, the first input is shown.
+        (lambda x, x_hat: (_loss_keras_mse if len(x) == 2 else _loss_summed_over_images)(x, x_hat),
+         r"^on x = zeros \(2, 2, 2\).*: expected\n1.5\ngot\n0.375 Try again"),
     ],
     "02.encode_one": [
         (_encode_no_batch_axis, r"incompatible shape \(28, 28\).*BATCH.*image\[None\]"),
@@ -123,6 +126,7 @@ WRONG_ANSWERS = {
         (lambda d: _conv_encoder(d, pool=True), "pooling"),
         (lambda d: _conv_encoder(d, flatten=False), r"one vector per image.*Flatten"),
         (lambda d: _conv_encoder(32), "has 32 numbers; expected 8"),
+        (lambda d: _conv_encoder(d + 1), r"has 33 numbers; expected 32\. Try again"),
         (lambda d: _conv_encoder(d, extra_dense=True), "exactly one Dense"),
         (lambda d: _conv_encoder(d).layers, "return the keras.Model"),
         (lambda d: build_conv_autoencoder((28, 28), embedding_dim=d, filters=(16, 32))[1],

@@ -49,7 +49,9 @@ __all__ = [
     "as_learner_array",
     "call_learner",
     "check_cases",
+    "close_to",
     "describe_array",
+    "describe_with_shape",
     "explain_failures",
     "register",
     "registered_exercises",
@@ -131,6 +133,20 @@ def describe_array(value, *, decimals=3, max_items=6):
         separator=", ",
         threshold=max_items * max_items,
     )
+
+
+def describe_with_shape(value):
+    """`describe_array` followed by the shape: for answers whose shape may be wrong."""
+    return f"{describe_array(value)} (shape {np.shape(value)})"
+
+
+def close_to(atol, *, rtol=1e-5, equal_nan=False):
+    """A `same` for `check_cases`: the same shape, and equal within `atol` and `rtol`.
+
+    With `equal_nan`, NaN agrees with NaN: for a usual mistake whose answer holds NaN.
+    """
+    return lambda got, value: np.shape(got) == np.shape(value) and np.allclose(
+        got, value, rtol=rtol, atol=atol, equal_nan=equal_nan)
 
 
 def as_learner_array(value, what):
@@ -243,7 +259,7 @@ def explain_failures(failures, *, passed=(), mistakes=None, same, render=describ
 
 
 def check_cases(function, cases, *, expected, same, convert=None, mistakes=None,
-                render=describe_array):
+                render=describe_array, call=call_learner):
     """Runs the learner's function on every case and raises `Incorrect` if any is wrong.
 
     Args:
@@ -255,13 +271,15 @@ def check_cases(function, cases, *, expected, same, convert=None, mistakes=None,
             something `same` can compare, raising `Incorrect` on a wrong type or
             shape; None keeps it as it is.
         mistakes, render: as `explain_failures`.
+        call: `call(function, *args, description=...)` runs the learner's function and
+            screens what it returns; defaults to `call_learner`.
 
     Raises:
         Incorrect: from the call, from `convert`, or with `explain_failures`'s message.
     """
     failures, passed = [], []
     for description, args in cases:
-        got = call_learner(function, *map(_copy, args), description=description)
+        got = call(function, *map(_copy, args), description=description)
         want = expected(*args)
         if convert is not None:
             got = convert(got, want, description)

@@ -17,6 +17,7 @@ from course_lib.exercises.core import (
     Question,
     as_learner_array,
     check_cases,
+    close_to,
     register,
 )
 
@@ -78,16 +79,12 @@ def _as_matrix(got, expected, description):
     return got
 
 
-def _close(atol):
-    """`same` for numeric answers: same shape and equal within `atol`."""
-    return lambda got, value: np.shape(got) == np.shape(value) and np.allclose(got, value, atol=atol)
-
 
 def _check_cosine_matrix(function):
     check_cases(
         function, [(description, (a, b)) for description, a, b in _cosine_cases()],
         expected=lambda a, b: similarity.cosine_similarity(a, b).astype(np.float64),
-        convert=_as_matrix, same=_close(1e-4), mistakes=_cosine_mistakes,
+        convert=_as_matrix, same=close_to(1e-4), mistakes=_cosine_mistakes,
     )
     return "your cosine matrix matches course_lib.cosine_similarity, zero vectors included."
 
@@ -168,7 +165,7 @@ def _as_number(what):
 def _check_recall_at_k(function):
     check_cases(
         function, _recall_cases(), expected=metrics.recall_at_k,
-        convert=_as_number("a single number between 0 and 1"), same=_close(1e-9),
+        convert=_as_number("a single number between 0 and 1"), same=close_to(1e-9),
         mistakes=_recall_mistakes, render=lambda value: f"{value:.4f}",
     )
     return "your recall@k matches course_lib.metrics.recall_at_k."
@@ -281,7 +278,7 @@ def _map_mistakes(similarities, labels):
 def _check_map_at_r(function):
     check_cases(
         function, _map_cases(), expected=reference_map_at_r,
-        convert=_as_number("one number between 0 and 1"), same=_close(1e-9),
+        convert=_as_number("one number between 0 and 1"), same=close_to(1e-9),
         mistakes=_map_mistakes, render=lambda value: f"{value:.4f}",
     )
     return ("your MAP@R matches course_lib's leave-one-out evaluation: it rewards putting ALL "

@@ -5,6 +5,7 @@
 - `conv_encoder`: a small convolutional encoder built to a given specification.
 """
 
+import functools
 import re
 
 import numpy as np
@@ -15,6 +16,7 @@ from course_lib.exercises.core import (
     Incorrect,
     as_learner_array,
     call_learner,
+    check_cases,
     describe_array,
     register,
     screen_returned,
@@ -72,18 +74,24 @@ def _reconstruction_cases():
     one = rng.random((1, 4, 4))
     return [
         ("x = zeros (2, 2, 2), x_hat = [[[1, 0], [0, 1]], [[0.5, 0.5], [0.5, 0.5]]]",
-         x_small, x_hat_small),
+         (x_small, x_hat_small)),
         ("x and x_hat random, shape (5, 28, 28)",
-         images, np.clip(images + rng.normal(scale=0.2, size=images.shape), 0, 1)),
+         (images, np.clip(images + rng.normal(scale=0.2, size=images.shape), 0, 1))),
         ("x and x_hat random, flattened images of shape (4, 784)",
-         flat, np.clip(flat + rng.normal(scale=0.3, size=flat.shape), 0, 1)),
-        ("one image, x and x_hat of shape (1, 4, 4)", one, rng.random((1, 4, 4))),
+         (flat, np.clip(flat + rng.normal(scale=0.3, size=flat.shape), 0, 1))),
+        ("one image, x and x_hat of shape (1, 4, 4)", (one, rng.random((1, 4, 4)))),
     ]
+
+
+def _reference_reconstruction_loss(x, x_hat):
+    return float(np.mean(np.sum((x - x_hat).reshape(len(x), -1) ** 2, axis=1)))
 
 
 def _reconstruction_mistakes(x, x_hat):
     """The usual wrong answers for `x`, `x_hat`, each with what to tell the learner."""
     difference = (x - x_hat).reshape(len(x), -1)
+    per_image = np.sum(difference**2, axis=1)
+    last_axis = np.sum((x - x_hat) ** 2, axis=-1)
     return [
         (np.mean(difference**2),
          "you averaged over the pixels too: that is Keras's loss='mse', which is L divided "
@@ -100,34 +108,43 @@ def _reconstruction_mistakes(x, x_hat):
         (np.mean(np.sum(difference, axis=1)),
          "you summed the differences without squaring them, so positive and negative "
          "errors cancel; square them first."),
+        (_same_array(per_image),
+         f"you returned an array of shape {per_image.shape}, one value per image: average "
+         f"them with .mean() to get one number."),
+        (_same_array(last_axis),
+         f"you returned an array of shape {last_axis.shape}: you summed over the last axis "
+         f"only. Sum over every pixel axis of each image, e.g. axis=tuple(range(1, x.ndim)), "
+         f"or flatten first with x.reshape(len(x), -1)."),
     ]
 
 
+def _same_array(value):
+    """A predicate for `explain_failures`: the answer holds the numbers of `value`, in order
+    (an answer of one number has been turned into a float already)."""
+    return lambda got: np.size(got) == np.size(value) and np.allclose(
+        np.ravel(got), np.ravel(value), rtol=1e-5)
+
+
+def _as_loss(got, expected, description):
+    """`convert` for 02.reconstruction_loss: one number as a float; an array stays an array."""
+    got = as_learner_array(got, "a single number")
+    return float(got.reshape(())) if got.size == 1 else got
+
+
+def _render_loss(value):
+    if np.ndim(value) == 0:
+        return f"{value:.6g}"
+    text = describe_array(value)
+    shape = "" if text.startswith("an array") else f"an array of shape {np.shape(value)}: "
+    return f"{shape}{text} (one number was expected)"
+
+
 def _check_reconstruction_loss(function):
-    for description, x, x_hat in _reconstruction_cases():
-        got = call_learner(function, x.copy(), x_hat.copy(), description=description)
-        got = as_learner_array(got, "a single number")
-        if got.size != 1:
-            detail = (
-                " That is one value per image: average them with .mean()."
-                if got.shape == (len(x),) and len(x) > 1
-                else " Sum over every pixel axis of each image, e.g. "
-                "axis=tuple(range(1, x.ndim)), or flatten first with x.reshape(len(x), -1)."
-                if got.ndim >= 2
-                else ""
-            )
-            raise Incorrect(
-                f"on {description}: expected one number, got an array of shape "
-                f"{got.shape}.{detail}"
-            )
-        got = float(got.reshape(()))
-        expected = float(np.mean(np.sum((x - x_hat).reshape(len(x), -1) ** 2, axis=1)))
-        if np.isclose(got, expected, rtol=1e-5, atol=1e-8):
-            continue
-        for wrong, message in _reconstruction_mistakes(x, x_hat):
-            if np.isclose(got, wrong, rtol=1e-5, atol=1e-8):
-                raise Incorrect(f"on {description}: {message}")
-        raise Incorrect(f"on {description}: expected {expected:.6g}, got {got:.6g}.")
+    check_cases(
+        function, _reconstruction_cases(), expected=_reference_reconstruction_loss,
+        convert=_as_loss, mistakes=_reconstruction_mistakes, render=_render_loss,
+        same=lambda got, value: np.ndim(got) == 0 and np.isclose(got, value, rtol=1e-5, atol=1e-8),
+    )
     return (
         "your loss is the mean over images of ||x - x_hat||^2 (784 times Keras's mse on "
         "28x28 images)."
@@ -170,49 +187,59 @@ def _encode_cases():
     _, conv_encoder = build_conv_autoencoder((28, 28), embedding_dim=6, filters=(4,), seed=23)
     return [
         ("a dense encoder to 8 numbers and one image of shape (28, 28)",
-         dense_encoder, rng.random((28, 28), dtype=np.float32)),
+         (dense_encoder, rng.random((28, 28), dtype=np.float32))),
         ("a convolutional encoder to 6 numbers and one image of shape (28, 28)",
-         conv_encoder, rng.random((28, 28), dtype=np.float32)),
+         (conv_encoder, rng.random((28, 28), dtype=np.float32))),
     ]
 
 
-def _check_encode_one(function):
-    for description, encoder, image in _encode_cases():
-        dim = encoder.output_shape[-1]
-        got = _call_briefly(
-            function, encoder, image.copy(), description=description,
-            shape_hint="A Keras model takes a BATCH of images, (batch, 28, 28): one image "
-            "(28, 28) is read as 28 rows of 28 numbers. Give it a batch of one, image[None] "
-            "(shape (1, 28, 28)), keeping each image's own shape.",
-        )
-        got = as_learner_array(got, f"the code, an array of shape ({dim},)")
-        expected = np.asarray(encoder(image[None]), dtype=np.float64)[0]
-        if got.shape == (1, dim):
-            raise Incorrect(
-                f"on {description}: you returned shape (1, {dim}), a batch holding one code. "
-                f"Return the code itself, shape ({dim},): take row 0 with [0]."
-            )
-        if got.shape in ((28, 28), (784,), (1, 28, 28), (1, 784)):
-            raise Incorrect(
-                f"on {description}: you returned shape {got.shape}: the image's pixels (or "
-                f"the autoencoder's reconstruction), not its code. Call the encoder."
-            )
-        if got.shape != (dim,):
-            raise Incorrect(
-                f"on {description}: expected the code, shape ({dim},); got shape {got.shape}."
-            )
-        if np.allclose(got, expected, atol=1e-4, rtol=1e-4):
-            continue
-        unit = expected / max(np.linalg.norm(expected), 1e-12)
-        if np.allclose(got, unit, atol=1e-4):
-            raise Incorrect(
-                f"on {description}: you L2-normalised the code. Return E(x) itself; cosine "
-                f"similarity normalises when it compares."
-            )
+def _reference_code(encoder, image):
+    return np.asarray(encoder(image[None]), dtype=np.float64)[0]
+
+
+def _encode_mistakes(encoder, image):
+    code = _reference_code(encoder, image)
+    return [
+        (code / max(np.linalg.norm(code), 1e-12),
+         "you L2-normalised the code. Return E(x) itself; cosine similarity normalises when "
+         "it compares."),
+    ]
+
+
+def _as_code(got, expected, description):
+    """`convert` for 02.encode_one: the code as an array of the code's shape, or a verdict
+    on the shape returned."""
+    (dim,) = expected.shape
+    got = as_learner_array(got, f"the code, an array of shape ({dim},)")
+    if got.shape == (1, dim):
         raise Incorrect(
-            f"on {description}: expected the code\n{describe_array(expected)}\ngot\n"
-            f"{describe_array(got)}"
+            f"on {description}: you returned shape (1, {dim}), a batch holding one code. "
+            f"Return the code itself, shape ({dim},): take row 0 with [0]."
         )
+    if got.shape in ((28, 28), (784,), (1, 28, 28), (1, 784)):
+        raise Incorrect(
+            f"on {description}: you returned shape {got.shape}: the image's pixels (or "
+            f"the autoencoder's reconstruction), not its code. Call the encoder."
+        )
+    if got.shape != (dim,):
+        raise Incorrect(
+            f"on {description}: expected the code, shape ({dim},); got shape {got.shape}."
+        )
+    return got
+
+
+def _check_encode_one(function):
+    call = functools.partial(
+        _call_briefly,
+        shape_hint="A Keras model takes a BATCH of images, (batch, 28, 28): one image "
+        "(28, 28) is read as 28 rows of 28 numbers. Give it a batch of one, image[None] "
+        "(shape (1, 28, 28)), keeping each image's own shape.",
+    )
+    check_cases(
+        function, _encode_cases(), expected=_reference_code, convert=_as_code, call=call,
+        same=lambda got, value: np.allclose(got, value, atol=1e-4, rtol=1e-4),
+        mistakes=_encode_mistakes,
+    )
     return "one image in, one code of shape (embedding_dim,) out."
 
 
@@ -302,7 +329,8 @@ def _check_conv_layers(convs, description):
             )
 
 
-def _check_one_conv_encoder(function, embedding_dim):
+def _build_conv_encoder(function, embedding_dim):
+    """Calls the learner's builder; returns the model, or raises a verdict on what came back."""
     import keras
 
     description = f"build_conv_encoder({embedding_dim})"
@@ -316,6 +344,20 @@ def _check_one_conv_encoder(function, embedding_dim):
             f"{description} returned {type(model).__name__}; return the keras.Model, "
             f"keras.Model(inputs, code)."
         )
+    return model
+
+
+def _code_size(model):
+    output_shape = tuple(model.outputs[0].shape)
+    return output_shape[1] if len(output_shape) == 2 else None
+
+
+def _check_one_conv_encoder(model, embedding_dim, code_sizes):
+    """Checks one built model against the specification; `code_sizes` maps every
+    `embedding_dim` tried to the code size the learner's builder gave for it."""
+    import keras
+
+    description = f"build_conv_encoder({embedding_dim})"
     input_shape = tuple(model.inputs[0].shape) if model.inputs else None
     if input_shape != (None, 28, 28):
         fix = (
@@ -346,9 +388,15 @@ def _check_one_conv_encoder(function, embedding_dim):
             f"Dense(embedding_dim) after the convolutions."
         )
     if output_shape[1] != embedding_dim:
+        sizes = set(code_sizes.values())
+        fixed = (
+            f" It has {output_shape[1]} numbers whatever embedding_dim is "
+            f"({' or '.join(map(str, code_sizes))}): use the argument, Dense(embedding_dim)."
+            if len(sizes) == 1 else ""
+        )
         raise Incorrect(
             f"{description}: the code has {output_shape[1]} numbers; expected "
-            f"{embedding_dim}. Use the argument: Dense(embedding_dim)."
+            f"{embedding_dim}.{fixed}"
         )
     denses = [layer for layer in layers if isinstance(layer, keras.layers.Dense)]
     if len(denses) != 1:
@@ -374,8 +422,11 @@ def _check_one_conv_encoder(function, embedding_dim):
 
 
 def _check_conv_encoder(function):
-    for embedding_dim in (32, 8):
-        _check_one_conv_encoder(function, embedding_dim)
+    models = {embedding_dim: _build_conv_encoder(function, embedding_dim)
+              for embedding_dim in (32, 8)}
+    code_sizes = {embedding_dim: _code_size(model) for embedding_dim, model in models.items()}
+    for embedding_dim, model in models.items():
+        _check_one_conv_encoder(model, embedding_dim, code_sizes)
     return (
         "(28, 28) -> (28, 28, 1) -> (14, 14, 16) -> (7, 7, 32) -> 1,568 -> embedding_dim, "
         "the encoder of course_lib's build_conv_autoencoder."

@@ -16,14 +16,12 @@ from course_lib.exercises.core import (
     Question,
     as_learner_array,
     check_cases,
+    close_to,
     register,
 )
 
 __all__ = ["masked_mean_pooling", "dtw_table", "eer", "banded_dtw", "slow_copy"]
 
-
-def _close(atol):
-    return lambda got, value: np.shape(got) == np.shape(value) and np.allclose(got, value, atol=atol)
 
 
 def _as_shape(what):
@@ -90,7 +88,7 @@ def _check_masked_mean_pooling(function):
     check_cases(
         function, _pooling_cases(),
         expected=lambda x, mask: sequences.masked_mean(x, mask).astype(np.float64),
-        convert=_as_pooled, same=_close(1e-5), mistakes=_pooling_mistakes,
+        convert=_as_pooled, same=close_to(1e-5), mistakes=_pooling_mistakes,
     )
     return ("your pooling ignores the padded steps whatever they hold, like "
             "GlobalAveragePooling1D given a mask.")
@@ -191,7 +189,7 @@ def _check_dtw_table(function):
 
     check_cases(
         function, [(description, (a, b)) for description, a, b in _dtw_cases()],
-        expected=_reference_table, convert=as_table, same=_close(1e-6), mistakes=_dtw_mistakes,
+        expected=_reference_table, convert=as_table, same=close_to(1e-6), mistakes=_dtw_mistakes,
     )
     return "your table matches the recurrence; its corner is course_lib's dtw_distance."
 

@@ -12,8 +12,9 @@ from course_lib.exercises.core import (
     Exercise,
     Incorrect,
     as_learner_array,
-    call_learner,
-    describe_array,
+    check_cases,
+    close_to,
+    describe_with_shape,
     register,
 )
 
@@ -31,48 +32,61 @@ def _cosine_cases():
     rng = np.random.default_rng(61)
     return [
         ("embeddings [[2, 0], [1, 1]], weights [[1, 0], [0, 3]], scale 10",
-         np.array([[2.0, 0.0], [1.0, 1.0]]), np.array([[1.0, 0.0], [0.0, 3.0]]), 10.0),
+         (np.array([[2.0, 0.0], [1.0, 1.0]]), np.array([[1.0, 0.0], [0.0, 3.0]]), 10.0)),
         ("random embeddings (5, 4), weights (3, 4) of mixed lengths, scale 16",
-         rng.normal(size=(5, 4)) * 3, rng.normal(size=(3, 4)) * np.array([[0.5], [2.0], [7.0]]), 16.0),
+         (rng.normal(size=(5, 4)) * 3, rng.normal(size=(3, 4)) * np.array([[0.5], [2.0], [7.0]]),
+          16.0)),
         ("embeddings (3, 2) whose last row is all zeros, weights (4, 2), scale 30",
-         np.array([[1.0, 2.0], [-3.0, 1.0], [0.0, 0.0]]), rng.normal(size=(4, 2)), 30.0),
+         (np.array([[1.0, 2.0], [-3.0, 1.0], [0.0, 0.0]]), rng.normal(size=(4, 2)), 30.0)),
     ]
 
 
+def _reference_cosine_logits(embeddings, weights, scale):
+    return scale * _unit(embeddings) @ _unit(weights).T
+
+
+def _cosine_mistakes(embeddings, weights, scale):
+    with np.errstate(all="ignore"):
+        unguarded = (embeddings / np.linalg.norm(embeddings, axis=1, keepdims=True)) @ (
+            weights / np.linalg.norm(weights, axis=1, keepdims=True)).T * scale
+    return [
+        (unguarded, "your logits contain NaN or inf. A zero vector has length 0: divide by "
+                    "np.maximum(norm, 1e-12) so it stays zero."),
+        (embeddings @ weights.T * scale, "you used the plain dot product: L2-normalise the "
+                                         "embeddings and the weight rows first."),
+        (_unit(embeddings) @ weights.T * scale, "you normalised the embeddings but not the "
+                                                "class weights; both sides need length 1."),
+        (embeddings @ _unit(weights).T * scale, "you normalised the class weights but not the "
+                                                "embeddings; both sides need length 1."),
+        (_unit(embeddings) @ _unit(weights).T, "the cosines are right but not scaled: multiply "
+                                               "them by `scale`."),
+        (_unit(embeddings, 0) @ _unit(weights, 0).T * scale, "you normalised the columns "
+                                                             "(axis=0); each row is a vector: "
+                                                             "use axis=1."),
+        (_reference_cosine_logits(embeddings, weights, scale).T,
+         "you returned classes x embeddings (a transpose); put one row per embedding: "
+         "embeddings @ weights.T."),
+    ]
+
+
+def _as_logits(got, expected, description):
+    return as_learner_array(got, f"an array of shape {expected.shape}")
+
+
+def _as_margin_logits(got, expected, description):
+    """`convert` for margin logits: one logit per class, the cosines' shape."""
+    got = _as_logits(got, expected, description)
+    if got.shape != expected.shape:
+        raise Incorrect(f"on {description}: expected one logit per class, shape {expected.shape}; "
+                        f"got {got.shape}.")
+    return got
+
+
 def _check_cosine_logits(function):
-    for description, embeddings, weights, scale in _cosine_cases():
-        got = call_learner(function, embeddings.copy(), weights.copy(), scale, description=description)
-        got = as_learner_array(got, f"an array of shape ({len(embeddings)}, {len(weights)})")
-        expected = scale * _unit(embeddings) @ _unit(weights).T
-        if got.shape == expected.T.shape and got.shape != expected.shape:
-            raise Incorrect(f"on {description}: expected shape {expected.shape} (one row per "
-                            f"embedding, one column per class); got {got.shape}: embeddings @ weights.T.")
-        if got.shape != expected.shape:
-            raise Incorrect(f"on {description}: expected shape {expected.shape}, got {got.shape}.")
-        if not np.all(np.isfinite(got)):
-            raise Incorrect(f"on {description}: your logits contain NaN or inf. A zero vector has "
-                            f"length 0: divide by np.maximum(norm, 1e-12) so it stays zero.")
-        if np.allclose(got, expected, atol=1e-5):
-            continue
-        variants = (
-            (embeddings @ weights.T * scale, "you used the plain dot product: L2-normalise the "
-                                             "embeddings and the weight rows first."),
-            (_unit(embeddings) @ weights.T * scale, "you normalised the embeddings but not the "
-                                                    "class weights; both sides need length 1."),
-            (embeddings @ _unit(weights).T * scale, "you normalised the class weights but not the "
-                                                    "embeddings; both sides need length 1."),
-            (_unit(embeddings) @ _unit(weights).T, "the cosines are right but not scaled: multiply "
-                                                   "them by `scale`."),
-            (_unit(embeddings, 0) @ _unit(weights, 0).T * scale, "you normalised the columns "
-                                                                 "(axis=0); each row is a vector: "
-                                                                 "use axis=1."),
-            (expected.T, "you returned classes x embeddings (a transpose); put one row per "
-                         "embedding: embeddings @ weights.T."),
-        )
-        for value, message in variants:
-            if value.shape == got.shape and np.allclose(got, value, atol=1e-5):
-                raise Incorrect(f"on {description}: {message}")
-        raise Incorrect(f"on {description}: expected\n{describe_array(expected)}\ngot\n{describe_array(got)}")
+    check_cases(
+        function, _cosine_cases(), expected=_reference_cosine_logits, convert=_as_logits,
+        same=close_to(1e-5, equal_nan=True), mistakes=_cosine_mistakes, render=describe_with_shape,
+    )
     return "your logits match course_lib.heads.cosine_logits, zero vectors included."
 
 
@@ -118,33 +132,36 @@ def _best_case(scale, num_classes):
     return np.log1p((num_classes - 1) * np.exp(-scale))
 
 
+def _best_case_mistakes(scale, num_classes):
+    probability = np.exp(scale) / (np.exp(scale) + num_classes - 1)
+    return [
+        (probability, "you returned the probability of the true class; the loss is its "
+                      "negative log, -log(p)."),
+        (np.log(probability), "you returned log(p), which is negative; the loss is -log(p)."),
+        (np.log1p(num_classes * np.exp(-scale)), "you counted num_classes other classes; the "
+                                                 "true class is one of them, so there are "
+                                                 "num_classes - 1 others."),
+        (np.log1p(np.exp(-scale)), "you counted only one other class; there are "
+                                   "num_classes - 1 of them, each with cosine 0, exp(0) = 1."),
+        (-np.log10(probability), "you used log base 10; cross-entropy uses the natural log, np.log."),
+    ]
+
+
+def _as_one_number(got, expected, description):
+    got = as_learner_array(got, "one number")
+    if got.size != 1:
+        raise Incorrect(f"on {description}: return one number (the loss); got shape {got.shape}.")
+    return float(got.reshape(()))
+
+
 def _check_best_case_loss(function):
-    for scale, num_classes in _LOSS_CASES:
-        description = f"scale={scale}, num_classes={num_classes}"
-        got = call_learner(function, scale, num_classes, description=description)
-        got = as_learner_array(got, "one number")
-        if got.size != 1:
-            raise Incorrect(f"on {description}: return one number (the loss); got shape {got.shape}.")
-        got = float(got.reshape(()))
-        expected = float(_best_case(scale, num_classes))
-        if np.isclose(got, expected, rtol=_FLOAT32_RTOL, atol=_FLOAT32_ATOL):
-            continue  # float32 round-off (e.g. the loss computed with Keras) is accepted
-        probability = np.exp(scale) / (np.exp(scale) + num_classes - 1)
-        variants = (
-            (probability, "you returned the probability of the true class; the loss is its "
-                          "negative log, -log(p)."),
-            (np.log(probability), "you returned log(p), which is negative; the loss is -log(p)."),
-            (np.log1p(num_classes * np.exp(-scale)), "you counted num_classes other classes; the "
-                                                     "true class is one of them, so there are "
-                                                     "num_classes - 1 others."),
-            (np.log1p(np.exp(-scale)), "you counted only one other class; there are "
-                                       "num_classes - 1 of them, each with cosine 0, exp(0) = 1."),
-            (-np.log10(probability), "you used log base 10; cross-entropy uses the natural log, np.log."),
-        )
-        for value, message in variants:
-            if np.isclose(got, value, rtol=1e-6, atol=1e-12):
-                raise Incorrect(f"on {description}: {message}")
-        raise Incorrect(f"on {description}: expected {expected:.6g}, got {got:.6g}.")
+    check_cases(  # float32 round-off (e.g. the loss computed with Keras) is accepted
+        function, [(f"scale={scale}, num_classes={num_classes}", (scale, num_classes))
+                   for scale, num_classes in _LOSS_CASES],
+        expected=lambda scale, num_classes: float(_best_case(scale, num_classes)),
+        convert=_as_one_number, mistakes=_best_case_mistakes, render=lambda value: f"{value:.6g}",
+        same=lambda got, value: np.isclose(got, value, rtol=_FLOAT32_RTOL, atol=_FLOAT32_ATOL),
+    )
     return ("with cosines the loss cannot reach 0 unless the scale is large: at scale 1 and 10 "
             "classes even a perfect classifier pays 1.46.")
 
@@ -181,40 +198,38 @@ def _cosface_cases():
     rng = np.random.default_rng(62)
     return [
         ("cosines [[0.8, 0.6], [0.5, -0.5]], labels [0, 1], scale 10, margin 0.2",
-         np.array([[0.8, 0.6], [0.5, -0.5]]), np.array([0, 1]), 10.0, 0.2),
+         (np.array([[0.8, 0.6], [0.5, -0.5]]), np.array([0, 1]), 10.0, 0.2)),
         ("random cosines (6, 4), labels [3, 0, 1, 1, 2, 0], scale 16, margin 0.35",
-         np.tanh(rng.normal(size=(6, 4))), np.array([3, 0, 1, 1, 2, 0]), 16.0, 0.35),
+         (np.tanh(rng.normal(size=(6, 4))), np.array([3, 0, 1, 1, 2, 0]), 16.0, 0.35)),
+    ]
+
+
+def _reference_cosface(cosines, labels, scale, margin):
+    return scale * (cosines - margin * np.eye(cosines.shape[1])[labels])
+
+
+def _cosface_mistakes(cosines, labels, scale, margin):
+    is_true = np.eye(cosines.shape[1])[labels]
+    return [
+        (scale * (cosines - margin), "you subtracted the margin from every class; only the "
+                                     "true class (labels[i]) gets it, through a one-hot mask."),
+        (scale * (cosines + margin * is_true), "you added the margin; CosFace subtracts it from "
+                                               "the true class, to make training harder."),
+        (scale * cosines - margin * is_true, "you subtracted the margin after scaling; it is "
+                                             "scale * (cos - margin): the margin is in cosine units."),
+        (cosines - margin * is_true, "the margin is right but the logits are not scaled: "
+                                     "multiply by `scale`."),
+        (scale * (cosines - margin * (1 - is_true)), "you put the margin on the other classes; "
+                                                     "it goes on the true class only."),
+        (scale * cosines, "there is no margin in your logits; subtract it from the true class."),
     ]
 
 
 def _check_cosface_logits(function):
-    for description, cosines, labels, scale, margin in _cosface_cases():
-        got = call_learner(function, cosines.copy(), labels.copy(), scale, margin, description=description)
-        got = as_learner_array(got, f"an array of shape {cosines.shape}")
-        if got.shape != cosines.shape:
-            raise Incorrect(f"on {description}: expected one logit per class, shape {cosines.shape}; "
-                            f"got {got.shape}.")
-        is_true = np.eye(cosines.shape[1])[labels]
-        expected = scale * (cosines - margin * is_true)
-        if np.allclose(got, expected, atol=1e-6):
-            continue
-        variants = (
-            (scale * (cosines - margin), "you subtracted the margin from every class; only the "
-                                         "true class (labels[i]) gets it, through a one-hot mask."),
-            (scale * (cosines + margin * is_true), "you added the margin; CosFace subtracts it from "
-                                                   "the true class, to make training harder."),
-            (scale * cosines - margin * is_true, "you subtracted the margin after scaling; it is "
-                                                 "scale * (cos - margin): the margin is in cosine units."),
-            (cosines - margin * is_true, "the margin is right but the logits are not scaled: "
-                                         "multiply by `scale`."),
-            (scale * (cosines - margin * (1 - is_true)), "you put the margin on the other classes; "
-                                                         "it goes on the true class only."),
-            (scale * cosines, "there is no margin in your logits; subtract it from the true class."),
-        )
-        for value, message in variants:
-            if np.allclose(got, value, atol=1e-6):
-                raise Incorrect(f"on {description}: {message}")
-        raise Incorrect(f"on {description}: expected\n{describe_array(expected)}\ngot\n{describe_array(got)}")
+    check_cases(
+        function, _cosface_cases(), expected=_reference_cosface, convert=_as_margin_logits,
+        same=close_to(1e-6), mistakes=_cosface_mistakes, render=describe_with_shape,
+    )
     return "your logits match course_lib.heads.margin_logits(..., margin_type='cosface')."
 
 

@@ -13,6 +13,7 @@ from course_lib.exercises.core import (
     Incorrect,
     as_learner_array,
     call_learner,
+    check_cases,
     register,
 )
 from course_lib.metrics import map_at_r, recall_at_k
@@ -171,43 +172,48 @@ def _search_cases():
     ], index
 
 
+def _search_mistakes(index):
+    """`mistakes` for 07.evaluate_search, given the index vectors the searches look in."""
+    from course_lib.similarity import top_k
+
+    def mistakes(search, index_labels, queries, query_labels):
+        def variant(**options):
+            return _reference_evaluation(search, index_labels, queries, query_labels, **options)
+
+        return [
+            (variant(leave_one_out=True),
+             "you treated the queries as part of the index (leave-one-out: the first neighbour "
+             "dropped, or R - 1 relevant items). The new queries are not in the index: keep "
+             "every neighbour, and R is the number of index items with the query's label."),
+            (variant(fixed_r=10),
+             "MAP@R needs R neighbours per query, R = the number of index items with the "
+             "query's label, not a fixed 10."),
+            (_reference_evaluation(lambda q, k: top_k(q, index, k), index_labels, queries,
+                                   query_labels),
+             "your figures are those of exact search; evaluate the `search` function you are "
+             "given (it may be approximate)."),
+        ]
+
+    return mistakes
+
+
+def _as_figures(got, expected, description):
+    """`convert` for 07.evaluate_search: the dict {"R@1": number, "MAP@R": number}."""
+    if not isinstance(got, dict) or set(got) != {"R@1", "MAP@R"}:
+        keys = sorted(got) if isinstance(got, dict) else type(got).__name__
+        raise Incorrect(f"on {description}: return a dict with exactly the keys 'R@1' and "
+                        f"'MAP@R'; you returned {keys}.")
+    return {key: float(as_learner_array(got[key], f"a number for {key!r}")) for key in got}
+
+
 def _check_evaluate_search(function):
     cases, index = _search_cases()
-    for description, search, index_labels, queries, query_labels in cases:
-        got = call_learner(function, search, index_labels.copy(), queries.copy(),
-                           query_labels.copy(), description=description)
-        if not isinstance(got, dict) or set(got) != {"R@1", "MAP@R"}:
-            keys = sorted(got) if isinstance(got, dict) else type(got).__name__
-            raise Incorrect(f"on {description}: return a dict with exactly the keys 'R@1' and "
-                            f"'MAP@R'; you returned {keys}.")
-        values = {key: float(as_learner_array(got[key], f"a number for {key!r}")) for key in got}
-        expected = _reference_evaluation(search, index_labels, queries, query_labels)
-        if all(np.isclose(values[key], expected[key], atol=1e-6) for key in expected):
-            continue
-        for variant, message in (
-            (dict(leave_one_out=True), "you treated the queries as part of the index (leave-one-out: "
-                                       "the first neighbour dropped, or R - 1 relevant items). The new "
-                                       "queries are not in the index: keep every neighbour, and R is "
-                                       "the number of index items with the query's label."),
-            (dict(fixed_r=10), "MAP@R needs R neighbours per query, R = the number of index items "
-                               "with the query's label, not a fixed 10."),
-        ):
-            if all(np.isclose(values[key], _reference_evaluation(
-                    search, index_labels, queries, query_labels, **variant)[key], atol=1e-6)
-                   for key in expected):
-                raise Incorrect(f"on {description}: {message}")
-        if "approximate" in description:
-            from course_lib.similarity import top_k
-
-            exact = _reference_evaluation(lambda q, k: top_k(q, index, k), index_labels, queries,
-                                          query_labels)
-            if all(np.isclose(values[key], exact[key], atol=1e-6) for key in expected):
-                raise Incorrect(f"on {description}: your figures are those of exact search; evaluate "
-                                f"the `search` function you are given (it may be approximate).")
-        wrong = ", ".join(f"{key} {values[key]:.4f} (expected {expected[key]:.4f})"
-                          for key in expected if not np.isclose(values[key], expected[key], atol=1e-6))
-        raise Incorrect(f"on {description}: {wrong}. Rank with search(query_embeddings, k), "
-                        f"cosine, best first.")
+    check_cases(
+        function, [(description, tuple(args)) for description, *args in cases],
+        expected=_reference_evaluation, convert=_as_figures, mistakes=_search_mistakes(index),
+        same=lambda got, value: all(np.isclose(got[key], value[key], atol=1e-6) for key in value),
+        render=lambda figures: ", ".join(f"{key} {value:.4f}" for key, value in figures.items()),
+    )
     return ("your evaluation matches course_lib.metrics.evaluate_retrieval for new queries, for "
             "exact and approximate search alike.")
 
