@@ -137,3 +137,84 @@ RIGHT_ANSWERS = {
 }
 WRONG_ANSWERS["06.cosface_logits"].append(
     (lambda c, y, s, m: margin_logits(c, y, scale=s, margin=m), "course's own version"))
+
+
+# --- 06.arcface_logits ----------------------------------------------------------------------
+
+
+def _arcface(cosines, labels, scale, margin, *, clip=True, fallback=True, every_class=False,
+             cosface=False):
+    """ArcFace written as a learner might, with one switch per usual slip."""
+    c = np.clip(cosines, -1.0, 1.0) if clip else cosines
+    if cosface:
+        target = cosines - margin
+    else:
+        target = np.cos(np.arccos(c) + margin)
+        if fallback:
+            target = np.where(c < np.cos(np.pi - margin), cosines - margin * np.sin(margin), target)
+    is_true = np.eye(cosines.shape[1], dtype=bool)[labels]
+    if every_class:
+        is_true[:] = True
+    return scale * np.where(is_true, target, cosines)
+
+
+def _arcface_no_clip_sqrt(cosines, labels, scale, margin):
+    sine = np.sqrt(1.0 - cosines**2)  # NaN for |cos| a hair above 1
+    shifted = cosines * np.cos(margin) - sine * np.sin(margin)
+    target = np.where(cosines > np.cos(np.pi - margin), shifted, cosines - margin * np.sin(margin))
+    return scale * np.where(np.eye(cosines.shape[1], dtype=bool)[labels], target, cosines)
+
+
+WRONG_ANSWERS["06.arcface_logits"] = [
+    (lambda c, y, s, m: _arcface(c, y, s, m, every_class=True), "on every class"),
+    (lambda c, y, s, m: _arcface(c, y, s, m, clip=False), r"NaN .*np\.clip"),
+    (_arcface_no_clip_sqrt, r"NaN .*np\.clip"),
+    (lambda c, y, s, m: _arcface(c, y, s, m, fallback=False), r"cos\(theta\) - m \* sin\(m\)"),
+    (lambda c, y, s, m: _arcface(c, y, s, m, cosface=True), r"\(CosFace\)"),
+    (lambda c, y, s, m: _arcface(c, y, s, m) / s, "not scaled"),
+    (lambda c, y, s, m: _arcface(c, y, s, np.radians(m)), "already in radians"),
+    (lambda c, y, s, m: _arcface(c, y, s, np.degrees(m)), "to degrees"),
+    (lambda c, y, s, m: np.asarray(margin_logits(c, y, margin_type="arcface", scale=s, margin=m)),
+     "course's own version"),
+    (lambda c, y, s, m: None, r"returned None: did you forget `return`\?"),
+    # CosFace on the first input, no clip on the others: neither names every case.
+    (lambda c, y, s, m: _arcface(c, y, s, m, cosface=len(c) == 2, clip=False),
+     r"^on cosines \[\[0.8, 0.6\], \[0.5, -0.5\]\].*: expected\n.*\ngot\n"),
+]
+
+
+def _arcface_loop(cosines, labels, scale, margin):
+    import math
+
+    logits = scale * np.array(cosines, dtype=float)
+    for row, label in enumerate(labels):
+        cosine = min(max(cosines[row, label], -1.0), 1.0)
+        theta = math.acos(cosine)
+        if theta + margin > math.pi:
+            logits[row, label] = scale * (cosines[row, label] - margin * math.sin(margin))
+        else:
+            logits[row, label] = scale * math.cos(theta + margin)
+    return logits
+
+
+def _arcface_identity(cosines, labels, scale, margin):
+    """cos(theta + m) = cos cos(m) - sin sin(m), clipped a hair inside [-1, 1] as course_lib."""
+    clipped = np.clip(cosines, -1 + 1e-6, 1 - 1e-6)
+    shifted = clipped * np.cos(margin) - np.sqrt(1 - clipped**2) * np.sin(margin)
+    target = np.where(clipped > -np.cos(margin), shifted, cosines - margin * np.sin(margin))
+    one_hot = np.zeros_like(cosines)
+    one_hot[np.arange(len(labels)), labels] = 1.0
+    return scale * (one_hot * target + (1 - one_hot) * cosines)
+
+
+RIGHT_ANSWERS["06.arcface_logits"] = [_arcface_loop, _arcface_identity]
+
+
+def test_arcface_reference_matches_course_lib():
+    from course_lib.exercises.nb06 import _ARCFACE_ATOL, _ARCFACE_RTOL, _arcface_cases, reference_arcface
+
+    for _, (cosines, labels, scale, margin) in _arcface_cases():
+        course = np.asarray(margin_logits(cosines, labels, margin_type="arcface", scale=scale,
+                                          margin=margin))
+        ours = reference_arcface(cosines, labels, scale, margin)
+        np.testing.assert_allclose(ours, course, rtol=_ARCFACE_RTOL, atol=_ARCFACE_ATOL)

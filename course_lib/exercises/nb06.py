@@ -3,6 +3,7 @@
 - `cosine_logits`: scaled cosines between embeddings and class weight vectors, in NumPy.
 - `best_case_loss`: the smallest cross-entropy a scaled cosine head can reach, for a scale.
 - `cosface_logits`: the CosFace margin, on the true class only.
+- `arcface_logits`: the ArcFace margin on the true class's angle, with its two edges.
 """
 
 import numpy as np
@@ -18,7 +19,7 @@ from course_lib.exercises.core import (
     register,
 )
 
-__all__ = ["cosine_logits", "best_case_loss", "cosface_logits"]
+__all__ = ["cosine_logits", "best_case_loss", "cosface_logits", "arcface_logits"]
 
 
 def _unit(x, axis=1):
@@ -254,6 +255,146 @@ cosface_logits = register(
                 return scale * (cosines - margin * is_true)
         """,
         answer_name="cosface_logits",
+        references=(heads.margin_logits, heads.MarginCosineLoss),
+    )
+)
+
+
+# --- 06.arcface_logits ---------------------------------------------------------------------
+
+#: 06.arcface_logits accepts a clip a hair inside [-1, 1] (course_lib's heads keep 1e-6
+#: away from +-1 so the gradient stays finite): at cos = 1 that moves cos(theta + m) by
+#: sqrt(2e-6) sin(m), under 0.1% of the logit for the margins used here, while every
+#: usual mistake moves some logit by far more.
+_ARCFACE_RTOL, _ARCFACE_ATOL = 1e-3, 1e-6
+
+
+def reference_arcface(cosines, labels, scale, margin, *, clip=True, fallback=True,
+                      every_class=False):
+    """ArcFace logits in NumPy; the options give the usual slips.
+
+    The true class gets `scale * cos(theta + margin)` with the cosine clipped to [-1, 1],
+    or `scale * (cos(theta) - margin * sin(margin))` where `theta + margin > pi`; the other
+    classes keep `scale * cos(theta)`.
+    """
+    with np.errstate(invalid="ignore"):
+        bounded = np.clip(cosines, -1.0, 1.0) if clip else cosines
+        shifted = np.cos(np.arccos(bounded) + margin)
+        if fallback:
+            # theta + m > pi is cos(theta) < cos(pi - m); NaN (no clip) stays NaN
+            shifted = np.where(bounded < np.cos(np.pi - margin),
+                               cosines - margin * np.sin(margin), shifted)
+    is_true = np.ones_like(cosines, dtype=bool) if every_class else (
+        np.arange(cosines.shape[1]) == np.asarray(labels)[:, None])
+    return scale * np.where(is_true, shifted, cosines)
+
+
+def _arcface_cases():
+    rng = np.random.default_rng(63)
+    random_cosines = np.tanh(rng.normal(size=(6, 5)))
+    random_labels = np.array([4, 0, 2, 2, 1, 3])
+    random_cosines[[1, 4], random_labels[[1, 4]]] = [-0.97, 0.999]
+    return [
+        ("cosines [[0.8, 0.6], [0.5, -0.5]], labels [0, 1], scale 10, margin 0.5",
+         (np.array([[0.8, 0.6], [0.5, -0.5]]), np.array([0, 1]), 10.0, 0.5)),
+        ("true-class cosines [1.0000001, 1, -0.95, -1, -1.0000001] (a hair beyond +-1 is "
+         "float round-off; below -cos(m), theta + m > pi), scale 16, margin 0.5",
+         (np.array([[1.0 + 1e-7, 0.2, -0.3], [0.1, 1.0, 0.4], [0.3, 0.0, -0.95],
+                    [-1.0, 0.6, 0.2], [0.5, -1.0 - 1e-7, 0.1]]),
+          np.array([0, 1, 2, 0, 1]), 16.0, 0.5)),
+        ("random cosines (6, 5), labels [4, 0, 2, 2, 1, 3], scale 30, margin 0.3",
+         (random_cosines, random_labels, 30.0, 0.3)),
+    ]
+
+
+def _outside_clip(cosines, labels, scale, margin):
+    """A predicate: the answer is right except for NaN where a true-class cosine lies a
+    hair outside [-1, 1]: the clip is missing."""
+    expected = reference_arcface(cosines, labels, scale, margin)
+    outside = (np.abs(cosines) > 1) & (np.arange(cosines.shape[1]) == labels[:, None])
+
+    def matches(got):
+        missing = np.isnan(got)
+        return bool(np.all(outside[missing]) and np.allclose(
+            got[~missing], expected[~missing], rtol=_ARCFACE_RTOL, atol=_ARCFACE_ATOL))
+
+    return matches
+
+
+def _arcface_mistakes(cosines, labels, scale, margin):
+    is_true = np.arange(cosines.shape[1]) == labels[:, None]
+
+    def variant(**options):
+        return reference_arcface(cosines, labels, scale, margin, **options)
+
+    return [
+        (_outside_clip(cosines, labels, scale, margin),
+         "your logits hold NaN where a true-class cosine is a hair outside [-1, 1] (float "
+         "round-off, e.g. 1.0000001): arccos and sqrt(1 - cos^2) are undefined there. Clip "
+         "the cosines to [-1, 1] first, np.clip(cosines, -1, 1)."),
+        (variant(every_class=True),
+         "you added the angular margin on every class; only the true class (labels[i]) gets "
+         "it, the others keep scale * cos(theta)."),
+        (variant(fallback=False),
+         "where theta + m > pi (cos(theta) < cos(pi - m)), cos(theta + m) rises again and "
+         "would reward the worst angles; there use cos(theta) - m * sin(m) instead."),
+        (scale * np.where(is_true, cosines - margin, cosines),
+         "you subtracted the margin from the cosine (CosFace); ArcFace adds it to the ANGLE: "
+         "cos(arccos(cos) + m)."),
+        (variant() / scale,
+         "the margin is right but the logits are not scaled: multiply by `scale`."),
+        (reference_arcface(cosines, labels, scale, np.radians(margin)),
+         f"you converted the margin from degrees; it is already in radians ({margin} rad "
+         f"is {np.degrees(margin):.1f} degrees), as np.arccos returns."),
+        (reference_arcface(cosines, labels, scale, np.degrees(margin)),
+         f"you converted the margin to degrees; np.arccos and np.cos work in radians, and "
+         f"the margin {margin} is in radians already."),
+        (reference_arcface(cosines, labels, scale, -margin, fallback=False),
+         "you subtracted the margin from the angle, cos(theta - m), which makes the true class "
+         "EASIER; ArcFace adds it, cos(theta + m)."),
+    ]
+
+
+def _check_arcface_logits(function):
+    check_cases(
+        function, _arcface_cases(), expected=reference_arcface, convert=_as_margin_logits,
+        same=close_to(_ARCFACE_ATOL, rtol=_ARCFACE_RTOL, equal_nan=True),
+        mistakes=_arcface_mistakes, render=describe_with_shape,
+    )
+    return ("your logits match course_lib.heads.margin_logits(..., margin_type='arcface'), "
+            "edges included: cosines at +-1 and angles where theta + m > pi.")
+
+
+arcface_logits = register(
+    Exercise(
+        "06.arcface_logits",
+        title="ArcFace logits: scale * cos(theta + margin) on each row's true class, "
+              "scale * cos elsewhere.",
+        checker=_check_arcface_logits,
+        hint=(
+            """
+            ArcFace puts the margin on the ANGLE of the true class: theta = arccos(cos),
+            then cos(theta + m), then the scale; the other classes keep their plain cosine.
+            Two edges: a cosine a hair beyond +-1 has no arccos, and past theta + m = pi the
+            cosine would rise again.
+            """,
+            """
+            Clip first: c = np.clip(cosines, -1, 1). shifted = np.cos(np.arccos(c) + margin),
+            but where c < np.cos(np.pi - margin) use cosines - margin * np.sin(margin). Mix
+            with the one-hot mask np.eye(num_classes)[labels]: scale * np.where(mask, shifted,
+            cosines).
+            """,
+        ),
+        solution_code="""
+            def arcface_logits(cosines, labels, scale, margin):
+                clipped = np.clip(cosines, -1.0, 1.0)
+                shifted = np.cos(np.arccos(clipped) + margin)
+                past_pi = clipped < np.cos(np.pi - margin)  # theta + margin > pi
+                target = np.where(past_pi, cosines - margin * np.sin(margin), shifted)
+                is_true = np.eye(cosines.shape[1], dtype=bool)[labels]
+                return scale * np.where(is_true, target, cosines)
+        """,
+        answer_name="arcface_logits",
         references=(heads.margin_logits, heads.MarginCosineLoss),
     )
 )
