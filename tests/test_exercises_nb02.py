@@ -178,3 +178,10 @@ RIGHT_ANSWERS = {
     "02.encode_one": [_encode_with_call, _encode_expand_and_ravel],
     "02.conv_encoder": [_sequential_encoder, _functional_encoder_keywords],
 }
+
+
+def test_the_pca_question_explains_why_cosine_neighbours_can_differ():
+    question = get_exercise("02.linear_autoencoder_pca")
+    assert question.evaluate("b").correct
+    assert "invertible mix" in question.evaluate("c").message
+    assert "Baldi and Hornik" in question.evaluate("d").message

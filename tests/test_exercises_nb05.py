@@ -138,3 +138,12 @@ RIGHT_ANSWERS = {
     "05.attended_frames": [lambda w: np.argsort(w, axis=1)[:, -1],
                            lambda w: np.array([list(row).index(max(row)) for row in w])],
 }
+
+
+def test_the_softmax_axis_question():
+    from course_lib.exercises import get_exercise
+
+    question = get_exercise("05.softmax_axis")
+    assert question.evaluate("(B)").correct
+    assert "average of the values" in question.evaluate("a").message
+    assert "unrelated" in question.evaluate("c").message

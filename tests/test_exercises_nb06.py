@@ -218,3 +218,11 @@ def test_arcface_reference_matches_course_lib():
                                           margin=margin))
         ours = reference_arcface(cosines, labels, scale, margin)
         np.testing.assert_allclose(ours, course, rtol=_ARCFACE_RTOL, atol=_ARCFACE_ATOL)
+
+
+def test_the_arcface_question_says_the_margin_needs_the_label():
+    from course_lib.exercises import get_exercise
+
+    question = get_exercise("06.arcface_target")
+    assert question.evaluate("b").correct
+    assert "needs the label" in question.evaluate("d").message

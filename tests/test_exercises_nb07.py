@@ -145,3 +145,12 @@ RIGHT_ANSWERS = {
                             lambda s, y: max(np.unique(s), key=lambda t: _f1_at(s, y, t))],
     "07.evaluate_search": [_search_per_query, lambda *args: _evaluate(*args)],
 }
+
+
+def test_the_threshold_question_keeps_test_pairs_for_measuring():
+    from course_lib.exercises import get_exercise
+
+    question = get_exercise("07.threshold_data")
+    assert question.evaluate("b").correct
+    assert "only measure" in question.evaluate("a").message
+    assert "wrong place" in question.evaluate("c").message

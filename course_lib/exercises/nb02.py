@@ -3,6 +3,7 @@
 - `reconstruction_loss`: the autoencoder's loss `||x - x_hat||^2`, averaged over images.
 - `encode_one`: the code of ONE image from an encoder that expects a batch.
 - `conv_encoder`: a small convolutional encoder built to a given specification.
+- `linear_autoencoder_pca`: a question: what a linear autoencoder's codes share with PCA.
 """
 
 import functools
@@ -14,6 +15,7 @@ from course_lib.exercises.core import (
     ____,
     Exercise,
     Incorrect,
+    Question,
     as_learner_array,
     call_learner,
     check_cases,
@@ -22,7 +24,7 @@ from course_lib.exercises.core import (
     screen_returned,
 )
 
-__all__ = ["reconstruction_loss", "encode_one", "conv_encoder"]
+__all__ = ["reconstruction_loss", "encode_one", "conv_encoder", "linear_autoencoder_pca"]
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
@@ -467,5 +469,48 @@ conv_encoder = register(
         """,
         answer_name="build_conv_encoder",
         references=_autoencoder_builders,
+    )
+)
+
+
+# --- 02.linear_autoencoder_pca (question) ----------------------------------------------------
+
+linear_autoencoder_pca = register(
+    Question(
+        "02.linear_autoencoder_pca",
+        title="What a linear autoencoder shares with PCA.",
+        prompt="""
+            **Question.** A linear autoencoder (Dense layers, no activations) with a code of
+            k numbers is trained to its best squared reconstruction error on centred data.
+            Compared with the first k coordinates of PCA, its codes have:
+        """,
+        choices={
+            "a": "the same values as PCA's coordinates, up to the order of the numbers",
+            "b": "the same subspace only: each code is an invertible linear mix of the k "
+                 "PCA coordinates",
+            "c": "the same cosine nearest neighbours as PCA's coordinates",
+            "d": "nothing in common with PCA: the encoder is learned, not computed",
+        },
+        answer="b",
+        answer_name="linear_autoencoder_pca_answer",
+        explanations={
+            "a": "The loss only sees the reconstruction. For any invertible k x k matrix A, the "
+                 "encoder A E and the decoder D A^-1 reconstruct exactly as well, so the codes "
+                 "are A times PCA's coordinates, not the coordinates themselves.",
+            "c": "Cosine survives a rotation or a uniform scaling, but not a general invertible "
+                 "mix A: stretching one direction changes the angles, so the nearest neighbours "
+                 "by cosine can change.",
+            "d": "At its best, the encoder spans exactly the space of the first k principal "
+                 "components (Baldi and Hornik, 1989); only the basis in that space is free.",
+        },
+        hint=(
+            "The loss only asks that the decoder can rebuild x from the code. If you mix the "
+            "code with an invertible matrix and unmix it in the decoder, does the loss change?",
+            "Encoder E and decoder D reconstruct like A E and D A^-1 for any invertible A. "
+            "Which of the choices is left unchanged by every such A?",
+        ),
+        why="the reconstruction fixes the subspace, not the basis: codes are PCA's coordinates "
+            "mixed by some invertible matrix, so distances and cosines between codes can differ "
+            "from PCA's.",
     )
 )

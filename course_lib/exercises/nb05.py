@@ -3,6 +3,7 @@
 - `masked_attention`: scaled dot-product attention with a padding mask, in NumPy.
 - `attention_pooling`: pool a padded sequence with one learned query vector.
 - `attended_frames`: read a cross-attention heat-map: which frame does each frame look at?
+- `softmax_axis`: a question: over which axis the softmax of attention normalises.
 """
 
 import numpy as np
@@ -11,6 +12,7 @@ from course_lib import attention
 from course_lib.exercises.core import (
     Exercise,
     Incorrect,
+    Question,
     as_learner_array,
     check_cases,
     close_to,
@@ -19,7 +21,7 @@ from course_lib.exercises.core import (
     register,
 )
 
-__all__ = ["masked_attention", "attention_pooling", "attended_frames"]
+__all__ = ["masked_attention", "attention_pooling", "attended_frames", "softmax_axis"]
 
 
 def _softmax(scores, axis):
@@ -290,5 +292,44 @@ attended_frames = register(
                 return np.argmax(weights, axis=1)
         """,
         answer_name="attended_frames",
+    )
+)
+
+
+# --- 05.softmax_axis (question) --------------------------------------------------------------
+
+softmax_axis = register(
+    Question(
+        "05.softmax_axis",
+        title="Over what the softmax of attention normalises.",
+        prompt="""
+            **Question.** In `weights = softmax(query @ key.T / sqrt(d))`, of shape
+            `(batch, queries, keys)`, the softmax makes the weights sum to 1 over:
+        """,
+        choices={
+            "a": "the queries, for each key",
+            "b": "the keys, for each query",
+            "c": "the batch, for each query and key",
+            "d": "every entry of the (queries, keys) matrix at once",
+        },
+        answer="b",
+        answer_name="softmax_axis_answer",
+        explanations={
+            "a": "Then each key would share one unit of weight among the queries, and a query's "
+                 "output, weights @ value, would not be an average of the values: the weights in "
+                 "its row could sum to anything.",
+            "c": "The sequences of a batch are unrelated; mixing them would let one sequence's "
+                 "scores change another's weights.",
+            "d": "Then the queries would compete with each other for one unit of weight; each "
+                 "query gets its own distribution over the keys.",
+        },
+        hint=(
+            "Each query's output is a weighted average of the values, one value per key. Over "
+            "what must the weights of one average sum to 1?",
+            "The output is weights @ value: row q of the weights multiplies the values of all the "
+            "keys. So the softmax runs along the last axis, the keys.",
+        ),
+        why="each query spreads one unit of attention over the keys (axis -1), so its output is "
+            "a weighted average of the values; padded keys are removed before this softmax.",
     )
 )

@@ -4,6 +4,7 @@
 - `best_case_loss`: the smallest cross-entropy a scaled cosine head can reach, for a scale.
 - `cosface_logits`: the CosFace margin, on the true class only.
 - `arcface_logits`: the ArcFace margin on the true class's angle, with its two edges.
+- `arcface_target`: a question: which logits the ArcFace margin changes.
 """
 
 import numpy as np
@@ -12,6 +13,7 @@ from course_lib import heads, similarity
 from course_lib.exercises.core import (
     Exercise,
     Incorrect,
+    Question,
     as_learner_array,
     check_cases,
     close_to,
@@ -19,7 +21,9 @@ from course_lib.exercises.core import (
     register,
 )
 
-__all__ = ["cosine_logits", "best_case_loss", "cosface_logits", "arcface_logits"]
+__all__ = [
+    "cosine_logits", "best_case_loss", "cosface_logits", "arcface_logits", "arcface_target",
+]
 
 
 def _unit(x, axis=1):
@@ -396,5 +400,44 @@ arcface_logits = register(
         """,
         answer_name="arcface_logits",
         references=(heads.margin_logits, heads.MarginCosineLoss),
+    )
+)
+
+
+# --- 06.arcface_target (question) ------------------------------------------------------------
+
+arcface_target = register(
+    Question(
+        "06.arcface_target",
+        title="Which logits the ArcFace margin changes.",
+        prompt="""
+            **Question.** While training with an ArcFace head, for an example of class y the
+            margin changes:
+        """,
+        choices={
+            "a": "every class's logit: all the angles grow by m",
+            "b": "only the true class's logit, s cos(theta_y + m)",
+            "c": "only the other classes' logits, to push them away",
+            "d": "the true class's logit, in training and when predicting a class",
+        },
+        answer="b",
+        answer_name="arcface_target_answer",
+        explanations={
+            "a": "Adding m to every angle lowers every logit together, so the softmax barely "
+                 "changes; the point is to make the TRUE class harder to win.",
+            "c": "Lowering the other classes' logits would make training easier, not harder; "
+                 "the margin handicaps the true class, so the embedding must beat the others "
+                 "by m.",
+            "d": "The margin needs the label, which is unknown when predicting: at inference the "
+                 "class is the argmax of the plain cosines.",
+        },
+        hint=(
+            "The margin is a handicap: it makes the model win by more than it needs to. Whom "
+            "does it handicap, and is there a label to tell whom when predicting?",
+            "In margin_logits, the one-hot mask of the labels picks where cos(theta + m) goes; "
+            "every other logit stays s cos(theta).",
+        ),
+        why="only the true class's angle grows by m, in training only: the embedding must be "
+            "closer to its class centre than to any other by an angular margin.",
     )
 )

@@ -3,6 +3,7 @@
 - `choose_threshold`: the F1-maximising threshold of a verification score, from pairs.
 - `evaluate_search`: the mini-project: R@1 and MAP@R of any search (exact or
   approximate) for a new query set against an index.
+- `threshold_data`: a question: which pairs may choose the verification threshold.
 """
 
 import numpy as np
@@ -11,6 +12,7 @@ from course_lib import verification
 from course_lib.exercises.core import (
     Exercise,
     Incorrect,
+    Question,
     as_learner_array,
     call_learner,
     check_cases,
@@ -19,7 +21,7 @@ from course_lib.exercises.core import (
 from course_lib.metrics import map_at_r, recall_at_k
 from course_lib.verification import precision_recall_f1
 
-__all__ = ["choose_threshold", "evaluate_search"]
+__all__ = ["choose_threshold", "evaluate_search", "threshold_data"]
 
 
 # --- 07.choose_threshold -------------------------------------------------------------------
@@ -244,5 +246,43 @@ evaluate_search = register(
                         "MAP@R": map_at_r(neighbour_labels, query_labels, n_relevant)}
         """,
         answer_name="evaluate_search",
+    )
+)
+
+
+# --- 07.threshold_data (question) ------------------------------------------------------------
+
+threshold_data = register(
+    Question(
+        "07.threshold_data",
+        title="Which pairs may choose the verification threshold.",
+        prompt="""
+            **Question.** You will report the F1 of your verification system on the test
+            pairs. The threshold that decides "same" should be chosen on:
+        """,
+        choices={
+            "a": "the test pairs, since that is where the F1 is reported",
+            "b": "validation pairs, kept apart from training and from the test",
+            "c": "pairs from the training data the embedding was trained on",
+            "d": "any pairs: a threshold is a single number, so it cannot overfit",
+        },
+        answer="b",
+        answer_name="threshold_data_answer",
+        explanations={
+            "a": "Then the test F1 is the best F1 over many thresholds on those very pairs: an "
+                 "optimistic figure that new pairs will not reach. The test pairs only measure.",
+            "c": "The embedding has fit those items: their same and different pairs are further "
+                 "apart than new pairs' will be, so the threshold lands in the wrong place.",
+            "d": "Choosing the best of many candidate thresholds is fitting, even for one number; "
+                 "on the pairs you report, it inflates the figure.",
+        },
+        hint=(
+            "Choosing a threshold is fitting a parameter: the pairs you fit on cannot also give "
+            "an honest measure of the result.",
+            "Training data is fit by the embedding, test data is kept to measure; one set is "
+            "left for choosing settings such as the threshold.",
+        ),
+        why="the threshold is a fitted setting: choose it on validation pairs, then measure it "
+            "once on the test pairs.",
     )
 )
