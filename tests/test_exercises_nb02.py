@@ -8,7 +8,7 @@ import keras
 import numpy as np
 
 from course_lib.exercises import get_exercise
-from course_lib.exercises.core import CORRECT
+from course_lib.models import build_conv_autoencoder
 
 layers = keras.layers
 
@@ -102,6 +102,9 @@ WRONG_ANSWERS = {
         (_loss_not_squared, "without squaring"),
         (_loss_per_image, r"one value per image: average them"),
         (_loss_last_axis_only, r"shape \(2, 2\).*every pixel axis"),
+        # Two different mistakes on two inputs: neither is named, the first input is shown.
+        (lambda x, x_hat: (_loss_keras_mse if len(x) == 2 else _loss_summed_over_images)(x, x_hat),
+         r"^on x = zeros \(2, 2, 2\).*: expected\n1.5\ngot\n0.375 Try again"),
     ],
     "02.encode_one": [
         (_encode_no_batch_axis, r"incompatible shape \(28, 28\).*BATCH.*image\[None\]"),
@@ -123,8 +126,11 @@ WRONG_ANSWERS = {
         (lambda d: _conv_encoder(d, pool=True), "pooling"),
         (lambda d: _conv_encoder(d, flatten=False), r"one vector per image.*Flatten"),
         (lambda d: _conv_encoder(32), "has 32 numbers; expected 8"),
+        (lambda d: _conv_encoder(d + 1), r"has 33 numbers; expected 32\. Try again"),
         (lambda d: _conv_encoder(d, extra_dense=True), "exactly one Dense"),
         (lambda d: _conv_encoder(d).layers, "return the keras.Model"),
+        (lambda d: build_conv_autoencoder((28, 28), embedding_dim=d, filters=(16, 32))[1],
+         "course's own version"),
     ],
 }
 
@@ -136,23 +142,46 @@ def test_shape_errors_are_cut_short():
     assert "\x1b[" not in result.message
 
 
-def test_other_ways_to_a_right_answer_are_accepted():
-    def encode_with_call(encoder, image):  # a tensor, not a NumPy array
-        return encoder(image[np.newaxis])[0]
+def _encode_with_call(encoder, image):  # a tensor, not a NumPy array
+    return encoder(image[np.newaxis])[0]
 
-    def sequential_encoder(embedding_dim):
-        return keras.Sequential([
-            keras.Input(shape=(28, 28)),
-            layers.Reshape((28, 28, 1)),
-            layers.Conv2D(16, 3, strides=2, padding="same", activation="relu"),
-            layers.Conv2D(32, (3, 3), strides=(2, 2), padding="same", activation="relu"),
-            layers.Flatten(),
-            layers.Dense(embedding_dim),
-        ])
 
-    def loss_with_axes(x, x_hat):
-        return np.sum((x - x_hat) ** 2, axis=tuple(range(1, x.ndim))).mean()
+def _encode_expand_and_ravel(encoder, image):
+    return encoder.predict(np.expand_dims(image, 0), verbose=0).ravel()
 
-    assert get_exercise("02.encode_one").evaluate(encode_with_call).status == CORRECT
-    assert get_exercise("02.conv_encoder").evaluate(sequential_encoder).status == CORRECT
-    assert get_exercise("02.reconstruction_loss").evaluate(loss_with_axes).status == CORRECT
+
+def _sequential_encoder(embedding_dim):
+    return keras.Sequential([
+        keras.Input(shape=(28, 28)),
+        layers.Reshape((28, 28, 1)),
+        layers.Conv2D(16, 3, strides=2, padding="same", activation="relu"),
+        layers.Conv2D(32, (3, 3), strides=(2, 2), padding="same", activation="relu"),
+        layers.Flatten(),
+        layers.Dense(embedding_dim),
+    ])
+
+
+def _functional_encoder_keywords(embedding_dim):
+    inputs = keras.Input((28, 28))
+    x = layers.Reshape(target_shape=(28, 28, 1))(inputs)
+    for filters in (16, 32):
+        x = layers.Conv2D(filters=filters, kernel_size=(3, 3), strides=2, padding="same",
+                          activation=keras.activations.relu)(x)
+    return keras.Model(inputs, layers.Dense(units=embedding_dim)(layers.Flatten()(x)))
+
+
+RIGHT_ANSWERS = {
+    "02.reconstruction_loss": [
+        lambda x, x_hat: np.sum((x - x_hat) ** 2, axis=tuple(range(1, x.ndim))).mean(),
+        lambda x, x_hat: np.einsum("ij,ij->", d := (x - x_hat).reshape(len(x), -1), d) / len(x),
+    ],
+    "02.encode_one": [_encode_with_call, _encode_expand_and_ravel],
+    "02.conv_encoder": [_sequential_encoder, _functional_encoder_keywords],
+}
+
+
+def test_the_pca_question_explains_why_cosine_neighbours_can_differ():
+    question = get_exercise("02.linear_autoencoder_pca")
+    assert question.evaluate("b").correct
+    assert "invertible mix" in question.evaluate("c").message
+    assert "Baldi and Hornik" in question.evaluate("d").message

@@ -9,6 +9,7 @@ import numpy as np
 
 from course_lib.exercises import get_exercise, nb03
 from course_lib.exercises.core import CORRECT, INCORRECT
+from course_lib.losses import ContrastiveLoss, triplet_loss
 
 
 # --- 03.contrastive_loss ----------------------------------------------------------------
@@ -115,6 +116,26 @@ def _threshold_strict_rule(distances, is_similar):
     return _best(distances, is_similar, lambda d, t, s: (d < t) == (s == 1))
 
 
+# --- 03.batch_all_triplet_loss ---------------------------------------------------------
+
+
+def _triplet(**options):
+    return lambda distances, labels, margin: nb03.reference_batch_all(distances, labels, margin,
+                                                                      **options)
+
+
+def _triplet_batch_hard(distances, labels, margin):
+    positive, negative = nb03.reference_batch_hard(distances, labels)
+    rows = np.arange(len(labels))
+    return np.maximum(distances[rows, positive] - distances[rows, negative] + margin, 0).mean()
+
+
+def _triplet_keras(distances, labels, margin):
+    import keras
+
+    return float(keras.ops.mean(keras.ops.relu(keras.ops.convert_to_tensor(distances) + margin)))
+
+
 WRONG_ANSWERS = {
     "03.contrastive_loss": [
         (_contrastive_backwards, r"labels backwards: here 1 = SIMILAR"),
@@ -123,6 +144,8 @@ WRONG_ANSWERS = {
         (_contrastive_mean, r"one loss per pair"),
         (_contrastive_half, r"no factor 1/2"),
         (_contrastive_unsquared_distance, r"SQUARED distance"),
+        (lambda labels, distances, margin: ContrastiveLoss(margin=margin)(labels, distances),
+         "course's own version"),
     ],
     "03.batch_hard": [
         (_hard_easiest_negative, r"FARTHEST other-label"),
@@ -132,6 +155,22 @@ WRONG_ANSWERS = {
         (_hard_distances, r"returned the distances; return the INDICES"),
         (_hard_positives_unmasked, r"farthest items overall"),
     ],
+    "03.batch_all_triplet_loss": [
+        (_triplet(divide_by="valid"), "ACTIVE triplets"),
+        (_triplet(self_positive=True), "anchor as its own positive"),
+        (_triplet(mask_negatives=False), "negatives include items of the anchor's own class"),
+        (_triplet(sign=-1.0), "asks the POSITIVE to be closer"),
+        (_triplet(hinge=False, divide_by="valid"), "without the hinge"),
+        (lambda distances, labels, margin: nb03.reference_batch_all(distances**2, labels, margin),
+         "squared the distances"),
+        (lambda distances, labels, margin: nb03.reference_batch_all(distances, labels, 0.0),
+         "no margin"),
+        (_triplet_batch_hard, r"^on points .*: expected\n0.915169\ngot\n"),
+        (_triplet_keras, r"expected\n.*got"),
+        (lambda distances, labels, margin: _triplet_keras(distances, labels, margin) * 0
+         + float(triplet_loss(labels, distances, margin=margin, mining="batch_all")),
+         "course's own version"),
+    ],
     "03.pair_threshold": [
         (_threshold_reversed, r"'similar' for LARGE distances"),
         (_threshold_count, r"count of correct pairs"),
@@ -139,6 +178,70 @@ WRONG_ANSWERS = {
         (_threshold_swapped_order, r"return \(threshold, accuracy\), in that order"),
     ],
 }
+
+
+def _contrastive_where(labels, distances, margin):
+    return np.where(labels == 1, distances**2, np.clip(margin - distances, 0, None) ** 2)
+
+
+def _contrastive_loop(labels, distances, margin):
+    return np.array([d * d if y == 1 else max(margin - d, 0.0) ** 2 for y, d in zip(labels, distances)])
+
+
+def _hard_loops(distances, labels):
+    n = len(labels)
+    positive = [max((j for j in range(n) if j != i and labels[j] == labels[i]),
+                    key=lambda j: distances[i, j]) for i in range(n)]
+    negative = [min((j for j in range(n) if labels[j] != labels[i]), key=lambda j: distances[i, j])
+                for i in range(n)]
+    return positive, negative
+
+
+def _hard_masked_arrays(distances, labels):
+    same = labels[:, None] == labels[None, :]
+    positives = np.ma.masked_array(distances, mask=~same | np.eye(len(labels), dtype=bool))
+    negatives = np.ma.masked_array(distances, mask=same)
+    return np.asarray(positives.argmax(axis=1)), np.asarray(negatives.argmin(axis=1))
+
+
+def _triplet_loops(distances, labels, margin):
+    total, active = 0.0, 0
+    n = len(labels)
+    for a in range(n):
+        for p in range(n):
+            if p == a or labels[p] != labels[a]:
+                continue
+            for q in range(n):
+                if labels[q] != labels[a]:
+                    loss = max(distances[a, p] - distances[a, q] + margin, 0.0)
+                    total, active = total + loss, active + (loss > 0)
+    return total / active if active else 0.0
+
+
+def _triplet_einsum_masks(distances, labels, margin):
+    same = (labels[:, None] == labels[None, :]).astype(float)
+    positive = same - np.eye(len(labels))
+    valid = np.einsum("ap,an->apn", positive, 1.0 - same)
+    losses = valid * np.maximum(distances[:, :, None] - distances[:, None, :] + margin, 0)
+    return losses.sum() / np.maximum(np.count_nonzero(losses), 1)
+
+
+RIGHT_ANSWERS = {
+    "03.contrastive_loss": [_contrastive_where, _contrastive_loop],
+    "03.batch_hard": [_hard_loops, _hard_masked_arrays],
+    "03.batch_all_triplet_loss": [_triplet_loops, _triplet_einsum_masks],
+}
+
+
+def test_batch_all_reference_matches_course_lib_loss():
+    from course_lib.losses import triplet_loss
+
+    rng = np.random.default_rng(2)
+    for labels in (np.repeat(np.arange(4), 4), np.array([0, 0, 0, 1, 1, 2])):
+        embeddings = rng.normal(size=(len(labels), 3))
+        distances = np.sqrt(((embeddings[:, None] - embeddings[None]) ** 2).sum(-1))
+        expected = float(triplet_loss(labels, embeddings, margin=0.5, mining="batch_all"))
+        assert np.isclose(nb03.reference_batch_all(distances, labels, 0.5), expected, rtol=1e-5)
 
 
 def test_strict_threshold_rule_is_accepted():

@@ -6,8 +6,8 @@
 
 import numpy as np
 
-from course_lib.exercises import get_exercise
-from course_lib.exercises.core import CORRECT
+from course_lib.sequences import masked_mean
+from course_lib.verification import equal_error_rate
 
 
 def _pool_all_steps(x, mask):
@@ -99,12 +99,55 @@ def _eer_threshold(scores, is_same):
     return _eer_min_gap(scores, is_same, return_threshold=True)
 
 
+def _pool_unmasked_sum(x, mask):  # exact only when padded steps hold zeros
+    return x.sum(axis=1) / mask.sum(axis=1, keepdims=True)
+
+
+def _dtw_l1(a, b):
+    return _dtw(a, b, cost="abs")
+
+
+def _dtw_no_start(a, b):
+    table = _dtw(a, b, border=np.inf)
+    table[0, 0] = np.inf
+    for i in range(1, len(a) + 1):
+        for j in range(1, len(b) + 1):
+            table[i, j] = np.sum((a[i - 1] - b[j - 1]) ** 2) + min(
+                table[i - 1, j], table[i, j - 1], table[i - 1, j - 1])
+    return table
+
+
+def _eer_sklearn(scores, is_same, drop_intermediate=True):
+    from sklearn.metrics import roc_curve
+
+    fpr, tpr, _ = roc_curve(is_same, scores, drop_intermediate=drop_intermediate)
+    best = np.argmin(np.abs(1 - tpr - fpr))
+    return (fpr[best] + 1 - tpr[best]) / 2
+
+
+def _band(a, b, band, **options):
+    table = _dtw(a, b, **options)
+    if band is not None:
+        table = np.full((len(a) + 1, len(b) + 1), np.inf)
+        table[0, 0] = 0.0
+        for i in range(1, len(a) + 1):
+            for j in range(1, len(b) + 1):
+                if abs(i - j) <= band:
+                    cost = {"squared": np.sum((a[i - 1] - b[j - 1]) ** 2),
+                            "abs": np.sum(np.abs(a[i - 1] - b[j - 1]))}[options.get("cost", "squared")]
+                    table[i, j] = cost + min(table[i - 1, j], table[i, j - 1], table[i - 1, j - 1])
+    return table
+
+
 WRONG_ANSWERS = {
     "04.masked_mean_pooling": [
         (_pool_all_steps, "padding included"),
         (_pool_sum, "sum of the real steps"),
         (_pool_batch_count, r"whole batch, mask.sum\(\)"),
         (_pool_wrong_axis, "axis=1"),
+        (_pool_unmasked_sum, "summed the padded steps too"),
+        (lambda x, mask: (x * mask[..., None]).mean(axis=1), "then divided by every step"),
+        (lambda x, mask: masked_mean(x, mask), "course's own version"),
     ],
     "04.dtw_table": [
         (_dtw_no_diagonal, "diagonal move"),
@@ -112,6 +155,8 @@ WRONG_ANSWERS = {
         (_dtw_zero_border, "must be inf"),
         (_dtw_max, "every inner cell is inf"),
         (_dtw_no_border, "border row and column"),
+        (_dtw_l1, r"absolute \(L1\)"),
+        (_dtw_no_start, r"D\[0, 0\] must be 0"),
     ],
     "04.eer": [
         (_eer_distances, "LOW score"),
@@ -119,9 +164,59 @@ WRONG_ANSWERS = {
         (_eer_all_pairs, "number of all pairs"),
         (_eer_sum, r"FPR \+ FNR"),
         (_eer_threshold, "threshold"),
+        (_eer_sklearn, "drop_intermediate=False"),
+        (lambda scores, is_same: equal_error_rate(scores, is_same), "course's own version"),
+    ],
+    "04.banded_dtw": [
+        (lambda a, b, band: _dtw(a, b)[-1, -1], "band is missing"),
+        (lambda a, b, band: _band(a, b, band - 1)[-1, -1], "one step too narrow"),
+        (lambda a, b, band: _band(a, b, band + 1)[-1, -1], "one step too wide"),
+        (lambda a, b, band: _band(a, b, band), "you returned the table"),
+        (lambda a, b, band: _band(a, b, band, cost="abs")[-1, -1], r"absolute \(L1\)"),
+        (lambda a, b, band: min(_band(a, b, band)[-1, -1], 1e6), r"expected\ninf\ngot\n1e\+06"),
     ],
 }
 
 
-def test_min_gap_eer_is_accepted():
-    assert get_exercise("04.eer").evaluate(_eer_min_gap).status == CORRECT
+def _pool_masked_average(x, mask):
+    return np.average(x, axis=1, weights=np.broadcast_to(mask[..., None], x.shape))
+
+
+def _pool_loop(x, mask):
+    return np.stack([x[i, mask[i]].mean(axis=0) for i in range(len(x))])
+
+
+def _dtw_vectorised_cost(a, b):
+    cost = ((a[:, None, :] - b[None, :, :]) ** 2).sum(-1)
+    table = np.full((len(a) + 1, len(b) + 1), np.inf)
+    table[0, 0] = 0
+    for i, j in np.ndindex(cost.shape):
+        table[i + 1, j + 1] = cost[i, j] + min(table[i, j + 1], table[i + 1, j], table[i, j])
+    return table
+
+
+def _band_masked_table(a, b, band):
+    return _band(a, b, band)[-1, -1]
+
+
+def _band_recursive(a, b, band):
+    from functools import lru_cache
+
+    @lru_cache(maxsize=None)
+    def cost(i, j):
+        if i == 0 and j == 0:
+            return 0.0
+        if i == 0 or j == 0 or abs(i - j) > band:
+            return np.inf
+        frame = float(np.sum((a[i - 1] - b[j - 1]) ** 2))
+        return frame + min(cost(i - 1, j), cost(i, j - 1), cost(i - 1, j - 1))
+
+    return cost(len(a), len(b))
+
+
+RIGHT_ANSWERS = {
+    "04.masked_mean_pooling": [_pool_masked_average, _pool_loop],
+    "04.dtw_table": [_dtw_vectorised_cost, lambda a, b: _dtw(a, b)],
+    "04.eer": [_eer_min_gap, lambda s, y: _eer_sklearn(s, y, drop_intermediate=False)],
+    "04.banded_dtw": [_band_masked_table, _band_recursive],
+}

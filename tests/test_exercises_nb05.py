@@ -6,6 +6,9 @@
 
 import numpy as np
 
+from course_lib import attention
+from course_lib.attention import scaled_dot_product_attention
+
 
 def _softmax(scores, axis=-1):
     weights = np.exp(scores - scores.max(axis=axis, keepdims=True))
@@ -89,16 +92,58 @@ WRONG_ANSWERS = {
         (_attention_mask_after, "not the weights after it"),
         (_attention_unscaled, r"sqrt\(d\)"),
         (_attention_output_only, r"return two arrays"),
+        (lambda q, k, v, m: _attention(q, k, v, m, axis=-2), "over the queries"),
+        (lambda q, k, v, m: (_attention_no_mask if len(q) == 1 else _attention_unscaled)(q, k, v, m),
+         r"^on query \(1, 1, 2\).*: expected\nweights .*\ngot\nweights "),
+        (lambda q, k, v, m: scaled_dot_product_attention(q, k, v, m), "course's own version"),
     ],
     "05.attention_pooling": [
         (_pool_no_mask, "padded steps took part"),
         (_pool_unscaled, r"sqrt\(d\)"),
         (_pool_weights, "returned the weights"),
         (_pool_mean, "masked mean"),
+        (lambda x, mask, query: _pool(x, mask, query, axis=0), "over the batch"),
+        (lambda x, mask, query: attention.AttentionPooling()(x, mask), "course's own version"),
     ],
     "05.attended_frames": [
         (_frames_wrong_axis, "axis 1"),
         (_frames_values, "largest weights"),
         (_frames_argmin, "argmin"),
+        (lambda weights: np.argmax(weights), "one index per row"),
+        (lambda weights: weights.argmax(axis=1) + 1, r"expected\n\[0, 2\]\ngot\n\[1.0, 3.0\]"),
     ],
 }
+
+
+def _attention_minus_inf(query, key, value, mask):
+    scores = np.einsum("bqd,bkd->bqk", query, key) / np.sqrt(query.shape[-1])
+    scores = np.where(mask[:, None, :], scores, -np.inf)
+    weights = np.exp(scores - scores.max(axis=-1, keepdims=True))
+    weights /= weights.sum(axis=-1, keepdims=True)
+    return np.einsum("bqk,bkv->bqv", weights, value), weights
+
+
+def _pool_loop(x, mask, query):
+    pooled = []
+    for steps, real in zip(x, mask):
+        scores = steps[real] @ query / np.sqrt(len(query))
+        weights = np.exp(scores - scores.max())
+        pooled.append((weights / weights.sum()) @ steps[real])
+    return np.array(pooled)
+
+
+RIGHT_ANSWERS = {
+    "05.masked_attention": [_attention_minus_inf, lambda q, k, v, m: _attention(q, k, v, m)],
+    "05.attention_pooling": [_pool_loop, lambda x, mask, query: _pool(x, mask, query)],
+    "05.attended_frames": [lambda w: np.argsort(w, axis=1)[:, -1],
+                           lambda w: np.array([list(row).index(max(row)) for row in w])],
+}
+
+
+def test_the_softmax_axis_question():
+    from course_lib.exercises import get_exercise
+
+    question = get_exercise("05.softmax_axis")
+    assert question.evaluate("(B)").correct
+    assert "average of the values" in question.evaluate("a").message
+    assert "unrelated" in question.evaluate("c").message

@@ -4,7 +4,10 @@
 (with its message) and runs the shared checks over every exercise.
 """
 
+import keras
 import numpy as np
+
+from course_lib.heads import margin_logits
 
 
 def _unit(x, axis=1):
@@ -89,6 +92,8 @@ WRONG_ANSWERS = {
         (_logits_no_zero_guard, "NaN"),
         (_logits_wrong_axis, r"columns \(axis=0\)"),
         (_logits_transposed, r"weights\.T"),
+        (lambda e, w, s: (_logits_unscaled if len(e) == 2 else _logits_dot)(e, w, s),
+         r"^on embeddings \[\[2, 0\], \[1, 1\]\].*: expected\n.*\ngot\n"),
     ],
     "06.best_case_loss": [
         (_loss_probability, "probability of the true class"),
@@ -106,3 +111,118 @@ WRONG_ANSWERS = {
         (_cosface_true_column_only, "one logit per class"),
     ],
 }
+
+
+def _loss_keras_float32(scale, num_classes):
+    logits = np.zeros((1, num_classes), dtype="float32")
+    logits[0, 0] = scale
+    loss = keras.losses.SparseCategoricalCrossentropy(from_logits=True)
+    return float(loss(np.array([0]), logits))
+
+
+def _cosface_loop(cosines, labels, scale, margin):
+    logits = scale * cosines.copy()
+    for row, label in enumerate(labels):
+        logits[row, label] -= scale * margin
+    return logits
+
+
+RIGHT_ANSWERS = {
+    "06.cosine_logits": [lambda e, w, s: s * (_unit(w) @ _unit(e).T).T,
+                         lambda e, w, s: s * np.einsum("id,cd->ic", _unit(e), _unit(w))],
+    "06.best_case_loss": [_loss_keras_float32,
+                          lambda scale, num_classes: -np.log(np.exp(scale) / (np.exp(scale) + num_classes - 1))],
+    "06.cosface_logits": [_cosface_loop,
+                          lambda c, y, s, m: s * np.where(np.arange(c.shape[1]) == y[:, None], c - m, c)],
+}
+WRONG_ANSWERS["06.cosface_logits"].append(
+    (lambda c, y, s, m: margin_logits(c, y, scale=s, margin=m), "course's own version"))
+
+
+# --- 06.arcface_logits ----------------------------------------------------------------------
+
+
+def _arcface(cosines, labels, scale, margin, *, clip=True, fallback=True, every_class=False,
+             cosface=False):
+    """ArcFace written as a learner might, with one switch per usual slip."""
+    c = np.clip(cosines, -1.0, 1.0) if clip else cosines
+    if cosface:
+        target = cosines - margin
+    else:
+        target = np.cos(np.arccos(c) + margin)
+        if fallback:
+            target = np.where(c < np.cos(np.pi - margin), cosines - margin * np.sin(margin), target)
+    is_true = np.eye(cosines.shape[1], dtype=bool)[labels]
+    if every_class:
+        is_true[:] = True
+    return scale * np.where(is_true, target, cosines)
+
+
+def _arcface_no_clip_sqrt(cosines, labels, scale, margin):
+    sine = np.sqrt(1.0 - cosines**2)  # NaN for |cos| a hair above 1
+    shifted = cosines * np.cos(margin) - sine * np.sin(margin)
+    target = np.where(cosines > np.cos(np.pi - margin), shifted, cosines - margin * np.sin(margin))
+    return scale * np.where(np.eye(cosines.shape[1], dtype=bool)[labels], target, cosines)
+
+
+WRONG_ANSWERS["06.arcface_logits"] = [
+    (lambda c, y, s, m: _arcface(c, y, s, m, every_class=True), "on every class"),
+    (lambda c, y, s, m: _arcface(c, y, s, m, clip=False), r"NaN .*np\.clip"),
+    (_arcface_no_clip_sqrt, r"NaN .*np\.clip"),
+    (lambda c, y, s, m: _arcface(c, y, s, m, fallback=False), r"cos\(theta\) - m \* sin\(m\)"),
+    (lambda c, y, s, m: _arcface(c, y, s, m, cosface=True), r"\(CosFace\)"),
+    (lambda c, y, s, m: _arcface(c, y, s, m) / s, "not scaled"),
+    (lambda c, y, s, m: _arcface(c, y, s, np.radians(m)), "already in radians"),
+    (lambda c, y, s, m: _arcface(c, y, s, np.degrees(m)), "to degrees"),
+    (lambda c, y, s, m: np.asarray(margin_logits(c, y, margin_type="arcface", scale=s, margin=m)),
+     "course's own version"),
+    (lambda c, y, s, m: None, r"returned None: did you forget `return`\?"),
+    # CosFace on the first input, no clip on the others: neither names every case.
+    (lambda c, y, s, m: _arcface(c, y, s, m, cosface=len(c) == 2, clip=False),
+     r"^on cosines \[\[0.8, 0.6\], \[0.5, -0.5\]\].*: expected\n.*\ngot\n"),
+]
+
+
+def _arcface_loop(cosines, labels, scale, margin):
+    import math
+
+    logits = scale * np.array(cosines, dtype=float)
+    for row, label in enumerate(labels):
+        cosine = min(max(cosines[row, label], -1.0), 1.0)
+        theta = math.acos(cosine)
+        if theta + margin > math.pi:
+            logits[row, label] = scale * (cosines[row, label] - margin * math.sin(margin))
+        else:
+            logits[row, label] = scale * math.cos(theta + margin)
+    return logits
+
+
+def _arcface_identity(cosines, labels, scale, margin):
+    """cos(theta + m) = cos cos(m) - sin sin(m), clipped a hair inside [-1, 1] as course_lib."""
+    clipped = np.clip(cosines, -1 + 1e-6, 1 - 1e-6)
+    shifted = clipped * np.cos(margin) - np.sqrt(1 - clipped**2) * np.sin(margin)
+    target = np.where(clipped > -np.cos(margin), shifted, cosines - margin * np.sin(margin))
+    one_hot = np.zeros_like(cosines)
+    one_hot[np.arange(len(labels)), labels] = 1.0
+    return scale * (one_hot * target + (1 - one_hot) * cosines)
+
+
+RIGHT_ANSWERS["06.arcface_logits"] = [_arcface_loop, _arcface_identity]
+
+
+def test_arcface_reference_matches_course_lib():
+    from course_lib.exercises.nb06 import _ARCFACE_ATOL, _ARCFACE_RTOL, _arcface_cases, reference_arcface
+
+    for _, (cosines, labels, scale, margin) in _arcface_cases():
+        course = np.asarray(margin_logits(cosines, labels, margin_type="arcface", scale=scale,
+                                          margin=margin))
+        ours = reference_arcface(cosines, labels, scale, margin)
+        np.testing.assert_allclose(ours, course, rtol=_ARCFACE_RTOL, atol=_ARCFACE_ATOL)
+
+
+def test_the_arcface_question_says_the_margin_needs_the_label():
+    from course_lib.exercises import get_exercise
+
+    question = get_exercise("06.arcface_target")
+    assert question.evaluate("b").correct
+    assert "needs the label" in question.evaluate("d").message

@@ -7,6 +7,7 @@
 import numpy as np
 
 from course_lib import map_at_r, recall_at_k, top_k
+from course_lib.verification import choose_threshold
 from course_lib.exercises.nb07 import _search_cases
 
 
@@ -93,6 +94,9 @@ WRONG_ANSWERS = {
         (_search_exact_instead, "those of exact search"),
         (_search_euclidean, "expected"),
         (_search_tuple, "return a dict"),
+        (lambda search, *args: (_search_fixed_r if hasattr(search, "__self__")
+                                else _search_leave_one_out)(search, *args),
+         r"^on an exact cosine search.*: expected\nR@1 .*\ngot\nR@1 "),
     ],
 }
 
@@ -103,3 +107,50 @@ def test_the_approximate_case_differs_from_exact_and_finds_enough_neighbours():
     exact, approximate = exact_search(queries, k)[1], ivf_search(queries, k)[1]
     assert (approximate >= 0).all()
     assert not np.array_equal(exact, approximate)
+
+
+def _threshold_eer_point(scores, is_same):
+    """The threshold where FPR and FNR meet: an EER threshold, not the best-F1 one."""
+    is_same = np.asarray(is_same).astype(bool)
+    candidates = np.unique(scores)
+    gaps = [abs(np.mean(scores[~is_same] >= t) - np.mean(scores[is_same] < t)) for t in candidates]
+    return candidates[int(np.argmin(gaps))]
+
+
+def _threshold_loop_f1(scores, is_same):
+    best, best_f1 = None, -1.0
+    for t in sorted(set(scores.tolist()), reverse=True):
+        f1 = _f1_at(scores, is_same, t)
+        if f1 > best_f1:
+            best, best_f1 = t, f1
+    return best
+
+
+def _search_per_query(search, index_labels, queries, query_labels):
+    r1, precisions = [], []
+    for query, label in zip(queries, query_labels):
+        r = int(np.sum(index_labels == label))
+        hits = index_labels[search(query[None], r)[1][0]] == label
+        r1.append(hits[0])
+        precisions.append(np.sum(np.cumsum(hits) / np.arange(1, r + 1) * hits) / r)
+    return {"R@1": float(np.mean(r1)), "MAP@R": float(np.mean(precisions))}
+
+
+WRONG_ANSWERS["07.choose_threshold"] += [
+    (_threshold_eer_point, r"^on scores \[0.9, .*: at your threshold 0.8000 F1 is 0.500; the best threshold reaches 0.800"),
+    (lambda scores, is_same: choose_threshold(scores, is_same)[0], "course's own version"),
+]
+RIGHT_ANSWERS = {
+    "07.choose_threshold": [_threshold_loop_f1,
+                            lambda s, y: max(np.unique(s), key=lambda t: _f1_at(s, y, t))],
+    "07.evaluate_search": [_search_per_query, lambda *args: _evaluate(*args)],
+}
+
+
+def test_the_threshold_question_keeps_test_pairs_for_measuring():
+    from course_lib.exercises import get_exercise
+
+    question = get_exercise("07.threshold_data")
+    assert question.evaluate("b").correct
+    assert "only measure" in question.evaluate("a").message
+    assert "wrong place" in question.evaluate("c").message

@@ -4,8 +4,11 @@
   course's label convention (1 = similar).
 - `batch_hard`: batch-hard mining: each anchor's farthest positive and
   closest negative, from a distance matrix and labels.
+- `batch_all_triplet_loss`: the batch-all triplet loss of a batch, from its
+  distance matrix and labels: every valid triplet, averaged over the active ones.
 - `pair_threshold`: choose the distance threshold that best separates similar
   from dissimilar pairs, and report its pair accuracy.
+- `semi_hard`: a question: which negatives semi-hard mining picks.
 
 The checkers compare with NumPy references written here (the same formulas as
 `course_lib.losses`, which the tests compare against each other), so checking
@@ -14,17 +17,20 @@ an answer needs no Keras.
 
 import numpy as np
 
+from course_lib import losses
 from course_lib.exercises.core import (
     Exercise,
     Incorrect,
+    Question,
     as_learner_array,
     call_learner,
+    check_cases,
     describe_array,
     register,
 )
 from course_lib.sampling import DISSIMILAR, SIMILAR
 
-__all__ = ["contrastive_loss", "batch_hard", "pair_threshold"]
+__all__ = ["contrastive_loss", "batch_hard", "batch_all_triplet_loss", "pair_threshold", "semi_hard"]
 
 
 # --- 03.contrastive_loss ----------------------------------------------------------------
@@ -107,11 +113,18 @@ contrastive_loss = register(
         "03.contrastive_loss",
         title="The contrastive loss of each pair, with 1 = similar and 0 = dissimilar.",
         checker=_check_contrastive_loss,
-        hint="""
-            Similar pairs (label 1) pay distances ** 2. Dissimilar pairs (label 0) pay
-            np.maximum(margin - distances, 0) ** 2: nothing once they are margin apart.
-            Combine the two terms with the label as a switch: labels * (...) + (1 - labels) * (...).
-        """,
+        hint=(
+            """
+            Two kinds of pairs, two costs: a similar pair pays for any distance at all; a
+            dissimilar pair pays only while it is closer than the margin. The label switches
+            between the two costs.
+            """,
+            """
+            Similar pairs (label 1) pay distances ** 2; dissimilar pairs (label 0) pay
+            np.maximum(margin - distances, 0) ** 2. Combine them as
+            labels * (...) + (1 - labels) * (...).
+            """,
+        ),
         solution_code="""
             def contrastive_loss(labels, distances, margin):
                 similar_cost = distances**2
@@ -119,6 +132,7 @@ contrastive_loss = register(
                 return labels * similar_cost + (1 - labels) * dissimilar_cost
         """,
         answer_name="contrastive_loss",
+        references=(losses.contrastive_loss, losses.ContrastiveLoss),
     )
 )
 
@@ -233,11 +247,18 @@ batch_hard = register(
         "03.batch_hard",
         title="Batch-hard mining: each anchor's farthest positive and closest negative.",
         checker=_check_batch_hard,
-        hint="""
-            Build same = labels[:, None] == labels[None, :]. Positives: same and not the diagonal
-            (np.eye(n, dtype=bool)); negatives: ~same. Hide the others by replacing their distances
-            with -np.inf before an argmax (positives) or +np.inf before an argmin (negatives).
-        """,
+        hint=(
+            """
+            For each anchor (row), only some columns are allowed: positives are OTHER items
+            with its label, negatives are items with another label. Hide the columns that are
+            not allowed, then pick the farthest positive and the closest negative.
+            """,
+            """
+            Build same = labels[:, None] == labels[None, :]. Positives: same & ~np.eye(n,
+            dtype=bool); negatives: ~same. Replace hidden distances with -np.inf before an
+            argmax (positives) or +np.inf before an argmin (negatives).
+            """,
+        ),
         solution_code="""
             def batch_hard(distances, labels):
                 same = labels[:, None] == labels[None, :]
@@ -247,6 +268,121 @@ batch_hard = register(
                 return hardest_positive, hardest_negative
         """,
         answer_name="batch_hard",
+        references=(losses.triplet_loss, losses.TripletLoss),
+    )
+)
+
+
+# --- 03.batch_all_triplet_loss --------------------------------------------------------------
+
+
+def reference_batch_all(distances, labels, margin, *, self_positive=False, mask_negatives=True,
+                        hinge=True, sign=1.0, divide_by="active"):
+    """The batch-all triplet loss; the options give the usual slips."""
+    distances = np.asarray(distances, dtype=np.float64)
+    same = labels[:, None] == labels[None, :]
+    positive = same if self_positive else same & ~np.eye(len(labels), dtype=bool)
+    negative = ~same if mask_negatives else ~np.eye(len(labels), dtype=bool)
+    valid = positive[:, :, None] & negative[:, None, :]
+    raw = sign * (distances[:, :, None] - distances[:, None, :]) + margin
+    per_triplet = np.where(valid, np.maximum(raw, 0.0) if hinge else raw, 0.0)
+    count = {"active": np.sum(per_triplet > 0), "valid": np.sum(valid)}[divide_by]
+    return float(per_triplet.sum() / max(count, 1))
+
+
+def _triplet_cases():
+    rng = np.random.default_rng(33)
+    points = np.array([[0.0, 0.0], [0.0, 0.3], [0.4, 0.0], [2.0, 2.0], [0.5, 0.4]])
+    labels = rng.permutation(np.repeat(np.arange(4), 4))
+    labels_singleton = np.array([0, 0, 0, 1, 1, 2])
+    return [
+        ("points [[0, 0], [0, 0.3], [0.4, 0], [2, 2], [0.5, 0.4]], labels [0, 0, 1, 1, 0], margin 0.2",
+         (_distance_matrix(points), np.array([0, 0, 1, 1, 0]), 0.2)),
+        ("16 random points, 4 classes of 4, margin 0.5",
+         (_distance_matrix(rng.normal(size=(16, 3))), labels, 0.5)),
+        ("6 random points, labels [0, 0, 0, 1, 1, 2] (class 2 has no positive), margin 1.0",
+         (_distance_matrix(rng.normal(size=(6, 2))), labels_singleton, 1.0)),
+        ("two classes far apart, labels [0, 0, 1, 1], margin 0.2: every triplet is easy",
+         (_distance_matrix(np.array([[0.0, 0.0], [0.1, 0.0], [5.0, 0.0], [5.1, 0.0]])),
+          np.array([0, 0, 1, 1]), 0.2)),
+    ]
+
+
+def _triplet_mistakes(distances, labels, margin):
+    def variant(**options):
+        return reference_batch_all(distances, labels, margin, **options)
+
+    return [
+        (variant(divide_by="valid"),
+         "you averaged over every valid triplet; batch-all divides the sum by the number of "
+         "ACTIVE triplets (loss > 0), so the many easy triplets do not dilute the loss."),
+        (variant(self_positive=True),
+         "your triplets include the anchor as its own positive (distance 0); a positive is "
+         "ANOTHER item with the anchor's label: exclude the diagonal."),
+        (variant(mask_negatives=False),
+         "your negatives include items of the anchor's own class; a negative has a DIFFERENT "
+         "label."),
+        (variant(sign=-1.0),
+         "you computed D(a, n) - D(a, p) + margin; the loss asks the POSITIVE to be closer: "
+         "max(0, D(a, p) - D(a, n) + margin)."),
+        (variant(hinge=False, divide_by="valid"),
+         "you averaged D(a, p) - D(a, n) + margin without the hinge: triplets already satisfied "
+         "must cost 0, np.maximum(..., 0)."),
+        (reference_batch_all(distances**2, labels, margin),
+         "you squared the distances; the course's triplet loss uses the distances as given."),
+        (reference_batch_all(distances, labels, 0.0),
+         "there is no margin in your loss: max(0, D(a, p) - D(a, n) + margin)."),
+    ]
+
+
+def _check_batch_all(function):
+    def as_number(got, expected, description):
+        got = as_learner_array(got, "one number, the loss of the batch")
+        if got.size != 1:
+            raise Incorrect(f"on {description}: expected one number (the loss of the batch), got "
+                            f"an array of shape {got.shape}. Sum the triplet losses and divide "
+                            f"by the number of active triplets.")
+        return float(got.reshape(()))
+
+    check_cases(
+        function, _triplet_cases(), expected=reference_batch_all, convert=as_number,
+        same=lambda got, value: np.isclose(got, value, rtol=1e-5, atol=1e-7),
+        mistakes=_triplet_mistakes, render=lambda value: f"{value:.6g}",
+    )
+    return ("your loss matches course_lib's TripletLoss(mining='batch_all'): every valid triplet "
+            "counts, averaged over the active ones.")
+
+
+batch_all_triplet_loss = register(
+    Exercise(
+        "03.batch_all_triplet_loss",
+        title="The batch-all triplet loss of a batch, from its (n, n) distances and labels.",
+        checker=_check_batch_all,
+        hint=(
+            """
+            Every (anchor, positive, negative) with a positive of the anchor's class (not the
+            anchor itself) and a negative of another class is a triplet; each costs
+            max(0, D(a, p) - D(a, n) + margin). Batch-all averages over the triplets that
+            still cost something.
+            """,
+            """
+            With same = labels[:, None] == labels[None, :]: positive = same & ~np.eye(n, dtype=bool),
+            negative = ~same; valid = positive[:, :, None] & negative[:, None, :]; losses =
+            np.maximum(distances[:, :, None] - distances[:, None, :] + margin, 0) * valid;
+            return losses.sum() / max((losses > 0).sum(), 1).
+            """,
+        ),
+        solution_code="""
+            def batch_all_triplet_loss(distances, labels, margin):
+                same = labels[:, None] == labels[None, :]
+                positive = same & ~np.eye(len(labels), dtype=bool)
+                valid = positive[:, :, None] & ~same[:, None, :]
+                hinge = np.maximum(distances[:, :, None] - distances[:, None, :] + margin, 0.0)
+                losses = np.where(valid, hinge, 0.0)
+                return float(losses.sum() / max(np.sum(losses > 0), 1))
+        """,
+        answer_name="batch_all_triplet_loss",
+        references=(losses.triplet_loss, losses.TripletLoss),
     )
 )
 
@@ -353,5 +489,43 @@ pair_threshold = register(
                 return float(candidates[best]), float(accuracies[best])
         """,
         answer_name="pair_threshold",
+    )
+)
+
+
+# --- 03.semi_hard (question) --------------------------------------------------------------
+
+semi_hard = register(
+    Question(
+        "03.semi_hard",
+        title="Which negatives semi-hard mining picks.",
+        prompt="""
+            **Question.** For an anchor a and a positive p, semi-hard mining (FaceNet) picks a
+            negative n that is:
+        """,
+        choices={
+            "a": "closer to the anchor than the positive is, D(a, n) < D(a, p)",
+            "b": "farther than the positive, but by less than the margin: "
+                 "D(a, p) < D(a, n) < D(a, p) + margin",
+            "c": "farther than the positive by more than the margin",
+            "d": "of the anchor's own class",
+        },
+        answer="b",
+        answer_name="semi_hard_answer",
+        explanations={
+            "a": "Those are the HARD negatives; picking only them early in training tends to "
+                 "collapse every embedding to one point.",
+            "c": "Those triplets already cost 0: max(0, D(a, p) - D(a, n) + margin) = 0, so they "
+                 "teach nothing.",
+            "d": "An item of the anchor's class is a positive, never a negative.",
+        },
+        hint=(
+            "Write the triplet's loss, max(0, D(a, p) - D(a, n) + margin): which negatives give "
+            "a loss that is positive but smaller than the margin?",
+            "Loss > 0 means D(a, n) < D(a, p) + margin; 'semi' hard means the negative is not "
+            "closer than the positive, D(a, n) > D(a, p).",
+        ),
+        why="semi-hard triplets still cost something (loss in (0, margin)) without being the "
+            "noisiest, hardest ones: FaceNet found them the steadiest to learn from.",
     )
 )

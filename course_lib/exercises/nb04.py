@@ -3,6 +3,8 @@
 - `masked_mean_pooling`: average each sequence over its real steps only.
 - `dtw_table`: the dynamic-time-warping table of a small pair, by its recurrence.
 - `eer`: the equal error rate from verification scores and same/different labels.
+- `banded_dtw`: the DTW distance with a Sakoe-Chiba band.
+- `slow_copy`: a question: the DTW distance between a sequence and its slower copy.
 """
 
 import numpy as np
@@ -11,13 +13,25 @@ from course_lib import sequences, verification
 from course_lib.exercises.core import (
     Exercise,
     Incorrect,
+    Question,
     as_learner_array,
-    call_learner,
-    describe_array,
+    check_cases,
+    close_to,
     register,
 )
 
-__all__ = ["masked_mean_pooling", "dtw_table", "eer"]
+__all__ = ["masked_mean_pooling", "dtw_table", "eer", "banded_dtw", "slow_copy"]
+
+
+
+def _as_shape(what):
+    """`convert` that checks the answer has the expected shape."""
+    def convert(got, expected, description):
+        got = as_learner_array(got, what)
+        if got.shape != np.shape(expected):
+            raise Incorrect(f"on {description}: expected shape {np.shape(expected)}, got {got.shape}.")
+        return got
+    return convert
 
 
 # --- 04.masked_mean_pooling -------------------------------------------------------------
@@ -25,51 +39,59 @@ __all__ = ["masked_mean_pooling", "dtw_table", "eer"]
 
 def _pooling_cases():
     rng = np.random.default_rng(4)
-    x_small = np.array([[[1.0, 2.0], [3.0, 4.0], [0.0, 0.0], [0.0, 0.0]],
-                        [[5.0, 6.0], [0.0, 0.0], [0.0, 0.0], [0.0, 0.0]]])
+    # An RNN's outputs at padded steps are not zero: every case has values there.
+    x_small = np.array([[[1.0, 2.0], [3.0, 4.0], [9.0, 9.0], [7.0, -5.0]],
+                        [[5.0, 6.0], [0.5, 0.5], [2.0, 1.0], [-1.0, 3.0]]])
     mask_small = np.array([[True, True, False, False], [True, False, False, False]])
     lengths = np.array([7, 3, 12, 1, 9])
-    mask = sequences.sequence_mask(lengths, 12)
-    x = rng.normal(size=(5, 12, 4)) * mask[..., None]
     return [
-        ("x of shape (2, 4, 2) with lengths [2, 1]", x_small, mask_small),
-        ("x of shape (5, 12, 4) with lengths [7, 3, 12, 1, 9]", x, mask),
+        ("x of shape (2, 4, 2) with lengths [2, 1], padded steps holding non-zero values",
+         (x_small, mask_small)),
+        ("x of shape (5, 12, 4) with lengths [7, 3, 12, 1, 9], padded steps holding RNN-like "
+         "non-zero outputs", (rng.normal(size=(5, 12, 4)), sequences.sequence_mask(lengths, 12))),
     ]
 
 
+def _pooling_mistakes(x, mask):
+    real = x * mask[..., None]
+    counts = mask.sum(axis=1, keepdims=True)
+    return [
+        (x.mean(axis=1),
+         f"you averaged over all {x.shape[1]} steps, padding included. Sum only the real steps "
+         f"(x * mask[..., None]) and divide by each sequence's length, mask.sum(axis=1)."),
+        (x.sum(axis=1) / counts,
+         "you divided by the number of real steps but summed the padded steps too. An RNN's "
+         "outputs at padded steps are not zero: multiply by the mask before summing, "
+         "(x * mask[..., None]).sum(axis=1)."),
+        (real.sum(axis=1), "you returned the sum of the real steps; divide by each sequence's "
+                           "number of real steps."),
+        (real.sum(axis=1) / mask.sum(),
+         "you divided by the number of real steps in the whole batch, mask.sum(); divide each "
+         "sequence by its own count, mask.sum(axis=1)[:, None]."),
+        (real.mean(axis=1),
+         "you zeroed the padded steps but then divided by every step (.mean(axis=1)); divide by "
+         "each sequence's number of real steps, mask.sum(axis=1)."),
+    ]
+
+
+def _as_pooled(got, expected, description):
+    got = as_learner_array(got, f"an array of shape {expected.shape}")
+    if got.shape != expected.shape:
+        hint = " You averaged over the features (axis=2); average over the time steps, axis=1." if (
+            got.ndim == 2 and got.shape[1] != expected.shape[1]) else ""
+        raise Incorrect(f"on {description}: expected shape {expected.shape} (one vector per "
+                        f"sequence), got {got.shape}.{hint}")
+    return got
+
+
 def _check_masked_mean_pooling(function):
-    for description, x, mask in _pooling_cases():
-        got = call_learner(function, x.copy(), mask.copy(), description=description)
-        got = as_learner_array(got, f"an array of shape ({len(x)}, {x.shape[2]})")
-        expected = sequences.masked_mean(x, mask).astype(np.float64)
-        if got.shape != expected.shape:
-            hint = ""
-            if got.shape == x.shape[:2]:
-                hint = " You averaged over the features (axis=2); average over the time steps, axis=1."
-            elif got.shape == (x.shape[2],):
-                hint = " You averaged over the whole batch; keep one row per sequence."
-            raise Incorrect(
-                f"on {description}: expected shape {expected.shape} (one vector per sequence), "
-                f"got {got.shape}.{hint}"
-            )
-        if np.allclose(got, expected, atol=1e-5):
-            continue
-        if np.allclose(got, x.mean(axis=1), atol=1e-5):
-            raise Incorrect(
-                f"on {description}: you averaged over all {x.shape[1]} steps, padding included, "
-                f"so short sequences are pulled towards zero. Sum the real steps "
-                f"(x * mask[..., None]) and divide by each sequence's length, mask.sum(axis=1)."
-            )
-        if np.allclose(got, (x * mask[..., None]).sum(axis=1), atol=1e-5):
-            raise Incorrect(f"on {description}: you returned the sum of the real steps; divide by "
-                            f"each sequence's number of real steps.")
-        if np.allclose(got, (x * mask[..., None]).sum(axis=1) / mask.sum(), atol=1e-5):
-            raise Incorrect(
-                f"on {description}: you divided by the number of real steps in the whole batch, "
-                f"mask.sum(); divide each sequence by its own count, mask.sum(axis=1)[:, None]."
-            )
-        raise Incorrect(f"on {description}: expected\n{describe_array(expected)}\ngot\n{describe_array(got)}")
-    return "your pooling ignores the padding, like GlobalAveragePooling1D given a mask."
+    check_cases(
+        function, _pooling_cases(),
+        expected=lambda x, mask: sequences.masked_mean(x, mask).astype(np.float64),
+        convert=_as_pooled, same=close_to(1e-5), mistakes=_pooling_mistakes,
+    )
+    return ("your pooling ignores the padded steps whatever they hold, like "
+            "GlobalAveragePooling1D given a mask.")
 
 
 masked_mean_pooling = register(
@@ -77,17 +99,23 @@ masked_mean_pooling = register(
         "04.masked_mean_pooling",
         title="Mean of each sequence over its real steps: x (n, steps, d), mask (n, steps) -> (n, d).",
         checker=_check_masked_mean_pooling,
-        hint="""
+        hint=(
+            """
+            The padded steps are not zeros to ignore: an RNN writes real numbers there. Let
+            the mask decide which steps count, both in the sum and in the count.
+            """,
+            """
             Zero the padded steps with x * mask[..., None], sum over axis 1, then divide by
-            the number of real steps of each sequence, mask.sum(axis=1) with a new axis so
-            it broadcasts over the features.
-        """,
+            mask.sum(axis=1) with a new axis so it broadcasts over the features.
+            """,
+        ),
         solution_code="""
             def masked_mean_pooling(x, mask):
                 weights = mask[..., None].astype(x.dtype)
                 return (x * weights).sum(axis=1) / weights.sum(axis=1)
         """,
         answer_name="masked_mean_pooling",
+        references=(sequences.masked_mean,),
     )
 )
 
@@ -95,11 +123,15 @@ masked_mean_pooling = register(
 # --- 04.dtw_table ------------------------------------------------------------------------
 
 
-def _reference_table(a, b, *, cost="squared", diagonal=True, border=np.inf, reduce=min):
+def _reference_table(a, b, *, cost="squared", diagonal=True, border=np.inf, reduce=min, start=0.0,
+                     band=None):
     table = np.full((len(a) + 1, len(b) + 1), border, dtype=np.float64)
-    table[0, 0] = 0.0
+    table[0, 0] = start
     for i in range(1, len(a) + 1):
         for j in range(1, len(b) + 1):
+            if band is not None and abs(i - j) > band:
+                table[i, j] = np.inf
+                continue
             difference = a[i - 1] - b[j - 1]
             frame = np.sum(difference ** 2) if cost == "squared" else (
                 np.sqrt(np.sum(difference ** 2)) if cost == "euclidean" else np.sum(np.abs(difference)))
@@ -119,40 +151,46 @@ def _dtw_cases():
     ]
 
 
+_COST_MISTAKES = (
+    (dict(cost="euclidean"), "your frame cost is the Euclidean distance; this course's DTW uses "
+                             "the squared distance, np.sum((a[i-1] - b[j-1]) ** 2)."),
+    (dict(cost="abs"), "your frame cost is the absolute (L1) difference; use the squared "
+                       "distance, np.sum((a[i-1] - b[j-1]) ** 2)."),
+)
+
+
+def _dtw_mistakes(a, b):
+    def table(**options):
+        return _reference_table(a, b, **options)
+
+    return [
+        (table(start=np.inf),
+         "D[0, 0] must be 0: it is the cost of aligning two empty beginnings. With inf there, "
+         "no path can start and every cell stays inf."),
+        (table(diagonal=False),
+         "every inner cell is inf. D[1, 1] can only be reached from D[0, 0] by the diagonal "
+         "move: take the minimum of up, left and diagonal, D[i-1, j-1] included (the maximum "
+         "would pick the inf border everywhere)."),
+        (table(border=0.0),
+         "the border row and column (except D[0, 0] = 0) must be inf; with 0 there an alignment "
+         "could skip the start of a sequence for free."),
+        *[(table(**options), message) for options, message in _COST_MISTAKES],
+    ]
+
+
 def _check_dtw_table(function):
-    for description, a, b in _dtw_cases():
-        got = call_learner(function, a.copy(), b.copy(), description=description)
-        got = as_learner_array(got, f"an array of shape ({len(a) + 1}, {len(b) + 1})")
-        expected = _reference_table(a, b)
+    def as_table(got, expected, description):
+        got = as_learner_array(got, f"an array of shape {expected.shape}")
         if got.shape != expected.shape:
             hint = (" Include the border row and column (index 0) with D[0, 0] = 0."
-                    if got.shape == (len(a), len(b)) else "")
+                    if got.shape == (expected.shape[0] - 1, expected.shape[1] - 1) else "")
             raise Incorrect(f"on {description}: expected shape {expected.shape}, got {got.shape}.{hint}")
-        if np.allclose(got, expected, atol=1e-6):
-            continue
-        finite = np.isfinite(expected)
-        if not np.isfinite(got[1:, 1:]).any():
-            raise Incorrect(
-                f"on {description}: every inner cell is inf. D[1, 1] can only be reached from "
-                f"D[0, 0] by the diagonal move: take the minimum of up, left and diagonal, "
-                f"D[i-1, j-1] included (the maximum would pick the inf border everywhere)."
-            )
-        if np.isfinite(got[0, 1:]).any() or np.isfinite(got[1:, 0]).any():
-            raise Incorrect(
-                f"on {description}: the border row and column (except D[0, 0] = 0) must be inf; "
-                f"with 0 there an alignment could skip the start of a sequence for free."
-            )
-        for variant, message in (
-            (dict(diagonal=False), "you left out the diagonal move D[i-1, j-1]: the minimum is over "
-                                   "three predecessors, up, left and diagonal."),
-            (dict(cost="euclidean"), "your frame cost is the Euclidean distance; this course's DTW "
-                                     "uses the squared distance, np.sum((a[i-1] - b[j-1]) ** 2)."),
-            (dict(cost="abs"), "your frame cost is the absolute (L1) difference; use the squared "
-                               "distance, np.sum((a[i-1] - b[j-1]) ** 2)."),
-        ):
-            if np.allclose(got[finite], _reference_table(a, b, **variant)[finite], atol=1e-6):
-                raise Incorrect(f"on {description}: {message}")
-        raise Incorrect(f"on {description}: expected\n{describe_array(expected)}\ngot\n{describe_array(got)}")
+        return got
+
+    check_cases(
+        function, [(description, (a, b)) for description, a, b in _dtw_cases()],
+        expected=_reference_table, convert=as_table, same=close_to(1e-6), mistakes=_dtw_mistakes,
+    )
     return "your table matches the recurrence; its corner is course_lib's dtw_distance."
 
 
@@ -161,11 +199,18 @@ dtw_table = register(
         "04.dtw_table",
         title="The DTW table D of shape (len(a) + 1, len(b) + 1) for two short sequences.",
         checker=_check_dtw_table,
-        hint="""
+        hint=(
+            """
+            D[i, j] is the cheapest way to align the first i frames of a with the first j of
+            b. The last step of that alignment came from above, from the left or from the
+            diagonal: pay this cell's frame cost plus the cheapest of those three.
+            """,
+            """
             Start from np.full((len(a) + 1, len(b) + 1), np.inf) and set D[0, 0] = 0. Then for
-            i from 1 to len(a) and j from 1 to len(b): D[i, j] = cost + min(D[i-1, j], D[i, j-1],
-            D[i-1, j-1]) with cost = np.sum((a[i-1] - b[j-1]) ** 2).
-        """,
+            i from 1 to len(a) and j from 1 to len(b): D[i, j] = cost + min(D[i-1, j],
+            D[i, j-1], D[i-1, j-1]) with cost = np.sum((a[i-1] - b[j-1]) ** 2).
+            """,
+        ),
         solution_code="""
             def dtw_table(a, b):
                 table = np.full((len(a) + 1, len(b) + 1), np.inf)
@@ -177,6 +222,7 @@ dtw_table = register(
                 return table
         """,
         answer_name="dtw_table",
+        references=(sequences.dtw_distance, sequences.dtw_distances),
     )
 )
 
@@ -211,36 +257,45 @@ def _eer_over_all_pairs(scores, labels):
     return (false_accepts[best] + false_rejects[best]) / 2
 
 
+def _eer_from_roc_curve(scores, labels, *, drop_intermediate):
+    """The min-gap EER on scikit-learn's ROC points."""
+    from sklearn.metrics import roc_curve
+
+    fpr, tpr, _ = roc_curve(labels, scores, drop_intermediate=drop_intermediate)
+    best = np.argmin(np.abs(1 - tpr - fpr))
+    return (fpr[best] + 1 - tpr[best]) / 2
+
+
+def _eer_mistakes(scores, labels):
+    expected = verification.equal_error_rate(scores, labels)
+    return [
+        (2 * expected, "you returned FPR + FNR; the EER is the rate where the two are equal, "
+                       "their average there, not their sum."),
+        (verification.equal_error_rate(-scores, labels),
+         "you accepted pairs with a LOW score (or swapped the labels, which gives the same "
+         "numbers). The scores are similarities and is_same = 1 (SIMILAR) marks a same-speaker "
+         "pair: accept when score >= threshold."),
+        (_eer_over_all_pairs(scores, labels),
+         "you divided the errors by the number of all pairs; the false positive rate divides by "
+         "the different pairs, the false negative rate by the same pairs."),
+        (_eer_from_roc_curve(scores, labels, drop_intermediate=True),
+         "scikit-learn's roc_curve leaves out ROC points by default (drop_intermediate=True), "
+         "here the ones where FPR and FNR cross: pass drop_intermediate=False, or try every "
+         "score as a threshold yourself."),
+        (lambda got: np.any(np.isclose(got, scores)),
+         "you returned a threshold (a score); return the error rate at that threshold."),
+    ]
+
+
 def _check_eer(function):
-    for description, scores, labels in _eer_cases():
-        got = call_learner(function, scores.copy(), labels.copy(), description=description)
-        got = as_learner_array(got, "one number between 0 and 1")
-        if got.size != 1:
-            raise Incorrect(f"on {description}: expected one number, got an array of shape {got.shape}.")
-        got = float(got.reshape(()))
-        expected = verification.equal_error_rate(scores, labels)
-        tolerance = 0.01 if len(scores) > 100 else 1e-6
-        if abs(got - expected) <= tolerance:
-            continue
-        if expected > 0 and abs(got - 2 * expected) <= 2 * tolerance:
-            raise Incorrect(f"on {description}: you returned FPR + FNR; the EER is the rate where "
-                            f"the two are equal, their average there, not their sum.")
-        if abs(got - verification.equal_error_rate(-scores, labels)) <= tolerance:
-            raise Incorrect(
-                f"on {description}: you accepted pairs with a LOW score (or swapped the labels, "
-                f"which gives the same numbers). The scores are similarities and is_same = 1 "
-                f"(SIMILAR) marks a same-speaker pair: accept when score >= threshold."
-            )
-        if abs(got - _eer_over_all_pairs(scores, labels)) <= tolerance:
-            raise Incorrect(
-                f"on {description}: you divided the errors by the number of all pairs; the false "
-                f"positive rate divides by the different pairs, the false negative rate by the "
-                f"same pairs."
-            )
-        if np.any(np.isclose(got, scores)) and not np.isclose(got, expected):
-            raise Incorrect(f"on {description}: you returned a threshold (a score); return the "
-                            f"error rate at that threshold.")
-        raise Incorrect(f"on {description}: expected about {expected:.4f}, got {got:.4f}.")
+    check_cases(
+        function, [(description, (scores, labels)) for description, scores, labels in _eer_cases()],
+        expected=verification.equal_error_rate,
+        convert=_as_shape("one number between 0 and 1"),
+        # EER definitions differ by less than one pair's share where FPR and FNR cross
+        same=lambda got, value: np.shape(got) == () and abs(float(got) - value) <= 0.01,
+        mistakes=_eer_mistakes, render=lambda value: f"{float(value):.4f}",
+    )
     return "your EER matches course_lib.verification.equal_error_rate."
 
 
@@ -249,11 +304,18 @@ eer = register(
         "04.eer",
         title="The equal error rate of similarity scores with same (1) / different (0) labels.",
         checker=_check_eer,
-        hint="""
-            Try every distinct score t as a threshold (accept a pair when score >= t). The false
-            positive rate is the fraction of different pairs accepted, the false negative rate the
-            fraction of same pairs rejected. Where |FPR - FNR| is smallest, return (FPR + FNR) / 2.
-        """,
+        hint=(
+            """
+            Raising the threshold trades false accepts for false rejects. The EER is the
+            error rate at the threshold where the two RATES are equal: each rate divides by
+            its own kind of pair.
+            """,
+            """
+            Try every distinct score t as a threshold (accept when score >= t). FPR = fraction
+            of different pairs accepted, FNR = fraction of same pairs rejected. Where
+            |FPR - FNR| is smallest, return (FPR + FNR) / 2.
+            """,
+        ),
         solution_code="""
             def eer(scores, is_same):
                 is_same = np.asarray(is_same).astype(bool)
@@ -264,5 +326,125 @@ eer = register(
                 return (fpr[best] + fnr[best]) / 2
         """,
         answer_name="eer",
+        references=(verification.equal_error_rate, verification.roc_points),
+    )
+)
+
+
+# --- 04.banded_dtw ------------------------------------------------------------------------------
+
+
+def _band_cases():
+    rng = np.random.default_rng(44)
+    walk = np.cumsum(rng.normal(size=(9, 2)), axis=0)
+    return [
+        ("a = [[0], [1], [2], [3], [3]], b = [[0], [0], [1], [2], [3]], band=0 (no warping)",
+         (np.array([[0.0], [1.0], [2.0], [3.0], [3.0]]), np.array([[0.0], [0.0], [1.0], [2.0], [3.0]]), 0)),
+        ("a = a random walk (9, 2), b = the same walk delayed by 3 steps (9, 2), band=2",
+         (walk, np.vstack([np.repeat(walk[:1], 3, axis=0), walk[:6]]), 2)),
+        ("a random (6, 3), b random (8, 3), band=3",
+         (rng.normal(size=(6, 3)), rng.normal(size=(8, 3)), 3)),
+        ("a random (3, 2), b random (7, 2), band=2: the band is narrower than the length gap",
+         (rng.normal(size=(3, 2)), rng.normal(size=(7, 2)), 2)),
+    ]
+
+
+def reference_banded_dtw(a, b, band):
+    """DTW restricted to cells with |i - j| <= band; inf when no alignment fits."""
+    return float(_reference_table(a, b, band=band)[-1, -1])
+
+
+def _band_mistakes(a, b, band):
+    def corner(**options):
+        return float(_reference_table(a, b, **options)[-1, -1])
+
+    return [
+        (corner(), "you returned plain DTW: the band is missing. Cells with |i - j| > band "
+                   "must stay inf, so no alignment strays more than `band` steps off the diagonal."),
+        (corner(band=band - 1),
+         "your band is one step too narrow: keep cells with |i - j| <= band (the diagonal plus "
+         "`band` cells on each side)."),
+        (corner(band=band + 1), "your band is one step too wide: keep cells with |i - j| <= band."),
+        *[(corner(band=band, **options), message) for options, message in _COST_MISTAKES],
+    ]
+
+
+def _check_banded_dtw(function):
+    def as_distance(got, expected, description):
+        got = as_learner_array(got, "one number, the DTW distance")
+        if got.ndim == 2:
+            raise Incorrect(f"on {description}: you returned the table, shape {got.shape}; return "
+                            f"its corner D[len(a), len(b)], the distance.")
+        if got.size != 1:
+            raise Incorrect(f"on {description}: expected one number, got shape {got.shape}.")
+        return float(got.reshape(()))
+
+    check_cases(
+        function, _band_cases(), expected=reference_banded_dtw, convert=as_distance,
+        same=lambda got, value: bool(np.isclose(got, value, rtol=1e-9, atol=1e-9)),
+        mistakes=_band_mistakes, render=lambda value: f"{value:.6g}",
+    )
+    return ("your band keeps the alignment near the diagonal: cheaper to compute (about "
+            "(2 band + 1) cells per row), and a sequence can no longer be stretched without limit.")
+
+
+banded_dtw = register(
+    Exercise(
+        "04.banded_dtw",
+        title="The DTW distance of a and b when the alignment may stray at most `band` steps "
+              "from the diagonal.",
+        checker=_check_banded_dtw,
+        hint=(
+            """
+            The band forbids cells far from the diagonal: a cell (i, j) with |i - j| > band
+            can never be on the path, so its cost is inf. Everything else is the usual DTW
+            recurrence, and the answer is the table's corner.
+            """,
+            """
+            Fill the table as in dtw_table, but leave D[i, j] = inf whenever abs(i - j) > band
+            (skip it in the loop). Return D[len(a), len(b)]; it is inf when the band is
+            narrower than the length difference.
+            """,
+        ),
+        solution_code="""
+            def banded_dtw(a, b, band):
+                table = np.full((len(a) + 1, len(b) + 1), np.inf)
+                table[0, 0] = 0.0
+                for i in range(1, len(a) + 1):
+                    for j in range(max(1, i - band), min(len(b), i + band) + 1):
+                        cost = np.sum((a[i - 1] - b[j - 1]) ** 2)
+                        table[i, j] = cost + min(table[i - 1, j], table[i, j - 1], table[i - 1, j - 1])
+                return float(table[-1, -1])
+        """,
+        answer_name="banded_dtw",
+        references=(sequences.dtw_distance, sequences.dtw_distances),
+    )
+)
+
+
+# --- 04.slow_copy (question) --------------------------------------------------------------
+
+slow_copy = register(
+    Question(
+        "04.slow_copy",
+        title="The DTW distance between a sequence and the same sequence played slower.",
+        prompt="""
+            **Question.** With the squared frame cost, what is the DTW distance between
+            a = [0, 1, 2] and b = [0, 0, 1, 1, 2, 2] (one feature per step)? Answer with a number.
+        """,
+        answer=0.0,
+        answer_name="slow_copy_answer",
+        explanations=(
+            (2.0, "That compares a with b's first three frames one to one; DTW may repeat a "
+                  "frame of a to follow b."),
+            (1.0, "Look again: can every frame of b meet a frame of a with the same value?"),
+        ),
+        hint=(
+            "DTW may match one frame of a with several consecutive frames of b.",
+            "Match a[0] with b[0], b[1]; a[1] with b[2], b[3]; a[2] with b[4], b[5]: what does "
+            "each match cost?",
+        ),
+        why="b is a played at half speed, and DTW aligns it perfectly: every frame meets its "
+            "equal, so the distance is 0. DTW compares shapes, not speeds.",
     )
 )

@@ -3,20 +3,27 @@
 - `cosine_logits`: scaled cosines between embeddings and class weight vectors, in NumPy.
 - `best_case_loss`: the smallest cross-entropy a scaled cosine head can reach, for a scale.
 - `cosface_logits`: the CosFace margin, on the true class only.
+- `arcface_logits`: the ArcFace margin on the true class's angle, with its two edges.
+- `arcface_target`: a question: which logits the ArcFace margin changes.
 """
 
 import numpy as np
 
+from course_lib import heads, similarity
 from course_lib.exercises.core import (
     Exercise,
     Incorrect,
+    Question,
     as_learner_array,
-    call_learner,
-    describe_array,
+    check_cases,
+    close_to,
+    describe_with_shape,
     register,
 )
 
-__all__ = ["cosine_logits", "best_case_loss", "cosface_logits"]
+__all__ = [
+    "cosine_logits", "best_case_loss", "cosface_logits", "arcface_logits", "arcface_target",
+]
 
 
 def _unit(x, axis=1):
@@ -30,48 +37,61 @@ def _cosine_cases():
     rng = np.random.default_rng(61)
     return [
         ("embeddings [[2, 0], [1, 1]], weights [[1, 0], [0, 3]], scale 10",
-         np.array([[2.0, 0.0], [1.0, 1.0]]), np.array([[1.0, 0.0], [0.0, 3.0]]), 10.0),
+         (np.array([[2.0, 0.0], [1.0, 1.0]]), np.array([[1.0, 0.0], [0.0, 3.0]]), 10.0)),
         ("random embeddings (5, 4), weights (3, 4) of mixed lengths, scale 16",
-         rng.normal(size=(5, 4)) * 3, rng.normal(size=(3, 4)) * np.array([[0.5], [2.0], [7.0]]), 16.0),
+         (rng.normal(size=(5, 4)) * 3, rng.normal(size=(3, 4)) * np.array([[0.5], [2.0], [7.0]]),
+          16.0)),
         ("embeddings (3, 2) whose last row is all zeros, weights (4, 2), scale 30",
-         np.array([[1.0, 2.0], [-3.0, 1.0], [0.0, 0.0]]), rng.normal(size=(4, 2)), 30.0),
+         (np.array([[1.0, 2.0], [-3.0, 1.0], [0.0, 0.0]]), rng.normal(size=(4, 2)), 30.0)),
     ]
 
 
+def _reference_cosine_logits(embeddings, weights, scale):
+    return scale * _unit(embeddings) @ _unit(weights).T
+
+
+def _cosine_mistakes(embeddings, weights, scale):
+    with np.errstate(all="ignore"):
+        unguarded = (embeddings / np.linalg.norm(embeddings, axis=1, keepdims=True)) @ (
+            weights / np.linalg.norm(weights, axis=1, keepdims=True)).T * scale
+    return [
+        (unguarded, "your logits contain NaN or inf. A zero vector has length 0: divide by "
+                    "np.maximum(norm, 1e-12) so it stays zero."),
+        (embeddings @ weights.T * scale, "you used the plain dot product: L2-normalise the "
+                                         "embeddings and the weight rows first."),
+        (_unit(embeddings) @ weights.T * scale, "you normalised the embeddings but not the "
+                                                "class weights; both sides need length 1."),
+        (embeddings @ _unit(weights).T * scale, "you normalised the class weights but not the "
+                                                "embeddings; both sides need length 1."),
+        (_unit(embeddings) @ _unit(weights).T, "the cosines are right but not scaled: multiply "
+                                               "them by `scale`."),
+        (_unit(embeddings, 0) @ _unit(weights, 0).T * scale, "you normalised the columns "
+                                                             "(axis=0); each row is a vector: "
+                                                             "use axis=1."),
+        (_reference_cosine_logits(embeddings, weights, scale).T,
+         "you returned classes x embeddings (a transpose); put one row per embedding: "
+         "embeddings @ weights.T."),
+    ]
+
+
+def _as_logits(got, expected, description):
+    return as_learner_array(got, f"an array of shape {expected.shape}")
+
+
+def _as_margin_logits(got, expected, description):
+    """`convert` for margin logits: one logit per class, the cosines' shape."""
+    got = _as_logits(got, expected, description)
+    if got.shape != expected.shape:
+        raise Incorrect(f"on {description}: expected one logit per class, shape {expected.shape}; "
+                        f"got {got.shape}.")
+    return got
+
+
 def _check_cosine_logits(function):
-    for description, embeddings, weights, scale in _cosine_cases():
-        got = call_learner(function, embeddings.copy(), weights.copy(), scale, description=description)
-        got = as_learner_array(got, f"an array of shape ({len(embeddings)}, {len(weights)})")
-        expected = scale * _unit(embeddings) @ _unit(weights).T
-        if got.shape == expected.T.shape and got.shape != expected.shape:
-            raise Incorrect(f"on {description}: expected shape {expected.shape} (one row per "
-                            f"embedding, one column per class); got {got.shape}: embeddings @ weights.T.")
-        if got.shape != expected.shape:
-            raise Incorrect(f"on {description}: expected shape {expected.shape}, got {got.shape}.")
-        if not np.all(np.isfinite(got)):
-            raise Incorrect(f"on {description}: your logits contain NaN or inf. A zero vector has "
-                            f"length 0: divide by np.maximum(norm, 1e-12) so it stays zero.")
-        if np.allclose(got, expected, atol=1e-5):
-            continue
-        variants = (
-            (embeddings @ weights.T * scale, "you used the plain dot product: L2-normalise the "
-                                             "embeddings and the weight rows first."),
-            (_unit(embeddings) @ weights.T * scale, "you normalised the embeddings but not the "
-                                                    "class weights; both sides need length 1."),
-            (embeddings @ _unit(weights).T * scale, "you normalised the class weights but not the "
-                                                    "embeddings; both sides need length 1."),
-            (_unit(embeddings) @ _unit(weights).T, "the cosines are right but not scaled: multiply "
-                                                   "them by `scale`."),
-            (_unit(embeddings, 0) @ _unit(weights, 0).T * scale, "you normalised the columns "
-                                                                 "(axis=0); each row is a vector: "
-                                                                 "use axis=1."),
-            (expected.T, "you returned classes x embeddings (a transpose); put one row per "
-                         "embedding: embeddings @ weights.T."),
-        )
-        for value, message in variants:
-            if value.shape == got.shape and np.allclose(got, value, atol=1e-5):
-                raise Incorrect(f"on {description}: {message}")
-        raise Incorrect(f"on {description}: expected\n{describe_array(expected)}\ngot\n{describe_array(got)}")
+    check_cases(
+        function, _cosine_cases(), expected=_reference_cosine_logits, convert=_as_logits,
+        same=close_to(1e-5, equal_nan=True), mistakes=_cosine_mistakes, render=describe_with_shape,
+    )
     return "your logits match course_lib.heads.cosine_logits, zero vectors included."
 
 
@@ -80,11 +100,18 @@ cosine_logits = register(
         "06.cosine_logits",
         title="Cosine logits: scale * cos(embedding i, class weight c), safe for zero vectors.",
         checker=_check_cosine_logits,
-        hint="""
+        hint=(
+            """
+            A cosine head compares directions only: every embedding and every class weight
+            vector is brought to length 1 before the dot products, then one number, the
+            scale, stretches the cosines into logits.
+            """,
+            """
             Divide each row of `embeddings` and of `weights` by its length,
             np.linalg.norm(x, axis=1, keepdims=True), kept at least 1e-12 with np.maximum;
             then scale * normalised_embeddings @ normalised_weights.T.
-        """,
+            """,
+        ),
         solution_code="""
             def cosine_logits(embeddings, weights, scale):
                 e = embeddings / np.maximum(np.linalg.norm(embeddings, axis=1, keepdims=True), 1e-12)
@@ -92,6 +119,7 @@ cosine_logits = register(
                 return scale * e @ w.T
         """,
         answer_name="cosine_logits",
+        references=(heads.cosine_logits, heads.CosineClassifier, similarity.cosine_similarity),
     )
 )
 
@@ -99,39 +127,46 @@ cosine_logits = register(
 # --- 06.best_case_loss ---------------------------------------------------------------------
 
 _LOSS_CASES = ((1.0, 10), (4.0, 10), (16.0, 10), (2.0, 2), (30.0, 1000))
+#: The tolerance of 06.best_case_loss: float32 carries about 7 digits, and Keras's
+#: cross-entropy of logits up to `scale` = 30 loses up to ~1e-6 absolutely, so a
+#: right answer computed in float32 is accepted; every usual mistake differs by more.
+_FLOAT32_RTOL, _FLOAT32_ATOL = 1e-5, 1e-6
 
 
 def _best_case(scale, num_classes):
     return np.log1p((num_classes - 1) * np.exp(-scale))
 
 
+def _best_case_mistakes(scale, num_classes):
+    probability = np.exp(scale) / (np.exp(scale) + num_classes - 1)
+    return [
+        (probability, "you returned the probability of the true class; the loss is its "
+                      "negative log, -log(p)."),
+        (np.log(probability), "you returned log(p), which is negative; the loss is -log(p)."),
+        (np.log1p(num_classes * np.exp(-scale)), "you counted num_classes other classes; the "
+                                                 "true class is one of them, so there are "
+                                                 "num_classes - 1 others."),
+        (np.log1p(np.exp(-scale)), "you counted only one other class; there are "
+                                   "num_classes - 1 of them, each with cosine 0, exp(0) = 1."),
+        (-np.log10(probability), "you used log base 10; cross-entropy uses the natural log, np.log."),
+    ]
+
+
+def _as_one_number(got, expected, description):
+    got = as_learner_array(got, "one number")
+    if got.size != 1:
+        raise Incorrect(f"on {description}: return one number (the loss); got shape {got.shape}.")
+    return float(got.reshape(()))
+
+
 def _check_best_case_loss(function):
-    for scale, num_classes in _LOSS_CASES:
-        description = f"scale={scale}, num_classes={num_classes}"
-        got = call_learner(function, scale, num_classes, description=description)
-        got = as_learner_array(got, "one number")
-        if got.size != 1:
-            raise Incorrect(f"on {description}: return one number (the loss); got shape {got.shape}.")
-        got = float(got.reshape(()))
-        expected = float(_best_case(scale, num_classes))
-        if np.isclose(got, expected, rtol=1e-6, atol=1e-12):
-            continue
-        probability = np.exp(scale) / (np.exp(scale) + num_classes - 1)
-        variants = (
-            (probability, "you returned the probability of the true class; the loss is its "
-                          "negative log, -log(p)."),
-            (np.log(probability), "you returned log(p), which is negative; the loss is -log(p)."),
-            (np.log1p(num_classes * np.exp(-scale)), "you counted num_classes other classes; the "
-                                                     "true class is one of them, so there are "
-                                                     "num_classes - 1 others."),
-            (np.log1p(np.exp(-scale)), "you counted only one other class; there are "
-                                       "num_classes - 1 of them, each with cosine 0, exp(0) = 1."),
-            (-np.log10(probability), "you used log base 10; cross-entropy uses the natural log, np.log."),
-        )
-        for value, message in variants:
-            if np.isclose(got, value, rtol=1e-6, atol=1e-12):
-                raise Incorrect(f"on {description}: {message}")
-        raise Incorrect(f"on {description}: expected {expected:.6g}, got {got:.6g}.")
+    check_cases(  # float32 round-off (e.g. the loss computed with Keras) is accepted
+        function, [(f"scale={scale}, num_classes={num_classes}", (scale, num_classes))
+                   for scale, num_classes in _LOSS_CASES],
+        expected=lambda scale, num_classes: float(_best_case(scale, num_classes)),
+        convert=_as_one_number, mistakes=_best_case_mistakes, render=lambda value: f"{value:.6g}",
+        same=lambda got, value: np.isclose(got, value, rtol=_FLOAT32_RTOL, atol=_FLOAT32_ATOL),
+    )
     return ("with cosines the loss cannot reach 0 unless the scale is large: at scale 1 and 10 "
             "classes even a perfect classifier pays 1.46.")
 
@@ -141,11 +176,17 @@ best_case_loss = register(
         "06.best_case_loss",
         title="Cross-entropy of scaled cosines when the true class has cos 1 and the others cos 0.",
         checker=_check_best_case_loss,
-        hint="""
-            The logits are scale for the true class and 0 for the num_classes - 1 others. The
-            softmax gives p = e^scale / (e^scale + (num_classes - 1) * e^0), and the loss is
+        hint=(
+            """
+            In the best case the true class has cosine 1 and every other class cosine 0, so
+            the logits are `scale` and 0. Write the softmax probability of the true class;
+            the loss is its negative log.
+            """,
+            """
+            p = e^scale / (e^scale + (num_classes - 1) * e^0), and the loss is
             -log(p) = log(1 + (num_classes - 1) * e^-scale).
-        """,
+            """,
+        ),
         solution_code="""
             def best_case_loss(scale, num_classes):
                 return np.log(1.0 + (num_classes - 1) * np.exp(-scale))
@@ -162,40 +203,38 @@ def _cosface_cases():
     rng = np.random.default_rng(62)
     return [
         ("cosines [[0.8, 0.6], [0.5, -0.5]], labels [0, 1], scale 10, margin 0.2",
-         np.array([[0.8, 0.6], [0.5, -0.5]]), np.array([0, 1]), 10.0, 0.2),
+         (np.array([[0.8, 0.6], [0.5, -0.5]]), np.array([0, 1]), 10.0, 0.2)),
         ("random cosines (6, 4), labels [3, 0, 1, 1, 2, 0], scale 16, margin 0.35",
-         np.tanh(rng.normal(size=(6, 4))), np.array([3, 0, 1, 1, 2, 0]), 16.0, 0.35),
+         (np.tanh(rng.normal(size=(6, 4))), np.array([3, 0, 1, 1, 2, 0]), 16.0, 0.35)),
+    ]
+
+
+def _reference_cosface(cosines, labels, scale, margin):
+    return scale * (cosines - margin * np.eye(cosines.shape[1])[labels])
+
+
+def _cosface_mistakes(cosines, labels, scale, margin):
+    is_true = np.eye(cosines.shape[1])[labels]
+    return [
+        (scale * (cosines - margin), "you subtracted the margin from every class; only the "
+                                     "true class (labels[i]) gets it, through a one-hot mask."),
+        (scale * (cosines + margin * is_true), "you added the margin; CosFace subtracts it from "
+                                               "the true class, to make training harder."),
+        (scale * cosines - margin * is_true, "you subtracted the margin after scaling; it is "
+                                             "scale * (cos - margin): the margin is in cosine units."),
+        (cosines - margin * is_true, "the margin is right but the logits are not scaled: "
+                                     "multiply by `scale`."),
+        (scale * (cosines - margin * (1 - is_true)), "you put the margin on the other classes; "
+                                                     "it goes on the true class only."),
+        (scale * cosines, "there is no margin in your logits; subtract it from the true class."),
     ]
 
 
 def _check_cosface_logits(function):
-    for description, cosines, labels, scale, margin in _cosface_cases():
-        got = call_learner(function, cosines.copy(), labels.copy(), scale, margin, description=description)
-        got = as_learner_array(got, f"an array of shape {cosines.shape}")
-        if got.shape != cosines.shape:
-            raise Incorrect(f"on {description}: expected one logit per class, shape {cosines.shape}; "
-                            f"got {got.shape}.")
-        is_true = np.eye(cosines.shape[1])[labels]
-        expected = scale * (cosines - margin * is_true)
-        if np.allclose(got, expected, atol=1e-6):
-            continue
-        variants = (
-            (scale * (cosines - margin), "you subtracted the margin from every class; only the "
-                                         "true class (labels[i]) gets it, through a one-hot mask."),
-            (scale * (cosines + margin * is_true), "you added the margin; CosFace subtracts it from "
-                                                   "the true class, to make training harder."),
-            (scale * cosines - margin * is_true, "you subtracted the margin after scaling; it is "
-                                                 "scale * (cos - margin): the margin is in cosine units."),
-            (cosines - margin * is_true, "the margin is right but the logits are not scaled: "
-                                         "multiply by `scale`."),
-            (scale * (cosines - margin * (1 - is_true)), "you put the margin on the other classes; "
-                                                         "it goes on the true class only."),
-            (scale * cosines, "there is no margin in your logits; subtract it from the true class."),
-        )
-        for value, message in variants:
-            if np.allclose(got, value, atol=1e-6):
-                raise Incorrect(f"on {description}: {message}")
-        raise Incorrect(f"on {description}: expected\n{describe_array(expected)}\ngot\n{describe_array(got)}")
+    check_cases(
+        function, _cosface_cases(), expected=_reference_cosface, convert=_as_margin_logits,
+        same=close_to(1e-6), mistakes=_cosface_mistakes, render=describe_with_shape,
+    )
     return "your logits match course_lib.heads.margin_logits(..., margin_type='cosface')."
 
 
@@ -204,15 +243,201 @@ cosface_logits = register(
         "06.cosface_logits",
         title="CosFace logits: scale * (cos - margin) on each row's true class, scale * cos elsewhere.",
         checker=_check_cosface_logits,
-        hint="""
+        hint=(
+            """
+            The margin makes training harder for the TRUE class only: its cosine is lowered
+            by `margin` before scaling; every other class keeps its plain cosine.
+            """,
+            """
             Build a one-hot mask of the true classes, np.eye(num_classes)[labels], shape
             (batch, num_classes); then scale * (cosines - margin * mask).
-        """,
+            """,
+        ),
         solution_code="""
             def cosface_logits(cosines, labels, scale, margin):
                 is_true = np.eye(cosines.shape[1])[labels]
                 return scale * (cosines - margin * is_true)
         """,
         answer_name="cosface_logits",
+        references=(heads.margin_logits, heads.MarginCosineLoss),
+    )
+)
+
+
+# --- 06.arcface_logits ---------------------------------------------------------------------
+
+#: 06.arcface_logits accepts a clip a hair inside [-1, 1] (course_lib's heads keep 1e-6
+#: away from +-1 so the gradient stays finite): at cos = 1 that moves cos(theta + m) by
+#: sqrt(2e-6) sin(m), under 0.1% of the logit for the margins used here, while every
+#: usual mistake moves some logit by far more.
+_ARCFACE_RTOL, _ARCFACE_ATOL = 1e-3, 1e-6
+
+
+def reference_arcface(cosines, labels, scale, margin, *, clip=True, fallback=True,
+                      every_class=False):
+    """ArcFace logits in NumPy; the options give the usual slips.
+
+    The true class gets `scale * cos(theta + margin)` with the cosine clipped to [-1, 1],
+    or `scale * (cos(theta) - margin * sin(margin))` where `theta + margin > pi`; the other
+    classes keep `scale * cos(theta)`.
+    """
+    with np.errstate(invalid="ignore"):
+        bounded = np.clip(cosines, -1.0, 1.0) if clip else cosines
+        shifted = np.cos(np.arccos(bounded) + margin)
+        if fallback:
+            # theta + m > pi is cos(theta) < cos(pi - m); NaN (no clip) stays NaN
+            shifted = np.where(bounded < np.cos(np.pi - margin),
+                               cosines - margin * np.sin(margin), shifted)
+    is_true = np.ones_like(cosines, dtype=bool) if every_class else (
+        np.arange(cosines.shape[1]) == np.asarray(labels)[:, None])
+    return scale * np.where(is_true, shifted, cosines)
+
+
+def _arcface_cases():
+    rng = np.random.default_rng(63)
+    random_cosines = np.tanh(rng.normal(size=(6, 5)))
+    random_labels = np.array([4, 0, 2, 2, 1, 3])
+    random_cosines[[1, 4], random_labels[[1, 4]]] = [-0.97, 0.999]
+    return [
+        ("cosines [[0.8, 0.6], [0.5, -0.5]], labels [0, 1], scale 10, margin 0.5",
+         (np.array([[0.8, 0.6], [0.5, -0.5]]), np.array([0, 1]), 10.0, 0.5)),
+        ("true-class cosines [1.0000001, 1, -0.95, -1, -1.0000001] (a hair beyond +-1 is "
+         "float round-off; below -cos(m), theta + m > pi), scale 16, margin 0.5",
+         (np.array([[1.0 + 1e-7, 0.2, -0.3], [0.1, 1.0, 0.4], [0.3, 0.0, -0.95],
+                    [-1.0, 0.6, 0.2], [0.5, -1.0 - 1e-7, 0.1]]),
+          np.array([0, 1, 2, 0, 1]), 16.0, 0.5)),
+        ("random cosines (6, 5), labels [4, 0, 2, 2, 1, 3], scale 30, margin 0.3",
+         (random_cosines, random_labels, 30.0, 0.3)),
+    ]
+
+
+def _outside_clip(cosines, labels, scale, margin):
+    """A predicate: the answer is right except for NaN where a true-class cosine lies a
+    hair outside [-1, 1]: the clip is missing."""
+    expected = reference_arcface(cosines, labels, scale, margin)
+    outside = (np.abs(cosines) > 1) & (np.arange(cosines.shape[1]) == labels[:, None])
+
+    def matches(got):
+        missing = np.isnan(got)
+        return bool(np.all(outside[missing]) and np.allclose(
+            got[~missing], expected[~missing], rtol=_ARCFACE_RTOL, atol=_ARCFACE_ATOL))
+
+    return matches
+
+
+def _arcface_mistakes(cosines, labels, scale, margin):
+    is_true = np.arange(cosines.shape[1]) == labels[:, None]
+
+    def variant(**options):
+        return reference_arcface(cosines, labels, scale, margin, **options)
+
+    return [
+        (_outside_clip(cosines, labels, scale, margin),
+         "your logits hold NaN where a true-class cosine is a hair outside [-1, 1] (float "
+         "round-off, e.g. 1.0000001): arccos and sqrt(1 - cos^2) are undefined there. Clip "
+         "the cosines to [-1, 1] first, np.clip(cosines, -1, 1)."),
+        (variant(every_class=True),
+         "you added the angular margin on every class; only the true class (labels[i]) gets "
+         "it, the others keep scale * cos(theta)."),
+        (variant(fallback=False),
+         "where theta + m > pi (cos(theta) < cos(pi - m)), cos(theta + m) rises again and "
+         "would reward the worst angles; there use cos(theta) - m * sin(m) instead."),
+        (scale * np.where(is_true, cosines - margin, cosines),
+         "you subtracted the margin from the cosine (CosFace); ArcFace adds it to the ANGLE: "
+         "cos(arccos(cos) + m)."),
+        (variant() / scale,
+         "the margin is right but the logits are not scaled: multiply by `scale`."),
+        (reference_arcface(cosines, labels, scale, np.radians(margin)),
+         f"you converted the margin from degrees; it is already in radians ({margin} rad "
+         f"is {np.degrees(margin):.1f} degrees), as np.arccos returns."),
+        (reference_arcface(cosines, labels, scale, np.degrees(margin)),
+         f"you converted the margin to degrees; np.arccos and np.cos work in radians, and "
+         f"the margin {margin} is in radians already."),
+        (reference_arcface(cosines, labels, scale, -margin, fallback=False),
+         "you subtracted the margin from the angle, cos(theta - m), which makes the true class "
+         "EASIER; ArcFace adds it, cos(theta + m)."),
+    ]
+
+
+def _check_arcface_logits(function):
+    check_cases(
+        function, _arcface_cases(), expected=reference_arcface, convert=_as_margin_logits,
+        same=close_to(_ARCFACE_ATOL, rtol=_ARCFACE_RTOL, equal_nan=True),
+        mistakes=_arcface_mistakes, render=describe_with_shape,
+    )
+    return ("your logits match course_lib.heads.margin_logits(..., margin_type='arcface'), "
+            "edges included: cosines at +-1 and angles where theta + m > pi.")
+
+
+arcface_logits = register(
+    Exercise(
+        "06.arcface_logits",
+        title="ArcFace logits: scale * cos(theta + margin) on each row's true class, "
+              "scale * cos elsewhere.",
+        checker=_check_arcface_logits,
+        hint=(
+            """
+            ArcFace puts the margin on the ANGLE of the true class: theta = arccos(cos),
+            then cos(theta + m), then the scale; the other classes keep their plain cosine.
+            Two edges: a cosine a hair beyond +-1 has no arccos, and past theta + m = pi the
+            cosine would rise again.
+            """,
+            """
+            Clip first: c = np.clip(cosines, -1, 1). shifted = np.cos(np.arccos(c) + margin),
+            but where c < np.cos(np.pi - margin) use cosines - margin * np.sin(margin). Mix
+            with the one-hot mask np.eye(num_classes)[labels]: scale * np.where(mask, shifted,
+            cosines).
+            """,
+        ),
+        solution_code="""
+            def arcface_logits(cosines, labels, scale, margin):
+                clipped = np.clip(cosines, -1.0, 1.0)
+                shifted = np.cos(np.arccos(clipped) + margin)
+                past_pi = clipped < np.cos(np.pi - margin)  # theta + margin > pi
+                target = np.where(past_pi, cosines - margin * np.sin(margin), shifted)
+                is_true = np.eye(cosines.shape[1], dtype=bool)[labels]
+                return scale * np.where(is_true, target, cosines)
+        """,
+        answer_name="arcface_logits",
+        references=(heads.margin_logits, heads.MarginCosineLoss),
+    )
+)
+
+
+# --- 06.arcface_target (question) ------------------------------------------------------------
+
+arcface_target = register(
+    Question(
+        "06.arcface_target",
+        title="Which logits the ArcFace margin changes.",
+        prompt="""
+            **Question.** While training with an ArcFace head, for an example of class y the
+            margin changes:
+        """,
+        choices={
+            "a": "every class's logit: all the angles grow by m",
+            "b": "only the true class's logit, s cos(theta_y + m)",
+            "c": "only the other classes' logits, to push them away",
+            "d": "the true class's logit, in training and when predicting a class",
+        },
+        answer="b",
+        answer_name="arcface_target_answer",
+        explanations={
+            "a": "Adding m to every angle lowers every logit together, so the softmax barely "
+                 "changes; the point is to make the TRUE class harder to win.",
+            "c": "Lowering the other classes' logits would make training easier, not harder; "
+                 "the margin handicaps the true class, so the embedding must beat the others "
+                 "by m.",
+            "d": "The margin needs the label, which is unknown when predicting: at inference the "
+                 "class is the argmax of the plain cosines.",
+        },
+        hint=(
+            "The margin is a handicap: it makes the model win by more than it needs to. Whom "
+            "does it handicap, and is there a label to tell whom when predicting?",
+            "In margin_logits, the one-hot mask of the labels picks where cos(theta + m) goes; "
+            "every other logit stays s cos(theta).",
+        ),
+        why="only the true class's angle grows by m, in training only: the embedding must be "
+            "closer to its class centre than to any other by an angular margin.",
     )
 )
