@@ -46,15 +46,6 @@ def test_header_objectives_setup_and_ending(path):
     assert "!pip" not in "\n".join(cell.source for cell in nb.cells), "no installs inside notebooks"
 
 
-#: Exercises written in course_lib whose cells the notebooks do not hold yet; empty this
-#: set once they are inserted.
-_WAITING_FOR_NOTEBOOK_CELLS = {
-    "01.map_at_r", "01.unit_distance", "03.batch_all_triplet_loss", "03.semi_hard",
-    "04.banded_dtw", "04.slow_copy", "06.arcface_logits", "02.linear_autoencoder_pca",
-    "05.softmax_axis", "06.arcface_target", "07.threshold_data",
-}
-
-
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda path: path.stem)
 def test_exercise_cells_are_blank_registered_and_checked(path):
     nb = _read(path)
@@ -75,9 +66,7 @@ def test_exercise_cells_are_blank_registered_and_checked(path):
         assert f".{name}.check({exercises[exercise_id].answer_name})" in check_cell.source
         assert f".{name}.hint()" in check_cell.source and f".{name}.solution()" in check_cell.source
     expected = sorted(exercise_id for exercise_id in exercises if exercise_id.startswith(prefix))
-    waiting = [exercise_id for exercise_id in expected
-               if exercise_id in _WAITING_FOR_NOTEBOOK_CELLS and exercise_id not in found]
-    assert sorted(found + waiting) == expected, "each of the notebook's exercises appears exactly once"
+    assert sorted(found) == expected, "each of the notebook's exercises appears exactly once"
     if path.stem.startswith("01"):
         assert len(found) >= 3
 
