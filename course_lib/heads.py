@@ -33,7 +33,14 @@ import keras
 import numpy as np
 from keras import ops
 
-from course_lib._validation import as_labels, check_choice, check_positive_int, check_seed
+from course_lib._validation import (
+    as_array,
+    as_labels,
+    check_choice,
+    check_positive_int,
+    check_seed,
+    is_concrete,
+)
 from course_lib.layers import l2_normalize_tensor
 
 __all__ = [
@@ -74,17 +81,6 @@ def _check_margin(margin, margin_type):
             f"received {margin!r}. Typical values: 0.1 to 0.5."
         )
     return margin
-
-
-def _is_concrete(x):
-    """True for values whose numbers can be read now (NumPy, lists, eager tensors)."""
-    if isinstance(x, (np.ndarray, list, tuple, numbers.Number)):
-        return True
-    try:
-        ops.convert_to_numpy(x)
-    except Exception:  # a symbolic tensor inside a compiled train step
-        return False
-    return True
 
 
 def cosine_logits(embeddings, weights, *, scale=1.0):
@@ -211,7 +207,7 @@ def margin_logits(cosines, labels, *, margin_type="cosface", scale=16.0, margin=
             f"{tuple(cosines.shape)}."
         )
     num_classes = cosines.shape[-1]
-    if _is_concrete(labels):
+    if is_concrete(labels):
         flat = ops.convert_to_numpy(labels)
         flat = as_labels(flat.reshape(-1) if flat.ndim == 2 and flat.shape[-1] == 1 else flat, "labels")
         if cosines.shape[0] is not None and flat.shape[0] != cosines.shape[0]:
