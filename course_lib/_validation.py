@@ -11,6 +11,7 @@ __all__ = [
     "as_array",
     "as_matrix",
     "as_labels",
+    "as_flags",
     "as_integers",
     "check_bool",
     "check_choice",
@@ -157,18 +158,20 @@ def as_integers(x, name, *, what="integers"):
     return array.astype(np.int64)
 
 
-def as_labels(y, name, *, n_samples=None, ndim=1):
-    """Converts `y` to an integer label array (1-D by default), optionally of a given length.
+def as_labels(y, name, *, n_samples=None, layout=None):
+    """Converts `y` to an integer label array, 1-D unless `layout` says otherwise.
 
-    Floats are accepted when they hold exact integers below 2**63 (Keras casts
-    `y_true` to float); anything else raises, so that two distinct labels never
-    become the same class.
+    `layout` names the expected axes, e.g. `"(n_queries, n_neighbours)"` for a 2-D
+    array. Floats are accepted when they hold exact integers below 2**63 (Keras
+    casts `y_true` to float); anything else raises, so that two distinct labels
+    never become the same class.
     """
     array = _to_numpy(y, name)
+    ndim = 1 if layout is None else layout.count(",") + 1
     if array.ndim != ndim:
-        shape = "a 1-D array" if ndim == 1 else f"a {ndim}-D array"
+        expected = "a 1-D array" if layout is None else f"{ndim}-D {layout}"
         raise ValueError(
-            f"`{name}` must be {shape} of integer class labels; received shape "
+            f"`{name}` must be {expected} of integer class labels; received shape "
             f"{array.shape}." + (f" If it is one-hot, use {name}.argmax(axis=-1)." if ndim == 1 else "")
         )
     if not (array.dtype == bool or np.issubdtype(array.dtype, np.integer)
@@ -185,6 +188,21 @@ def as_labels(y, name, *, n_samples=None, ndim=1):
             f"rows; pass one label per embedding row."
         )
     return array
+
+
+def as_flags(x, name, *, what="True/False (or 1/0)"):
+    """Converts booleans, or numbers that are all 0 or 1, to a bool array.
+
+    Raises:
+        TypeError: if `x` holds strings, objects or complex numbers.
+        ValueError: if `x` is ragged or holds a number other than 0 and 1.
+    """
+    array = _to_numpy(x, name)
+    _check_real_numbers(array, name)
+    if array.dtype != bool and not np.isin(array, (0, 1)).all():
+        values = np.unique(array[~np.isin(array, (0, 1))])[:5].tolist()
+        raise ValueError(f"`{name}` must hold {what}; received other values, e.g. {values}.")
+    return array.astype(bool)
 
 
 def check_positive_int(value, name, *, maximum=None, maximum_reason=""):
