@@ -17,6 +17,7 @@ __all__ = [
     "check_choice",
     "check_positive_int",
     "check_seed",
+    "concrete_values",
     "is_concrete",
 ]
 
@@ -267,3 +268,21 @@ def is_concrete(x):
     except Exception:  # a symbolic tensor
         return False
     return True
+
+
+def concrete_values(x, name):
+    """`x` checked like `as_array` (real, finite) as float64, or None when `x` is symbolic.
+
+    For the Keras-side functions: the numbers are checked whenever they are known
+    (NumPy input, eager tensors), and skipped inside a compiled train step.
+    """
+    if not is_concrete(x):
+        return None
+    if not isinstance(x, np.ndarray) and not hasattr(x, "numpy"):
+        try:
+            from keras import ops
+
+            x = ops.convert_to_numpy(x)
+        except Exception:  # lists of strings, ragged lists: as_array explains
+            pass
+    return as_array(x, name, dtype=np.float64)

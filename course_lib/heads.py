@@ -34,11 +34,11 @@ import numpy as np
 from keras import ops
 
 from course_lib._validation import (
-    as_array,
     as_labels,
     check_choice,
     check_positive_int,
     check_seed,
+    concrete_values,
     is_concrete,
 )
 from course_lib.layers import l2_normalize_tensor
@@ -104,9 +104,11 @@ def cosine_logits(embeddings, weights, *, scale=1.0):
         `[-scale, scale]`.
 
     Raises:
-        ValueError: if either input is not 2-D, the embedding sizes differ, or
-            `scale` is not positive and finite.
-        TypeError: if `scale` is not a number.
+        ValueError: if either input is not 2-D, the embedding sizes differ,
+            `scale` is not positive and finite, or (when the values are known,
+            i.e. outside a compiled training step) an input holds NaN or inf.
+        TypeError: if `scale` is not a number, or (when known) an input is
+            not real-valued.
 
     Example:
 
@@ -117,6 +119,8 @@ def cosine_logits(embeddings, weights, *, scale=1.0):
     [[10.0, 0.0], [7.071, 7.071], [0.0, 0.0]]
     """
     scale = _check_scale(scale)
+    for name, value in (("embeddings", embeddings), ("weights", weights)):
+        concrete_values(value, name)  # real and finite, when the values are known
     embeddings, weights = ops.convert_to_tensor(embeddings), ops.convert_to_tensor(weights)
     if len(embeddings.shape) != 2 or len(weights.shape) != 2:
         raise ValueError(
@@ -176,12 +180,13 @@ def margin_logits(cosines, labels, *, margin_type="cosface", scale=16.0, margin=
 
     Raises:
         ValueError: if `margin_type` is unknown (the message lists the choices),
-            `scale` or `margin` is out of range, `cosines` is not 2-D, or the
+            `scale` or `margin` is out of range, `cosines` is not 2-D or holds
+            NaN or inf (checked when known), or the
             labels do not match the batch or lie outside `[0, num_classes)`
             (checked whenever their values are known, i.e. outside a compiled
             training step).
         TypeError: if `scale` or `margin` is not a number, or labels are not
-            integers.
+            integers or cosines not real (checked when known).
 
     Example:
 
@@ -198,6 +203,7 @@ def margin_logits(cosines, labels, *, margin_type="cosface", scale=16.0, margin=
     check_choice(margin_type, "margin_type", MARGIN_TYPES)
     scale = _check_scale(scale)
     margin = _check_margin(margin, margin_type)
+    concrete_values(cosines, "cosines")  # real and finite, when the values are known
     cosines = ops.convert_to_tensor(cosines)
     if not keras.backend.is_float_dtype(cosines.dtype):
         cosines = ops.cast(cosines, "float32")
@@ -208,7 +214,7 @@ def margin_logits(cosines, labels, *, margin_type="cosface", scale=16.0, margin=
         )
     num_classes = cosines.shape[-1]
     if is_concrete(labels):
-        flat = ops.convert_to_numpy(labels)
+        flat = concrete_values(labels, "labels")  # float64: exact for every valid class index
         flat = as_labels(flat.reshape(-1) if flat.ndim == 2 and flat.shape[-1] == 1 else flat, "labels")
         if cosines.shape[0] is not None and flat.shape[0] != cosines.shape[0]:
             raise ValueError(
