@@ -41,7 +41,8 @@ from course_lib._validation import (
     concrete_values,
     is_concrete,
 )
-from course_lib.layers import l2_normalize_tensor
+from course_lib.layers import _unit_vectors_tensor
+from course_lib.losses import _CheckedLoss
 
 __all__ = [
     "MARGIN_TYPES",
@@ -87,7 +88,8 @@ def cosine_logits(embeddings, weights, *, scale=1.0):
     """Scaled cosines between each embedding and each class's weight vector.
 
     Both sides are L2-normalised (a zero vector stays zero, so its cosines are
-    0, not NaN), so the logits depend only on angles: a softmax classifier's
+    0, not NaN; any other vector, however short or long, gets length 1), so the
+    logits depend only on angles: a softmax classifier's
     `w_c . x` with the lengths taken out.
 
     Formula:
@@ -137,7 +139,7 @@ def cosine_logits(embeddings, weights, *, scale=1.0):
     if not keras.backend.is_float_dtype(embeddings.dtype):
         embeddings = ops.cast(embeddings, "float32")
     weights = ops.cast(weights, embeddings.dtype)
-    cosines = ops.matmul(l2_normalize_tensor(embeddings), ops.transpose(l2_normalize_tensor(weights)))
+    cosines = ops.matmul(_unit_vectors_tensor(embeddings), ops.transpose(_unit_vectors_tensor(weights)))
     return cosines * scale
 
 
@@ -218,8 +220,8 @@ def margin_logits(cosines, labels, *, margin_type="cosface", scale=16.0, margin=
         flat = as_labels(flat.reshape(-1) if flat.ndim == 2 and flat.shape[-1] == 1 else flat, "labels")
         if cosines.shape[0] is not None and flat.shape[0] != cosines.shape[0]:
             raise ValueError(
-                f"`labels` has {flat.shape[0]} entries but `cosines` has {cosines.shape[0]} rows; "
-                f"pass one label per row."
+                f"`labels` must have one entry per row of `cosines` ({cosines.shape[0]}); "
+                f"received {flat.shape[0]}. Pass one label per row."
             )
         if flat.size and (flat.min() < 0 or flat.max() >= num_classes):
             raise ValueError(
@@ -315,7 +317,7 @@ class CosineClassifier(keras.layers.Layer):
 
 
 @keras.saving.register_keras_serializable(package=_SERIALIZATION_PACKAGE)
-class MarginCosineLoss(keras.losses.Loss):
+class MarginCosineLoss(_CheckedLoss):
     """Softmax cross-entropy on scaled cosines, with a CosFace or ArcFace margin.
 
     `y_pred` is the output of `CosineClassifier` (cosines, not logits) and
@@ -360,6 +362,10 @@ class MarginCosineLoss(keras.losses.Loss):
         self.margin_type = check_choice(margin_type, "margin_type", MARGIN_TYPES)
         self.scale = _check_scale(scale)
         self.margin = _check_margin(margin, margin_type)
+
+    def _check(y_true, y_pred):
+        if is_concrete(y_true) and is_concrete(y_pred):
+            margin_logits(y_pred, y_true, margin_type="none", scale=1.0)  # checks, result unused
 
     def call(self, y_true, y_pred):
         logits = margin_logits(y_pred, y_true, margin_type=self.margin_type, scale=self.scale,

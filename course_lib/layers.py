@@ -14,10 +14,10 @@ model that uses them saves to `.keras` and loads back with
 Importing this module imports Keras.
 """
 
+import math
+
 import keras
 from keras import ops
-
-import math
 
 from course_lib._validation import check_choice, concrete_values
 
@@ -107,6 +107,18 @@ def l2_normalize_tensor(x, axis=-1, epsilon=1e-12):
     return ops.where(largest * unit_length >= epsilon, unit, x / epsilon)
 
 
+def _unit_vectors_tensor(x, axis=-1):
+    """`x / ||x||` along `axis` with no floor: every non-zero vector gets length 1, zero stays 0.
+
+    For cosines (`PairDistance(metric="cosine")`, `course_lib.heads.cosine_logits`),
+    where a floor would turn two short parallel vectors into a cosine near 0.
+    """
+    _check_concrete_tensor(x, "x")
+    x = ops.convert_to_tensor(x)
+    largest, unit_length = _vector_lengths(x, axis)
+    return x / ops.where(largest > 0.0, largest, 1.0) / unit_length
+
+
 def pair_distance(a, b, epsilon=1e-12):
     """Euclidean distance between row `i` of `a` and row `i` of `b`, with `keras.ops` only.
 
@@ -143,6 +155,8 @@ def pair_distance(a, b, epsilon=1e-12):
     for name, value in (("a", a), ("b", b)):
         _check_concrete_tensor(value, name)
     a, b = ops.convert_to_tensor(a), ops.convert_to_tensor(b)
+    dtype = keras.backend.result_type(a.dtype, b.dtype, float)  # e.g. float64 with float32
+    a, b = ops.cast(a, dtype), ops.cast(b, dtype)
     if None not in (*a.shape, *b.shape) and tuple(a.shape) != tuple(b.shape):
         raise ValueError(
             f"`a` and `b` must have the same shape (batch_size, embedding_dim), one pair per "
@@ -217,7 +231,8 @@ class PairDistance(keras.layers.Layer):
 
     Formula:
         `"euclidean"`: `d_i = ||a_i - b_i||_2` (zero gradient at `d_i = 0`);
-        `"cosine"`: `d_i = 1 - cos(a_i, b_i)`.
+        `"cosine"`: `d_i = 1 - cos(a_i, b_i)`, with cosine 0 for a zero
+        vector and no length floor (short parallel vectors are 0 apart).
 
     Args:
         metric: `"euclidean"` (default) or `"cosine"`.
@@ -259,7 +274,7 @@ class PairDistance(keras.layers.Layer):
             )
         a, b = inputs
         if self.metric == "cosine":
-            return 1.0 - ops.sum(l2_normalize_tensor(a) * l2_normalize_tensor(b), axis=-1)
+            return 1.0 - ops.sum(_unit_vectors_tensor(a) * _unit_vectors_tensor(b), axis=-1)
         return pair_distance(a, b)
 
     def compute_output_shape(self, input_shape):

@@ -30,6 +30,7 @@ import numpy as np
 from keras import ops
 
 from course_lib._validation import as_flags, as_labels, check_choice, concrete_values
+from course_lib.layers import _vector_lengths
 
 __all__ = [
     "MINING_STRATEGIES",
@@ -44,7 +45,8 @@ __all__ = [
 MINING_STRATEGIES = ("batch_all", "batch_hard", "semi_hard")
 
 _SERIALIZATION_PACKAGE = "course_lib"
-_SQUARED_EPSILON = 1e-12
+# triplet_loss doubles the largest distance of a batch: it must stay finite in float32.
+_LARGEST_DISTANCE = float(np.finfo(np.float32).max) / 4
 
 
 def _check_margin(margin, *, allow_zero):
@@ -127,11 +129,12 @@ def pairwise_distances(embeddings, *, squared=False):
     Computed from the differences of every pair of rows (a `(batch_size,
     batch_size, embedding_dim)` tensor: small for the batches of this course),
     so identical rows are exactly 0 apart; the shortcut `||a||^2 + ||b||^2 -
-    2 a.b` leaves round-off of about 1e-3 there. The square root has a zero
-    gradient at 0 (a plain `sqrt` would give NaN gradients for identical rows).
-    The embeddings are divided by their largest entry before squaring, so
-    distances do not overflow in float32 below its limit (about 3.4e38); with
-    `squared=True`, squared distances beyond it are `inf`.
+    2 a.b` leaves round-off of about 1e-3 there. Each difference is divided by
+    its largest entry `m` before squaring, `||d|| = m ||d / m||`, so the
+    gradient stays finite at 0 (a plain `sqrt` would give NaN gradients for
+    identical rows) and distances do not overflow in float32 below its limit
+    (about 3.4e38); with `squared=True`, squared distances beyond it
+    (distances from about 1.8e19) are `inf`.
 
     Formula:
         `D_ij = ||e_i - e_j||_2` (or its square with `squared=True`).
@@ -150,16 +153,10 @@ def pairwise_distances(embeddings, *, squared=False):
     [[0.0, 5.0], [5.0, 0.0]]
     """
     embeddings = ops.convert_to_tensor(embeddings)
-    # In units of the largest entry, so that squaring neither overflows nor underflows.
-    largest = _max_or_zero(ops.abs(embeddings))
-    scale = ops.where(largest > 0.0, largest, 1.0)
-    scaled = embeddings / scale
-    differences = scaled[:, None, :] - scaled[None, :, :]
-    distances = ops.sum(ops.square(differences), axis=-1)
-    if squared:
-        return distances * ops.square(scale)
-    positive = distances * ops.square(scale) > _SQUARED_EPSILON
-    return ops.where(positive, ops.sqrt(ops.where(positive, distances, 1.0)) * scale, 0.0)
+    differences = embeddings[:, None, :] - embeddings[None, :, :]
+    largest, unit_length = _vector_lengths(differences, -1)  # no overflow in the squares
+    distances = ops.squeeze(largest * unit_length, axis=-1)
+    return ops.square(distances) if squared else distances
 
 
 def contrastive_loss(y_true, distances, *, margin=1.0):
@@ -273,8 +270,9 @@ def triplet_loss(labels, embeddings, *, margin=0.2, mining="batch_hard"):
             message lists them and the value received), or `margin` is
             negative or not finite; when the values are known (outside a
             compiled training step), also if `embeddings` is not 2-D, holds
-            NaN or infinite values or distances beyond float32 (about 3.4e38),
-            or the number of labels differs from the batch size.
+            NaN or infinite values or distances beyond 8.5e37 (a quarter of
+            float32's range), or the number of labels differs from the batch
+            size.
         TypeError: if `margin` is not a number, or (when known) the labels are
             not integers or the embeddings not real-valued.
 
@@ -299,16 +297,19 @@ def triplet_loss(labels, embeddings, *, margin=0.2, mining="batch_hard"):
         return ops.zeros((), dtype=embeddings.dtype if keras.backend.is_float_dtype(
             embeddings.dtype) else "float32")
     distances = pairwise_distances(embeddings)
-    if concrete and not np.all(np.isfinite(ops.convert_to_numpy(distances))):
+    if concrete and not np.max(ops.convert_to_numpy(distances)) <= _LARGEST_DISTANCE:
         raise ValueError(
-            "The distances between `embeddings` exceed float32's range (about 3.4e38); "
-            "L2-normalise the embeddings (course_lib.layers.L2Normalize) first."
+            f"The distances between `embeddings` must stay below {_LARGEST_DISTANCE:.1e} (a "
+            f"quarter of float32's range); received a largest distance of "
+            f"{np.max(ops.convert_to_numpy(distances)):.3g}. L2-normalise the embeddings "
+            f"(course_lib.layers.L2Normalize) first."
         )
     positive, negative = _triplet_masks(labels, batch_size, distances.dtype)
 
     # Distances of positives and of negatives; the other entries are moved out of reach,
     # far below (-beyond) or far beyond (+beyond) every distance, so no hinge uses them.
-    beyond = _max_or_zero(distances) + margin + 1.0
+    # Twice the largest distance: margin + 1 alone would round away next to distances of 1e8.
+    beyond = 2.0 * _max_or_zero(distances) + margin + 1.0
     positive_distances = ops.where(positive > 0.0, distances, -beyond)
     negative_distances = ops.where(negative > 0.0, distances, beyond)
 
@@ -338,8 +339,23 @@ def triplet_loss(labels, embeddings, *, margin=0.2, mining="batch_hard"):
     return ops.sum(losses) / ops.maximum(ops.sum(valid), 1.0)
 
 
+class _CheckedLoss(keras.losses.Loss):
+    """A Keras loss that checks `y_true` and `y_pred` before Keras converts them.
+
+    `keras.losses.Loss.__call__` casts `y_true` to a float tensor first, so a
+    complex, string or ragged label would fail inside Keras (or lose its
+    imaginary part) before `call` could check it. Subclasses set `_check`.
+    """
+
+    _check = None  # function (y_true, y_pred) checking concrete values
+
+    def __call__(self, y_true, y_pred, sample_weight=None):
+        type(self)._check(y_true, y_pred)
+        return super().__call__(y_true, y_pred, sample_weight=sample_weight)
+
+
 @keras.saving.register_keras_serializable(package=_SERIALIZATION_PACKAGE)
-class ContrastiveLoss(keras.losses.Loss):
+class ContrastiveLoss(_CheckedLoss):
     """Keras loss for siamese models: `contrastive_loss` averaged over the batch.
 
     Use it with a model whose output is the distance of each pair (e.g. one
@@ -376,6 +392,8 @@ class ContrastiveLoss(keras.losses.Loss):
         super().__init__(name=name, reduction=reduction, dtype=dtype)
         self.margin = _check_margin(margin, allow_zero=False)
 
+    _check = _check_contrastive_inputs
+
     def call(self, y_true, y_pred):
         return contrastive_loss(y_true, y_pred, margin=self.margin)
 
@@ -384,7 +402,7 @@ class ContrastiveLoss(keras.losses.Loss):
 
 
 @keras.saving.register_keras_serializable(package=_SERIALIZATION_PACKAGE)
-class TripletLoss(keras.losses.Loss):
+class TripletLoss(_CheckedLoss):
     """Keras loss for embedding models: `triplet_loss` with online mining.
 
     `y_true` holds the class label of each item and `y_pred` its embedding;
@@ -427,6 +445,8 @@ class TripletLoss(keras.losses.Loss):
         super().__init__(name=name, reduction=reduction, dtype=dtype)
         self.mining = check_choice(mining, "mining", MINING_STRATEGIES)
         self.margin = _check_margin(margin, allow_zero=True)
+
+    _check = _check_triplet_inputs
 
     def call(self, y_true, y_pred):
         return triplet_loss(y_true, y_pred, margin=self.margin, mining=self.mining)

@@ -44,7 +44,7 @@ def _unit_vectors(x, axis):
     """`x / ||x||` along `axis` (zero vectors stay zero), exact at every float32 magnitude."""
     with np.errstate(over="ignore", under="ignore"):  # caught just below
         norms = np.linalg.norm(x, axis=axis, keepdims=True)  # float32: no float64 copy of x
-    if not np.all(((norms >= _TINY) & (norms <= _HUGE)) | (norms == 0)):
+    if not np.all((norms >= _TINY) & (norms <= _HUGE)):  # zero, tiny (maybe underflowed) or huge
         # Rare path (as np.linalg.norm does for single vectors): divide each vector by
         # its largest entry first, so that squaring neither overflows nor underflows.
         largest = np.max(np.abs(x), axis=axis, keepdims=True)
