@@ -19,13 +19,14 @@ __all__ = [
     "check_seed",
     "concrete_values",
     "is_concrete",
+    "to_numpy",
 ]
 
 # Floats are cast to int64 only below this bound, where the cast is exact and one-to-one.
 _INT64_LIMIT = 2.0**63
 
 
-def _to_numpy(x, name="x"):
+def to_numpy(x, name="x"):
     """Turns NumPy arrays, lists and Keras/TensorFlow/JAX tensors into a NumPy array."""
     if isinstance(x, np.ndarray):
         return x
@@ -80,7 +81,7 @@ def as_array(x, name, *, dtype=np.float32, allow_nonfinite=False):
         ValueError: if `x` is ragged, or holds NaN or infinite values (also a
             float64 value beyond the range of `dtype`).
     """
-    array = _to_numpy(x, name)
+    array = to_numpy(x, name)
     _check_real_numbers(array, name)
     with np.errstate(over="ignore"):  # a float64 beyond float32's range becomes inf, caught below
         array = array.astype(dtype, copy=False)
@@ -135,7 +136,7 @@ def as_integers(x, name, *, what="integers"):
         TypeError: if `x` holds strings, objects, complex numbers or non-integral floats.
         ValueError: if `x` is ragged, or a float is NaN, infinite or too large for int64.
     """
-    array = _to_numpy(x, name)
+    array = to_numpy(x, name)
     _check_real_numbers(array, name)
     if np.issubdtype(array.dtype, np.floating):
         finite = np.isfinite(array)
@@ -167,7 +168,7 @@ def as_labels(y, name, *, n_samples=None, layout=None):
     casts `y_true` to float); anything else raises, so that two distinct labels
     never become the same class.
     """
-    array = _to_numpy(y, name)
+    array = to_numpy(y, name)
     ndim = 1 if layout is None else layout.count(",") + 1
     if array.ndim != ndim:
         expected = "a 1-D array" if layout is None else f"{ndim}-D {layout}"
@@ -198,7 +199,7 @@ def as_flags(x, name, *, what="True/False (or 1/0)"):
         TypeError: if `x` holds strings, objects or complex numbers.
         ValueError: if `x` is ragged or holds a number other than 0 and 1.
     """
-    array = _to_numpy(x, name)
+    array = to_numpy(x, name)
     _check_real_numbers(array, name)
     if array.dtype != bool and not np.isin(array, (0, 1)).all():
         values = np.unique(array[~np.isin(array, (0, 1))])[:5].tolist()

@@ -173,6 +173,7 @@ ARRAY_CALLS = {
     "pad_sequences": lambda bad: sequences.pad_sequences([bad]),
     "kmeans": lambda bad: kmeans(bad, 1),
     "ExactIndex": lambda bad: ExactIndex.from_vectors(bad),
+    "recall_at_k_vs_exact": lambda bad: recall_at_k_vs_exact(bad, [[0, 1], [1, 0]]),
 }
 
 FLOAT64_CALLS = {"retrieval_from_distances", "pair_scores", "dtw_distance", "dtw_distances",
