@@ -172,9 +172,10 @@ def as_labels(y, name, *, n_samples=None, layout=None):
     ndim = 1 if layout is None else layout.count(",") + 1
     if array.ndim != ndim:
         expected = "a 1-D array" if layout is None else f"{ndim}-D {layout}"
+        one_hot = ndim == 1 and array.ndim == 2
         raise ValueError(
             f"`{name}` must be {expected} of integer class labels; received shape "
-            f"{array.shape}." + (f" If it is one-hot, use {name}.argmax(axis=-1)." if ndim == 1 else "")
+            f"{array.shape}." + (f" If it is one-hot, use {name}.argmax(axis=-1)." if one_hot else "")
         )
     if not (array.dtype == bool or np.issubdtype(array.dtype, np.integer)
             or np.issubdtype(array.dtype, np.floating)):
