@@ -16,9 +16,9 @@ Environment variables read here:
   notebooks are not buried in INFO and WARNING lines. To see every log line,
   set it yourself before TensorFlow is first imported, e.g.
   `TF_CPP_MIN_LOG_LEVEL=0 jupyter lab`. It only works when `course_lib` is
-  imported before `tensorflow` or `keras`. A few lines that TensorFlow writes
-  while loading (`WARNING: All log messages before absl::InitializeLog() ...`,
-  `oneDNN custom operations are on ...`) ignore it; they are harmless.
+  imported before `tensorflow` or `keras`. The lines that TensorFlow writes
+  while loading ignore it; `setup_device` drops those (see
+  `course_lib.native_logs`; `COURSE_NATIVE_LOGS=all` shows them).
 - `COURSE_FORCE_CPU=1`: hide the GPUs from TensorFlow and train on the CPU,
   e.g. to compare timings or to reproduce a CPU result on a GPU machine.
 
@@ -30,6 +30,7 @@ import os
 import platform
 
 from course_lib._validation import check_bool, check_seed
+from course_lib.native_logs import quiet_native_logs
 
 # Must happen before TensorFlow is imported anywhere: its C++ logger reads the
 # variable once, at load time. `setdefault` keeps a value the user chose.
@@ -280,8 +281,12 @@ def describe_devices():
 def setup_device(seed=0, *, deterministic=True, verbose=True):
     """Seeds everything, picks the GPU or the CPU, and prints one report line.
 
-    The one call every notebook's setup cell makes. In order, it:
+    The one call every notebook's setup cell makes, before it imports `keras`.
+    In order, it:
 
+    0. drops TensorFlow's harmless native start-up and version-skew log lines
+       from standard error (`course_lib.native_logs.quiet_native_logs`), so the
+       notebook shows no red boxes that a learner cannot act on;
     1. hides the GPUs when the environment variable `COURSE_FORCE_CPU=1` is set
        (TensorFlow backend);
     2. turns on memory growth for each visible GPU, so TensorFlow takes GPU
@@ -331,6 +336,7 @@ def setup_device(seed=0, *, deterministic=True, verbose=True):
     deterministic = check_bool(deterministic, "deterministic")
     verbose = check_bool(verbose, "verbose")
 
+    quiet_native_logs()
     info = _collect(apply_settings=True)
     keras = _import_keras()
     keras.utils.set_random_seed(seed)

@@ -8,6 +8,7 @@ import sys
 from importlib import metadata
 from pathlib import Path
 
+from course_lib.native_logs import quiet_native_logs
 from course_lib.results import _course_lib_version
 
 __all__ = ["doctor"]
@@ -66,6 +67,7 @@ def doctor(*, file=None):
     """
     out = sys.stdout if file is None else file
     problems, warnings = [], []
+    quiet_native_logs()  # TensorFlow's harmless loading lines would bury the report
     print("Deep Similarity doctor", file=out)
     python = f"{sys.version.split()[0]} ({sys.executable})"
     if sys.version_info < (3, 10):
