@@ -196,6 +196,14 @@ def _check_thresholds(thresholds):
     return values
 
 
+def _accepted_counts(scores, labels, thresholds):
+    """Same pairs accepted and all pairs accepted (`score >= t`) at each threshold, as counts."""
+    same_sorted, all_sorted = np.sort(scores[labels]), np.sort(scores)
+    true_positives = labels.sum() - np.searchsorted(same_sorted, thresholds, side="left")
+    accepted = len(scores) - np.searchsorted(all_sorted, thresholds, side="left")
+    return true_positives, accepted
+
+
 def precision_recall_f1(scores, is_same, thresholds):
     """Precision, recall and F1 of "same when `score >= threshold`", at each threshold.
 
@@ -230,9 +238,7 @@ def precision_recall_f1(scores, is_same, thresholds):
     scores, labels = _check_scores_and_labels(scores, is_same)
     values = _check_thresholds(thresholds)
     n_same = labels.sum()
-    same_sorted, all_sorted = np.sort(scores[labels]), np.sort(scores)
-    true_positives = n_same - np.searchsorted(same_sorted, values, side="left")
-    accepted = len(scores) - np.searchsorted(all_sorted, values, side="left")
+    true_positives, accepted = _accepted_counts(scores, labels, values)
     precision = np.where(accepted > 0, true_positives / np.maximum(accepted, 1), 1.0)
     recall = true_positives / n_same
     total = precision + recall
@@ -308,13 +314,8 @@ def best_accuracy_threshold(scores, is_same):
     """
     scores, labels = _check_scores_and_labels(scores, is_same)
     candidates = np.unique(scores)[::-1]  # highest first, so argmax keeps the strictest tie
-    order = np.argsort(-scores, kind="stable")
-    sorted_scores, sorted_labels = scores[order], labels[order]
-    # Accepting every score >= t: the same pairs accepted up to the last score >= t.
-    accepted = np.searchsorted(-sorted_scores, -candidates, side="right")
-    true_accepts = np.concatenate([[0], np.cumsum(sorted_labels)])[accepted]
-    false_accepts = accepted - true_accepts
-    n_different = len(labels) - int(labels.sum())
-    accuracy = (true_accepts + n_different - false_accepts) / len(labels)
+    true_accepts, accepted = _accepted_counts(scores, labels, candidates)
+    true_rejects = (len(labels) - labels.sum()) - (accepted - true_accepts)
+    accuracy = (true_accepts + true_rejects) / len(labels)
     best = int(np.argmax(accuracy))
     return float(candidates[best]), float(accuracy[best])
