@@ -35,7 +35,7 @@ def test_header_objectives_setup_and_ending(path):
     assert re.match(rf"# {number:02d} · \S", header.source), header.source.splitlines()[0]
     assert f"**Notebook {number + 1} of {COURSE_LENGTH}**" in header.source
     assert "**Prerequisites:**" in header.source
-    assert re.search(r"\*\*Run time:\*\* about \d+ (seconds|minutes?)", header.source)
+    assert re.search(r"\*\*Run time:\*\* about \d+(\.\d+)? (seconds|minutes?)", header.source)
     markdown = "\n".join(cell.source for cell in nb.cells if cell.cell_type == "markdown")
     assert "## Learning objectives" in markdown and "By the end you can" in markdown
     assert "## Summary" in markdown and "## Try next" in markdown
