@@ -11,14 +11,22 @@ __all__ = [
     "as_array",
     "as_matrix",
     "as_labels",
+    "as_flags",
+    "as_integers",
     "check_bool",
     "check_choice",
     "check_positive_int",
     "check_seed",
+    "concrete_values",
+    "is_concrete",
+    "to_numpy",
 ]
 
+# Floats are cast to int64 only below this bound, where the cast is exact and one-to-one.
+_INT64_LIMIT = 2.0**63
 
-def _to_numpy(x):
+
+def to_numpy(x, name="x"):
     """Turns NumPy arrays, lists and Keras/TensorFlow/JAX tensors into a NumPy array."""
     if isinstance(x, np.ndarray):
         return x
@@ -26,11 +34,34 @@ def _to_numpy(x):
         return np.asarray(x.numpy())
     try:
         return np.asarray(x)
+    except ValueError as error:  # nested lists of different lengths
+        raise ValueError(
+            f"`{name}` must be a rectangular array; received a nested sequence whose rows "
+            f"differ in length ({error}). Pad or cut the rows to one length first."
+        ) from None
     except Exception as error:  # pragma: no cover - exotic objects
         raise TypeError(
-            f"Expected an array-like (NumPy array, list or tensor), received "
+            f"Expected an array-like (NumPy array, list or tensor) for `{name}`, received "
             f"{type(x).__name__}: {error}"
         ) from None
+
+
+def _check_real_numbers(array, name):
+    """Raises TypeError unless `array` holds real numbers (bools, ints or floats)."""
+    if array.dtype == bool or (
+        np.issubdtype(array.dtype, np.number) and not np.issubdtype(array.dtype, np.complexfloating)
+    ):
+        return
+    if np.issubdtype(array.dtype, np.complexfloating):
+        raise TypeError(
+            f"`{name}` must hold real numbers; received complex numbers (dtype "
+            f"{array.dtype}). Pass the real part ({name}.real) or the magnitude "
+            f"(np.abs({name})), whichever your method means."
+        )
+    raise TypeError(
+        f"`{name}` must hold numbers; received an array of dtype {array.dtype}. "
+        f"Convert it with np.asarray({name}, dtype='float32')."
+    )
 
 
 def as_array(x, name, *, dtype=np.float32, allow_nonfinite=False):
@@ -46,18 +77,14 @@ def as_array(x, name, *, dtype=np.float32, allow_nonfinite=False):
         A NumPy array of `dtype`.
 
     Raises:
-        TypeError: if `x` is not numeric.
-        ValueError: if `x` holds NaN or infinite values.
+        TypeError: if `x` does not hold real numbers (strings, objects, complex).
+        ValueError: if `x` is ragged, or holds NaN or infinite values (also a
+            float64 value beyond the range of `dtype`).
     """
-    array = _to_numpy(x)
-    if array.dtype == object or not (
-        np.issubdtype(array.dtype, np.number) or array.dtype == bool
-    ):
-        raise TypeError(
-            f"`{name}` must hold numbers; received an array of dtype {array.dtype}. "
-            f"Convert it with np.asarray({name}, dtype='float32')."
-        )
-    array = array.astype(dtype, copy=False)
+    array = to_numpy(x, name)
+    _check_real_numbers(array, name)
+    with np.errstate(over="ignore"):  # a float64 beyond float32's range becomes inf, caught below
+        array = array.astype(dtype, copy=False)
     if not allow_nonfinite and array.size and not np.all(np.isfinite(array)):
         n_bad = int(np.size(array) - np.count_nonzero(np.isfinite(array)))
         raise ValueError(
@@ -99,31 +126,86 @@ def as_matrix(x, name, *, dtype=np.float32):
     return array
 
 
-def as_labels(y, name, *, n_samples=None):
-    """Converts `y` to a 1-D integer label array, optionally of a given length."""
-    array = _to_numpy(y)
-    if array.ndim != 1:
-        raise ValueError(
-            f"`{name}` must be a 1-D array of integer class labels; received shape "
-            f"{array.shape}. If it is one-hot, use {name}.argmax(axis=-1)."
-        )
-    if not (np.issubdtype(array.dtype, np.integer) or array.dtype == bool):
-        if np.issubdtype(array.dtype, np.floating) and np.all(np.isfinite(array)) and np.all(
-            array == np.round(array)
-        ):
-            array = array.astype(np.int64)
-        else:
-            raise TypeError(
-                f"`{name}` must hold integer class labels; received dtype {array.dtype}. "
-                f"Map string labels to integers first, e.g. with np.unique({name}, "
-                f"return_inverse=True)[1]."
+def as_integers(x, name, *, what="integers"):
+    """Converts `x` to an int64 array, accepting floats only when they hold exact integers.
+
+    Floats must be finite, integral and below 2**63 in magnitude, so that the cast
+    to int64 is exact and distinct values stay distinct.
+
+    Raises:
+        TypeError: if `x` holds strings, objects, complex numbers or non-integral floats.
+        ValueError: if `x` is ragged, or a float is NaN, infinite or too large for int64.
+    """
+    array = to_numpy(x, name)
+    _check_real_numbers(array, name)
+    if np.issubdtype(array.dtype, np.floating):
+        finite = np.isfinite(array)
+        if not finite.all():
+            raise ValueError(
+                f"`{name}` must hold {what}; received {int(np.size(array) - finite.sum())} "
+                f"NaN or infinite value(s)."
             )
+        if array.size and np.abs(array).max() >= _INT64_LIMIT:
+            raise ValueError(
+                f"`{name}` must hold {what} below 2**63 in magnitude (int64); received a "
+                f"value of {np.abs(array).max():g}. Map the values to small integers, e.g. "
+                f"with np.unique({name}, return_inverse=True)[1]."
+            )
+        if not np.all(array == np.round(array)):
+            raise TypeError(
+                f"`{name}` must hold {what}; received floats with a fractional part, e.g. "
+                f"{array[array != np.round(array)].flat[0]!r}. Map them to integers, e.g. "
+                f"with np.unique({name}, return_inverse=True)[1]."
+            )
+    return array.astype(np.int64)
+
+
+def as_labels(y, name, *, n_samples=None, layout=None):
+    """Converts `y` to an integer label array, 1-D unless `layout` says otherwise.
+
+    `layout` names the expected axes, e.g. `"(n_queries, n_neighbours)"` for a 2-D
+    array. Floats are accepted when they hold exact integers below 2**63 (Keras
+    casts `y_true` to float); anything else raises, so that two distinct labels
+    never become the same class.
+    """
+    array = to_numpy(y, name)
+    ndim = 1 if layout is None else layout.count(",") + 1
+    if array.ndim != ndim:
+        expected = "a 1-D array" if layout is None else f"{ndim}-D {layout}"
+        one_hot = ndim == 1 and array.ndim == 2
+        raise ValueError(
+            f"`{name}` must be {expected} of integer class labels; received shape "
+            f"{array.shape}." + (f" If it is one-hot, use {name}.argmax(axis=-1)." if one_hot else "")
+        )
+    if not (array.dtype == bool or np.issubdtype(array.dtype, np.integer)
+            or np.issubdtype(array.dtype, np.floating)):
+        raise TypeError(
+            f"`{name}` must hold integer class labels; received dtype {array.dtype}. "
+            f"Map other labels to integers first, e.g. with np.unique({name}, "
+            f"return_inverse=True)[1]."
+        )
+    array = as_integers(array, name, what="integer class labels")
     if n_samples is not None and array.shape[0] != n_samples:
         raise ValueError(
             f"`{name}` has {array.shape[0]} labels but the embeddings have {n_samples} "
             f"rows; pass one label per embedding row."
         )
-    return array.astype(np.int64, copy=False)
+    return array
+
+
+def as_flags(x, name, *, what="True/False (or 1/0)"):
+    """Converts booleans, or numbers that are all 0 or 1, to a bool array.
+
+    Raises:
+        TypeError: if `x` holds strings, objects or complex numbers.
+        ValueError: if `x` is ragged or holds a number other than 0 and 1.
+    """
+    array = to_numpy(x, name)
+    _check_real_numbers(array, name)
+    if array.dtype != bool and not np.isin(array, (0, 1)).all():
+        values = np.unique(array[~np.isin(array, (0, 1))])[:5].tolist()
+        raise ValueError(f"`{name}` must hold {what}; received other values, e.g. {values}.")
+    return array.astype(bool)
 
 
 def check_positive_int(value, name, *, maximum=None, maximum_reason=""):
@@ -169,3 +251,40 @@ def check_bool(value, name):
     if not isinstance(value, (bool, np.bool_)):
         raise TypeError(f"`{name}` must be True or False; received {value!r}.")
     return bool(value)
+
+
+def is_concrete(x):
+    """True for values whose numbers can be read now (NumPy, lists, eager tensors).
+
+    False for symbolic tensors (a Keras functional-model input, a tensor inside a
+    compiled train step): checks on values are skipped there.
+    """
+    import numbers
+
+    if isinstance(x, (np.ndarray, list, tuple, numbers.Number)):
+        return True
+    from keras import ops
+
+    try:
+        ops.convert_to_numpy(x)
+    except Exception:  # a symbolic tensor
+        return False
+    return True
+
+
+def concrete_values(x, name):
+    """`x` checked like `as_array` (real, finite) as float64, or None when `x` is symbolic.
+
+    For the Keras-side functions: the numbers are checked whenever they are known
+    (NumPy input, eager tensors), and skipped inside a compiled train step.
+    """
+    if not is_concrete(x):
+        return None
+    if not isinstance(x, np.ndarray) and not hasattr(x, "numpy"):
+        try:
+            from keras import ops
+
+            x = ops.convert_to_numpy(x)
+        except Exception:  # lists of strings, ragged lists: as_array explains
+            pass
+    return as_array(x, name, dtype=np.float64)

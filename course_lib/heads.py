@@ -33,8 +33,16 @@ import keras
 import numpy as np
 from keras import ops
 
-from course_lib._validation import as_labels, check_choice, check_positive_int, check_seed
-from course_lib.layers import l2_normalize_tensor
+from course_lib._validation import (
+    as_labels,
+    check_choice,
+    check_positive_int,
+    check_seed,
+    concrete_values,
+    is_concrete,
+)
+from course_lib.layers import _unit_vectors_tensor
+from course_lib.losses import _CheckedLoss
 
 __all__ = [
     "MARGIN_TYPES",
@@ -76,22 +84,12 @@ def _check_margin(margin, margin_type):
     return margin
 
 
-def _is_concrete(x):
-    """True for values whose numbers can be read now (NumPy, lists, eager tensors)."""
-    if isinstance(x, (np.ndarray, list, tuple, numbers.Number)):
-        return True
-    try:
-        ops.convert_to_numpy(x)
-    except Exception:  # a symbolic tensor inside a compiled train step
-        return False
-    return True
-
-
 def cosine_logits(embeddings, weights, *, scale=1.0):
     """Scaled cosines between each embedding and each class's weight vector.
 
     Both sides are L2-normalised (a zero vector stays zero, so its cosines are
-    0, not NaN), so the logits depend only on angles: a softmax classifier's
+    0, not NaN; any other vector, however short or long, gets length 1), so the
+    logits depend only on angles: a softmax classifier's
     `w_c . x` with the lengths taken out.
 
     Formula:
@@ -108,9 +106,11 @@ def cosine_logits(embeddings, weights, *, scale=1.0):
         `[-scale, scale]`.
 
     Raises:
-        ValueError: if either input is not 2-D, the embedding sizes differ, or
-            `scale` is not positive and finite.
-        TypeError: if `scale` is not a number.
+        ValueError: if either input is not 2-D, the embedding sizes differ,
+            `scale` is not positive and finite, or (when the values are known,
+            i.e. outside a compiled training step) an input holds NaN or inf.
+        TypeError: if `scale` is not a number, or (when known) an input is
+            not real-valued.
 
     Example:
 
@@ -121,6 +121,8 @@ def cosine_logits(embeddings, weights, *, scale=1.0):
     [[10.0, 0.0], [7.071, 7.071], [0.0, 0.0]]
     """
     scale = _check_scale(scale)
+    for name, value in (("embeddings", embeddings), ("weights", weights)):
+        concrete_values(value, name)  # real and finite, when the values are known
     embeddings, weights = ops.convert_to_tensor(embeddings), ops.convert_to_tensor(weights)
     if len(embeddings.shape) != 2 or len(weights.shape) != 2:
         raise ValueError(
@@ -137,7 +139,7 @@ def cosine_logits(embeddings, weights, *, scale=1.0):
     if not keras.backend.is_float_dtype(embeddings.dtype):
         embeddings = ops.cast(embeddings, "float32")
     weights = ops.cast(weights, embeddings.dtype)
-    cosines = ops.matmul(l2_normalize_tensor(embeddings), ops.transpose(l2_normalize_tensor(weights)))
+    cosines = ops.matmul(_unit_vectors_tensor(embeddings), ops.transpose(_unit_vectors_tensor(weights)))
     return cosines * scale
 
 
@@ -180,12 +182,13 @@ def margin_logits(cosines, labels, *, margin_type="cosface", scale=16.0, margin=
 
     Raises:
         ValueError: if `margin_type` is unknown (the message lists the choices),
-            `scale` or `margin` is out of range, `cosines` is not 2-D, or the
+            `scale` or `margin` is out of range, `cosines` is not 2-D or holds
+            NaN or inf (checked when known), or the
             labels do not match the batch or lie outside `[0, num_classes)`
             (checked whenever their values are known, i.e. outside a compiled
             training step).
         TypeError: if `scale` or `margin` is not a number, or labels are not
-            integers.
+            integers or cosines not real (checked when known).
 
     Example:
 
@@ -202,6 +205,7 @@ def margin_logits(cosines, labels, *, margin_type="cosface", scale=16.0, margin=
     check_choice(margin_type, "margin_type", MARGIN_TYPES)
     scale = _check_scale(scale)
     margin = _check_margin(margin, margin_type)
+    concrete_values(cosines, "cosines")  # real and finite, when the values are known
     cosines = ops.convert_to_tensor(cosines)
     if not keras.backend.is_float_dtype(cosines.dtype):
         cosines = ops.cast(cosines, "float32")
@@ -211,13 +215,13 @@ def margin_logits(cosines, labels, *, margin_type="cosface", scale=16.0, margin=
             f"{tuple(cosines.shape)}."
         )
     num_classes = cosines.shape[-1]
-    if _is_concrete(labels):
-        flat = ops.convert_to_numpy(labels)
+    if is_concrete(labels):
+        flat = concrete_values(labels, "labels")  # float64: exact for every valid class index
         flat = as_labels(flat.reshape(-1) if flat.ndim == 2 and flat.shape[-1] == 1 else flat, "labels")
         if cosines.shape[0] is not None and flat.shape[0] != cosines.shape[0]:
             raise ValueError(
-                f"`labels` has {flat.shape[0]} entries but `cosines` has {cosines.shape[0]} rows; "
-                f"pass one label per row."
+                f"`labels` must have one entry per row of `cosines` ({cosines.shape[0]}); "
+                f"received {flat.shape[0]}. Pass one label per row."
             )
         if flat.size and (flat.min() < 0 or flat.max() >= num_classes):
             raise ValueError(
@@ -313,7 +317,7 @@ class CosineClassifier(keras.layers.Layer):
 
 
 @keras.saving.register_keras_serializable(package=_SERIALIZATION_PACKAGE)
-class MarginCosineLoss(keras.losses.Loss):
+class MarginCosineLoss(_CheckedLoss):
     """Softmax cross-entropy on scaled cosines, with a CosFace or ArcFace margin.
 
     `y_pred` is the output of `CosineClassifier` (cosines, not logits) and
@@ -358,6 +362,10 @@ class MarginCosineLoss(keras.losses.Loss):
         self.margin_type = check_choice(margin_type, "margin_type", MARGIN_TYPES)
         self.scale = _check_scale(scale)
         self.margin = _check_margin(margin, margin_type)
+
+    def _check(y_true, y_pred):
+        if is_concrete(y_true) and is_concrete(y_pred):
+            margin_logits(y_pred, y_true, margin_type="none", scale=1.0)  # checks, result unused
 
     def call(self, y_true, y_pred):
         logits = margin_logits(y_pred, y_true, margin_type=self.margin_type, scale=self.scale,

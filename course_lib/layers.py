@@ -14,10 +14,12 @@ model that uses them saves to `.keras` and loads back with
 Importing this module imports Keras.
 """
 
+import math
+
 import keras
 from keras import ops
 
-from course_lib._validation import check_choice
+from course_lib._validation import check_choice, concrete_values
 
 __all__ = ["L2Normalize", "PairDistance", "l2_normalize_tensor", "pair_distance"]
 
@@ -31,9 +33,33 @@ def _check_axis(axis):
 
 
 def _check_epsilon(epsilon):
-    if isinstance(epsilon, bool) or not isinstance(epsilon, (int, float)) or not epsilon > 0:
-        raise ValueError(f"`epsilon` must be a positive float, e.g. 1e-12; received {epsilon!r}.")
+    if (isinstance(epsilon, bool) or not isinstance(epsilon, (int, float)) or not epsilon > 0
+            or not math.isfinite(epsilon)):
+        raise ValueError(
+            f"`epsilon` must be a positive float, e.g. 1e-12; received {epsilon!r}.")
     return float(epsilon)
+
+
+def _vector_lengths(x, axis):
+    """`(largest, unit_length)` along `axis` (kept): `||x|| = largest * unit_length`.
+
+    Each vector is divided by its largest entry before squaring, so that no
+    length overflows or underflows in float32 (entries from about 1e19 or below
+    about 1e-19 would). `unit_length` is 1 for a zero vector (`largest = 0`), and
+    every step has a finite gradient there.
+    """
+    largest = ops.max(ops.abs(x), axis=axis, keepdims=True)
+    nonzero = largest > 0.0
+    scaled = x / ops.where(nonzero, largest, 1.0)
+    squared = ops.sum(ops.square(scaled), axis=axis, keepdims=True)
+    return largest, ops.sqrt(ops.where(nonzero, squared, 1.0))
+
+
+def _check_concrete_tensor(x, name):
+    """Checks `x`'s values when they are known (real, finite) and that it has an axis."""
+    values = concrete_values(x, name)
+    if values is not None and values.ndim == 0:
+        raise ValueError(f"`{name}` must have at least one axis; received a scalar.")
 
 
 def l2_normalize_tensor(x, axis=-1, epsilon=1e-12):
@@ -42,17 +68,28 @@ def l2_normalize_tensor(x, axis=-1, epsilon=1e-12):
     The tensor twin of `course_lib.similarity.l2_normalize` (which works on
     NumPy arrays): use it inside models and losses.
 
+    The length is computed after dividing each vector by its largest entry,
+    so it neither overflows nor underflows in float32: a vector of entries
+    around 1e20 still becomes a unit vector, not a zero one.
+
     Formula:
         `y = x / max(||x||_2, epsilon)`, the norm taken along `axis`. A zero
         vector stays zero instead of becoming NaN.
 
     Args:
         x: float tensor of any shape, e.g. `(batch_size, embedding_dim)`.
-        axis: the axis that holds each vector. Defaults to `-1`.
-        epsilon: smallest length divided by. Defaults to `1e-12`.
+        axis: int, the axis that holds each vector. Defaults to `-1`.
+        epsilon: positive float, the smallest length divided by. Defaults to
+            `1e-12`.
 
     Returns:
         A tensor of the shape and dtype of `x`.
+
+    Raises:
+        TypeError: if `axis` is not an int, or `x` (when its values are known,
+            i.e. outside a compiled training step) is not real-valued.
+        ValueError: if `epsilon` is not a positive finite number, or `x` holds
+            NaN or infinite values or is a scalar (checked when known).
 
     Example:
 
@@ -60,9 +97,26 @@ def l2_normalize_tensor(x, axis=-1, epsilon=1e-12):
     >>> np.asarray(l2_normalize_tensor(np.array([[3.0, 4.0], [0.0, 0.0]]))).round(2).tolist()
     [[0.6, 0.8], [0.0, 0.0]]
     """
+    _check_axis(axis)
+    epsilon = _check_epsilon(epsilon)
+    _check_concrete_tensor(x, "x")
     x = ops.convert_to_tensor(x)
-    squared_norm = ops.sum(ops.square(x), axis=axis, keepdims=True)
-    return x * ops.rsqrt(ops.maximum(squared_norm, epsilon * epsilon))
+    largest, unit_length = _vector_lengths(x, axis)
+    unit = x / ops.where(largest > 0.0, largest, 1.0) / unit_length
+    # ||x|| >= epsilon: the unit vector; shorter: x / epsilon, as the formula says.
+    return ops.where(largest * unit_length >= epsilon, unit, x / epsilon)
+
+
+def _unit_vectors_tensor(x, axis=-1):
+    """`x / ||x||` along `axis` with no floor: every non-zero vector gets length 1, zero stays 0.
+
+    For cosines (`PairDistance(metric="cosine")`, `course_lib.heads.cosine_logits`),
+    where a floor would turn two short parallel vectors into a cosine near 0.
+    """
+    _check_concrete_tensor(x, "x")
+    x = ops.convert_to_tensor(x)
+    largest, unit_length = _vector_lengths(x, axis)
+    return x / ops.where(largest > 0.0, largest, 1.0) / unit_length
 
 
 def pair_distance(a, b, epsilon=1e-12):
@@ -70,7 +124,9 @@ def pair_distance(a, b, epsilon=1e-12):
 
     The gradient of a square root is infinite at 0, so an identical pair
     would give NaN gradients with a plain `sqrt`. Below `epsilon` the distance
-    is returned as exactly 0 with a zero gradient instead.
+    is returned as exactly 0 with a zero gradient instead. The differences are
+    divided by their largest entry before squaring, so distances up to
+    float32's limit (about 3.4e38) do not overflow; beyond it they are `inf`.
 
     Formula:
         `d_i = sqrt(sum_j (a_ij - b_ij)^2)`.
@@ -83,6 +139,11 @@ def pair_distance(a, b, epsilon=1e-12):
     Returns:
         A float tensor `(batch_size,)` of non-negative distances.
 
+    Raises:
+        ValueError: if the shapes differ, `epsilon` is not positive, or (when
+            the values are known) an input holds NaN or infinite values.
+        TypeError: if an input is not real-valued (checked when known).
+
     Example:
 
     >>> import numpy as np
@@ -90,9 +151,21 @@ def pair_distance(a, b, epsilon=1e-12):
     ...                          np.array([[3.0, 4.0], [1.0, 1.0]]))).tolist()
     [5.0, 0.0]
     """
-    squared = ops.sum(ops.square(ops.convert_to_tensor(a) - ops.convert_to_tensor(b)), axis=-1)
-    positive = squared > epsilon
-    return ops.where(positive, ops.sqrt(ops.where(positive, squared, 1.0)), 0.0)
+    epsilon = _check_epsilon(epsilon)
+    for name, value in (("a", a), ("b", b)):
+        _check_concrete_tensor(value, name)
+    a, b = ops.convert_to_tensor(a), ops.convert_to_tensor(b)
+    dtype = keras.backend.result_type(a.dtype, b.dtype, float)  # e.g. float64 with float32
+    a, b = ops.cast(a, dtype), ops.cast(b, dtype)
+    if None not in (*a.shape, *b.shape) and tuple(a.shape) != tuple(b.shape):
+        raise ValueError(
+            f"`a` and `b` must have the same shape (batch_size, embedding_dim), one pair per "
+            f"row; received shapes {tuple(a.shape)} and {tuple(b.shape)}."
+        )
+    largest, unit_length = _vector_lengths(a - b, -1)
+    distance = ops.squeeze(largest * unit_length, axis=-1)
+    # Squared distances below epsilon count as 0, with a zero gradient.
+    return ops.where(distance > math.sqrt(epsilon), distance, 0.0)
 
 
 @keras.saving.register_keras_serializable(package=_SERIALIZATION_PACKAGE)
@@ -158,7 +231,8 @@ class PairDistance(keras.layers.Layer):
 
     Formula:
         `"euclidean"`: `d_i = ||a_i - b_i||_2` (zero gradient at `d_i = 0`);
-        `"cosine"`: `d_i = 1 - cos(a_i, b_i)`.
+        `"cosine"`: `d_i = 1 - cos(a_i, b_i)`, with cosine 0 for a zero
+        vector and no length floor (short parallel vectors are 0 apart).
 
     Args:
         metric: `"euclidean"` (default) or `"cosine"`.
@@ -200,7 +274,7 @@ class PairDistance(keras.layers.Layer):
             )
         a, b = inputs
         if self.metric == "cosine":
-            return 1.0 - ops.sum(l2_normalize_tensor(a) * l2_normalize_tensor(b), axis=-1)
+            return 1.0 - ops.sum(_unit_vectors_tensor(a) * _unit_vectors_tensor(b), axis=-1)
         return pair_distance(a, b)
 
     def compute_output_shape(self, input_shape):

@@ -26,9 +26,11 @@ Importing this module imports Keras.
 import numbers
 
 import keras
+import numpy as np
 from keras import ops
 
-from course_lib._validation import check_choice
+from course_lib._validation import as_flags, as_labels, check_choice, concrete_values
+from course_lib.layers import _vector_lengths
 
 __all__ = [
     "MINING_STRATEGIES",
@@ -43,7 +45,8 @@ __all__ = [
 MINING_STRATEGIES = ("batch_all", "batch_hard", "semi_hard")
 
 _SERIALIZATION_PACKAGE = "course_lib"
-_SQUARED_EPSILON = 1e-12
+# triplet_loss doubles the largest distance of a batch: it must stay finite in float32.
+_LARGEST_DISTANCE = float(np.finfo(np.float32).max) / 4
 
 
 def _check_margin(margin, *, allow_zero):
@@ -63,14 +66,75 @@ def _flat(x):
     return ops.reshape(ops.convert_to_tensor(x), (-1,))
 
 
+def _flat_values(values, name, *, length_of=None, length=None):
+    """Checks that concrete `values` are `(batch_size,)` or `(batch_size, 1)`; returns them flat."""
+    if values.ndim > 2 or (values.ndim == 2 and values.shape[1] != 1):
+        raise ValueError(
+            f"`{name}` must have shape (batch_size,) or (batch_size, 1); received shape "
+            f"{values.shape}."
+        )
+    values = values.reshape(-1)
+    if length is not None and len(values) != length:
+        raise ValueError(
+            f"`{name}` must have one entry per {length_of}: {length}; received {len(values)} "
+            f"(shape {values.shape}). Pass one label per row of the batch."
+        )
+    return values
+
+
+def _check_contrastive_inputs(y_true, distances):
+    """Checks the values when they are known (eager); skipped inside a compiled step."""
+    values = concrete_values(distances, "distances")
+    if values is None:
+        return
+    values = _flat_values(values, "distances")
+    if values.size and values.min() < 0.0:
+        raise ValueError(
+            f"`distances` must be non-negative (distances); received a minimum of "
+            f"{values.min():g}. Feed the output of PairDistance, not a similarity."
+        )
+    labels = concrete_values(y_true, "y_true")
+    if labels is not None:
+        labels = _flat_values(labels, "y_true", length_of="distance", length=len(values))
+        as_flags(labels, "y_true", what="1 (SIMILAR) or 0 (DISSIMILAR) pair labels")
+
+
+def _check_triplet_inputs(labels, embeddings):
+    """Checks the values when they are known (eager); skipped inside a compiled step."""
+    values = concrete_values(embeddings, "embeddings")
+    if values is None:
+        return False
+    if values.ndim != 2:
+        raise ValueError(
+            f"`embeddings` must be 2-D (batch_size, embedding_dim); received shape "
+            f"{values.shape}."
+        )
+    label_values = concrete_values(labels, "labels")
+    if label_values is not None:
+        flat = _flat_values(label_values, "labels", length_of="embedding row",
+                            length=values.shape[0])
+        as_labels(flat, "labels")
+    return True
+
+
+def _max_or_zero(x):
+    """The largest entry of `x`, or 0 for an empty tensor."""
+    flat = ops.reshape(x, (-1,))
+    return ops.max(ops.concatenate([flat, ops.zeros((1,), dtype=flat.dtype)]))
+
+
 def pairwise_distances(embeddings, *, squared=False):
     """Euclidean distances between every pair of rows of one batch, with `keras.ops` only.
 
     Computed from the differences of every pair of rows (a `(batch_size,
     batch_size, embedding_dim)` tensor: small for the batches of this course),
     so identical rows are exactly 0 apart; the shortcut `||a||^2 + ||b||^2 -
-    2 a.b` leaves round-off of about 1e-3 there. The square root has a zero
-    gradient at 0 (a plain `sqrt` would give NaN gradients for identical rows).
+    2 a.b` leaves round-off of about 1e-3 there. Each difference is divided by
+    its largest entry `m` before squaring, `||d|| = m ||d / m||`, so the
+    gradient stays finite at 0 (a plain `sqrt` would give NaN gradients for
+    identical rows) and distances do not overflow in float32 below its limit
+    (about 3.4e38); with `squared=True`, squared distances beyond it
+    (distances from about 1.8e19) are `inf`.
 
     Formula:
         `D_ij = ||e_i - e_j||_2` (or its square with `squared=True`).
@@ -90,11 +154,9 @@ def pairwise_distances(embeddings, *, squared=False):
     """
     embeddings = ops.convert_to_tensor(embeddings)
     differences = embeddings[:, None, :] - embeddings[None, :, :]
-    distances = ops.sum(ops.square(differences), axis=-1)
-    if squared:
-        return distances
-    positive = distances > _SQUARED_EPSILON
-    return ops.where(positive, ops.sqrt(ops.where(positive, distances, 1.0)), 0.0)
+    largest, unit_length = _vector_lengths(differences, -1)  # no overflow in the squares
+    distances = ops.squeeze(largest * unit_length, axis=-1)
+    return ops.square(distances) if squared else distances
 
 
 def contrastive_loss(y_true, distances, *, margin=1.0):
@@ -124,11 +186,16 @@ def contrastive_loss(y_true, distances, *, margin=1.0):
             Keyword-only. Defaults to `1.0`.
 
     Returns:
-        A float tensor `(batch_size,)`: the loss of each pair.
+        A float tensor `(batch_size,)`: the loss of each pair; `inf` for a
+        similar pair whose squared distance exceeds float32 (distances from
+        about 1.8e19).
 
     Raises:
-        TypeError: if `margin` is not a number.
-        ValueError: if `margin` is not a positive, finite number.
+        TypeError: if `margin` is not a number, or (when the values are known,
+            i.e. outside a compiled training step) an input is not real-valued.
+        ValueError: if `margin` is not a positive, finite number, or (when the
+            values are known) the lengths differ, a label is not 0 or 1, or a
+            distance is negative, NaN or infinite.
 
     Example:
 
@@ -139,11 +206,14 @@ def contrastive_loss(y_true, distances, *, margin=1.0):
     [0.0, 1.0, 0.0, 0.25]
     """
     margin = _check_margin(margin, allow_zero=False)
+    _check_contrastive_inputs(y_true, distances)
     distances = _flat(distances)
     y_true = ops.cast(_flat(y_true), distances.dtype)
     similar_cost = ops.square(distances)
     dissimilar_cost = ops.square(ops.relu(margin - distances))
-    return y_true * similar_cost + (1.0 - y_true) * dissimilar_cost
+    # where, not 0 * cost: a similar pair's inf cost must not turn a dissimilar one into NaN
+    return (ops.where(y_true > 0.0, y_true * similar_cost, 0.0)
+            + ops.where(y_true < 1.0, (1.0 - y_true) * dissimilar_cost, 0.0))
 
 
 def _triplet_masks(labels, batch_size, dtype):
@@ -177,7 +247,7 @@ def triplet_loss(labels, embeddings, *, margin=0.2, mining="batch_hard"):
     Distances are Euclidean (not squared) between the embeddings as given;
     for L2-normalised embeddings they lie in `[0, 2]`. Anchors without a
     positive or a negative in the batch are left out, and a batch without any
-    valid triplet has loss 0.
+    valid triplet (an empty batch included) has loss 0.
 
     Formula:
         `l(a, p, n) = max(0, D(a, p) - D(a, n) + margin)`, with `D` the
@@ -198,8 +268,13 @@ def triplet_loss(labels, embeddings, *, margin=0.2, mining="batch_hard"):
     Raises:
         ValueError: if `mining` is not one of `MINING_STRATEGIES` (the
             message lists them and the value received), or `margin` is
-            negative or not finite.
-        TypeError: if `margin` is not a number.
+            negative or not finite; when the values are known (outside a
+            compiled training step), also if `embeddings` is not 2-D, holds
+            NaN or infinite values or distances beyond 8.5e37 (a quarter of
+            float32's range), or the number of labels differs from the batch
+            size.
+        TypeError: if `margin` is not a number, or (when known) the labels are
+            not integers or the embeddings not real-valued.
 
     Example:
 
@@ -214,15 +289,27 @@ def triplet_loss(labels, embeddings, *, margin=0.2, mining="batch_hard"):
     """
     check_choice(mining, "mining", MINING_STRATEGIES)
     margin = _check_margin(margin, allow_zero=True)
+    concrete = _check_triplet_inputs(labels, embeddings)
     embeddings = ops.convert_to_tensor(embeddings)
     labels = _flat(labels)
     batch_size = ops.shape(embeddings)[0]
+    if embeddings.shape[0] == 0:  # a static empty batch: no triplet, loss 0
+        return ops.zeros((), dtype=embeddings.dtype if keras.backend.is_float_dtype(
+            embeddings.dtype) else "float32")
     distances = pairwise_distances(embeddings)
+    if concrete and not np.max(ops.convert_to_numpy(distances)) <= _LARGEST_DISTANCE:
+        raise ValueError(
+            f"The distances between `embeddings` must stay below {_LARGEST_DISTANCE:.1e} (a "
+            f"quarter of float32's range); received a largest distance of "
+            f"{np.max(ops.convert_to_numpy(distances)):.3g}. L2-normalise the embeddings "
+            f"(course_lib.layers.L2Normalize) first."
+        )
     positive, negative = _triplet_masks(labels, batch_size, distances.dtype)
 
     # Distances of positives and of negatives; the other entries are moved out of reach,
     # far below (-beyond) or far beyond (+beyond) every distance, so no hinge uses them.
-    beyond = ops.max(distances) + margin + 1.0
+    # Twice the largest distance: margin + 1 alone would round away next to distances of 1e8.
+    beyond = 2.0 * _max_or_zero(distances) + margin + 1.0
     positive_distances = ops.where(positive > 0.0, distances, -beyond)
     negative_distances = ops.where(negative > 0.0, distances, beyond)
 
@@ -252,8 +339,23 @@ def triplet_loss(labels, embeddings, *, margin=0.2, mining="batch_hard"):
     return ops.sum(losses) / ops.maximum(ops.sum(valid), 1.0)
 
 
+class _CheckedLoss(keras.losses.Loss):
+    """A Keras loss that checks `y_true` and `y_pred` before Keras converts them.
+
+    `keras.losses.Loss.__call__` casts `y_true` to a float tensor first, so a
+    complex, string or ragged label would fail inside Keras (or lose its
+    imaginary part) before `call` could check it. Subclasses set `_check`.
+    """
+
+    _check = None  # function (y_true, y_pred) checking concrete values
+
+    def __call__(self, y_true, y_pred, sample_weight=None):
+        type(self)._check(y_true, y_pred)
+        return super().__call__(y_true, y_pred, sample_weight=sample_weight)
+
+
 @keras.saving.register_keras_serializable(package=_SERIALIZATION_PACKAGE)
-class ContrastiveLoss(keras.losses.Loss):
+class ContrastiveLoss(_CheckedLoss):
     """Keras loss for siamese models: `contrastive_loss` averaged over the batch.
 
     Use it with a model whose output is the distance of each pair (e.g. one
@@ -290,6 +392,8 @@ class ContrastiveLoss(keras.losses.Loss):
         super().__init__(name=name, reduction=reduction, dtype=dtype)
         self.margin = _check_margin(margin, allow_zero=False)
 
+    _check = _check_contrastive_inputs
+
     def call(self, y_true, y_pred):
         return contrastive_loss(y_true, y_pred, margin=self.margin)
 
@@ -298,7 +402,7 @@ class ContrastiveLoss(keras.losses.Loss):
 
 
 @keras.saving.register_keras_serializable(package=_SERIALIZATION_PACKAGE)
-class TripletLoss(keras.losses.Loss):
+class TripletLoss(_CheckedLoss):
     """Keras loss for embedding models: `triplet_loss` with online mining.
 
     `y_true` holds the class label of each item and `y_pred` its embedding;
@@ -341,6 +445,8 @@ class TripletLoss(keras.losses.Loss):
         super().__init__(name=name, reduction=reduction, dtype=dtype)
         self.mining = check_choice(mining, "mining", MINING_STRATEGIES)
         self.margin = _check_margin(margin, allow_zero=True)
+
+    _check = _check_triplet_inputs
 
     def call(self, y_true, y_pred):
         return triplet_loss(y_true, y_pred, margin=self.margin, mining=self.mining)

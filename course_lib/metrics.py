@@ -18,19 +18,20 @@ it share its label. Two numbers measure that throughout the course:
 
 import numpy as np
 
-from course_lib._validation import as_labels, as_matrix, check_choice, check_positive_int
+from course_lib._validation import (
+    as_integers,
+    as_labels,
+    as_matrix,
+    check_choice,
+    check_positive_int,
+)
 from course_lib.similarity import METRICS, top_k
 
 __all__ = ["recall_at_k", "map_at_r", "evaluate_retrieval", "retrieval_from_distances"]
 
 
 def _neighbour_labels(neighbour_labels, query_labels):
-    neighbour_labels = np.asarray(neighbour_labels)
-    if neighbour_labels.ndim != 2:
-        raise ValueError(
-            f"`neighbour_labels` must be 2-D (n_queries, n_neighbours): the labels of "
-            f"each query's neighbours, best first; received shape {neighbour_labels.shape}."
-        )
+    neighbour_labels = as_labels(neighbour_labels, "neighbour_labels", layout="(n_queries, n_neighbours)")
     query_labels = as_labels(query_labels, "query_labels", n_samples=neighbour_labels.shape[0])
     return neighbour_labels, query_labels
 
@@ -51,7 +52,9 @@ def recall_at_k(neighbour_labels, query_labels, k):
         A float in [0, 1].
 
     Raises:
-        ValueError: on mismatched shapes or `k` out of range.
+        ValueError: on mismatched shapes, ragged input, or `k` out of range.
+        TypeError: on labels that are not integers (floats holding integers
+            are accepted), or a `k` that is not an int.
 
     Example:
 
@@ -93,7 +96,9 @@ def map_at_r(neighbour_labels, query_labels, n_relevant):
         A float in [0, 1] (`nan` only if no query has a relevant item).
 
     Raises:
-        ValueError: on mismatched shapes, or fewer neighbours than the largest R.
+        ValueError: on mismatched shapes, a negative R, or fewer neighbours than
+            the largest R.
+        TypeError: on labels or R that are not integers.
 
     Example:
 
@@ -102,11 +107,16 @@ def map_at_r(neighbour_labels, query_labels, n_relevant):
     0.5
     """
     neighbour_labels, query_labels = _neighbour_labels(neighbour_labels, query_labels)
-    n_relevant = np.asarray(n_relevant, dtype=np.int64)
+    n_relevant = as_integers(n_relevant, "n_relevant", what="counts (integers >= 0)")
     if n_relevant.shape != query_labels.shape:
         raise ValueError(
             f"`n_relevant` must have one entry per query, shape {query_labels.shape}; "
             f"received shape {n_relevant.shape}."
+        )
+    if n_relevant.size and n_relevant.min() < 0:
+        raise ValueError(
+            f"`n_relevant` must hold counts >= 0 (the number of same-label items of each "
+            f"query); received {int(n_relevant.min())}."
         )
     max_r = int(n_relevant.max(initial=0))
     if max_r > neighbour_labels.shape[1]:
@@ -135,8 +145,12 @@ def _relevant_counts(query_labels, index_labels, *, leave_one_out):
 
 
 def _check_ks(ks):
-    if isinstance(ks, (int, np.integer)):
+    if isinstance(ks, (int, np.integer)) and not isinstance(ks, bool):
         ks = (ks,)
+    if not isinstance(ks, (tuple, list, range, np.ndarray)):
+        raise TypeError(
+            f"`ks` must be an int or a sequence of ints, e.g. ks=(1, 5, 10); received {ks!r}."
+        )
     ks = tuple(check_positive_int(k, "ks") for k in ks)
     if not ks:
         raise ValueError("`ks` must name at least one k, e.g. ks=(1, 5, 10); received ().")
@@ -146,7 +160,9 @@ def _check_ks(ks):
 def _retrieval_scores(neighbour_labels, query_labels, n_relevant, ks):
     """The result dict of `evaluate_retrieval` from ranked neighbour labels."""
     results = {f"R@{k}": recall_at_k(neighbour_labels, query_labels, k) for k in ks}
-    results["MAP@R"] = map_at_r(neighbour_labels, query_labels, n_relevant)
+    # No query with a relevant item (every label unique): nothing can be found, as R@k says.
+    has_relevant = np.any(np.asarray(n_relevant) > 0)
+    results["MAP@R"] = map_at_r(neighbour_labels, query_labels, n_relevant) if has_relevant else 0.0
     return results
 
 
@@ -178,12 +194,14 @@ def evaluate_retrieval(
     Returns:
         A dict with `"R@k"` for each k in `ks` and `"MAP@R"`, all Python floats in
         [0, 1]. Queries whose label has no other item in the index count as misses
-        for R@k and are left out of MAP@R.
+        for R@k and are left out of MAP@R; if no query has one, MAP@R is 0.0.
 
     Raises:
         ValueError: on mismatched shapes, NaN/inf embeddings, an unknown metric, an
             index given without labels (or the reverse), or a k larger than the
             index.
+        TypeError: on labels that are not integers, complex embeddings, or `ks`
+            that is not an int or a sequence of ints.
 
     Example:
 
@@ -240,7 +258,13 @@ def retrieval_from_distances(distances, query_labels, index_labels=None, *, ks=(
         ks: tuple of ints. Keyword-only. Defaults to `(1, 5, 10)`.
 
     Returns:
-        A dict `{"R@1": ..., "R@5": ..., "R@10": ..., "MAP@R": ...}` of floats.
+        A dict `{"R@1": ..., "R@5": ..., "R@10": ..., "MAP@R": ...}` of floats in
+        [0, 1] (MAP@R is 0.0 when no query has a relevant item).
+
+    Raises:
+        ValueError: on NaN in `distances`, mismatched shapes, a non-square
+            matrix without `index_labels`, or a k larger than the index.
+        TypeError: on labels that are not integers or invalid `ks`.
 
     Example:
 

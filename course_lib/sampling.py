@@ -41,8 +41,8 @@ def _check_sampler_labels(labels, *, need_positive):
         )
     if need_positive and counts.max(initial=0) < 2:
         raise ValueError(
-            f"At least one class needs 2 or more samples to draw similar pairs; received "
-            f"{len(classes)} classes with one sample each. Pass more samples per class."
+            f"`labels` needs at least one class with 2 or more samples to draw similar pairs; "
+            f"received {len(classes)} classes with one sample each. Pass more samples per class."
         )
     return labels
 

@@ -23,7 +23,7 @@ with NumPy, so 370 x 270 pairs take about a second.
 
 import numpy as np
 
-from course_lib._validation import as_array, check_positive_int
+from course_lib._validation import as_array, as_flags, as_integers, check_positive_int
 
 __all__ = [
     "dtw_distance",
@@ -55,23 +55,18 @@ def _check_lengths(lengths, name, *, n_sequences, max_length):
     """Returns `lengths` as int64 `(n_sequences,)` with every value in `[1, max_length]`."""
     if lengths is None:
         return np.full(n_sequences, max_length, dtype=np.int64)
-    array = np.asarray(lengths.numpy() if hasattr(lengths, "numpy") else lengths)
+    array = as_integers(lengths, name, what="integer lengths")
     if array.ndim != 1 or array.shape[0] != n_sequences:
         raise ValueError(
             f"`{name}` must have shape ({n_sequences},), one length per sequence; received "
             f"shape {array.shape}."
         )
-    if not np.issubdtype(array.dtype, np.integer):
-        if np.issubdtype(array.dtype, np.floating) and np.all(array == np.round(array)):
-            array = array.astype(np.int64)
-        else:
-            raise TypeError(f"`{name}` must hold integers; received dtype {array.dtype}.")
     if array.min() < 1 or array.max() > max_length:
         raise ValueError(
             f"`{name}` must lie in [1, {max_length}] (the padded length); received values "
             f"from {int(array.min())} to {int(array.max())}."
         )
-    return array.astype(np.int64)
+    return array
 
 
 def pad_sequences(sequences, *, max_length=None, dtype=np.float32):
@@ -146,18 +141,21 @@ def sequence_mask(lengths, max_length=None):
         A bool array of shape `(n, max_length)`.
 
     Raises:
-        ValueError: if `lengths` is not 1-D or a length is outside `[1, max_length]`.
+        ValueError: if `lengths` is not 1-D, holds NaN or infinity, or a length
+            is outside `[1, max_length]`.
+        TypeError: if a length is not an integer (floats holding integers are
+            accepted) or `max_length` is not an int.
 
     Example:
 
     >>> sequence_mask([1, 3], max_length=4).astype(int).tolist()
     [[1, 0, 0, 0], [1, 1, 1, 0]]
     """
-    array = np.asarray(lengths.numpy() if hasattr(lengths, "numpy") else lengths)
+    array = as_integers(lengths, "lengths", what="integer lengths")
     if array.ndim != 1 or array.size == 0:
         raise ValueError(f"`lengths` must be a non-empty 1-D array; received shape {array.shape}.")
     if max_length is None:
-        max_length = int(array.max())
+        max_length = max(int(array.max()), 1)  # a length below 1 is reported just below
     max_length = check_positive_int(max_length, "max_length")
     array = _check_lengths(array, "lengths", n_sequences=array.shape[0], max_length=max_length)
     return np.arange(max_length)[None, :] < array[:, None]
@@ -183,7 +181,7 @@ def masked_mean(x, mask):
     [[2.0]]
     """
     array = _check_sequences(x, "x")
-    mask = np.asarray(mask, dtype=bool)
+    mask = as_flags(mask, "mask")
     if mask.shape != array.shape[:2]:
         raise ValueError(
             f"`mask` must have shape {array.shape[:2]} (n_sequences, max_length) to match "

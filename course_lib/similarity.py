@@ -5,7 +5,9 @@ tensors, and return NumPy arrays. They are careful where the textbook formula
 is not:
 
 - a zero vector has cosine similarity 0 with anything (itself included),
-  instead of the NaN that `a @ b / (|a| |b|)` gives;
+  instead of the NaN that `a @ b / (|a| |b|)` gives, and every other vector,
+  however short or long, is normalised exactly (lengths are computed after
+  rescaling, so they neither overflow nor underflow in float32);
 - a single vector passed where a batch `(n_samples, n_features)` is expected is
   either handled (`cosine_similarity`) or rejected with the one-line fix
   (`top_k`), never silently broadcast;
@@ -33,35 +35,56 @@ __all__ = [
 #: Metrics understood by `top_k` and `course_lib.metrics.evaluate_retrieval`.
 METRICS = ("cosine", "euclidean")
 
-# Norms below this are treated as zero: the vector is left at zero, not divided.
-_EPSILON = 1e-12
+# Norms outside [_TINY, _HUGE] are computed after rescaling each vector by its
+# largest entry: squaring entries above ~1e19 overflows float32, below ~1e-19 underflows.
+_TINY, _HUGE = 1e-15, 1e15
+
+
+def _unit_vectors(x, axis):
+    """`x / ||x||` along `axis` (zero vectors stay zero), exact at every float32 magnitude."""
+    with np.errstate(over="ignore", under="ignore"):  # caught just below
+        norms = np.linalg.norm(x, axis=axis, keepdims=True)  # float32: no float64 copy of x
+    if not np.all((norms >= _TINY) & (norms <= _HUGE)):  # zero, tiny (maybe underflowed) or huge
+        # Rare path (as np.linalg.norm does for single vectors): divide each vector by
+        # its largest entry first, so that squaring neither overflows nor underflows.
+        largest = np.max(np.abs(x), axis=axis, keepdims=True)
+        x = x / np.where(largest > 0, largest, np.float32(1))
+        norms = np.linalg.norm(x, axis=axis, keepdims=True)
+    return x / np.where(norms > 0, norms, np.float32(1))
 
 
 def l2_normalize(x, axis=-1):
     """Scales vectors to unit Euclidean length along `axis`.
 
-    Zero vectors stay zero (no division by zero, no NaN, no warning).
+    Zero vectors stay zero (no division by zero, no NaN, no warning). Every
+    other finite vector gets length 1, however short or long: the length is
+    computed after dividing by the largest entry when squaring the entries
+    would overflow or underflow float32 (entries from about 1e19, or below
+    about 1e-19).
 
     Formula:
-        `l2_normalize(x) = x / max(||x||_2, 1e-12)`
+        `l2_normalize(x) = x / ||x||_2`, and `0` for the zero vector.
 
     Args:
         x: array-like of any shape, e.g. `(n_samples, n_features)` or a single
-            vector `(n_features,)`. Must be finite.
-        axis: axis along which to normalise. Defaults to `-1` (each row of a
-            matrix).
+            vector `(n_features,)`. Must be finite and real.
+        axis: int, the axis along which to normalise. Defaults to `-1` (each
+            row of a matrix).
 
     Returns:
         A float32 NumPy array of the same shape as `x`.
 
     Raises:
         ValueError: if `x` holds NaN or infinite values, or `axis` is out of range.
+        TypeError: if `x` is not real-valued or `axis` is not an int.
 
     Example:
 
     >>> l2_normalize([[3.0, 4.0], [0.0, 0.0]])
     array([[0.6, 0.8],
            [0. , 0. ]], dtype=float32)
+    >>> l2_normalize([[3e20, 4e20]])  # no overflow in float32
+    array([[0.6, 0.8]], dtype=float32)
     """
     x = as_array(x, "x")
     if x.ndim == 0:
@@ -69,13 +92,14 @@ def l2_normalize(x, axis=-1):
             f"`x` must have at least one axis; received a scalar {x!r}. "
             f"Pass a vector such as [x]."
         )
+    if isinstance(axis, (bool, np.bool_)) or not isinstance(axis, (int, np.integer)):
+        raise TypeError(f"`axis` must be an int, e.g. -1 (the last axis); received {axis!r}.")
     if not -x.ndim <= axis < x.ndim:
         raise ValueError(
             f"`axis` must be in [{-x.ndim}, {x.ndim - 1}] for an input of shape "
             f"{x.shape}; received axis={axis}."
         )
-    norms = np.linalg.norm(x, axis=axis, keepdims=True)  # float32: no float64 copy of x
-    return x / np.maximum(norms, np.float32(_EPSILON))
+    return _unit_vectors(x, int(axis))
 
 
 def _pair_of_inputs(a, b):
@@ -174,12 +198,39 @@ def cosine_distance(a, b=None):
     return 1.0 - similarity
 
 
+def _squared_distances(a, b):
+    """Squared Euclidean distances `(n, m)` in float64, accurate for close and far pairs alike.
+
+    The matrix product form is used on data centred on `b`'s mean, which removes the
+    cancellation a large common offset would cause; entries still small against the
+    norms (near-duplicates) are recomputed from the differences, so a row is exactly
+    0 from itself.
+    """
+    a, b = a.astype(np.float64), b.astype(np.float64)
+    centre = b.mean(axis=0)
+    a_centred, b_centred = a - centre, b - centre
+    a_sq = np.einsum("ij,ij->i", a_centred, a_centred)
+    b_sq = np.einsum("ij,ij->i", b_centred, b_centred)
+    squared = np.maximum(a_sq[:, None] + b_sq[None, :] - 2.0 * (a_centred @ b_centred.T), 0.0)
+    rows, cols = np.nonzero(squared <= 1e-8 * (a_sq[:, None] + b_sq[None, :]))
+    step = max(1, 2**20 // a.shape[1])  # about 8 MiB of differences at a time
+    for start in range(0, len(rows), step):
+        r, c = rows[start : start + step], cols[start : start + step]
+        squared[r, c] = np.sum(np.square(a[r] - b[c]), axis=1)
+    return squared
+
+
 def euclidean_distances(a, b=None, *, squared=False):
     """Euclidean distances between vectors or between every pair of rows.
 
+    Computed in float64 and returned in float32: a distance beyond float32's
+    range (about 3.4e38; with `squared=True`, points more than about 1.8e19
+    apart) is returned as `inf`. Identical rows are exactly 0 apart.
+
     Formula:
-        `||a - b||^2 = ||a||^2 + ||b||^2 - 2 a . b`, clipped at 0 against
-        rounding error.
+        `||a - b||^2 = ||a||^2 + ||b||^2 - 2 a . b`, on data centred on the
+        mean of `b`; pairs closer than about `1e-4` of their norms are
+        recomputed as `sum((a - b)^2)`.
 
     Args:
         a: a vector `(n_features,)` or a batch `(n, n_features)`.
@@ -188,10 +239,11 @@ def euclidean_distances(a, b=None, *, squared=False):
 
     Returns:
         A float for two vectors, an array `(m,)`/`(n,)` for a vector and a batch,
-        else an array of shape `(n, m)`.
+        else a float32 array of shape `(n, m)`.
 
     Raises:
         ValueError: as `cosine_similarity`.
+        TypeError: if an input is not real-valued.
 
     Example:
 
@@ -202,14 +254,11 @@ def euclidean_distances(a, b=None, *, squared=False):
            [1., 0.]], dtype=float32)
     """
     a, b = _pair_of_inputs(a, b)
-    a2, b2 = np.atleast_2d(a).astype(np.float64), np.atleast_2d(b).astype(np.float64)
-    distances = (
-        np.sum(a2 * a2, axis=1)[:, None] + np.sum(b2 * b2, axis=1)[None, :] - 2.0 * (a2 @ b2.T)
-    )
-    distances = np.maximum(distances, 0.0)
+    distances = _squared_distances(np.atleast_2d(a), np.atleast_2d(b))
     if not squared:
         distances = np.sqrt(distances)
-    distances = distances.astype(np.float32)
+    with np.errstate(over="ignore"):  # beyond float32's range: inf, as documented
+        distances = distances.astype(np.float32)
     if a.ndim == 1 and b.ndim == 1:
         return float(distances[0, 0])
     if a.ndim == 1:
@@ -263,6 +312,12 @@ def top_k(queries, database, k, *, metric="cosine", batch_size=None, exclude_sel
     candidates. That gives the same neighbours as `keras.ops.top_k` over every
     score, several times faster (see `python -m course_lib bench`).
 
+    For `metric="euclidean"` the data are first centred on the database mean and
+    scaled by a power of two, so that float32 scores neither overflow nor lose
+    the differences between rows to a large common offset; the float32 scores
+    then pick `k + 16` candidates, whose distances are computed in float64 from
+    the original vectors and sorted. A row is exactly 0 from itself.
+
     Ties are broken by the lower database index first.
 
     Formula:
@@ -285,11 +340,14 @@ def top_k(queries, database, k, *, metric="cosine", batch_size=None, exclude_sel
     Returns:
         A tuple `(scores, indices)`, both of shape `(n_queries, k)`: float32
         scores (cosine similarities or Euclidean distances) and int64 indices
-        into `database`, best first.
+        into `database`, best first. A Euclidean distance beyond float32's range
+        (about 3.4e38) is returned as `inf`.
 
     Raises:
         ValueError: on inputs that are not 2-D, NaN/inf values, different feature
             dimensions, an unknown `metric`, or `k` out of range.
+        TypeError: on inputs that are not real-valued, or a `k` or `batch_size`
+            that is not an int.
 
     Example:
 
@@ -329,16 +387,18 @@ def top_k(queries, database, k, *, metric="cosine", batch_size=None, exclude_sel
         batch_size = int(np.clip(_BLOCK_BYTES // (4 * n_database), 16, 2048))
     batch_size = check_positive_int(batch_size, "batch_size")
 
-    queries = queries.astype(np.float32, copy=False)
-    database = database.astype(np.float32, copy=False)
     if metric == "cosine":
         queries, database = l2_normalize(queries), l2_normalize(database)
-        offsets = None
+        offsets, n_search, originals = None, k, None
     else:
+        originals = (queries, database)  # the exact distances of the candidates come from these
+        queries, database = _centred_and_scaled(queries, database)
         # Ranking by -||q - x||^2 / 2 = q.x - ||x||^2 / 2 - ||q||^2 / 2, and ||q||^2 is
         # the same for every x: the score q.x - ||x||^2 / 2 ranks like the distance.
         offsets = -0.5 * np.einsum("ij,ij->i", database, database)
-    grouped = n_database >= 4 * k * _GROUP_SIZE
+        # float32 scores choose a few more candidates than k; float64 distances rank them.
+        n_search = min(k + _EXTRA_CANDIDATES, n_candidates)
+    grouped = n_database >= 4 * n_search * _GROUP_SIZE
     padding = -n_database % _GROUP_SIZE if grouped else 0
     if padding:
         # Pad the database to whole groups with items no query can choose.
@@ -363,16 +423,54 @@ def top_k(queries, database, k, *, metric="cosine", batch_size=None, exclude_sel
             self_items = np.stack([rows, start + rows], axis=1)
             scores = ops.scatter_update(scores, self_items, np.full(len(rows), -np.inf, np.float32))
         if grouped:
-            best, indices = _grouped_top_k(scores, k, _GROUP_SIZE)
+            best, indices = _grouped_top_k(scores, n_search, _GROUP_SIZE)
         else:
-            best, indices = ops.top_k(scores, k=k, sorted=True)
-        best = ops.convert_to_numpy(best).astype(np.float64)
+            best, indices = ops.top_k(scores, k=n_search, sorted=True)
         indices = ops.convert_to_numpy(indices).astype(np.int64)
         if metric == "euclidean":
-            query_sq_norms = np.einsum("ij,ij->i", chunk[:, :-1], chunk[:, :-1])[:, None]
-            best = np.sqrt(np.maximum(query_sq_norms - 2.0 * best, 0.0))
+            best, indices = _refine_euclidean(
+                originals[0][start : start + batch_size], originals[1], indices, k
+            )
         else:
-            best = np.clip(best, -1.0, 1.0)
+            best = np.clip(ops.convert_to_numpy(best), -1.0, 1.0)
         all_scores.append(best.astype(np.float32))
         all_indices.append(indices)
     return np.concatenate(all_scores), np.concatenate(all_indices)
+
+
+# Euclidean `top_k` takes this many candidates beyond k from the float32 scores.
+_EXTRA_CANDIDATES = 16
+
+
+def _centred_and_scaled(queries, database):
+    """Queries and database minus the database mean, scaled by a power of two to at most 1.
+
+    Distances keep their ranking, and the float32 score `q.x - ||x||^2 / 2` of
+    `top_k` neither overflows (entries from about 1e19 would) nor loses the
+    differences between rows to a large common offset.
+    """
+    largest = max(float(np.max(np.abs(queries))), float(np.max(np.abs(database))))
+    scale = np.float32(2.0 ** -np.ceil(np.log2(largest))) if largest > 0 else np.float32(1)
+    queries, database = queries * scale, database * scale  # exact: a power of two
+    centre = database.mean(axis=0, dtype=np.float64).astype(np.float32)
+    return queries - centre, database - centre
+
+
+def _refine_euclidean(queries, database, candidates, k):
+    """The `k` nearest of each query's `candidates`, by distances computed in float64.
+
+    Returns float64 distances `(n_queries, k)` and their indices, nearest first,
+    ties to the lower index. Identical rows are exactly 0 apart.
+    """
+    n_queries, n_search = candidates.shape
+    distances = np.empty((n_queries, n_search))
+    step = max(1, 2**22 // (n_search * queries.shape[1]))  # about 32 MiB of differences
+    for start in range(0, n_queries, step):
+        rows = slice(start, start + step)
+        differences = (database[candidates[rows]].astype(np.float64)
+                       - queries[rows, None, :].astype(np.float64))
+        distances[rows] = np.sqrt(np.einsum("qcf,qcf->qc", differences, differences))
+    order = np.lexsort((candidates, distances), axis=-1)[:, :k]
+    with np.errstate(over="ignore"):  # beyond float32's range: inf, as documented
+        return (np.take_along_axis(distances, order, axis=1).astype(np.float32),
+                np.take_along_axis(candidates, order, axis=1))

@@ -26,7 +26,7 @@ threshold tuned on the test pairs overstates how well it will work.
 
 import numpy as np
 
-from course_lib._validation import as_array
+from course_lib._validation import as_array, as_flags, as_labels, as_matrix
 
 __all__ = [
     "roc_points",
@@ -45,19 +45,12 @@ def _check_scores_and_labels(scores, is_same):
             f"`scores` must be 1-D, one similarity per pair; received shape {scores.shape}. "
             f"For a square score matrix take the pairs first (e.g. `pair_scores`)."
         )
-    labels = np.asarray(is_same.numpy() if hasattr(is_same, "numpy") else is_same)
+    labels = as_flags(is_same, "is_same", what="1 (SIMILAR: same class) or 0 (DISSIMILAR)")
     if labels.shape != scores.shape:
         raise ValueError(
             f"`is_same` must have one label per score, shape {scores.shape}; received "
             f"shape {labels.shape}."
         )
-    if labels.dtype != bool:
-        if not np.issubdtype(labels.dtype, np.number) or not np.isin(labels, (0, 1)).all():
-            raise ValueError(
-                "`is_same` must hold 1 (SIMILAR: same class) or 0 (DISSIMILAR); received "
-                f"values {np.unique(labels)[:5].tolist()}."
-            )
-    labels = labels.astype(bool)
     n_same = int(labels.sum())
     if n_same == 0 or n_same == len(labels):
         which = "same (1)" if n_same == 0 else "different (0)"
@@ -173,8 +166,6 @@ def pair_scores(similarity, labels):
     >>> scores.tolist(), is_same.tolist()
     ([0.9, 0.1, 0.2], [1, 0, 0])
     """
-    from course_lib._validation import as_labels, as_matrix
-
     similarity = as_matrix(similarity, "similarity", dtype=np.float64)
     if similarity.shape[0] != similarity.shape[1]:
         raise ValueError(
@@ -210,7 +201,8 @@ def precision_recall_f1(scores, is_same, thresholds):
     Formula:
         `precision(t) = TP(t) / #{pairs with score >= t}` (1 when nothing is accepted),
         `recall(t) = TP(t) / #{same pairs}`,
-        `F1(t) = 2 precision recall / (precision + recall)` (0 when both are 0),
+        `F1(t) = 2 precision recall / (precision + recall) = 2 TP(t) / (#accepted + #same)`
+        (0 when both are 0),
         where `TP(t) = #{same pairs with score >= t}`.
 
     Args:
@@ -241,8 +233,9 @@ def precision_recall_f1(scores, is_same, thresholds):
     true_positives, accepted = _accepted_counts(scores, labels, values)
     precision = np.where(accepted > 0, true_positives / np.maximum(accepted, 1), 1.0)
     recall = true_positives / n_same
-    total = precision + recall
-    f1 = np.where(total > 0, 2 * precision * recall / np.where(total > 0, total, 1.0), 0.0)
+    # F1 = 2 TP / (accepted + same pairs): one division of integers, so equal F1s are
+    # equal floats and choose_threshold's tie-break is exact.
+    f1 = 2.0 * true_positives / (accepted + n_same)
     if values.ndim == 0:
         return float(precision), float(recall), float(f1)
     return precision.astype(np.float64), recall.astype(np.float64), f1.astype(np.float64)

@@ -134,7 +134,7 @@ def test_margin_logits_validation_messages():
         margin_logits(cosines, labels, margin=-0.1)
     with pytest.raises(ValueError, match=r"must lie in \[0, 4\) for 4 classes; received values from 0 to 4"):
         margin_logits(cosines, np.array([0, 1, 2, 3, 4, 0]))
-    with pytest.raises(ValueError, match="`labels` has 5 entries but `cosines` has 6 rows"):
+    with pytest.raises(ValueError, match="`labels` must have one entry per row of `cosines` \\(6\\); received 5"):
         margin_logits(cosines, labels[:5])
     with pytest.raises(ValueError, match=r"`cosines` must be 2-D"):
         margin_logits(cosines[0], labels[:1])

@@ -4,7 +4,7 @@ import time
 
 import numpy as np
 
-from course_lib._validation import as_labels, as_matrix, check_positive_int
+from course_lib._validation import as_labels, as_matrix, check_positive_int, to_numpy
 
 __all__ = ["recall_at_k_vs_exact", "evaluate_search", "queries_per_second"]
 
@@ -35,7 +35,7 @@ def recall_at_k_vs_exact(found, exact):
     >>> recall_at_k_vs_exact([[0, 1, 2], [5, 9, 7]], [[2, 1, 0], [5, 6, 7]])
     0.8333333333333334
     """
-    found, exact = np.asarray(found), np.asarray(exact)
+    found, exact = to_numpy(found, "found"), to_numpy(exact, "exact")
     if found.ndim != 2 or found.shape != exact.shape:
         raise ValueError(
             f"`found` and `exact` must be 2-D index arrays of the same shape (n_queries, k); "

@@ -25,7 +25,8 @@ def kmeans(vectors, n_clusters, *, n_iterations=10, max_training_points=None, se
     centroid with the largest cosine similarity, move each centroid to the mean
     of its vectors and rescale it to length 1. Starts from `n_clusters`
     distinct vectors drawn with the seed; a cluster that loses all its vectors
-    is restarted at a random vector. Like faiss, it can train on a seeded
+    is restarted at a random vector, and so is one whose vectors cancel out
+    (their mean is zero), so every centroid has length 1. Like faiss, it can train on a seeded
     random subset of the vectors (`max_training_points`).
 
     Formula:
@@ -43,7 +44,9 @@ def kmeans(vectors, n_clusters, *, n_iterations=10, max_training_points=None, se
         Float32 centroids `(n_clusters, dim)`, each of length 1.
 
     Raises:
-        ValueError: on NaN/inf, non 2-D input, or more clusters than vectors.
+        ValueError: on NaN/inf, non 2-D input, or more clusters than (non-zero)
+            vectors.
+        TypeError: on complex input, or counts or a seed that are not ints.
 
     Example:
 
@@ -63,13 +66,23 @@ def kmeans(vectors, n_clusters, *, n_iterations=10, max_training_points=None, se
         n_clusters, "n_clusters", maximum=len(vectors),
         maximum_reason=f" (k-means trains on {len(vectors)} vector(s))",
     )
-    centroids = vectors[rng.choice(len(vectors), n_clusters, replace=False)].copy()
+    nonzero = np.flatnonzero(np.any(vectors != 0, axis=1))  # a zero vector has no direction
+    if len(nonzero) < n_clusters:
+        raise ValueError(
+            f"k-means needs at least n_clusters={n_clusters} non-zero vectors to start from; "
+            f"received {len(nonzero)} among {len(vectors)}. Drop the zero vectors or ask for "
+            f"fewer clusters."
+        )
+    centroids = vectors[rng.choice(nonzero, n_clusters, replace=False)].copy()
     for _ in range(n_iterations):
         labels = _assign(vectors, centroids)
         sums = np.zeros_like(centroids)
         np.add.at(sums, labels, vectors)
         counts = np.bincount(labels, minlength=n_clusters)
         empty = np.flatnonzero(counts == 0)
-        sums[empty] = vectors[rng.choice(len(vectors), len(empty), replace=False)]
+        sums[empty] = vectors[rng.choice(nonzero, len(empty), replace=False)]
         centroids = l2_normalize(sums)
+        cancelled = np.flatnonzero(~np.any(centroids != 0, axis=1))  # e.g. x and -x
+        if len(cancelled):
+            centroids[cancelled] = vectors[rng.choice(nonzero, len(cancelled), replace=False)]
     return centroids.astype(np.float32)

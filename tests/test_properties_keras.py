@@ -1,0 +1,209 @@
+"""Property-based tests of the Keras side of course_lib (layers, losses, heads).
+
+Called eagerly (NumPy input or eager tensors), every function checks its
+values like the NumPy side does, and its result matches a float64 NumPy
+reference within a stated tolerance at any float32 magnitude. Settings (fixed
+seed, example count) are in `tests/conftest.py`; the data strategies in
+`tests/properties.py`.
+"""
+
+import itertools
+
+import numpy as np
+import pytest
+from hypothesis import assume, given
+from hypothesis import strategies as st
+from properties import BAD_ARRAYS, BAD_LABELS, assert_own_error, labels, matrices
+from test_heads import _reference_logits
+from test_losses import _numpy_triplet
+
+from course_lib.heads import MARGIN_TYPES, MarginCosineLoss, cosine_logits, margin_logits
+from course_lib.layers import L2Normalize, PairDistance, l2_normalize_tensor, pair_distance
+from course_lib.losses import (
+    MINING_STRATEGIES,
+    ContrastiveLoss,
+    TripletLoss,
+    contrastive_loss,
+    pairwise_distances,
+    triplet_loss,
+)
+
+
+def _unit64(x):
+    x = np.asarray(x, np.float64)
+    norms = np.linalg.norm(x, axis=-1, keepdims=True)
+    return x / np.where(norms > 0, norms, 1.0)
+
+
+def _to_float32(x):
+    with np.errstate(over="ignore"):  # beyond float32: inf, as the docstrings say
+        return np.asarray(x, np.float64).astype(np.float32)
+
+
+def _pairs(x):
+    """Two halves of `x` of equal shape: `(a, b)`."""
+    half = len(x) // 2
+    return (x[:half], x[half : 2 * half]) if half else (x, x[::-1])
+
+
+# --- layers --------------------------------------------------------------------------------
+
+
+@given(matrices(), st.sampled_from([1e-12, 1e-20, 1e-30, 1.0]))
+def test_l2_normalize_tensor_matches_float64_reference(x, epsilon):
+    """`x / max(||x||, epsilon)` within 1e-6 of float64, no NaN, for any magnitude and epsilon."""
+    norms = np.linalg.norm(x.astype(np.float64), axis=-1, keepdims=True)
+    expected = x.astype(np.float64) / np.maximum(norms, epsilon)
+    result = np.asarray(l2_normalize_tensor(x, epsilon=epsilon))
+    np.testing.assert_allclose(result, expected, atol=1e-6)
+    np.testing.assert_allclose(np.asarray(L2Normalize(epsilon=epsilon)(x)), expected, atol=1e-6)
+
+
+@given(matrices(min_rows=2))
+def test_pair_distance_matches_float64_reference(x):
+    """Row-wise distances within rtol 1e-5 (0 below sqrt(epsilon) = 1e-6); cosine within 1e-6."""
+    a, b = _pairs(x)
+    reference = np.sqrt(((a.astype(np.float64) - b) ** 2).sum(-1))
+    result = np.asarray(pair_distance(a, b))
+    np.testing.assert_allclose(result, _to_float32(np.where(reference > 1e-6, reference, 0.0)),
+                               rtol=1e-5, atol=2e-6)
+    np.testing.assert_allclose(np.asarray(PairDistance()([a, b])), result)
+    cosine = 1.0 - (_unit64(a) * _unit64(b)).sum(-1)
+    np.testing.assert_allclose(np.asarray(PairDistance(metric="cosine")([a, b])), cosine, atol=1e-6)
+
+
+@given(matrices(max_rows=12), st.booleans())
+def test_pairwise_distances_match_float64_reference(x, squared):
+    """Every pair within rtol 1e-5 of float64 differences (inf beyond float32); diagonal 0."""
+    reference = np.sqrt(((x[:, None, :].astype(np.float64) - x[None, :, :]) ** 2).sum(-1))
+    result = np.asarray(pairwise_distances(x, squared=squared))
+    np.testing.assert_allclose(result, _to_float32(reference**2 if squared else reference),
+                               rtol=1e-5, atol=1e-44)
+    assert np.all(np.diag(result) == 0)
+
+
+# --- losses --------------------------------------------------------------------------------
+
+
+@given(st.integers(0, 2**32 - 1), st.integers(1, 20), st.integers(-20, 18),
+       st.sampled_from([0.1, 1.0, 1e10]))
+def test_contrastive_loss_matches_float64_reference(seed, n, scale, margin):
+    """`y d^2 + (1 - y) max(0, m - d)^2` within rtol 1e-5; inf (not NaN) beyond float32."""
+    rng = np.random.default_rng(seed)
+    distances = (rng.uniform(size=n) * 10.0**scale).astype(np.float32)
+    y = rng.integers(0, 2, size=n)
+    d = distances.astype(np.float64)
+    expected = np.where(y == 1, d**2, np.maximum(0.0, margin - d) ** 2)
+    result = np.asarray(contrastive_loss(y, distances, margin=margin))
+    np.testing.assert_allclose(result, _to_float32(expected), rtol=1e-5, atol=1e-30)
+    assert not np.isnan(result).any()
+    mean = float(ContrastiveLoss(margin=margin)(y.astype(np.float32), distances))
+    assert mean == pytest.approx(float(np.mean(_to_float32(expected).astype(np.float64))), rel=1e-5)
+
+
+@given(matrices(min_rows=2, max_rows=10, ties=False), st.data())
+def test_triplet_loss_matches_brute_force(embeddings, data):
+    """Every mining strategy within rtol 1e-4 of a float64 brute force over all triplets."""
+    label = data.draw(labels(len(embeddings), min_classes=2, max_classes=3))
+    margin = data.draw(st.sampled_from([0.0, 0.2, 1.0]))
+    mining = data.draw(st.sampled_from(MINING_STRATEGIES))
+    distances = np.sqrt(((embeddings[:, None].astype(np.float64) - embeddings[None]) ** 2).sum(-1))
+    gaps = np.abs(distances[:, :, None] - distances[:, None, :])
+    size = distances.max() + margin
+    # a near-tie may pick another (equally hard) triplet in float32; exact ties pick the same
+    assume(not np.any((gaps > 0) & (gaps < 1e-4 * size)))
+    # a margin below float32's resolution of the distances (0.2 next to 5e7) cannot count
+    assume(margin == 0.0 or margin > 1e-5 * distances.max())
+    expected = _numpy_triplet(label, embeddings, margin, mining)
+    result = float(triplet_loss(label, embeddings, margin=margin, mining=mining))
+    assert result == pytest.approx(expected, rel=1e-4, abs=1e-5 * size + 1e-30)
+    assert float(TripletLoss(margin=margin, mining=mining)(label, embeddings)) == pytest.approx(result)
+
+
+@pytest.mark.parametrize("mining", MINING_STRATEGIES)
+def test_triplet_loss_of_an_empty_batch_is_zero(mining):
+    assert float(triplet_loss(np.zeros(0), np.zeros((0, 3), np.float32), mining=mining)) == 0.0
+
+
+# --- heads ---------------------------------------------------------------------------------
+
+
+@given(matrices(), matrices(min_rows=2, max_rows=6), st.sampled_from([1.0, 16.0, 64.0]))
+def test_cosine_logits_match_float64_reference(embeddings, weights, scale):
+    """`scale * cos` within 2e-6 * scale, at any magnitude (zero rows give 0, not NaN)."""
+    weights = np.resize(weights, (len(weights), embeddings.shape[1]))
+    expected = scale * (_unit64(embeddings) @ _unit64(weights).T)
+    np.testing.assert_allclose(np.asarray(cosine_logits(embeddings, weights, scale=scale)), expected,
+                               atol=2e-6 * scale)
+
+
+@given(st.integers(0, 2**32 - 1), st.integers(1, 8), st.integers(2, 5), st.sampled_from(MARGIN_TYPES),
+       st.sampled_from([0.0, 0.2, 0.5]), st.sampled_from([1.0, 16.0]))
+def test_margin_logits_match_float64_reference(seed, n, n_classes, margin_type, margin, scale):
+    """Margin on the true class only, within 1e-4 * scale of a float64 reference."""
+    rng = np.random.default_rng(seed)
+    cosines = rng.uniform(-0.999, 0.999, size=(n, n_classes)).astype(np.float32)
+    label = rng.integers(0, n_classes, size=n)
+    boundary = np.cos(np.pi - margin)  # ArcFace switches formula here
+    assume(np.all(np.abs(cosines[np.arange(n), label] - boundary) > 1e-3))
+    expected = _reference_logits(cosines, label, margin_type, scale, margin)
+    result = np.asarray(margin_logits(cosines, label, margin_type=margin_type, scale=scale, margin=margin))
+    np.testing.assert_allclose(result, expected, atol=1e-4 * scale)
+    loss = np.asarray(MarginCosineLoss(margin_type, scale=scale, margin=margin, reduction=None)(
+        label, cosines))
+    shifted = expected - expected.max(axis=1, keepdims=True)
+    reference = -(shifted[np.arange(n), label] - np.log(np.exp(shifted).sum(axis=1)))
+    np.testing.assert_allclose(loss, reference, rtol=1e-4, atol=1e-4)
+
+
+# --- bad input: course_lib's own errors ---------------------------------------------------
+
+ONES = np.ones((4, 2), np.float32)
+ARRAY_CALLS = {
+    "l2_normalize_tensor": lambda bad: l2_normalize_tensor(bad),
+    "L2Normalize": lambda bad: L2Normalize()(bad),
+    "pair_distance": lambda bad: pair_distance(bad, ONES[:2]),
+    "PairDistance": lambda bad: PairDistance(metric="cosine")([ONES[:2], bad]),
+    "contrastive_loss": lambda bad: contrastive_loss([1, 0], bad),
+    "triplet_loss": lambda bad: triplet_loss([0, 0], bad),
+    "cosine_logits": lambda bad: cosine_logits(bad, ONES),
+    "cosine_logits weights": lambda bad: cosine_logits(ONES, bad),
+    "margin_logits": lambda bad: margin_logits(bad, [0, 1]),
+}
+
+
+@pytest.mark.parametrize("call, bad", list(itertools.product(ARRAY_CALLS, BAD_ARRAYS)))
+def test_tensor_arguments_are_checked_by_course_lib(call, bad):
+    """Complex, NaN, inf, strings or None values: course_lib's own error."""
+    if bad == "beyond float32":
+        return  # a float64 tensor is computed in float64, where 1e300 is an ordinary number
+    if bad == "ragged" and call in ("L2Normalize", "PairDistance"):
+        return  # Keras's Layer.__call__ refuses a ragged list before the layer sees it
+    assert_own_error(lambda: ARRAY_CALLS[call](BAD_ARRAYS[bad]))
+
+
+LABEL_CALLS = {
+    "contrastive_loss": lambda bad: contrastive_loss(bad, np.ones(4, np.float32)),
+    "triplet_loss": lambda bad: triplet_loss(bad, ONES),
+    "TripletLoss": lambda bad: TripletLoss()(bad, ONES),
+    "margin_logits": lambda bad: margin_logits(np.zeros((4, 3), np.float32), bad),
+}
+
+
+@pytest.mark.parametrize("call, bad", list(itertools.product(LABEL_CALLS, BAD_LABELS)))
+def test_label_arguments_are_checked_by_course_lib(call, bad):
+    """Fractional, huge, NaN, complex, string, None or ragged labels: course_lib's own error."""
+    assert_own_error(lambda: LABEL_CALLS[call](BAD_LABELS[bad]))
+
+
+@given(st.integers(1, 6), st.integers(1, 6), st.sampled_from([-1, 2, 0.5, 3]))
+def test_mismatched_lengths_and_non_binary_labels_are_refused(n_labels, n_rows, bad_label):
+    """Mismatched batch lengths and pair labels other than 0/1 raise course_lib's ValueError."""
+    if n_labels != n_rows:
+        assert_own_error(lambda: contrastive_loss(np.ones(n_labels), np.ones(n_rows)), name="y_true")
+        assert_own_error(lambda: triplet_loss(np.zeros(n_labels), np.ones((n_rows, 2))), name="labels")
+        assert_own_error(lambda: margin_logits(np.zeros((n_rows, 2)), np.zeros(n_labels)),
+                         name="labels")
+    assert_own_error(lambda: contrastive_loss(np.full(n_rows, bad_label), np.ones(n_rows)),
+                     name="y_true")
+    assert_own_error(lambda: contrastive_loss(np.ones(n_rows), -np.ones(n_rows)), name="distances")
