@@ -55,6 +55,18 @@ def _vector_lengths(x, axis):
     return largest, ops.sqrt(ops.where(nonzero, squared, 1.0))
 
 
+# Vectors whose largest entry lies in [_PLAIN_SMALLEST, _PLAIN_LARGEST) take the plain
+# formulas (sum of squares, square root): no square can overflow or underflow there,
+# and models trained on ordinary data give exactly the numbers they gave before the
+# rescaled formulas existed. Only vectors outside that range take the rescaled path.
+_PLAIN_LARGEST = 1e15
+_PLAIN_SMALLEST = 1e-6
+
+
+def _plain_range(largest, *, smallest=0.0):
+    return ops.logical_and(largest < _PLAIN_LARGEST, largest >= smallest)
+
+
 def _check_concrete_tensor(x, name):
     """Checks `x`'s values when they are known (real, finite) and that it has an axis."""
     values = concrete_values(x, name)
@@ -104,7 +116,9 @@ def l2_normalize_tensor(x, axis=-1, epsilon=1e-12):
     largest, unit_length = _vector_lengths(x, axis)
     unit = x / ops.where(largest > 0.0, largest, 1.0) / unit_length
     # ||x|| >= epsilon: the unit vector; shorter: x / epsilon, as the formula says.
-    return ops.where(largest * unit_length >= epsilon, unit, x / epsilon)
+    rescaled = ops.where(largest * unit_length >= epsilon, unit, x / epsilon)
+    plain = x * ops.rsqrt(ops.maximum(ops.sum(ops.square(x), axis=axis, keepdims=True), epsilon * epsilon))
+    return ops.where(_plain_range(largest, smallest=_PLAIN_SMALLEST), plain, rescaled)
 
 
 def _unit_vectors_tensor(x, axis=-1):
@@ -116,7 +130,9 @@ def _unit_vectors_tensor(x, axis=-1):
     _check_concrete_tensor(x, "x")
     x = ops.convert_to_tensor(x)
     largest, unit_length = _vector_lengths(x, axis)
-    return x / ops.where(largest > 0.0, largest, 1.0) / unit_length
+    rescaled = x / ops.where(largest > 0.0, largest, 1.0) / unit_length
+    plain = x * ops.rsqrt(ops.maximum(ops.sum(ops.square(x), axis=axis, keepdims=True), 1e-24))
+    return ops.where(_plain_range(largest, smallest=_PLAIN_SMALLEST), plain, rescaled)
 
 
 def pair_distance(a, b, epsilon=1e-12):
@@ -165,7 +181,11 @@ def pair_distance(a, b, epsilon=1e-12):
     largest, unit_length = _vector_lengths(a - b, -1)
     distance = ops.squeeze(largest * unit_length, axis=-1)
     # Squared distances below epsilon count as 0, with a zero gradient.
-    return ops.where(distance > math.sqrt(epsilon), distance, 0.0)
+    rescaled = ops.where(distance > math.sqrt(epsilon), distance, 0.0)
+    squared = ops.sum(ops.square(a - b), axis=-1)
+    positive = squared > epsilon
+    plain = ops.where(positive, ops.sqrt(ops.where(positive, squared, 1.0)), 0.0)
+    return ops.where(_plain_range(ops.squeeze(largest, axis=-1), smallest=_PLAIN_SMALLEST), plain, rescaled)
 
 
 @keras.saving.register_keras_serializable(package=_SERIALIZATION_PACKAGE)

@@ -30,7 +30,7 @@ import numpy as np
 from keras import ops
 
 from course_lib._validation import as_flags, as_labels, check_choice, concrete_values
-from course_lib.layers import _vector_lengths
+from course_lib.layers import _PLAIN_SMALLEST, _plain_range, _vector_lengths
 
 __all__ = [
     "MINING_STRATEGIES",
@@ -47,6 +47,7 @@ MINING_STRATEGIES = ("batch_all", "batch_hard", "semi_hard")
 _SERIALIZATION_PACKAGE = "course_lib"
 # triplet_loss doubles the largest distance of a batch: it must stay finite in float32.
 _LARGEST_DISTANCE = float(np.finfo(np.float32).max) / 4
+_SQUARED_EPSILON = 1e-12
 
 
 def _check_margin(margin, *, allow_zero):
@@ -155,8 +156,16 @@ def pairwise_distances(embeddings, *, squared=False):
     embeddings = ops.convert_to_tensor(embeddings)
     differences = embeddings[:, None, :] - embeddings[None, :, :]
     largest, unit_length = _vector_lengths(differences, -1)  # no overflow in the squares
-    distances = ops.squeeze(largest * unit_length, axis=-1)
-    return ops.square(distances) if squared else distances
+    rescaled = ops.squeeze(largest * unit_length, axis=-1)
+    plain_squared = ops.sum(ops.square(differences), axis=-1)
+    plain = _plain_range(ops.squeeze(largest, axis=-1), smallest=_PLAIN_SMALLEST)
+    if squared:
+        return ops.where(plain, plain_squared, ops.square(rescaled))
+    # Ordinary differences: the plain formula (a squared distance below 1e-12 would count as
+    # 0, but such pairs differ by less than 1e-6 everywhere and take the rescaled path).
+    positive = plain_squared > _SQUARED_EPSILON
+    plain_distances = ops.where(positive, ops.sqrt(ops.where(positive, plain_squared, 1.0)), 0.0)
+    return ops.where(plain, plain_distances, rescaled)
 
 
 def contrastive_loss(y_true, distances, *, margin=1.0):

@@ -315,8 +315,11 @@ def top_k(queries, database, k, *, metric="cosine", batch_size=None, exclude_sel
     For `metric="euclidean"` the data are first centred on the database mean and
     scaled by a power of two, so that float32 scores neither overflow nor lose
     the differences between rows to a large common offset; the float32 scores
-    then pick `k + 16` candidates, whose distances are computed in float64 from
-    the original vectors and sorted. A row is exactly 0 from itself.
+    then pick `k + 16` candidates. The nearest 64 of them are ranked by distances
+    computed in float64 from the original vectors; farther neighbours keep the
+    order of the float32 scores, with their distances from those scores
+    (accurate to float32 round-off of the centred data). A row is exactly 0
+    from itself.
 
     Ties are broken by the lower database index first.
 
@@ -392,7 +395,7 @@ def top_k(queries, database, k, *, metric="cosine", batch_size=None, exclude_sel
         offsets, n_search, originals = None, k, None
     else:
         originals = (queries, database)  # the exact distances of the candidates come from these
-        queries, database = _centred_and_scaled(queries, database)
+        queries, database, scale = _centred_and_scaled(queries, database)
         # Ranking by -||q - x||^2 / 2 = q.x - ||x||^2 / 2 - ||q||^2 / 2, and ||q||^2 is
         # the same for every x: the score q.x - ||x||^2 / 2 ranks like the distance.
         offsets = -0.5 * np.einsum("ij,ij->i", database, database)
@@ -428,8 +431,9 @@ def top_k(queries, database, k, *, metric="cosine", batch_size=None, exclude_sel
             best, indices = ops.top_k(scores, k=n_search, sorted=True)
         indices = ops.convert_to_numpy(indices).astype(np.int64)
         if metric == "euclidean":
-            best, indices = _refine_euclidean(
-                originals[0][start : start + batch_size], originals[1], indices, k
+            best, indices = _euclidean_neighbours(
+                originals[0][start : start + batch_size], originals[1], queries[start : start + batch_size],
+                ops.convert_to_numpy(best), indices, k, scale,
             )
         else:
             best = np.clip(ops.convert_to_numpy(best), -1.0, 1.0)
@@ -443,7 +447,7 @@ _EXTRA_CANDIDATES = 16
 
 
 def _centred_and_scaled(queries, database):
-    """Queries and database minus the database mean, scaled by a power of two to at most 1.
+    """Queries and database minus the database mean, scaled by a power of two to at most 1, and the scale.
 
     Distances keep their ranking, and the float32 score `q.x - ||x||^2 / 2` of
     `top_k` neither overflows (entries from about 1e19 would) nor loses the
@@ -453,7 +457,38 @@ def _centred_and_scaled(queries, database):
     scale = np.float32(2.0 ** -np.ceil(np.log2(largest))) if largest > 0 else np.float32(1)
     queries, database = queries * scale, database * scale  # exact: a power of two
     centre = database.mean(axis=0, dtype=np.float64).astype(np.float32)
-    return queries - centre, database - centre
+    return queries - centre, database - centre, scale
+
+
+# Euclidean `top_k` ranks this many nearest neighbours of each query by float64 distances;
+# farther ones keep the order of the float32 scores of the centred data (accurate to
+# float32 round-off), so that a large k (MAP@R needs each class's size) stays cheap.
+_REFINED_NEIGHBOURS = 64
+
+
+def _euclidean_neighbours(queries, database, scaled_queries, scores, candidates, k, scale):
+    """The `k` nearest of the float32 `candidates`: the first 64 by float64 distances, then by score.
+
+    `scores` are the float32 scores `q.x - ||x||^2 / 2` of the centred, scaled
+    data (`scaled_queries`), best first; `scale` is that scaling.
+    """
+    head = min(k, _REFINED_NEIGHBOURS)
+    n_head = min(head + _EXTRA_CANDIDATES, candidates.shape[1])
+    head_distances, head_indices = _refine_euclidean(queries, database, candidates[:, :n_head], head)
+    if head == k:
+        return head_distances, head_indices
+    # The tail: the head's candidates that were not kept (in score order), then the rest.
+    kept = (candidates[:, :n_head, None] == head_indices[:, None, :]).any(axis=-1)
+    left = np.argsort(kept, axis=1, kind="stable")[:, : n_head - head]
+    tail = np.concatenate([np.take_along_axis(candidates[:, :n_head], left, axis=1), candidates[:, n_head:]],
+                          axis=1)[:, : k - head]
+    tail_scores = np.concatenate([np.take_along_axis(scores[:, :n_head], left, axis=1), scores[:, n_head:]],
+                                 axis=1)[:, : k - head].astype(np.float64)
+    # ||q - x||^2 = ||q||^2 - 2 (q.x - ||x||^2 / 2), in the scaled units.
+    squared_norms = np.einsum("ij,ij->i", scaled_queries, scaled_queries, dtype=np.float64)
+    tail_distances = np.sqrt(np.maximum(squared_norms[:, None] - 2.0 * tail_scores, 0.0)) / float(scale)
+    return (np.concatenate([head_distances, tail_distances.astype(np.float32)], axis=1),
+            np.concatenate([head_indices, tail], axis=1))
 
 
 def _refine_euclidean(queries, database, candidates, k):
