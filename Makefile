@@ -20,7 +20,8 @@ export TF_CPP_MIN_LOG_LEVEL ?= 2
 LAB_ROOT_FLAG := $(if $(filter 0,$(shell id -u 2>/dev/null)),--allow-root,)
 NBVAL := -p no:cacheprovider --nbval-lax --nbval-current-env --nbval-cell-timeout=300
 
-.PHONY: setup lab test test-unit test-notebooks doctor run clean-notebooks clean
+.PHONY: setup lab test test-all test-unit test-notebooks test-colab test-binder test-browser \
+	doctor run clean-notebooks clean
 
 setup: $(STAMP)
 
@@ -48,6 +49,23 @@ test-notebooks: setup
 	COURSE_EXERCISE_EXPECT="not attempted" $(VENV_PYTHON) -m pytest $(NBVAL) notebooks
 	$(VENV_PYTHON) -m course_lib solve --out build/solved
 	COURSE_EXERCISE_EXPECT=correct $(VENV_PYTHON) -m pytest $(NBVAL) build/solved
+
+# Google Colab without Colab: its package versions in a separate environment that lacks
+# the course, and every notebook run through its setup cell's Colab branch
+# (scripts/check_colab.py). Colab has no faiss.
+COLAB_VENV ?= build/colab/.venv
+COLAB_PACKAGES := "tensorflow-cpu==2.20.*" "keras==3.13.2" "numpy==2.1.3" "ipywidgets==7.7.1" \
+	scikit-learn matplotlib ipykernel pytest "nbval>=0.11"
+COLAB_STAMP := $(COLAB_VENV)/.installed
+
+$(COLAB_STAMP):
+	test -x $(COLAB_VENV)/bin/python || $(PYTHON) -m venv $(COLAB_VENV)
+	$(COLAB_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(COLAB_VENV)/bin/python -m pip install --quiet $(COLAB_PACKAGES)
+	touch $@
+
+test-colab: $(COLAB_STAMP)
+	$(COLAB_VENV)/bin/python scripts/check_colab.py
 
 doctor: setup
 	$(VENV_PYTHON) -m course_lib doctor

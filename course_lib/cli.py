@@ -120,6 +120,21 @@ def _clean(args, out):
     return 0
 
 
+def _links(args, out):
+    from course_lib.notebooks.links import repository_url, sync_links
+
+    changed = sync_links(check=args.check)
+    source = f"[project.urls] Repository = {repository_url()}"
+    if args.check:
+        for path in changed:
+            print(f"{path}: links or Colab lines differ from {source} "
+                  f"(run `python -m course_lib links` to rewrite them)", file=out)
+        print(f"{len(changed)} file(s) to rewrite.", file=out)
+        return 1 if changed else 0
+    print(f"Rewrote {', '.join(changed) or 'nothing (all up to date)'} from {source}.", file=out)
+    return 0
+
+
 def _bench(args, out):
     from course_lib import bench
 
@@ -186,12 +201,21 @@ def _parser():
     clean = commands.add_parser(
         "clean", help="strip outputs and volatile metadata in place",
         description="Remove outputs, execution counts and volatile metadata (execution timings, "
-                    "widget state, collapsed/scrolled, ExecuteTime) and set the python3 "
-                    "kernelspec, in place. Files already clean are not rewritten.")
+                    "widget state, collapsed/scrolled, ExecuteTime) and set the course's "
+                    "'deep-similarity' kernelspec, in place. Files already clean are not rewritten.")
     clean.add_argument("notebooks", nargs="*", metavar="NOTEBOOK", help=notebooks_help)
     clean.add_argument("--check", action="store_true",
                        help="only report problems; exit code 1 if any (for CI)")
     clean.set_defaults(handler=_clean)
+
+    links = commands.add_parser(
+        "links", help="rewrite the Colab/Binder links and Colab lines from pyproject.toml",
+        description="Make every notebook header's Open-in-Colab and Binder links, the README's "
+                    "links and the Colab lines at the top of each setup cell agree with "
+                    "[project.urls] Repository in pyproject.toml.")
+    links.add_argument("--check", action="store_true",
+                       help="only report files that differ; exit code 1 if any (for CI)")
+    links.set_defaults(handler=_links)
 
     bench = commands.add_parser(
         "bench", help="benchmark exact cosine top-k search",
@@ -226,7 +250,8 @@ def main(argv=None):
     Example:
 
     >>> import nbformat, tempfile
-    >>> kernelspec = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    >>> kernelspec = {"name": "deep-similarity", "display_name": "Python (Deep Similarity)",
+    ...               "language": "python"}
     >>> with tempfile.TemporaryDirectory() as folder:
     ...     path = Path(folder) / "01_demo.ipynb"
     ...     nbformat.write(nbformat.v4.new_notebook(metadata={"kernelspec": kernelspec}), path)

@@ -17,7 +17,8 @@ from course_lib import notebooks
 from course_lib.cli import main
 
 v4 = nbformat.v4
-PYTHON3 = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
+KERNELSPEC = {"name": "deep-similarity", "display_name": "Python (Deep Similarity)",
+              "language": "python"}
 
 
 @pytest.fixture
@@ -37,7 +38,7 @@ def _write(path, *sources, exercise=None):
     cells = [v4.new_code_cell(source) for source in sources]
     if exercise:
         cells[0].metadata["exercise"] = exercise
-    nbformat.write(v4.new_notebook(cells=cells, metadata={"kernelspec": dict(PYTHON3)}), path)
+    nbformat.write(v4.new_notebook(cells=cells, metadata={"kernelspec": dict(KERNELSPEC)}), path)
     return path
 
 
@@ -127,7 +128,7 @@ def test_clean_command_and_check(tmp_path, capsys):
     cell = v4.new_code_cell("1 + 1", execution_count=1,
                             outputs=[v4.new_output("execute_result", {"text/plain": "2"},
                                                    execution_count=1)])
-    nbformat.write(v4.new_notebook(cells=[cell], metadata={"kernelspec": dict(PYTHON3)}), path)
+    nbformat.write(v4.new_notebook(cells=[cell], metadata={"kernelspec": dict(KERNELSPEC)}), path)
 
     assert main(["clean", "--check", str(path)]) == 1
     out = capsys.readouterr().out

@@ -23,7 +23,8 @@ from course_lib.notebooks import (
 )
 
 v4 = nbformat.v4
-PYTHON3 = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
+KERNELSPEC = {"name": "deep-similarity", "display_name": "Python (Deep Similarity)",
+              "language": "python"}
 
 
 @pytest.fixture
@@ -50,7 +51,7 @@ def _dirty_notebook():
     markdown = v4.new_markdown_cell("# Title")
     markdown.metadata["collapsed"] = False
     return v4.new_notebook(cells=[markdown, code],
-                           metadata={"kernelspec": dict(PYTHON3), "widgets": {"state": {}}})
+                           metadata={"kernelspec": dict(KERNELSPEC), "widgets": {"state": {}}})
 
 
 def _exercise_notebook(exercise_id="01.answer"):
@@ -59,7 +60,7 @@ def _exercise_notebook(exercise_id="01.answer"):
     exercise.metadata["exercise"] = exercise_id
     return v4.new_notebook(cells=[v4.new_markdown_cell("Fill in `answer`."), exercise,
                                   v4.new_code_cell("print(answer)")],
-                           metadata={"kernelspec": dict(PYTHON3)})
+                           metadata={"kernelspec": dict(KERNELSPEC)})
 
 
 def test_find_notebooks_sorts_and_filters(tmp_path):
@@ -83,14 +84,14 @@ def test_strip_outputs_removes_outputs_counts_and_volatile_metadata():
     assert code.outputs == [] and code.execution_count is None
     assert dict(code.metadata) == {"tags": ["keep"]}
     assert dict(markdown.metadata) == {}
-    assert "widgets" not in nb.metadata and nb.metadata.kernelspec == PYTHON3
+    assert "widgets" not in nb.metadata and nb.metadata.kernelspec == KERNELSPEC
     assert code.source == "print(1)" and markdown.source == "# Title"
 
 
 def test_notebook_problems_flags_each_kind(tmp_path):
     path = tmp_path / "01_dirty.ipynb"
     nb = _dirty_notebook()
-    nb.metadata.kernelspec = {"name": "deep-similarity", "display_name": "DS", "language": "python"}
+    nb.metadata.kernelspec = {"name": "python3", "display_name": "Python 3", "language": "python"}
     nbformat.write(nb, path)
     problems = notebook_problems(path)
     text = "\n".join(problems)
@@ -99,7 +100,7 @@ def test_notebook_problems_flags_each_kind(tmp_path):
     assert "01_dirty.ipynb cell 2: execution_count 4" in text
     assert "cell 2: volatile cell metadata ['ExecuteTime', 'execution', 'scrolled']" in text
     assert "cell 1: volatile cell metadata ['collapsed']" in text
-    assert "kernelspec 'deep-similarity', expected 'python3'" in text
+    assert "kernelspec 'python3', expected 'deep-similarity'" in text
     assert len(problems) == 6
     assert all("python -m course_lib clean" in problem for problem in problems)
 
@@ -121,7 +122,7 @@ def test_clean_notebook_rewrites_only_when_needed(tmp_path):
     nbformat.write(nb, path)
     assert clean_notebook(path) is True
     assert notebook_problems(path) == []
-    assert nbformat.read(path, as_version=4).metadata.kernelspec["name"] == "python3"
+    assert nbformat.read(path, as_version=4).metadata.kernelspec["name"] == "deep-similarity"
     modified = os.stat(path).st_mtime_ns
     assert clean_notebook(path) is False
     assert os.stat(path).st_mtime_ns == modified

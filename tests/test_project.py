@@ -63,6 +63,28 @@ def test_ci_runs_the_readme_test_command():
     assert re.search(r"^make test$", ci, flags=re.MULTILINE)
 
 
-def test_binder_installs_the_package_without_resolving_dependencies():
-    post_build = (ROOT / "postBuild").read_text()
-    assert "pip install --no-deps -e ." in post_build
+def _make_recipe_line(pattern):
+    makefile = (ROOT / "Makefile").read_text()
+    match = re.search(pattern, makefile, flags=re.MULTILINE)
+    assert match, f"no Makefile line matches {pattern!r}"
+    return match
+
+
+def test_binder_installs_what_make_setup_installs():
+    post_build = (ROOT / "binder" / "postBuild").read_text()
+    install = _make_recipe_line(r'-m pip install --quiet -e "\.\[\$\(EXTRA\),(?P<extras>[\w,]+)\]"$')
+    extras = [extra for extra in install["extras"].split(",") if extra != "dev"]
+    assert f'python -m pip install --quiet -e ".[cpu,{",".join(extras)}]"' in post_build
+    kernel = _make_recipe_line(r"-m ipykernel install --user --name \$\(KERNEL_NAME\) "
+                               r'--display-name "(?P<display>[^"]+)"')
+    assert (f'python -m ipykernel install --user --name deep-similarity '
+            f'--display-name "{kernel["display"]}"') in post_build
+    assert "KERNEL_NAME ?= deep-similarity" in (ROOT / "Makefile").read_text()
+
+
+def test_binder_uses_its_own_folder_not_the_conda_file():
+    # repo2docker reads binder/ first and then ignores environment.yml at the root.
+    assert (ROOT / "binder" / "runtime.txt").read_text().strip().startswith("python-3.")
+    assert not (ROOT / "postBuild").exists(), "a root postBuild would be ignored; keep it in binder/"
+    assert not any((ROOT / "binder" / name).exists()
+                   for name in ("environment.yml", "requirements.txt", "apt.txt"))

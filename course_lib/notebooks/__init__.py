@@ -6,7 +6,7 @@ The functions behind `python -m course_lib clean | solve | run` (see
 - `find_notebooks`: the course notebooks (`NN_name.ipynb`), in course order.
 - `strip_outputs` / `clean_notebook` / `notebook_problems`: notebook hygiene.
   Notebooks are committed without outputs, execution counts or volatile
-  metadata, with the `python3` kernelspec.
+  metadata, with the course's `deep-similarity` kernelspec.
 - `solve_notebook` / `solve_notebooks`: copies with every exercise cell (a code
   cell whose metadata has `"exercise": "<id>"`) replaced by the solution from
   `course_lib.exercises.get_exercise(id).solution_code`.

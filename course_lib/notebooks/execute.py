@@ -9,12 +9,13 @@ import tempfile
 import time
 from pathlib import Path
 
-from course_lib.notebooks.files import _KERNEL_NAME
 from course_lib.paths import build_dir
 
 __all__ = ["NotebookRun", "execute_notebook", "run_notebooks"]
 
 _LIBRARY_ROOT = Path(__file__).resolve().parents[2]  # the folder that holds course_lib/
+# The current environment's own kernel, whatever kernelspec the notebook names.
+_EXECUTION_KERNEL = "python3"
 
 
 def _sample_kernel_peak_mib(pid):
@@ -104,7 +105,7 @@ def execute_notebook(path, *, out_dir, cwd=None, timeout=600.0, html=True, on_ce
     cwd = Path(cwd) if cwd is not None else path.parent
     nb = nbformat.read(path, as_version=4)
     client = NotebookClient(
-        nb, timeout=timeout, kernel_name=_KERNEL_NAME, resources={"metadata": {"path": str(cwd)}}
+        nb, timeout=timeout, kernel_name=_EXECUTION_KERNEL, resources={"metadata": {"path": str(cwd)}}
     )
     state = {"cell": None, "peaks": []}
     status, error = "ok", None

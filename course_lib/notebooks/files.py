@@ -13,8 +13,10 @@ __all__ = [
 ]
 
 NOTEBOOK_PATTERN = "[0-9][0-9]_*.ipynb"
-_KERNEL_NAME = "python3"
-_KERNELSPEC = {"name": _KERNEL_NAME, "display_name": "Python 3 (ipykernel)", "language": "python"}
+# The kernel `make setup` and Binder register; JupyterLab opens the notebooks with it, no
+# kernel picker. Colab ignores the name and runs its own Python 3.
+_KERNEL_NAME = "deep-similarity"
+_KERNELSPEC = {"name": _KERNEL_NAME, "display_name": "Python (Deep Similarity)", "language": "python"}
 _CELL_VOLATILE = ("execution", "collapsed", "scrolled", "ExecuteTime")
 _NOTEBOOK_VOLATILE = ("widgets", "signature", "papermill")
 
@@ -98,7 +100,7 @@ def _write_if_changed(nb, path):
 
 
 def clean_notebook(path):
-    """Strips a notebook file in place and sets its kernelspec to `python3`.
+    """Strips a notebook file in place and sets its kernelspec to the course's kernel.
 
     What `python -m course_lib clean` does to each notebook. The file is only
     rewritten when something changes.
@@ -122,7 +124,7 @@ def clean_notebook(path):
     import nbformat
 
     nb = strip_outputs(nbformat.read(path, as_version=4))
-    if nb.metadata.get("kernelspec", {}).get("name") != _KERNEL_NAME:
+    if dict(nb.metadata.get("kernelspec", {})) != _KERNELSPEC:
         nb.metadata["kernelspec"] = dict(_KERNELSPEC)
     return _write_if_changed(nb, path)
 
@@ -131,7 +133,8 @@ def notebook_problems(path):
     """Lists what keeps a notebook from being committed as is.
 
     Reports outputs, execution counts, volatile metadata (see
-    `strip_outputs`) and a kernelspec other than `python3`; all of them are
+    `strip_outputs`) and a kernelspec other than the course's
+    (`deep-similarity`, "Python (Deep Similarity)"); all of them are
     fixed by `python -m course_lib clean <path>`.
 
     Args:
@@ -150,7 +153,7 @@ def notebook_problems(path):
     ...     for problem in notebook_problems(path):
     ...         print(problem)
     01_demo.ipynb cell 1: execution_count 1 (run `python -m course_lib clean` to strip it)
-    01_demo.ipynb: kernelspec None, expected 'python3' (run `python -m course_lib clean` to set it)
+    01_demo.ipynb: kernelspec None, expected 'deep-similarity' (run `python -m course_lib clean` to set it)
     """
     import nbformat
 
@@ -174,7 +177,7 @@ def notebook_problems(path):
         if volatile:
             problems.append(f"{where}: volatile cell metadata {volatile} {fix}")
     kernel = nb.metadata.get("kernelspec", {}).get("name")
-    if kernel != _KERNEL_NAME:
+    if dict(nb.metadata.get("kernelspec", {})) != _KERNELSPEC:
         problems.append(
             f"{path.name}: kernelspec {kernel!r}, expected {_KERNEL_NAME!r} "
             f"(run `python -m course_lib clean` to set it)"
