@@ -4,6 +4,12 @@
 #   make test   set everything up and run every test (unit tests, then every
 #               notebook as shipped and solved under nbval)
 #
+# and the one CI runs (about 45 minutes on 2 cores):
+#
+#   make test-all   make test, then the course where learners meet it: under a Binder
+#                   session's limits, with Google Colab's packages, and in JupyterLab
+#                   in a real browser (Debian's chromium)
+#
 # Options: PYTHON=python3.11 (the interpreter the environment is made from),
 #          GPU=1 (install TensorFlow with CUDA instead of the CPU-only build).
 
@@ -40,6 +46,8 @@ lab: setup
 
 test: setup test-unit test-notebooks
 
+test-all: test test-binder test-colab test-browser
+
 test-unit: setup
 	$(VENV_PYTHON) -m pytest -p no:cacheprovider
 
@@ -66,6 +74,13 @@ $(COLAB_STAMP):
 
 test-colab: $(COLAB_STAMP)
 	$(COLAB_VENV)/bin/python scripts/check_colab.py
+
+# Every notebook as shipped under a Binder session's limits: 1 CPU, 2 GiB (a memory
+# cgroup where the machine allows one), each notebook under 4 minutes, each cell under
+# one, the course under 20, and no stderr output (course_lib/notebooks/limits.py).
+test-binder: setup
+	COURSE_EXERCISE_EXPECT="not attempted" $(VENV_PYTHON) -m course_lib run --binder --no-html \
+		--out build/binder
 
 doctor: setup
 	$(VENV_PYTHON) -m course_lib doctor

@@ -71,21 +71,70 @@ def _run(args, out):
         paths = nbtools.solve_notebooks(paths, out_dir=build_dir() / "solved")
         env["COURSE_EXERCISE_EXPECT"] = "correct"  # check() raises on a wrong solution
         out_dir = out_dir or build_dir() / "executed-solved"
+    limits = _limits(args)
+    if limits["cpus"] and args.record:
+        raise ValueError("--record stores the times of a normal run; run it without --cpus/--binder.")
     runs = nbtools.run_notebooks(paths, out_dir=out_dir, cwd=cwd, timeout=args.timeout,
-                                 html=not args.html_off, env=env, progress=sys.stderr)
+                                 html=not args.html_off, env=env, progress=sys.stderr,
+                                 cpus=limits["cpus"], memory_limit_mib=limits["memory"])
+    _check_budgets(runs, limits)
     body = [[run.notebook.stem, run.status, f"{run.seconds:.1f}",
-             f"{run.peak_mib:.0f}" if run.peak_mib is not None else "-"] for run in runs]
-    print(_format_table(["notebook", "status", "wall s", "peak MiB"], body, numeric=(2, 3)),
-          file=out)
+             f"{run.peak_mib:.0f}" if run.peak_mib is not None else "-",
+             f"{run.longest_cell_seconds:.1f}" if run.longest_cell_seconds is not None else "-",
+             str(run.longest_cell or "-"),
+             str(run.stderr_outputs) if run.stderr_outputs is not None else "-"] for run in runs]
+    print(_format_table(["notebook", "status", "wall s", "peak MiB", "longest cell s", "cell",
+                         "stderr"], body, numeric=(2, 3, 4, 5, 6)), file=out)
+    total = sum(run.seconds for run in runs)
+    print(f"\nTotal {total:.1f} s", file=out)
+    if limits["cpus"] or limits["memory"]:
+        memory = (f"{limits['memory']:.0f} MiB ({runs[0].memory_limit})"
+                  if limits["memory"] and runs else "none")
+        print(f"Limits: {limits['cpus'] or 'all'} CPU(s), memory {memory}", file=out)
     failed = [run for run in runs if run.status != "ok"]
     for run in failed:
         where = f" at cell {run.cell}" if run.cell else ""
         print(f"\n{run.notebook.stem} {run.status}{where}: {run.error}", file=out)
+    if limits["total"] is not None and total > limits["total"]:
+        print(f"\nThe notebooks took {total:.0f} s in all, over the {limits['total']:.0f} s "
+              f"budget.", file=out)
+        failed = failed or runs
     if runs and runs[0].executed:
         print(f"\nExecuted notebooks in {runs[0].executed.parent}", file=out)
     if args.record:
         _record(runs, out)
     return 1 if failed else 0
+
+
+# A Binder session: 1 CPU, 2 GiB; each notebook under 4 minutes, each cell under
+# one, the course under 20.
+_BINDER = {"cpus": 1, "memory": 2048.0, "notebook": 240.0, "cell": 60.0, "total": 1200.0}
+
+
+def _limits(args):
+    preset = _BINDER if args.binder else {}
+    chosen = {"cpus": args.cpus, "memory": args.memory_limit, "notebook": args.max_seconds,
+              "cell": args.max_cell_seconds, "total": args.max_total_seconds}
+    return {key: value if value is not None else preset.get(key) for key, value in chosen.items()}
+
+
+def _check_budgets(runs, limits):
+    """Marks runs that wrote to stderr or went over a time budget as failed."""
+    for run in runs:
+        if run.status != "ok":
+            continue
+        if run.stderr_outputs:
+            run.status, run.error = "stderr", (
+                f"{run.stderr_outputs} cell output(s) on stderr (red boxes in Jupyter); see "
+                f"{run.executed}")
+        elif limits["notebook"] is not None and run.seconds > limits["notebook"]:
+            run.status, run.error = "slow", (
+                f"{run.seconds:.0f} s, over the {limits['notebook']:.0f} s budget per notebook")
+        elif (limits["cell"] is not None and run.longest_cell_seconds is not None
+              and run.longest_cell_seconds > limits["cell"]):
+            run.status, run.error = "slow", (
+                f"cell {run.longest_cell} took {run.longest_cell_seconds:.0f} s, over the "
+                f"{limits['cell']:.0f} s budget per cell")
 
 
 def _record(runs, out):
@@ -170,8 +219,9 @@ def _parser():
         "run", help="execute notebooks headless; report time and peak memory",
         description="Execute notebooks headless, each in its own process with the current "
                     "environment's python3 kernel, started in the notebook's folder. Writes the "
-                    "executed .ipynb and .html, then prints wall seconds and peak memory (MiB) "
-                    "per notebook. Exit code 1 if any notebook fails.")
+                    "executed .ipynb and .html, then prints wall seconds, peak memory (MiB), "
+                    "the slowest cell and the number of stderr outputs per notebook. Exit code 1 "
+                    "if any notebook fails, writes to stderr or goes over a budget.")
     run.add_argument("notebooks", nargs="*", metavar="NOTEBOOK", help=notebooks_help)
     run.add_argument("--solved", action="store_true",
                      help="run solved copies (written to <build>/solved/) with "
@@ -183,6 +233,21 @@ def _parser():
                      help="seconds allowed per cell (default: 600)")
     run.add_argument("--no-html", dest="html_off", action="store_true",
                      help="skip the HTML export")
+    run.add_argument("--cpus", type=int, metavar="N",
+                     help="run each notebook on N CPUs only (Linux)")
+    run.add_argument("--memory-limit", type=float, metavar="MIB",
+                     help="memory for each notebook's runner and kernel; above it the kernel is "
+                          "killed (a cgroup, where this machine allows one) or the notebook fails")
+    run.add_argument("--max-seconds", type=float, metavar="S",
+                     help="fail a notebook that takes longer than S seconds")
+    run.add_argument("--max-cell-seconds", type=float, metavar="S",
+                     help="fail a notebook whose slowest cell takes longer than S seconds")
+    run.add_argument("--max-total-seconds", type=float, metavar="S",
+                     help="fail when all notebooks together take longer than S seconds")
+    run.add_argument("--binder", action="store_true",
+                     help="a Binder session's limits: --cpus 1 --memory-limit 2048 "
+                          "--max-seconds 240 --max-cell-seconds 60 --max-total-seconds 1200 "
+                          "(options given explicitly win)")
     run.add_argument("--record", action="store_true",
                      help="store the times in notebooks/run_times.json and rewrite each "
                           "notebook's '**Run time:**' header line from them (not with --solved)")

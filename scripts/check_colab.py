@@ -86,7 +86,7 @@ def main():
         shutil.copy2(ROOT / "conftest.py", content / "conftest.py")  # the stderr check
         env = dict(os.environ, PYTHONPATH=str(fake), IPYTHONDIR=str(ipython),
                    COURSE_EXERCISE_EXPECT="not attempted", GIT_CONFIG_COUNT="1",
-                   GIT_CONFIG_KEY_0=f"url.{origin}.insteadOf", GIT_CONFIG_VALUE_0=repository)
+                   GIT_CONFIG_KEY_0=f"url.file://{origin}.insteadOf", GIT_CONFIG_VALUE_0=repository)
         env.pop("COURSE_DATA_DIR", None)
         env.pop("COURSE_BUILD_DIR", None)
         before = _freeze()

@@ -1,7 +1,7 @@
 """Tests for the command line (`python -m course_lib ...`).
 
-`test_run_solved_executes_reports_and_fails` is the only test that starts kernels (two tiny
-notebooks, a few seconds each).
+`test_run_solved_executes_reports_and_fails` and `test_run_under_limits_fails_on_stderr_memory_
+and_slow_cells` are the only tests that start kernels (tiny notebooks, a few seconds each).
 """
 
 import os
@@ -73,12 +73,14 @@ def test_run_solved_executes_reports_and_fails(tmp_path, monkeypatch, capsys, fa
     assert printed.splitlines() == ["answer 42", str(folder.resolve()), "2 correct"]
     assert (tmp_path / "build" / "solved" / "01_prints.ipynb").is_file()
     assert "answer 42" in (out / "01_prints.html").read_text()
-    # The table: notebook, status, wall seconds, peak MiB.
+    # The table: notebook, status, wall seconds, peak MiB, slowest cell (s, number), stderr.
     header = captured.out.splitlines()[0].split()
-    assert header == ["notebook", "status", "wall", "s", "peak", "MiB"]
-    name, status, seconds, peak = _table_row(captured.out, "01_prints")
+    assert header == ["notebook", "status", "wall", "s", "peak", "MiB", "longest", "cell", "s",
+                      "cell", "stderr"]
+    name, status, seconds, peak, longest, cell, stderr = _table_row(captured.out, "01_prints")
     assert status == "ok" and float(seconds) > 0 and float(peak) > 0
-    name, status, seconds, peak = _table_row(captured.out, "02_raises")
+    assert 0 <= float(longest) <= float(seconds) and cell in {"1", "2"} and stderr == "0"
+    name, status, seconds, peak, *_ = _table_row(captured.out, "02_raises")
     assert status == "failed" and float(peak) > 0
     assert "02_raises failed at cell 2: ValueError: boom" in captured.out
     failed = nbformat.read(out / "02_raises.ipynb", as_version=4)
@@ -87,16 +89,64 @@ def test_run_solved_executes_reports_and_fails(tmp_path, monkeypatch, capsys, fa
     assert "[1/2] 01_prints  ok" in captured.err and "[2/2] 02_raises  failed" in captured.err
 
 
+def test_run_under_limits_fails_on_stderr_memory_and_slow_cells(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("COURSE_BUILD_DIR", str(tmp_path / "build"))
+    folder = tmp_path / "notebooks"
+    folder.mkdir()
+    quiet = _write(folder / "01_quiet.ipynb", "x = 1")
+    noisy = _write(folder / "02_noisy.ipynb", "import sys\nsys.stderr.write('careful\\n')")
+    hungry = _write(folder / "03_hungry.ipynb",
+                    "import numpy as np\nblock = np.ones(400 * 2**20 // 8)\nprint(block.sum())")
+    slow = _write(folder / "04_slow.ipynb", "import time\ntime.sleep(1.5)")
+
+    code = main(["run", "--no-html", "--cpus", "1", "--memory-limit", "300",
+                 "--max-cell-seconds", "1", *map(str, (quiet, noisy, hungry, slow))])
+
+    out = capsys.readouterr().out
+    assert code == 1
+    assert _table_row(out, "01_quiet")[1] == "ok"
+    assert _table_row(out, "02_noisy")[1] == "stderr" and _table_row(out, "02_noisy")[-1] == "1"
+    assert "02_noisy stderr: 1 cell output(s) on stderr" in out
+    # Killed by the cgroup where this machine allows one, otherwise failed on its peak.
+    assert _table_row(out, "03_hungry")[1] == "failed"
+    assert "03_hungry failed" in out and "300 MiB" in out
+    assert _table_row(out, "04_slow")[1] == "slow"
+    assert "cell 1 took 2 s, over the 1 s budget per cell" in out
+    assert "Limits: 1 CPU(s), memory 300 MiB" in out
+
+
+def test_binder_preset_and_explicit_options(monkeypatch):
+    from course_lib.cli import _limits, _parser
+
+    args = _parser().parse_args(["run", "--binder", "--max-seconds", "300"])
+    assert _limits(args) == {"cpus": 1, "memory": 2048.0, "notebook": 300.0, "cell": 60.0,
+                             "total": 1200.0}
+    assert _limits(_parser().parse_args(["run"])) == dict.fromkeys(
+        ["cpus", "memory", "notebook", "cell", "total"])
+
+
+@pytest.mark.parametrize("options, message", [
+    (["--cpus", "0"], "Expected a positive int number of CPUs; received 0"),
+    (["--cpus", "4096"], "CPUs (the ones this process may use); received 4096"),
+    (["--memory-limit", "-5"], "Expected a positive memory limit in MiB; received -5.0"),
+])
+def test_run_refuses_bad_limits(tmp_path, capsys, options, message):
+    notebook = _write(tmp_path / "01_x.ipynb", "x = 1")
+    assert main(["run", *options, str(notebook)]) == 2
+    assert message in capsys.readouterr().err
+
+
 def test_run_help_lists_the_options(capsys):
     with pytest.raises(SystemExit) as info:
         main(["run", "--help"])
     assert info.value.code == 0
     help_text = capsys.readouterr().out
-    for option in ("--solved", "--out", "--timeout", "--no-html", "NOTEBOOK"):
+    for option in ("--solved", "--out", "--timeout", "--no-html", "--cpus", "--memory-limit",
+                   "--binder", "NOTEBOOK"):
         assert option in help_text
 
 
-@pytest.mark.parametrize("command", ["doctor", "solve", "clean"])
+@pytest.mark.parametrize("command", ["doctor", "solve", "clean", "links"])
 def test_every_command_has_help(capsys, command):
     with pytest.raises(SystemExit):
         main([command, "--help"])

@@ -1,5 +1,6 @@
 """Headless execution of notebooks, each in its own process, with wall time and peak memory."""
 
+import contextlib
 import dataclasses
 import json
 import os
@@ -9,6 +10,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from course_lib.notebooks.limits import MemoryLimit, first_cpus
 from course_lib.paths import build_dir
 
 __all__ = ["NotebookRun", "execute_notebook", "run_notebooks"]
@@ -130,6 +132,7 @@ def execute_notebook(path, *, out_dir, cwd=None, timeout=600.0, html=True, on_ce
         html_path = out_dir / f"{path.stem}.html"
         html_path.write_text(body, encoding="utf-8")
     peaks = [peak for peak in state["peaks"] if peak is not None]
+    longest, longest_seconds = _longest_cell(nb)
     return {
         "status": status,
         "seconds": seconds,
@@ -138,7 +141,33 @@ def execute_notebook(path, *, out_dir, cwd=None, timeout=600.0, html=True, on_ce
         "kernel_peak_mib": max(peaks) if peaks else None,
         "executed": str(executed),
         "html": str(html_path) if html_path else None,
+        "stderr_outputs": _count_stderr_outputs(nb),
+        "longest_cell": longest,
+        "longest_cell_seconds": longest_seconds,
     }
+
+
+def _count_stderr_outputs(nb):
+    """How many stderr streams the executed cells show (each is a red box in Jupyter)."""
+    return sum(1 for cell in nb.cells if cell.cell_type == "code" for output in cell.get("outputs", [])
+               if output.get("output_type") == "stream" and output.get("name") == "stderr")
+
+
+def _longest_cell(nb):
+    """(number counting every cell from 1, seconds) of the slowest cell, from nbclient's timings."""
+    from datetime import datetime
+
+    longest = (None, None)
+    for number, cell in enumerate(nb.cells, start=1):
+        timing = cell.get("metadata", {}).get("execution", {})
+        start, end = timing.get("iopub.execute_input"), timing.get("shell.execute_reply")
+        if not (start and end):
+            continue
+        seconds = (datetime.fromisoformat(end.replace("Z", "+00:00"))
+                   - datetime.fromisoformat(start.replace("Z", "+00:00"))).total_seconds()
+        if longest[1] is None or seconds > longest[1]:
+            longest = (number, seconds)
+    return longest
 
 
 @dataclasses.dataclass
@@ -156,6 +185,11 @@ class NotebookRun:
         cell: number of the failing cell, counting every cell from 1, or None.
         executed: path of the executed `.ipynb`, or None.
         html: path of the HTML export, or None.
+        stderr_outputs: number of stderr outputs in the executed cells, or None.
+        longest_cell: number of the slowest cell (counting every cell from 1), or None.
+        longest_cell_seconds: its execution time in seconds, or None.
+        memory_limit: how a memory limit was applied (`"cgroup v1"`, `"cgroup v2"`,
+            `"peak check"`), or None without a limit.
     """
 
     notebook: Path
@@ -168,6 +202,10 @@ class NotebookRun:
     cell: int | None = None
     executed: Path | None = None
     html: Path | None = None
+    stderr_outputs: int | None = None
+    longest_cell: int | None = None
+    longest_cell_seconds: float | None = None
+    memory_limit: str | None = None
 
 
 class _Progress:
@@ -225,14 +263,26 @@ _CHILD_COMMAND = ("import sys; from course_lib.notebooks.execute import _child_m
                   "sys.exit(_child_main(sys.argv[1:]))")
 
 
-def _run_in_child(path, *, out_dir, cwd, timeout, html, env, progress):
+def _run_in_child(path, *, out_dir, cwd, timeout, html, env, progress, cpus=None,
+                  memory_limit_mib=None):
     command = [sys.executable, "-c", _CHILD_COMMAND, str(path), str(out_dir), str(cwd),
                repr(float(timeout)), "html" if html else "no-html"]
     started = time.perf_counter()
     result = None
-    with tempfile.TemporaryFile("w+", encoding="utf-8", errors="replace") as log:
+    with contextlib.ExitStack() as stack:
+        cage = (stack.enter_context(MemoryLimit(memory_limit_mib))
+                if memory_limit_mib is not None else None)
+
+        def confine():  # in the child, before it runs: CPUs and cgroup are inherited by the kernel
+            if cpus is not None:
+                os.sched_setaffinity(0, cpus)
+            if cage is not None:
+                cage.join()
+
+        log = stack.enter_context(tempfile.TemporaryFile("w+", encoding="utf-8", errors="replace"))
         process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=log, text=True,
-                                   env=_kernel_environment(env))
+                                   env=_kernel_environment(env),
+                                   preexec_fn=confine if cpus or cage else None)
         for line in process.stdout:
             try:
                 message = json.loads(line)
@@ -249,6 +299,7 @@ def _run_in_child(path, *, out_dir, cwd, timeout, html, env, progress):
             tail = " | ".join(log.read().strip().splitlines()[-5:])
             result = {"status": "crashed", "seconds": time.perf_counter() - started, "cell": None,
                       "error": f"the runner exited with code {process.returncode}: {tail}"}
+        killed = cage.oom_kills() if cage is not None else 0
     peaks = [peak for peak in (process_peak, result.get("kernel_peak_mib")) if peak is not None]
     run = NotebookRun(
         notebook=Path(path), status=result["status"], seconds=result["seconds"],
@@ -256,7 +307,19 @@ def _run_in_child(path, *, out_dir, cwd, timeout, html, env, progress):
         kernel_peak_mib=result.get("kernel_peak_mib"), error=result["error"], cell=result["cell"],
         executed=Path(result["executed"]) if result.get("executed") else None,
         html=Path(result["html"]) if result.get("html") else None,
+        stderr_outputs=result.get("stderr_outputs"), longest_cell=result.get("longest_cell"),
+        longest_cell_seconds=result.get("longest_cell_seconds"),
+        memory_limit=None if cage is None else (cage.method or "peak check"),
     )
+    if killed:
+        run.status = "failed"
+        run.error = (f"the {memory_limit_mib:.0f} MiB memory limit ({cage.method}) killed "
+                     f"{killed} process(es): {run.error or 'the kernel'}")
+    elif (cage is not None and run.peak_mib is not None and run.peak_mib > memory_limit_mib
+          and run.status == "ok"):
+        run.status = "failed"
+        run.error = (f"peak memory {run.peak_mib:.0f} MiB is over the {memory_limit_mib:.0f} MiB "
+                     f"limit: a session with that much memory would lose its kernel")
     progress.finish(run)
     return run
 
@@ -282,7 +345,7 @@ def _child_main(argv):
 
 
 def run_notebooks(paths, *, out_dir=None, cwd=None, timeout=600.0, html=True, env=None,
-                  progress=None):
+                  progress=None, cpus=None, memory_limit_mib=None):
     """Executes notebooks one by one, each in its own child process.
 
     Each child runs `execute_notebook`, so one notebook's memory does not
@@ -300,6 +363,12 @@ def run_notebooks(paths, *, out_dir=None, cwd=None, timeout=600.0, html=True, en
         progress: a text stream (e.g. `sys.stderr`) for progress, or None. On a
             terminal one line per notebook shows `cell i/n`, rewritten with `\\r`;
             elsewhere one line is printed when each notebook ends.
+        cpus: optional positive int: run each notebook on only the first `cpus`
+            CPUs this process may use (Linux).
+        memory_limit_mib: optional positive number: each notebook's runner and
+            kernel share this much memory (a cgroup where one can be made,
+            otherwise a check of the peak afterwards; see
+            `course_lib.notebooks.limits`). Going over it fails the notebook.
 
     Returns:
         A list of `NotebookRun`, one per notebook, in order.
@@ -324,6 +393,9 @@ def run_notebooks(paths, *, out_dir=None, cwd=None, timeout=600.0, html=True, en
             raise ValueError(
                 f"Running {path} into {out_dir} would overwrite it; pass another --out folder."
             )
+    allowed = first_cpus(cpus) if cpus is not None else None
+    if memory_limit_mib is not None:
+        MemoryLimit(memory_limit_mib)  # checks the value before anything runs
     out_dir.mkdir(parents=True, exist_ok=True)
     runs = []
     for number, path in enumerate(paths, start=1):
@@ -331,5 +403,6 @@ def run_notebooks(paths, *, out_dir=None, cwd=None, timeout=600.0, html=True, en
         runs.append(_run_in_child(
             path.resolve(), out_dir=out_dir.resolve(), cwd=Path(cwd or path.parent).resolve(),
             timeout=timeout, html=html, env=env, progress=_Progress(progress, label),
+            cpus=allowed, memory_limit_mib=memory_limit_mib,
         ))
     return runs
