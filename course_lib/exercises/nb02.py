@@ -8,6 +8,7 @@
 """
 
 import functools
+import logging
 import re
 
 import numpy as np
@@ -51,9 +52,16 @@ def _brief(error):
 
 
 def _call_briefly(function, *args, description, shape_hint):
-    """`call_learner`, with long Keras errors cut short and `shape_hint` added to shape errors."""
+    """`call_learner`, with long Keras errors cut short and `shape_hint` added to shape errors.
+
+    TensorFlow's warnings are held back during the call: the check builds fresh models, and
+    TensorFlow would warn that their `predict` functions are traced one after another.
+    """
     if function is ____ or not callable(function):
         return call_learner(function, *args, description=description)
+    tensorflow_logger = logging.getLogger("tensorflow")
+    level = tensorflow_logger.level
+    tensorflow_logger.setLevel(logging.ERROR)
     try:
         value = function(*args)
     except Exception as error:  # the learner's code may fail in any way; report it kindly
@@ -62,6 +70,8 @@ def _call_briefly(function, *args, description, shape_hint):
             f"your function raised {type(error).__name__}: {_brief(error)} (called with "
             f"{description}).{hint}"
         ) from None
+    finally:
+        tensorflow_logger.setLevel(level)
     return screen_returned(value)
 
 
@@ -234,8 +244,8 @@ def _similarity_mistakes(encoder, query, images):
         (cosines(raw_query, raw_images),
          "you gave the encoder the raw pixels, 0 to 255; it expects the pixels as "
          "load_fashion_mnist gives them, divided by 255 into [0, 1]. A network is not "
-         "scale-free: its biases and ReLUs see a 255 times larger input, so the codes point "
-         "elsewhere. Divide by 255 BEFORE the encoder."),
+         "scale-free: its biases and non-linearities see a 255 times larger input, so the codes "
+         "change. Divide by 255 BEFORE the encoder."),
         (cosines(query_code, raw_images),
          "you divided the query by 255 but not the images: both must get the same "
          "preprocessing before the encoder, or their codes are not comparable."),
