@@ -1,7 +1,9 @@
 """Every exercise checker against its own solution, wrong answers and blanks."""
 
 import importlib
+import inspect
 import re
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -74,26 +76,6 @@ def _recall_per_query(neighbour_labels, query_labels, k):
     return (neighbour_labels[:, :k] == query_labels[:, None]).any(axis=1)
 
 
-def _neighbours_no_batch_axis(query, database, k):
-    return course_lib.top_k(query, database, k)[1][0]
-
-
-def _neighbours_batch_shape(query, database, k):
-    return course_lib.top_k(query[None, :], database, k)[1]
-
-
-def _neighbours_worst_first(query, database, k):
-    return course_lib.top_k(query[None, :], database, k)[1][0][::-1]
-
-
-def _neighbours_euclidean(query, database, k):
-    return course_lib.top_k(query[None, :], database, k, metric="euclidean")[1][0]
-
-
-def _neighbours_scores(query, database, k):
-    return course_lib.top_k(query[None, :], database, k)[0][0]
-
-
 def _cosine_one_side(a, b):
     return (a / np.maximum(np.linalg.norm(a, axis=1, keepdims=True), 1e-12)) @ b.T
 
@@ -140,18 +122,82 @@ def _map_first_hit(similarities, labels):  # R@1 instead of MAP@R
     return float(np.mean(labels[scores.argmax(axis=1)] == labels))
 
 
-def _neighbours_argpartition(query, database, k):
-    scores = course_lib.cosine_similarity(query[None, :], database)[0]
-    return np.argpartition(-scores, k)[:k]
+def _unit_rows(x):
+    return x / np.linalg.norm(x, axis=1, keepdims=True)
 
 
-def _neighbours_ascending(query, database, k):
-    scores = course_lib.cosine_similarity(query[None, :], database)[0]
-    return np.argsort(scores)[:k]
+def _cosines_of(embeddings, query_indices):
+    return _unit_rows(embeddings)[query_indices] @ _unit_rows(embeddings).T
 
 
-def _neighbours_dot(query, database, k):
-    return np.argsort(-(database @ query))[:k]
+def _others(scores, query_indices, fill=-np.inf):
+    scores = scores.copy()
+    scores[np.arange(len(query_indices)), query_indices] = fill
+    return scores
+
+
+def _neighbours_keep_self(embeddings, query_indices, k):
+    return np.argsort(-_cosines_of(embeddings, query_indices), axis=1)[:, :k]
+
+
+def _neighbours_drop_first(embeddings, query_indices, k):
+    return np.argsort(-_cosines_of(embeddings, query_indices), axis=1, kind="stable")[:, 1:k + 1]
+
+
+def _neighbours_top_k_drop_first(embeddings, query_indices, k):
+    return course_lib.top_k(embeddings[query_indices], embeddings, k + 1)[1][:, 1:]
+
+
+def _neighbours_fill_diagonal(embeddings, query_indices, k):
+    scores = _cosines_of(embeddings, query_indices)
+    np.fill_diagonal(scores, -np.inf)
+    return np.argsort(-scores, axis=1)[:, :k]
+
+
+def _neighbours_worst_first(embeddings, query_indices, k):
+    scores = _others(_cosines_of(embeddings, query_indices), query_indices)
+    return np.argsort(-scores, axis=1)[:, :k][:, ::-1]
+
+
+def _neighbours_argpartition(embeddings, query_indices, k):
+    scores = _others(_cosines_of(embeddings, query_indices), query_indices)
+    return np.argpartition(-scores, k, axis=1)[:, :k]
+
+
+def _neighbours_ascending(embeddings, query_indices, k):
+    scores = _others(_cosines_of(embeddings, query_indices), query_indices, fill=np.inf)
+    return np.argsort(scores, axis=1)[:, :k]
+
+
+def _neighbours_dot(embeddings, query_indices, k):
+    scores = _others(embeddings[query_indices] @ embeddings.T, query_indices)
+    return np.argsort(-scores, axis=1)[:, :k]
+
+
+def _neighbours_euclidean(embeddings, query_indices, k):
+    distances = np.linalg.norm(embeddings[query_indices][:, None] - embeddings[None], axis=-1)
+    return np.argsort(_others(distances, query_indices, fill=np.inf), axis=1)[:, :k]
+
+
+def _neighbours_scores(embeddings, query_indices, k):
+    scores = _others(_cosines_of(embeddings, query_indices), query_indices)
+    return -np.sort(-scores, axis=1)[:, :k]
+
+
+def _neighbours_take_k_then_remove(embeddings, query_indices, k):
+    ranked = np.argsort(-_cosines_of(embeddings, query_indices), axis=1)[:, :k]
+    return np.array([row[row != index][:k - 1] for row, index in zip(ranked, query_indices)])
+
+
+def _neighbours_one_row(embeddings, query_indices, k):
+    scores = _others(_cosines_of(embeddings, query_indices), query_indices)
+    return np.argsort(-scores, axis=1)[0, :k]
+
+
+def _neighbours_mixed(embeddings, query_indices, k):  # unsorted on the large input only
+    if len(embeddings) > 1000:
+        return _neighbours_argpartition(embeddings, query_indices, k)
+    return _neighbours_ascending(embeddings, query_indices, k)
 
 
 WRONG_ANSWERS = {
@@ -184,14 +230,20 @@ WRONG_ANSWERS = {
         (lambda similarities, labels: course_lib.map_at_r(similarities, labels, labels), "course's own"),
     ],
     "01.nearest_neighbours": [
-        (_neighbours_no_batch_axis, "ValueError.*query\\[None, :\\]|queries\\[None, :\\]"),
-        (_neighbours_batch_shape, r"shape \(1, 5\)"),
+        (_neighbours_keep_self, "its own first neighbour"),
+        (_neighbours_drop_first, "you dropped the first neighbour.*by its INDEX"),
+        (_neighbours_top_k_drop_first, "you dropped the first neighbour.*by its INDEX"),
+        (_neighbours_fill_diagonal, r"np\.fill_diagonal.*query_indices\[r\]"),
         (_neighbours_worst_first, "wrong order: best"),
-        (_neighbours_euclidean, "Euclidean"),
-        (_neighbours_scores, "returned the scores"),
         (_neighbours_argpartition, "argpartition"),
         (_neighbours_ascending, "LEAST similar"),
         (_neighbours_dot, "plain dot product"),
+        (_neighbours_euclidean, "Euclidean"),
+        (_neighbours_scores, "returned the cosines"),
+        (_neighbours_take_k_then_remove, r"k - 1 = 1 neighbour per item instead of k = 2"),
+        (_neighbours_one_row, r"expected shape \(2, 2\).*got shape \(2,\)"),
+        # ascending on the small inputs, unsorted on the large one: neither explains both
+        (_neighbours_mixed, r"^on embeddings \[\[1, 0\].*: expected\n\[0, 4\]\n.*got\n"),
     ],
 }
 
@@ -242,15 +294,23 @@ def _map_loop(similarities, labels):
     return total / count
 
 
-def _neighbours_argsort(query, database, k):
-    unit = database / np.linalg.norm(database, axis=1, keepdims=True)
-    return np.argsort(-(unit @ (query / np.linalg.norm(query))))[:k]
+def _neighbours_top_k_then_remove(embeddings, query_indices, k):
+    _, ranked = course_lib.top_k(embeddings[query_indices], embeddings, k + 1)
+    return np.array([row[row != index][:k] for row, index in zip(ranked, query_indices)])
 
 
-def _neighbours_partition_then_sort(query, database, k):
-    scores = course_lib.cosine_similarity(query[None, :], database)[0]
-    best = np.argpartition(-scores, k)[:k]
-    return best[np.argsort(-scores[best])]
+def _neighbours_loop(embeddings, query_indices, k):
+    rows = []
+    for index in query_indices:
+        lengths = np.linalg.norm(embeddings, axis=1) * np.linalg.norm(embeddings[index])
+        cosines = (embeddings @ embeddings[index]) / lengths
+        others = [j for j in range(len(embeddings)) if j != index]
+        rows.append(sorted(others, key=lambda j: -cosines[j])[:k])
+    return rows
+
+
+def _neighbours_exclude_self(embeddings, query_indices, k):
+    return course_lib.top_k(embeddings, embeddings, k, exclude_self=True)[1][query_indices]
 
 
 RIGHT_ANSWERS = {
@@ -260,7 +320,8 @@ RIGHT_ANSWERS = {
         lambda labels, query, k: (labels[:, :k] - query[:, None] == 0).max(axis=1).sum() / len(query),
     ],
     "01.map_at_r": [_map_with_top_k_style, _map_loop],
-    "01.nearest_neighbours": [_neighbours_argsort, _neighbours_partition_then_sort],
+    "01.nearest_neighbours": [_neighbours_top_k_then_remove, _neighbours_loop,
+                              _neighbours_exclude_self],
 }
 
 
@@ -276,15 +337,29 @@ ALL_WRONG_ANSWERS = _all_listed("WRONG_ANSWERS")
 ALL_RIGHT_ANSWERS = _all_listed("RIGHT_ANSWERS")
 QUESTIONS = sorted(i for i, exercise in all_exercises().items() if isinstance(exercise, Question))
 FUNCTION_EXERCISES = sorted(set(all_exercises()) - set(QUESTIONS))
-#: Being redesigned in its notebook; it keeps its earlier, smaller set of answers for now.
-_FEWER_ANSWERS = {"03.pair_threshold"}
+#: Messages that name no mistake: the course's own function, a missing `return`, or the
+#: plain verdict (input, expected, received) given when no mistake explains every case.
+_NOT_A_DIAGNOSIS = ("course's own", "returned None", "expected\\n")
+
+
+def _diagnosed(answers):
+    """The listed wrong answers whose expected message names their mistake."""
+    return [(wrong, message) for wrong, message in answers
+            if not any(marker in message for marker in _NOT_A_DIAGNOSIS)]
 
 
 def test_every_exercise_has_wrong_and_right_answers_listed():
     assert set(ALL_WRONG_ANSWERS) == set(FUNCTION_EXERCISES)
-    for exercise_id in set(FUNCTION_EXERCISES) - _FEWER_ANSWERS:
-        assert len(ALL_WRONG_ANSWERS[exercise_id]) >= 5, exercise_id
+    for exercise_id in FUNCTION_EXERCISES:
+        diagnosed = _diagnosed(ALL_WRONG_ANSWERS[exercise_id])
+        assert len(diagnosed) >= 5, (exercise_id, len(diagnosed))
+        assert len({message for _, message in diagnosed}) >= 5, exercise_id  # distinct mistakes
+        assert len({wrong for wrong, _ in ALL_WRONG_ANSWERS[exercise_id]}) == len(
+            ALL_WRONG_ANSWERS[exercise_id]), exercise_id
         assert len(ALL_RIGHT_ANSWERS.get(exercise_id, ())) >= 2, exercise_id
+        solution = get_exercise(exercise_id).solution_code
+        for right in ALL_RIGHT_ANSWERS[exercise_id]:  # written otherwise than the solution
+            assert inspect.getsource(right).strip() not in solution, (exercise_id, right)
 
 
 @pytest.mark.parametrize("exercise_id", sorted(all_exercises()))
@@ -312,7 +387,9 @@ def test_right_answers_written_otherwise_are_accepted(exercise_id, right):
     ],
 )
 def test_wrong_answer_is_rejected_with_a_specific_message(exercise_id, wrong, message):
-    result = get_exercise(exercise_id).evaluate(wrong)
+    with warnings.catch_warnings():  # a checker explains a wrong answer without a warning
+        warnings.simplefilter("error", RuntimeWarning)
+        result = get_exercise(exercise_id).evaluate(wrong)
     assert result.status == INCORRECT, str(result)
     assert re.search(message, result.message, flags=re.DOTALL), result.message
 
@@ -332,7 +409,7 @@ def test_a_function_returning_none_is_told_it_forgot_return(exercise_id):
     assert "returned None: did you forget `return`?" in result.message
 
 
-@pytest.mark.parametrize("exercise_id", sorted(set(all_exercises()) - _FEWER_ANSWERS))
+@pytest.mark.parametrize("exercise_id", sorted(all_exercises()))
 def test_hints_come_in_two_steps(exercise_id, capsys):
     exercise = get_exercise(exercise_id)
     nudge, closer = exercise.hint_steps
@@ -420,6 +497,17 @@ def test_the_course_reference_is_spotted_however_it_is_reached():
                    lambda a, b: [course_lib.cosine_similarity(a, b)][0]):
         result = exercise.evaluate(answer)
         assert result.status == INCORRECT and "course's own version" in result.message
+
+
+@pytest.mark.parametrize(
+    "exercise_id, reference",
+    [(exercise_id, reference) for exercise_id, exercise in sorted(all_exercises().items())
+     for reference in exercise.references],
+    ids=lambda value: getattr(value, "__name__", str(value)),
+)
+def test_every_course_reference_is_refused(exercise_id, reference):
+    result = get_exercise(exercise_id).evaluate(reference)
+    assert result.status == INCORRECT and "course's own version" in result.message
 
 
 @pytest.mark.parametrize("exercise_id", QUESTIONS)

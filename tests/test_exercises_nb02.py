@@ -6,7 +6,9 @@ rejects every wrong answer listed in `WRONG_ANSWERS` here, with its message.
 
 import keras
 import numpy as np
+from sklearn.metrics.pairwise import cosine_similarity as sklearn_cosine_similarity
 
+import course_lib
 from course_lib.exercises import get_exercise
 from course_lib.models import build_conv_autoencoder
 
@@ -43,32 +45,69 @@ def _loss_last_axis_only(x, x_hat):
     return ((x - x_hat) ** 2).sum(axis=-1)
 
 
-# --- 02.encode_one ------------------------------------------------------------------------
+# --- 02.code_similarities --------------------------------------------------------------------
 
 
-def _encode_no_batch_axis(encoder, image):
-    return encoder.predict(image, verbose=0)[0]
+def _unit(x):
+    return x / np.linalg.norm(x, axis=-1, keepdims=True)
 
 
-def _encode_direct_call_no_batch_axis(encoder, image):
-    return encoder(image)[0]
+def _similarities_unscaled(encoder, query, images):
+    codes = _unit(encoder.predict(np.concatenate([query[None], images]), verbose=0))
+    return codes[1:] @ codes[0]
 
 
-def _encode_flattened(encoder, image):
-    return encoder.predict(image.reshape(1, -1), verbose=0)[0]
+def _similarities_query_scaled_only(encoder, query, images):
+    return _unit(encoder.predict(images, verbose=0)) @ _unit(encoder.predict(query[None] / 255, verbose=0)[0])
 
 
-def _encode_batch_of_one(encoder, image):
-    return encoder.predict(image[None], verbose=0)
+def _similarities_images_scaled_only(encoder, query, images):
+    return _unit(encoder.predict(images / 255, verbose=0)) @ _unit(encoder.predict(query[None], verbose=0)[0])
 
 
-def _encode_normalised(encoder, image):
-    code = encoder.predict(image[None], verbose=0)[0]
-    return code / np.linalg.norm(code)
+def _similarities_dot(encoder, query, images):
+    return encoder.predict(images / 255, verbose=0) @ encoder.predict(query[None] / 255, verbose=0)[0]
 
 
-def _encode_pixels(encoder, image):
-    return image.reshape(-1)
+def _similarities_no_batch_axis(encoder, query, images):
+    return _unit(encoder.predict(images / 255, verbose=0)) @ _unit(encoder.predict(query / 255, verbose=0)[0])
+
+
+def _similarities_direct_call_no_batch_axis(encoder, query, images):
+    return _unit(np.asarray(encoder(images / 255))) @ _unit(np.asarray(encoder(query / 255))[0])
+
+
+def _similarities_flattened(encoder, query, images):
+    codes = encoder.predict(images.reshape(len(images), -1) / 255, verbose=0)
+    return _unit(codes) @ _unit(encoder.predict(query.reshape(1, -1) / 255, verbose=0)[0])
+
+
+def _similarities_batch_row(encoder, query, images):
+    return sklearn_cosine_similarity(encoder.predict(query[None] / 255, verbose=0),
+                                     encoder.predict(images / 255, verbose=0))
+
+
+def _similarities_distances(encoder, query, images):
+    return 1 - _unit(encoder.predict(images / 255, verbose=0)) @ _unit(encoder.predict(query[None] / 255, verbose=0)[0])
+
+
+def _similarities_pixels(encoder, query, images):
+    return _unit(images.reshape(len(images), -1).astype(float)) @ _unit(query.reshape(-1).astype(float))
+
+
+def _similarities_all_pairs(encoder, query, images):
+    codes = _unit(encoder.predict(np.concatenate([query[None], images]) / 255, verbose=0))
+    return codes @ codes.T
+
+
+def _similarities_codes(encoder, query, images):
+    return encoder.predict(images / 255, verbose=0)
+
+
+def _similarities_mixed(encoder, query, images):  # two mistakes, one per input
+    if encoder.output_shape[-1] == 8:
+        return _similarities_unscaled(encoder, query, images)
+    return _similarities_dot(encoder, query, images)
 
 
 # --- 02.conv_encoder ----------------------------------------------------------------------
@@ -106,13 +145,20 @@ WRONG_ANSWERS = {
         (lambda x, x_hat: (_loss_keras_mse if len(x) == 2 else _loss_summed_over_images)(x, x_hat),
          r"^on x = zeros \(2, 2, 2\).*: expected\n1.5\ngot\n0.375 Try again"),
     ],
-    "02.encode_one": [
-        (_encode_no_batch_axis, r"incompatible shape \(28, 28\).*BATCH.*image\[None\]"),
-        (_encode_direct_call_no_batch_axis, r"incompatible shape \(28, 28\).*image\[None\]"),
-        (_encode_flattened, r"found shape=\(1, 784\).*keeping each image's own shape"),
-        (_encode_batch_of_one, r"shape \(1, 8\), a batch holding one code.*\[0\]"),
-        (_encode_normalised, "L2-normalised"),
-        (_encode_pixels, "pixels"),
+    "02.code_similarities": [
+        (_similarities_unscaled, r"raw pixels, 0 to 255.*Divide by 255 BEFORE the encoder"),
+        (_similarities_query_scaled_only, "divided the query by 255 but not the images"),
+        (_similarities_images_scaled_only, "divided the images by 255 but not the query"),
+        (_similarities_dot, "plain dot products of the codes"),
+        (_similarities_no_batch_axis, r"\(28, 28\).*BATCH.*query\[None\]"),
+        (_similarities_direct_call_no_batch_axis, r"incompatible shape \(28, 28\).*query\[None\]"),
+        (_similarities_flattened, r"found shape=\(5, 784\).*keeping each image's own shape"),
+        (_similarities_batch_row, r"shape \(1, 5\), a batch of one row.*\[0\]"),
+        (_similarities_distances, "cosine DISTANCES"),
+        (_similarities_pixels, "compared the pixels, not the codes"),
+        (_similarities_all_pairs, r"a matrix \(6, 6\), every pair compared"),
+        (_similarities_codes, r"shape \(5, 8\), the images' codes"),
+        (_similarities_mixed, r"^on a dense encoder .*: expected\n.*\ngot\n"),
     ],
     "02.conv_encoder": [
         (lambda d: _conv_encoder(d, channel_axis=False), r"min_ndim=4.*Reshape\(\(28, 28, 1\)\)"),
@@ -137,17 +183,20 @@ WRONG_ANSWERS = {
 
 def test_shape_errors_are_cut_short():
     """Keras prints the whole input array in some errors; the verdict keeps one clause."""
-    result = get_exercise("02.encode_one").evaluate(_encode_direct_call_no_batch_axis)
-    assert len(result.message) < 600, result.message
+    result = get_exercise("02.code_similarities").evaluate(_similarities_direct_call_no_batch_axis)
+    assert len(result.message) < 700, result.message
     assert "\x1b[" not in result.message
 
 
-def _encode_with_call(encoder, image):  # a tensor, not a NumPy array
-    return encoder(image[np.newaxis])[0]
+def _similarities_one_batch_with_call(encoder, query, images):  # tensors, not NumPy arrays
+    batch = np.concatenate([query[np.newaxis], images]).astype("float32") * (1 / 255)
+    codes = keras.ops.convert_to_numpy(encoder(batch))
+    return sklearn_cosine_similarity(codes[:1], codes[1:])[0]
 
 
-def _encode_expand_and_ravel(encoder, image):
-    return encoder.predict(np.expand_dims(image, 0), verbose=0).ravel()
+def _similarities_course_cosine(encoder, query, images):
+    query_code = encoder.predict(np.expand_dims(query, 0) / 255.0, verbose=0)[0]
+    return course_lib.cosine_similarity(query_code, encoder.predict(images / 255.0, verbose=0))
 
 
 def _sequential_encoder(embedding_dim):
@@ -175,7 +224,7 @@ RIGHT_ANSWERS = {
         lambda x, x_hat: np.sum((x - x_hat) ** 2, axis=tuple(range(1, x.ndim))).mean(),
         lambda x, x_hat: np.einsum("ij,ij->", d := (x - x_hat).reshape(len(x), -1), d) / len(x),
     ],
-    "02.encode_one": [_encode_with_call, _encode_expand_and_ravel],
+    "02.code_similarities": [_similarities_one_batch_with_call, _similarities_course_cosine],
     "02.conv_encoder": [_sequential_encoder, _functional_encoder_keywords],
 }
 

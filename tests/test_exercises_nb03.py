@@ -10,6 +10,7 @@ import numpy as np
 from course_lib.exercises import get_exercise, nb03
 from course_lib.exercises.core import CORRECT, INCORRECT
 from course_lib.losses import ContrastiveLoss, triplet_loss
+from course_lib.verification import best_accuracy_threshold
 
 
 # --- 03.contrastive_loss ----------------------------------------------------------------
@@ -116,6 +117,47 @@ def _threshold_strict_rule(distances, is_similar):
     return _best(distances, is_similar, lambda d, t, s: (d < t) == (s == 1))
 
 
+def _threshold_percent(distances, is_similar):
+    threshold, accuracy = _best(distances, is_similar, lambda d, t, s: (d <= t) == (s == 1))
+    return threshold, 100 * accuracy
+
+
+def _threshold_position(distances, is_similar):
+    candidates = np.unique(distances)
+    accuracies = [np.mean((distances <= t) == (is_similar == 1)) for t in candidates]
+    best = int(np.argmax(accuracies))
+    return best, accuracies[best]
+
+
+def _threshold_similar_pairs_only(distances, is_similar):
+    similar = distances[is_similar == 1]
+    return _best(distances, is_similar, lambda d, t, s: similar <= t)
+
+
+def _threshold_argmin(distances, is_similar):
+    candidates = np.unique(distances)
+    accuracies = [np.mean((distances <= t) == (is_similar == 1)) for t in candidates]
+    worst = int(np.argmin(accuracies))
+    return candidates[worst], accuracies[worst]
+
+
+def _threshold_mean_accuracy(distances, is_similar):
+    candidates = np.unique(distances)
+    accuracies = [np.mean((distances <= t) == (is_similar == 1)) for t in candidates]
+    return candidates[int(np.argmax(accuracies))], np.mean(accuracies)
+
+
+def _threshold_midpoint(distances, is_similar):
+    threshold = (distances[is_similar == 1].mean() + distances[is_similar == 0].mean()) / 2
+    return threshold, np.mean((distances <= threshold) == (is_similar == 1))
+
+
+def _threshold_mixed(distances, is_similar):  # a count on the first input, the median after
+    if len(distances) == 7:
+        return _threshold_count(distances, is_similar)
+    return _threshold_median(distances, is_similar)
+
+
 # --- 03.batch_all_triplet_loss ---------------------------------------------------------
 
 
@@ -146,6 +188,10 @@ WRONG_ANSWERS = {
         (_contrastive_unsquared_distance, r"SQUARED distance"),
         (lambda labels, distances, margin: ContrastiveLoss(margin=margin)(labels, distances),
          "course's own version"),
+        # backwards on the first input, unsquared hinge after: neither mistake explains both
+        (lambda labels, distances, margin: (_contrastive_backwards if len(labels) == 2 else
+                                            _contrastive_unsquared_hinge)(labels, distances, margin),
+         r"^on labels \[1, 0\] at distance 0.*: expected\n\[0., 1.\]\ngot\n\[1., 0.\]"),
     ],
     "03.batch_hard": [
         (_hard_easiest_negative, r"FARTHEST other-label"),
@@ -154,6 +200,16 @@ WRONG_ANSWERS = {
         (_hard_self_as_negative, r"the anchor itself \(distance 0\)"),
         (_hard_distances, r"returned the distances; return the INDICES"),
         (_hard_positives_unmasked, r"farthest items overall"),
+        (lambda distances, labels: nb03.reference_batch_hard(distances, labels)[::-1],
+         r"\(negatives, positives\)"),
+        (lambda distances, labels: list(nb03.reference_batch_hard(distances, labels))[0],
+         r"return a pair \(hardest_positive, hardest_negative\)"),
+        # easiest negatives on the first input, easiest positives on the second
+        (lambda distances, labels: (_hard_easiest_negative if len(labels) == 5 else
+                                    _hard_easiest_positive)(distances, labels),
+         r"^on 5 points .*: expected\nhardest_positive \[1, 0, 3, 2, 2\]\nhardest_negative "
+         r"\[3, 3, 0, 1, 1\]\ngot\nhardest_positive \[1, 0, 3, 2, 2\]\nhardest_negative \[4, 2, 1, 0, 0\]"),
+        (lambda distances, labels: triplet_loss(labels, distances), "course's own version"),
     ],
     "03.batch_all_triplet_loss": [
         (_triplet(divide_by="valid"), "ACTIVE triplets"),
@@ -173,9 +229,19 @@ WRONG_ANSWERS = {
     ],
     "03.pair_threshold": [
         (_threshold_reversed, r"'similar' for LARGE distances"),
-        (_threshold_count, r"count of correct pairs"),
-        (_threshold_median, r"the best threshold .* reaches"),
+        (_threshold_count, r"count of correct pairs; divide by the number of pairs \(7\)"),
+        (_threshold_percent, "a percentage"),
         (_threshold_swapped_order, r"return \(threshold, accuracy\), in that order"),
+        (_threshold_position, "position of the best candidate"),
+        (_threshold_similar_pairs_only, "counted only the similar pairs"),
+        (_threshold_argmin, "LOWEST accuracy"),
+        (_threshold_median, r"^on 400 validation pairs.*not the best one: the best classifies 0\.8925"),
+        (_threshold_midpoint, r"not the best one"),
+        (_threshold_mean_accuracy, "not that of the threshold you return"),
+        (_threshold_mixed, r"^on distances \[0.1, .*: expected\nthreshold 0.2000, accuracy 0.8571\ngot\n"
+                           r"threshold 0.2000, accuracy 6.0000 Try again"),
+        (lambda distances, is_similar: best_accuracy_threshold(-distances, is_similar),
+         "course's own version"),
     ],
 }
 
@@ -226,10 +292,30 @@ def _triplet_einsum_masks(distances, labels, margin):
     return losses.sum() / np.maximum(np.count_nonzero(losses), 1)
 
 
+def _threshold_sorted_sweep(distances, is_similar):
+    """Sorts once and counts as the threshold passes each distance (ties kept together)."""
+    order = np.argsort(distances, kind="stable")
+    sorted_distances, similar = distances[order], (is_similar[order] == 1)
+    correct = np.sum(~similar) + np.cumsum(np.where(similar, 1, -1))  # after each pair is "similar"
+    last_of_each = np.append(sorted_distances[1:] != sorted_distances[:-1], True)
+    best = int(np.argmax(np.where(last_of_each, correct, -1)))
+    return sorted_distances[best], correct[best] / len(distances)
+
+
+def _threshold_loop(distances, is_similar):
+    best = (None, -1.0)
+    for t in sorted(set(distances.tolist()), reverse=True):  # ties: keeps the largest
+        accuracy = sum((d <= t) == (y == 1) for d, y in zip(distances, is_similar)) / len(distances)
+        if accuracy > best[1]:
+            best = (t, accuracy)
+    return best
+
+
 RIGHT_ANSWERS = {
     "03.contrastive_loss": [_contrastive_where, _contrastive_loop],
     "03.batch_hard": [_hard_loops, _hard_masked_arrays],
     "03.batch_all_triplet_loss": [_triplet_loops, _triplet_einsum_masks],
+    "03.pair_threshold": [_threshold_strict_rule, _threshold_sorted_sweep, _threshold_loop],
 }
 
 
@@ -242,19 +328,6 @@ def test_batch_all_reference_matches_course_lib_loss():
         distances = np.sqrt(((embeddings[:, None] - embeddings[None]) ** 2).sum(-1))
         expected = float(triplet_loss(labels, embeddings, margin=0.5, mining="batch_all"))
         assert np.isclose(nb03.reference_batch_all(distances, labels, 0.5), expected, rtol=1e-5)
-
-
-def test_strict_threshold_rule_is_accepted():
-    assert get_exercise("03.pair_threshold").evaluate(_threshold_strict_rule).status == CORRECT
-
-
-def test_batch_hard_rejects_swapped_outputs():
-    def swapped(distances, labels):
-        positive, negative = nb03.reference_batch_hard(distances, labels)
-        return negative, positive
-
-    result = get_exercise("03.batch_hard").evaluate(swapped)
-    assert result.status == INCORRECT and "(negatives, positives)" in result.message
 
 
 def test_contrastive_reference_matches_course_lib_loss():

@@ -73,16 +73,23 @@ def _pool_mean(x, mask, query):
     return (x * mask[..., None]).sum(1) / mask.sum(1, keepdims=True)
 
 
-def _frames_wrong_axis(weights):
-    return weights.argmax(axis=0)
+def _forward(weights, query_lengths, *, axis=-1, compare=np.greater_equal, real=True,
+             into_padding=False, divide="steps"):
+    """The fraction of forward steps, written as a learner might, with one switch per slip."""
+    peaks = weights.argmax(axis=axis)
+    fractions = []
+    for row, length in zip(peaks, query_lengths):
+        end = len(row) if not real else min(len(row), length + 1 if into_padding else length)
+        steps = compare(np.diff(row[:end]), 0)
+        fractions.append({"steps": steps.mean(), "frames": steps.sum() / length,
+                          "count": steps.sum()}[divide])
+    return np.array(fractions)
 
 
-def _frames_values(weights):
-    return weights.max(axis=1)
-
-
-def _frames_argmin(weights):
-    return weights.argmin(axis=1)
+def _forward_vectorised(weights, query_lengths):
+    peaks = np.argmax(weights, axis=2)
+    steps = np.arange(weights.shape[1] - 1)[None, :] + 1 < query_lengths[:, None]
+    return np.sum((peaks[:, 1:] >= peaks[:, :-1]) & steps, axis=1) / np.sum(steps, axis=1)
 
 
 WRONG_ANSWERS = {
@@ -105,12 +112,19 @@ WRONG_ANSWERS = {
         (lambda x, mask, query: _pool(x, mask, query, axis=0), "over the batch"),
         (lambda x, mask, query: attention.AttentionPooling()(x, mask), "course's own version"),
     ],
-    "05.attended_frames": [
-        (_frames_wrong_axis, "axis 1"),
-        (_frames_values, "largest weights"),
-        (_frames_argmin, "argmin"),
-        (lambda weights: np.argmax(weights), "one index per row"),
-        (lambda weights: weights.argmax(axis=1) + 1, r"expected\n\[0, 2\]\ngot\n\[1.0, 3.0\]"),
+    "05.forward_fraction": [
+        (lambda w, n: _forward(w, n, real=False), "padded query frames too"),
+        (lambda w, n: _forward(w, n, into_padding=True), "into its padding"),
+        (lambda w, n: _forward(w, n, compare=np.greater), "strictly forward"),
+        (lambda w, n: _forward(w, n, compare=np.less), "move BACK"),
+        (lambda w, n: _forward(w, n, divide="frames"), "L - 1 steps"),
+        (lambda w, n: _forward(w, n, divide="count"), "number of such steps"),
+        (lambda w, n: _forward(w, n, axis=1), r"argmax over the queries \(axis 1\)"),
+        (lambda w, n: np.diff(w.argmax(axis=-1), axis=1) >= 0, r"shape \(1, 4\), one value per step"),
+        (lambda w, n: _forward(w, n).mean(), r"one fraction per pair, shape \(1,\); got shape \(\)"),
+        # strictly forward on the first input, padding counted on the others
+        (lambda w, n: _forward(w, n, compare=np.greater) if len(w) == 1 else _forward(w, n, real=False),
+         r"^on weights \(1, 5, 4\).*: expected\n\[0.6667\]\ngot\n\[0.3333\]"),
     ],
 }
 
@@ -135,8 +149,7 @@ def _pool_loop(x, mask, query):
 RIGHT_ANSWERS = {
     "05.masked_attention": [_attention_minus_inf, lambda q, k, v, m: _attention(q, k, v, m)],
     "05.attention_pooling": [_pool_loop, lambda x, mask, query: _pool(x, mask, query)],
-    "05.attended_frames": [lambda w: np.argsort(w, axis=1)[:, -1],
-                           lambda w: np.array([list(row).index(max(row)) for row in w])],
+    "05.forward_fraction": [_forward, _forward_vectorised],
 }
 
 

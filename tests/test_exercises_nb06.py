@@ -7,6 +7,7 @@
 import keras
 import numpy as np
 
+from course_lib import heads
 from course_lib.heads import margin_logits
 
 
@@ -14,30 +15,70 @@ def _unit(x, axis=1):
     return x / np.maximum(np.linalg.norm(x, axis=axis, keepdims=True), 1e-12)
 
 
-def _logits_dot(embeddings, weights, scale):
-    return scale * embeddings @ weights.T
+def _softmax(logits, axis=1):
+    exponentials = np.exp(logits - logits.max(axis=axis, keepdims=True))
+    return exponentials / exponentials.sum(axis=axis, keepdims=True)
 
 
-def _logits_unscaled(embeddings, weights, scale):
+def _cosines(embeddings, weights):
     return _unit(embeddings) @ _unit(weights).T
 
 
-def _logits_weights_not_normalised(embeddings, weights, scale):
-    return scale * _unit(embeddings) @ weights.T
+def _probabilities_overflow(embeddings, weights, scale):
+    exponentials = np.exp(scale * _cosines(embeddings, weights))
+    return exponentials / exponentials.sum(axis=1, keepdims=True)
 
 
-def _logits_no_zero_guard(embeddings, weights, scale):
+def _probabilities_minus_scale(embeddings, weights, scale):
+    exponentials = np.exp(scale * _cosines(embeddings, weights) - scale)
+    return exponentials / exponentials.sum(axis=1, keepdims=True)
+
+
+def _probabilities_no_zero_guard(embeddings, weights, scale):
     e = embeddings / np.linalg.norm(embeddings, axis=1, keepdims=True)
-    w = weights / np.linalg.norm(weights, axis=1, keepdims=True)
-    return scale * e @ w.T
+    return _softmax(scale * e @ _unit(weights).T)
 
 
-def _logits_wrong_axis(embeddings, weights, scale):
-    return scale * _unit(embeddings, 0) @ _unit(weights, 0).T
+def _probabilities_over_embeddings(embeddings, weights, scale):
+    return _softmax(scale * _cosines(embeddings, weights), axis=0)
 
 
-def _logits_transposed(embeddings, weights, scale):
-    return scale * _unit(weights) @ _unit(embeddings).T
+def _probabilities_logits(embeddings, weights, scale):
+    return scale * _cosines(embeddings, weights)
+
+
+def _probabilities_unscaled(embeddings, weights, scale):
+    return _softmax(_cosines(embeddings, weights))
+
+
+def _probabilities_temperature(embeddings, weights, scale):
+    return _softmax(_cosines(embeddings, weights) / scale)
+
+
+def _probabilities_dot(embeddings, weights, scale):
+    return _softmax(scale * embeddings @ weights.T)
+
+
+def _probabilities_weights_not_normalised(embeddings, weights, scale):
+    return _softmax(scale * _unit(embeddings) @ weights.T)
+
+
+def _probabilities_embeddings_not_normalised(embeddings, weights, scale):
+    return _softmax(scale * embeddings @ _unit(weights).T)
+
+
+def _probabilities_log(embeddings, weights, scale):
+    logits = scale * _cosines(embeddings, weights)
+    return logits - logits.max(axis=1, keepdims=True) - np.log(
+        np.exp(logits - logits.max(axis=1, keepdims=True)).sum(axis=1, keepdims=True))
+
+
+def _probabilities_transposed(embeddings, weights, scale):
+    return _softmax(scale * _cosines(embeddings, weights)).T
+
+
+def _probabilities_mixed(embeddings, weights, scale):  # no scale at 10, overflow at 1000
+    return (_probabilities_unscaled if scale == 10.0 else _probabilities_overflow)(embeddings, weights, scale)
 
 
 def _loss_probability(scale, num_classes):
@@ -85,15 +126,21 @@ def _cosface_true_column_only(cosines, labels, scale, margin):
 
 
 WRONG_ANSWERS = {
-    "06.cosine_logits": [
-        (_logits_dot, "plain dot product"),
-        (_logits_unscaled, "not scaled"),
-        (_logits_weights_not_normalised, "but not the class weights"),
-        (_logits_no_zero_guard, "NaN"),
-        (_logits_wrong_axis, r"columns \(axis=0\)"),
-        (_logits_transposed, r"weights\.T"),
-        (lambda e, w, s: (_logits_unscaled if len(e) == 2 else _logits_dot)(e, w, s),
-         r"^on embeddings \[\[2, 0\], \[1, 1\]\].*: expected\n.*\ngot\n"),
+    "06.cosine_probabilities": [
+        (_probabilities_overflow, r"NaN at scale 1000: np\.exp\(1000\) overflows"),
+        (_probabilities_minus_scale, r"subtracted the scale.*OWN largest logit"),
+        (_probabilities_no_zero_guard, r"NaN for the zero embedding"),
+        (_probabilities_over_embeddings, r"over the embeddings \(axis 0\)"),
+        (_probabilities_logits, r"returned the logits"),
+        (_probabilities_unscaled, "left out the scale"),
+        (_probabilities_temperature, "divided the cosines by the scale"),
+        (_probabilities_dot, "plain dot product"),
+        (_probabilities_weights_not_normalised, "but not the class weights"),
+        (_probabilities_embeddings_not_normalised, "but not the embeddings"),
+        (_probabilities_log, "log-probabilities"),
+        (_probabilities_transposed, r"got \(3, 4\), a transpose"),
+        (_probabilities_mixed, r"^on embeddings \[\[2, 0\], \[1, 1\]\].*: expected\n.*\ngot\n"),
+        (lambda e, w, s: keras.ops.softmax(heads.cosine_logits(e, w, scale=s)), "course's own version"),
     ],
     "06.best_case_loss": [
         (_loss_probability, "probability of the true class"),
@@ -120,6 +167,20 @@ def _loss_keras_float32(scale, num_classes):
     return float(loss(np.array([0]), logits))
 
 
+def _probabilities_stable_keras(embeddings, weights, scale):  # float32, as in a model
+    cosines = keras.ops.convert_to_tensor(_cosines(embeddings, weights), dtype="float32")
+    return keras.ops.convert_to_numpy(keras.ops.softmax(scale * cosines, axis=-1))
+
+
+def _probabilities_scipy_einsum(embeddings, weights, scale):
+    from scipy.special import softmax
+
+    lengths = np.maximum(np.sqrt(np.einsum("nd,nd->n", embeddings, embeddings)), 1e-12)
+    weight_lengths = np.linalg.norm(weights, axis=1)
+    cosines = np.einsum("nd,cd->nc", embeddings, weights) / lengths[:, None] / weight_lengths
+    return softmax(scale * cosines, axis=1)
+
+
 def _cosface_loop(cosines, labels, scale, margin):
     logits = scale * cosines.copy()
     for row, label in enumerate(labels):
@@ -128,8 +189,7 @@ def _cosface_loop(cosines, labels, scale, margin):
 
 
 RIGHT_ANSWERS = {
-    "06.cosine_logits": [lambda e, w, s: s * (_unit(w) @ _unit(e).T).T,
-                         lambda e, w, s: s * np.einsum("id,cd->ic", _unit(e), _unit(w))],
+    "06.cosine_probabilities": [_probabilities_stable_keras, _probabilities_scipy_einsum],
     "06.best_case_loss": [_loss_keras_float32,
                           lambda scale, num_classes: -np.log(np.exp(scale) / (np.exp(scale) + num_classes - 1))],
     "06.cosface_logits": [_cosface_loop,

@@ -4,7 +4,8 @@
 - `recall_at_k`: the retrieval metric R@k from neighbour labels.
 - `map_at_r`: MAP@R of a set searched against itself (leave-one-out), from a
   similarity matrix and labels.
-- `nearest_neighbours`: the k most similar database rows to ONE query with `top_k`.
+- `nearest_neighbours`: for chosen items of a set, the k most similar OTHER items,
+  left out by index (another item may tie with it at cosine 1), best first.
 - `unit_distance`: a question: the squared distance between unit vectors of a given cosine.
 """
 
@@ -18,6 +19,7 @@ from course_lib.exercises.core import (
     as_learner_array,
     check_cases,
     close_to,
+    describe_array,
     register,
 )
 
@@ -192,7 +194,7 @@ recall_at_k = register(
                 return float(hits.any(axis=1).mean())
         """,
         answer_name="recall_at_k",
-        references=(metrics.recall_at_k, metrics.evaluate_retrieval, metrics.retrieval_from_distances),
+        references=(metrics.recall_at_k,),
     )
 )
 
@@ -319,99 +321,180 @@ map_at_r = register(
                 return float(np.mean(average_precisions))
         """,
         answer_name="map_at_r",
-        references=(metrics.map_at_r, metrics.evaluate_retrieval, metrics.retrieval_from_distances),
+        references=(metrics.map_at_r, metrics.retrieval_from_distances),
     )
 )
 
 
 # --- 01.nearest_neighbours ------------------------------------------------------------
 
+#: Cosines closer than this count as equal: a right answer computed in float32 (e.g. with
+#: `top_k`) may order two neighbours whose float64 cosines differ by less.
+_TIE_TOLERANCE = 1e-6
+
 
 def _neighbour_cases():
     rng = np.random.default_rng(3)
-    database = rng.normal(size=(40, 6)) * rng.uniform(0.1, 5.0, size=(40, 1))
+    small = np.array([[1.0, 0.0], [2.0, 0.0], [0.0, 1.0], [1.0, 1.0], [4.0, 0.0], [-1.0, 1.0]])
+    random = rng.normal(size=(40, 6)) * rng.uniform(0.1, 5.0, size=(40, 1))
+    random[[3, 21]] = 2.0 * random[12]  # longer copies: the same direction, cosine 1
+    random[35] = 0.5 * random[8]
     # large enough that np.argpartition returns its k best unsorted
     large = rng.normal(size=(4000, 6)) * rng.uniform(0.1, 5.0, size=(4000, 1))
     return [
-        ("query of shape (6,), database (40, 6), k=5", (rng.normal(size=6), database, 5)),
-        ("query of shape (6,), database (40, 6), k=1", (rng.normal(size=6), database, 1)),
-        ("query of shape (3,), database [[1, 0, 0], [0, 1, 0], [1, 1, 0]], k=2",
-         (np.array([1.0, 0.1, 0.0]), np.array([[1.0, 0, 0], [0, 1.0, 0], [1.0, 1.0, 0]]), 2)),
-        ("query of shape (6,), database (4000, 6), k=400", (rng.normal(size=6), large, 400)),
+        ("embeddings [[1, 0], [2, 0], [0, 1], [1, 1], [4, 0], [-1, 1]], query_indices [1, 3], k=2 "
+         "(items 0 and 4 point the same way as item 1: cosine 1)",
+         (small, np.array([1, 3]), 2)),
+        ("random embeddings (40, 6) in which items 3, 12 and 21 point the same way (and items 8 "
+         "and 35), query_indices [12, 8, 30, 0], k=5",
+         (random, np.array([12, 8, 30, 0]), 5)),
+        ("random embeddings (4000, 6), query_indices [10, 2500], k=400",
+         (large, np.array([10, 2500]), 400)),
     ]
 
 
-def _expected_neighbours(query, database, k):
-    return similarity.top_k(query[None, :], database, k)[1][0]
+class _Neighbours:
+    """The right answer of one case: one ranking (`indices`, equal cosines by index), and what
+    any right answer must satisfy (`scores`, `others`)."""
+
+    def __init__(self, embeddings, query_indices, k):
+        unit = embeddings / np.linalg.norm(embeddings, axis=1, keepdims=True)
+        self.scores = unit[query_indices] @ unit.T
+        self.others = np.ones(self.scores.shape, dtype=bool)
+        self.others[np.arange(len(query_indices)), query_indices] = False
+        ranked = np.argsort(-np.where(self.others, self.scores, -np.inf), axis=1, kind="stable")
+        self.indices = ranked[:, :k]
 
 
-def _neighbour_mistakes(query, database, k):
-    scores = similarity.cosine_similarity(query, database)
-    expected = _expected_neighbours(query, database, k)
-    euclidean = similarity.top_k(query[None, :], database, k, metric="euclidean")[1][0]
+def _ranked_like(got, scores, allowed, *, best_from=None, order="best first"):
+    """Whether each row of `got` holds k distinct `allowed` items whose `scores` are the k
+    best scores of `best_from` (default: `allowed`), in `order` ("best first", "worst first"
+    or "any"); equal scores (within `_TIE_TOLERANCE`) may come in any order."""
+    got = np.asarray(got)
+    if got.ndim != 2 or got.shape[0] != len(scores) or not np.all(np.isfinite(got)) \
+            or not np.all(got == np.round(got)):
+        return False
+    best_from = allowed if best_from is None else best_from
+    k = got.shape[1]
+    for row, row_scores, row_allowed, row_best in zip(got.astype(int), scores, allowed, best_from):
+        if len(set(row.tolist())) != k or row.min() < 0 or row.max() >= len(row_scores):
+            return False
+        if not np.all(row_allowed[row]):
+            return False
+        best = np.sort(row_scores[row_best])[::-1][:k]
+        picked = row_scores[row]
+        if not np.allclose(np.sort(picked)[::-1], best, rtol=0, atol=_TIE_TOLERANCE):
+            return False
+        steps = np.diff(picked)
+        if order == "best first" and np.any(steps > _TIE_TOLERANCE):
+            return False
+        if order == "worst first" and np.any(steps < -_TIE_TOLERANCE):
+            return False
+    return True
+
+
+def _neighbour_mistakes(embeddings, query_indices, k):
+    right = _Neighbours(embeddings, query_indices, k)
+    scores, others = right.scores, right.others
+    everyone = np.ones_like(others)
+    diagonal = np.ones_like(others)
+    np.fill_diagonal(diagonal, False)
+    queries = embeddings[query_indices]
+    dot = queries @ embeddings.T
+    euclidean = -np.linalg.norm(queries[:, None, :] - embeddings[None], axis=-1)
+    best_scores = np.take_along_axis(scores, right.indices, axis=1)
+
+    def kept_self(got):
+        got = np.asarray(got)
+        return _ranked_like(got, scores, everyone) and all(
+            index in row for index, row in zip(query_indices, got.astype(int).tolist()))
+
     return [
-        (scores[expected], "you returned the scores; return the indices."),
-        (expected[::-1], "right neighbours, wrong order: best (most similar) first."),
-        (np.argsort(scores, kind="stable")[:k],
-         "you returned the k LEAST similar rows: np.argsort sorts from small to large; sort "
-         "-scores, or take the last k reversed."),
-        (np.argsort(-(database @ query), kind="stable")[:k],
-         "you ranked by the plain dot product, which favours long database rows; cosine "
-         "divides by the lengths (top_k's default metric does)."),
-        (euclidean, "these are the Euclidean nearest neighbours. The exercise asks for cosine "
-                    "(top_k's default metric)."),
-        (lambda got: set(np.asarray(got).astype(int).tolist()) == set(expected.tolist()),
-         "right neighbours, wrong order: return them best (most similar) first. (np.argpartition "
-         "finds the k best but does not sort them.)"),
+        (kept_self,
+         "each item is its own first neighbour (cosine 1 with itself). Leave the item out: "
+         "its neighbours are the OTHER items."),
+        (lambda got: _ranked_like(got, scores, everyone, best_from=others),
+         "some rows hold the item itself: you dropped the first neighbour, but another item "
+         "pointing the same way (cosine 1 too) can come before it. Leave the item out by its "
+         "INDEX, e.g. set scores[r, query_indices[r]] = -np.inf before sorting."),
+        (lambda got: _ranked_like(got, scores, diagonal),
+         "you left out item r from row r (e.g. with np.fill_diagonal), but row r belongs to item "
+         "query_indices[r]: leave out scores[r, query_indices[r]]."),
+        (lambda got: _ranked_like(got, scores, others, order="worst first"),
+         "right neighbours, wrong order: best (most similar) first."),
+        (lambda got: _ranked_like(got, scores, others, order="any"),
+         "right neighbours, but not sorted: np.argpartition finds the k best without ordering "
+         "them. Sort them by falling cosine, best first."),
+        (lambda got: _ranked_like(got, -scores, others),
+         "you returned the k LEAST similar items: np.argsort sorts from small to large; sort "
+         "-scores instead."),
+        (lambda got: _ranked_like(got, dot, others),
+         "you ranked by the plain dot product, which favours long vectors; cosine divides by "
+         "the lengths."),
+        (lambda got: _ranked_like(got, euclidean, others),
+         "these are the Euclidean nearest neighbours; the exercise asks for cosine similarity."),
+        (lambda got: np.shape(got) == best_scores.shape and np.allclose(got, best_scores, atol=1e-5),
+         "you returned the cosines; return the indices of the items."),
     ]
 
 
-def _as_indices(got, expected, description):
-    k = len(expected)
-    got = as_learner_array(got, f"an array of {k} indices")
-    if got.shape == (1, k):
+def _as_index_table(got, expected, description):
+    rows, k = expected.indices.shape
+    got = as_learner_array(got, f"an array of shape ({rows}, {k})")
+    if got.shape == (rows, k - 1):
         raise Incorrect(
-            f"on {description}: you returned shape (1, {k}), the answer for a batch of "
-            f"one query. Return the indices for this one query, shape ({k},): take row 0."
+            f"on {description}: you returned k - 1 = {k - 1} neighbour{'s' if k != 2 else ''} per "
+            f"item instead of k = {k}: taking k and then removing the item leaves k - 1. Leave the "
+            f"item out first, then take k."
         )
-    if got.shape != (k,):
-        raise Incorrect(f"on {description}: expected {k} indices, shape ({k},); got shape {got.shape}.")
+    if got.shape != (rows, k):
+        raise Incorrect(f"on {description}: expected shape ({rows}, {k}), one row of k = {k} "
+                        f"indices per query item; got shape {got.shape}.")
     return got
 
 
-def _render_indices(value, *, shown=12):
-    values = np.asarray(value).astype(int).tolist()
-    return str(values) if len(values) <= shown else f"{str(values[:shown])[:-1]}, ...] ({len(values)} in all)"
+def _render_index_table(value, *, shown=8):
+    rows = np.asarray(value.indices if isinstance(value, _Neighbours) else value)
+    if not np.all(np.isfinite(rows)) or not np.all(rows == np.round(rows)):
+        return describe_array(rows)
+    return "\n".join(
+        str(row) if len(row) <= shown else f"{str(row[:shown])[:-1]}, ...] ({len(row)} in all)"
+        for row in rows.astype(int).tolist())
 
 
 def _check_nearest_neighbours(function):
     check_cases(
-        function, _neighbour_cases(), expected=_expected_neighbours, convert=_as_indices,
-        same=lambda got, value: np.shape(got) == np.shape(value) and np.array_equal(got, value),
-        mistakes=_neighbour_mistakes, render=_render_indices,
+        function, _neighbour_cases(), expected=_Neighbours, convert=_as_index_table,
+        same=lambda got, right: _ranked_like(got, right.scores, right.others),
+        mistakes=_neighbour_mistakes, render=_render_index_table,
     )
-    return "you found the cosine nearest neighbours of a single query, best first."
+    return ("you found each item's nearest OTHER items, best first, even where another item "
+            "ties with it at cosine 1.")
 
 
 nearest_neighbours = register(
     Exercise(
         "01.nearest_neighbours",
-        title="Indices of the k database rows most cosine-similar to ONE query vector, best first.",
+        title="For chosen items of a set, the k OTHER items most cosine-similar to each, best first.",
         checker=_check_nearest_neighbours,
         hint=(
             """
-            top_k answers a BATCH of queries at once. One query is a batch of size one: add
-            the batch axis on the way in and remove it on the way out.
+            Each item is its own best match, so it has to be left out; but another item may
+            point exactly the same way (cosine 1 too), so "drop the first neighbour" is not
+            the same as "leave the item out". Leave it out by its index, then sort.
             """,
             """
-            Give top_k a batch of one with query[None, :], shape (1, d); it returns scores and
-            indices of shape (1, k). Take row 0 of the indices.
+            scores = cosines of embeddings[query_indices] with every row, shape (m, n); set
+            scores[np.arange(m), query_indices] = -np.inf; then
+            np.argsort(-scores, axis=1)[:, :k].
             """,
         ),
         solution_code="""
-            def nearest_neighbours(query, database, k):
-                scores, indices = top_k(query[None, :], database, k)
-                return indices[0]
+            def nearest_neighbours(embeddings, query_indices, k):
+                unit = embeddings / np.linalg.norm(embeddings, axis=1, keepdims=True)
+                scores = unit[query_indices] @ unit.T
+                scores[np.arange(len(query_indices)), query_indices] = -np.inf
+                return np.argsort(-scores, axis=1, kind="stable")[:, :k]
         """,
         answer_name="nearest_neighbours",
     )

@@ -1,12 +1,14 @@
 """Exercises of notebook 02, autoencoder similarity.
 
 - `reconstruction_loss`: the autoencoder's loss `||x - x_hat||^2`, averaged over images.
-- `encode_one`: the code of ONE image from an encoder that expects a batch.
+- `code_similarities`: cosine similarities between the code of ONE raw (uint8) image
+  and the codes of a batch: the training preprocessing, a batch axis, the cosine.
 - `conv_encoder`: a small convolutional encoder built to a given specification.
 - `linear_autoencoder_pca`: a question: what a linear autoencoder's codes share with PCA.
 """
 
 import functools
+import logging
 import re
 
 import numpy as np
@@ -24,7 +26,7 @@ from course_lib.exercises.core import (
     screen_returned,
 )
 
-__all__ = ["reconstruction_loss", "encode_one", "conv_encoder", "linear_autoencoder_pca"]
+__all__ = ["reconstruction_loss", "code_similarities", "conv_encoder", "linear_autoencoder_pca"]
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
@@ -50,9 +52,16 @@ def _brief(error):
 
 
 def _call_briefly(function, *args, description, shape_hint):
-    """`call_learner`, with long Keras errors cut short and `shape_hint` added to shape errors."""
+    """`call_learner`, with long Keras errors cut short and `shape_hint` added to shape errors.
+
+    TensorFlow's warnings are held back during the call: the check builds fresh models, and
+    TensorFlow would warn that their `predict` functions are traced one after another.
+    """
     if function is ____ or not callable(function):
         return call_learner(function, *args, description=description)
+    tensorflow_logger = logging.getLogger("tensorflow")
+    level = tensorflow_logger.level
+    tensorflow_logger.setLevel(logging.ERROR)
     try:
         value = function(*args)
     except Exception as error:  # the learner's code may fail in any way; report it kindly
@@ -61,6 +70,8 @@ def _call_briefly(function, *args, description, shape_hint):
             f"your function raised {type(error).__name__}: {_brief(error)} (called with "
             f"{description}).{hint}"
         ) from None
+    finally:
+        tensorflow_logger.setLevel(level)
     return screen_returned(value)
 
 
@@ -178,94 +189,148 @@ reconstruction_loss = register(
 )
 
 
-# --- 02.encode_one ---------------------------------------------------------------------
+# --- 02.code_similarities --------------------------------------------------------------
 
 
-def _encode_cases():
+def _with_random_biases(model, seed):
+    """`model` with seeded random biases: with the zero biases of a fresh model, a ReLU
+    network is blind to the scale of its input, which a trained one is not."""
+    rng = np.random.default_rng(seed)
+    model.set_weights([weight if weight.ndim > 1 else
+                       rng.normal(scale=0.5, size=weight.shape).astype(weight.dtype)
+                       for weight in model.get_weights()])
+    return model
+
+
+def _similarity_cases():
+    from course_lib.data import load_fashion_mnist
     from course_lib.models.autoencoders import build_conv_autoencoder, build_dense_autoencoder
 
-    rng = np.random.default_rng(22)
+    images, _ = load_fashion_mnist("test", dtype="uint8")  # raw bytes, 0..255
     _, dense_encoder = build_dense_autoencoder((28, 28), embedding_dim=8, hidden_units=16, seed=22)
     _, conv_encoder = build_conv_autoencoder((28, 28), embedding_dim=6, filters=(4,), seed=23)
     return [
-        ("a dense encoder to 8 numbers and one image of shape (28, 28)",
-         (dense_encoder, rng.random((28, 28), dtype=np.float32))),
-        ("a convolutional encoder to 6 numbers and one image of shape (28, 28)",
-         (conv_encoder, rng.random((28, 28), dtype=np.float32))),
+        ("a dense encoder to 8 numbers, query = one uint8 image (28, 28), images = 5 uint8 "
+         "images (5, 28, 28)",
+         (_with_random_biases(dense_encoder, 22), images[0], images[[200, 400, 1, 600, 2]])),
+        ("a convolutional encoder to 6 numbers, query = one uint8 image (28, 28), images = 4 "
+         "uint8 images (4, 28, 28)",
+         (_with_random_biases(conv_encoder, 23), images[1000], images[[1001, 1200, 3, 1800]])),
     ]
 
 
-def _reference_code(encoder, image):
-    return np.asarray(encoder(image[None]), dtype=np.float64)[0]
+def _codes(encoder, images):
+    return np.asarray(encoder(np.asarray(images, dtype=np.float32)), dtype=np.float64)
 
 
-def _encode_mistakes(encoder, image):
-    code = _reference_code(encoder, image)
+def _unit_rows(x):
+    return x / np.maximum(np.linalg.norm(x, axis=-1, keepdims=True), 1e-12)
+
+
+def _reference_similarities(encoder, query, images):
+    codes = _codes(encoder, np.concatenate([query[None], images]) / 255.0)
+    return _unit_rows(codes[1:]) @ _unit_rows(codes[0])
+
+
+def _similarity_mistakes(encoder, query, images):
+    def cosines(query_code, image_codes):
+        return _unit_rows(image_codes) @ _unit_rows(query_code)
+
+    query_code, image_codes = _codes(encoder, query[None] / 255.0)[0], _codes(encoder, images / 255.0)
+    raw_query, raw_images = _codes(encoder, query[None])[0], _codes(encoder, images)
+    flat_query, flat_images = query.reshape(-1).astype(np.float64), images.reshape(len(images), -1)
+    right = cosines(query_code, image_codes)
     return [
-        (code / max(np.linalg.norm(code), 1e-12),
-         "you L2-normalised the code. Return E(x) itself; cosine similarity normalises when "
-         "it compares."),
+        (cosines(raw_query, raw_images),
+         "you gave the encoder the raw pixels, 0 to 255; it expects the pixels as "
+         "load_fashion_mnist gives them, divided by 255 into [0, 1]. A network is not "
+         "scale-free: its biases and non-linearities see a 255 times larger input, so the codes "
+         "change. Divide by 255 BEFORE the encoder."),
+        (cosines(query_code, raw_images),
+         "you divided the query by 255 but not the images: both must get the same "
+         "preprocessing before the encoder, or their codes are not comparable."),
+        (cosines(raw_query, image_codes),
+         "you divided the images by 255 but not the query: both must get the same "
+         "preprocessing before the encoder, or their codes are not comparable."),
+        (image_codes @ query_code,
+         "you returned plain dot products of the codes; cosine divides by both lengths "
+         "(normalise the codes first)."),
+        (_unit_rows(image_codes) @ query_code,
+         "you normalised the images' codes but not the query's; both sides need length 1."),
+        (image_codes @ _unit_rows(query_code),
+         "you normalised the query's code but not the images'; both sides need length 1."),
+        (1.0 - right, "you returned cosine DISTANCES, 1 - cos; return the similarities."),
+        (np.linalg.norm(image_codes - query_code, axis=1),
+         "you returned Euclidean distances between the codes; return cosine similarities."),
+        (cosines(flat_query, flat_images),
+         "you compared the pixels, not the codes: run the images through the encoder first."),
     ]
 
 
-def _as_code(got, expected, description):
-    """`convert` for 02.encode_one: the code as an array of the code's shape, or a verdict
-    on the shape returned."""
-    (dim,) = expected.shape
-    got = as_learner_array(got, f"the code, an array of shape ({dim},)")
-    if got.shape == (1, dim):
-        raise Incorrect(
-            f"on {description}: you returned shape (1, {dim}), a batch holding one code. "
-            f"Return the code itself, shape ({dim},): take row 0 with [0]."
-        )
-    if got.shape in ((28, 28), (784,), (1, 28, 28), (1, 784)):
-        raise Incorrect(
-            f"on {description}: you returned shape {got.shape}: the image's pixels (or "
-            f"the autoencoder's reconstruction), not its code. Call the encoder."
-        )
-    if got.shape != (dim,):
-        raise Incorrect(
-            f"on {description}: expected the code, shape ({dim},); got shape {got.shape}."
-        )
+def _as_similarities(got, expected, description):
+    (n,) = expected.shape
+    got = as_learner_array(got, f"an array of {n} similarities, shape ({n},)")
+    if got.shape == (1, n):
+        raise Incorrect(f"on {description}: you returned shape (1, {n}), a batch of one row; "
+                        f"return the row itself, shape ({n},): take [0].")
+    if got.shape in ((n, n), (n + 1, n + 1), (n + 1, n), (n, n + 1)):
+        raise Incorrect(f"on {description}: you returned a matrix {got.shape}, every pair compared; "
+                        f"return only the query compared with each of the {n} images, shape ({n},).")
+    if got.shape == (n + 1,):
+        raise Incorrect(f"on {description}: you returned {n + 1} numbers, the query compared with "
+                        f"itself too; return one similarity per image, shape ({n},).")
+    if got.ndim == 2 and got.shape[0] == n:
+        raise Incorrect(f"on {description}: you returned shape {got.shape}, the images' codes; "
+                        f"compare each with the query's code: one cosine per image, shape ({n},).")
+    if got.shape != (n,):
+        raise Incorrect(f"on {description}: expected shape ({n},), one similarity per image; got "
+                        f"shape {got.shape}.")
     return got
 
 
-def _check_encode_one(function):
+def _check_code_similarities(function):
     call = functools.partial(
         _call_briefly,
         shape_hint="A Keras model takes a BATCH of images, (batch, 28, 28): one image "
-        "(28, 28) is read as 28 rows of 28 numbers. Give it a batch of one, image[None] "
+        "(28, 28) is read as 28 rows of 28 numbers. Give it a batch of one, query[None] "
         "(shape (1, 28, 28)), keeping each image's own shape.",
     )
     check_cases(
-        function, _encode_cases(), expected=_reference_code, convert=_as_code, call=call,
+        function, _similarity_cases(), expected=_reference_similarities,
+        convert=_as_similarities, call=call, mistakes=_similarity_mistakes,
         same=lambda got, value: np.allclose(got, value, atol=1e-4, rtol=1e-4),
-        mistakes=_encode_mistakes,
     )
-    return "one image in, one code of shape (embedding_dim,) out."
+    return ("same preprocessing as in training, a batch axis for the one query, then the cosine "
+            "of the codes: the query compared with each image.")
 
 
-encode_one = register(
+code_similarities = register(
     Exercise(
-        "02.encode_one",
-        title="The code E(x) of ONE image (28, 28), as an array of shape (embedding_dim,).",
-        checker=_check_encode_one,
+        "02.code_similarities",
+        title="Cosine similarities between the code of ONE raw uint8 image and the codes of a "
+              "batch of raw images.",
+        checker=_check_code_similarities,
         hint=(
             """
-            A Keras model always works on a batch, even a batch of one. Put the image into
-            a batch on the way in, and take it out of the batch on the way out.
+            Three things stand between raw images and comparable codes: the encoder expects
+            the pixels the way it was trained on them (floats in [0, 1]), it takes a BATCH
+            (even of one), and cosine compares directions, not lengths.
             """,
             """
-            image[None] (or image[np.newaxis]) adds a batch axis of length 1: (28, 28) ->
-            (1, 28, 28). encoder.predict(..., verbose=0) then returns shape
-            (1, embedding_dim); take row 0.
+            Divide both by 255.0; codes = encoder.predict(images / 255.0, verbose=0) and
+            query_code = encoder.predict(query[None] / 255.0, verbose=0)[0]; normalise each
+            code to length 1 (np.linalg.norm(..., axis=-1, keepdims=True)), then
+            image_codes @ query_code.
             """,
         ),
         solution_code="""
-            def encode_one(encoder, image):
-                return encoder.predict(image[None], verbose=0)[0]
+            def code_similarities(encoder, query, images):
+                batch = np.concatenate([query[None], images]).astype("float32") / 255.0
+                codes = encoder.predict(batch, verbose=0)
+                codes = codes / np.maximum(np.linalg.norm(codes, axis=1, keepdims=True), 1e-12)
+                return codes[1:] @ codes[0]
         """,
-        answer_name="encode_one",
+        answer_name="code_similarities",
     )
 )
 
@@ -438,7 +503,8 @@ def _check_conv_encoder(function):
 def _autoencoder_builders():
     from course_lib.models import autoencoders
 
-    return (autoencoders.build_conv_autoencoder, autoencoders.build_dense_autoencoder)
+    # build_dense_autoencoder builds no convolution, so it cannot answer this exercise
+    return (autoencoders.build_conv_autoencoder,)
 
 
 conv_encoder = register(

@@ -17,14 +17,14 @@ an answer needs no Keras.
 
 import numpy as np
 
-from course_lib import losses
+from course_lib import losses, verification
 from course_lib.exercises.core import (
     Exercise,
     Incorrect,
     Question,
     as_learner_array,
-    call_learner,
     check_cases,
+    close_to,
     describe_array,
     register,
 )
@@ -49,13 +49,13 @@ def _contrastive_cases():
     labels[:2] = [SIMILAR, DISSIMILAR]
     return [
         ("labels [1, 0] at distance 0, margin 1.0 (the convention)",
-         np.array([SIMILAR, DISSIMILAR]), np.array([0.0, 0.0]), 1.0),
+         (np.array([SIMILAR, DISSIMILAR]), np.array([0.0, 0.0]), 1.0)),
         ("12 random pairs (both labels), distances in [0, 2], margin 1.0",
-         labels, rng.uniform(0.0, 2.0, size=12), 1.0),
+         (labels, rng.uniform(0.0, 2.0, size=12), 1.0)),
         ("dissimilar pairs at, just inside and beyond the margin 0.5: distances [0.5, 0.4, 0.8]",
-         np.array([DISSIMILAR] * 3), np.array([0.5, 0.4, 0.8]), 0.5),
+         (np.array([DISSIMILAR] * 3), np.array([0.5, 0.4, 0.8]), 0.5)),
         ("labels [1, 0, 1, 0], distances [0.3, 0.3, 1.5, 1.5], margin 2.0",
-         np.array([1, 0, 1, 0]), np.array([0.3, 0.3, 1.5, 1.5]), 2.0),
+         (np.array([1, 0, 1, 0]), np.array([0.3, 0.3, 1.5, 1.5]), 2.0)),
     ]
 
 
@@ -82,29 +82,24 @@ def _contrastive_mistakes(labels, distances, margin):
     ]
 
 
-def _check_contrastive_loss(function):
-    for description, labels, distances, margin in _contrastive_cases():
-        got = call_learner(function, labels.copy(), distances.copy(), margin, description=description)
-        got = as_learner_array(got, f"an array of {len(labels)} losses, one per pair")
-        expected = reference_contrastive_loss(labels, distances, margin)
-        if got.size == 1 and len(labels) > 1:
-            raise Incorrect(
-                f"on {description}: you returned one number; return one loss per pair, shape "
-                f"({len(labels)},). Keras averages them over the batch for you."
-            )
-        if got.shape != expected.shape:
-            raise Incorrect(
-                f"on {description}: expected shape {expected.shape}, one loss per pair; got "
-                f"shape {got.shape}."
-            )
-        if np.allclose(got, expected, atol=1e-6):
-            continue
-        for mistake, message in _contrastive_mistakes(labels, distances, margin):
-            if np.allclose(got, mistake, atol=1e-6):
-                raise Incorrect(f"on {description}: {message}")
+def _as_pair_losses(got, expected, description):
+    got = as_learner_array(got, f"an array of {len(expected)} losses, one per pair")
+    if got.size == 1 and len(expected) > 1:
         raise Incorrect(
-            f"on {description}: expected {describe_array(expected)}, got {describe_array(got)}."
+            f"on {description}: you returned one number; return one loss per pair, shape "
+            f"({len(expected)},). Keras averages them over the batch for you."
         )
+    if got.shape != expected.shape:
+        raise Incorrect(f"on {description}: expected shape {expected.shape}, one loss per pair; got "
+                        f"shape {got.shape}.")
+    return got
+
+
+def _check_contrastive_loss(function):
+    check_cases(
+        function, _contrastive_cases(), expected=reference_contrastive_loss,
+        convert=_as_pair_losses, same=close_to(1e-6), mistakes=_contrastive_mistakes,
+    )
     return "your contrastive loss matches course_lib.losses.contrastive_loss, margin edge included."
 
 
@@ -160,8 +155,8 @@ def _batch_hard_cases():
     points = rng.normal(size=(16, 5))
     return [
         ("5 points [[0, 0], [0, 1], [2, 0], [1, 0.9], [2, 1.2]] with labels [0, 0, 1, 1, 1]",
-         small_points, small_labels),
-        ("16 random points, 4 classes of 4, shuffled", points, labels),
+         (_distance_matrix(small_points), small_labels)),
+        ("16 random points, 4 classes of 4, shuffled", (_distance_matrix(points), labels)),
     ]
 
 
@@ -178,7 +173,10 @@ def _batch_hard_mistakes(distances, labels):
     easiest_positive = np.where(same & ~eye, distances, np.inf).argmin(axis=1)
     easiest_negative = np.where(~same, distances, -np.inf).argmax(axis=1)
     closest_other = np.where(~eye, distances, np.inf).argmin(axis=1)
+    rows = np.arange(n)
     return [
+        ((distances[rows, positive], distances[rows, negative]),
+         "you returned the distances; return the INDICES (argmax / argmin, not max / min)."),
         ((easiest_positive, negative),
          "your positives are the CLOSEST same-label items; batch-hard takes the farthest "
          "positive (the hardest to pull in): argmax over the positives."),
@@ -203,42 +201,40 @@ def _batch_hard_mistakes(distances, labels):
     ]
 
 
-def _check_batch_hard(function):
-    for description, points, labels in _batch_hard_cases():
-        distances = _distance_matrix(points)
-        got = call_learner(function, distances.copy(), labels.copy(), description=description)
-        if not isinstance(got, (tuple, list)) or len(got) != 2:
-            raise Incorrect(
-                f"on {description}: return a pair (hardest_positive, hardest_negative) of "
-                f"index arrays; got {type(got).__name__}."
-            )
-        got_positive = as_learner_array(got[0], "indices")
-        got_negative = as_learner_array(got[1], "indices")
-        n = len(labels)
-        for name, array in (("hardest_positive", got_positive), ("hardest_negative", got_negative)):
-            if array.shape != (n,):
-                raise Incorrect(
-                    f"on {description}: `{name}` must hold one index per anchor, shape ({n},); "
-                    f"got shape {array.shape}."
-                )
-        expected_positive, expected_negative = reference_batch_hard(distances, labels)
-        if np.array_equal(got_positive, expected_positive) and np.array_equal(got_negative, expected_negative):
-            continue
-        if not np.allclose(got_positive, np.round(got_positive)) or not np.allclose(got_negative, np.round(got_negative)):
-            if (np.allclose(got_positive, distances[np.arange(n), expected_positive])
-                    and np.allclose(got_negative, distances[np.arange(n), expected_negative])):
-                raise Incorrect(
-                    f"on {description}: you returned the distances; return the INDICES (argmax / "
-                    f"argmin, not max / min)."
-                )
-        for (positive, negative), message in _batch_hard_mistakes(distances, labels):
-            if np.array_equal(got_positive, positive) and np.array_equal(got_negative, negative):
-                raise Incorrect(f"on {description}: {message}")
+def _as_index_pair(got, expected, description):
+    if not isinstance(got, (tuple, list)) or len(got) != 2:
         raise Incorrect(
-            f"on {description}: expected hardest_positive {expected_positive.tolist()} and "
-            f"hardest_negative {expected_negative.tolist()}; got "
-            f"{got_positive.astype(int).tolist()} and {got_negative.astype(int).tolist()}."
+            f"on {description}: return a pair (hardest_positive, hardest_negative) of index "
+            f"arrays; got {type(got).__name__}."
         )
+    n = len(expected[0])
+    arrays = []
+    for name, value in zip(("hardest_positive", "hardest_negative"), got):
+        array = as_learner_array(value, "indices")
+        if array.shape != (n,):
+            raise Incorrect(f"on {description}: `{name}` must hold one index per anchor, shape "
+                            f"({n},); got shape {array.shape}.")
+        arrays.append(array)
+    return tuple(arrays)
+
+
+def _render_index_pair(pair):
+    def render(array):
+        array = np.asarray(array)
+        whole = np.all(np.isfinite(array)) and np.all(array == np.round(array))
+        return str(array.astype(int).tolist()) if whole else describe_array(array)
+
+    positive, negative = (render(array) for array in pair)
+    return f"hardest_positive {positive}\nhardest_negative {negative}"
+
+
+def _check_batch_hard(function):
+    check_cases(
+        function, _batch_hard_cases(), expected=reference_batch_hard, convert=_as_index_pair,
+        same=lambda got, value: all(np.shape(g) == np.shape(v) and np.allclose(g, v)
+                                    for g, v in zip(got, value)),
+        mistakes=_batch_hard_mistakes, render=_render_index_pair,
+    )
     return "you mined the batch-hard positive and negative of every anchor."
 
 
@@ -410,65 +406,115 @@ def _threshold_cases():
     is_similar = (rng.random(n) < 0.3).astype(np.int64)
     distances = np.where(is_similar == SIMILAR, rng.normal(0.6, 0.2, n), rng.normal(1.1, 0.25, n))
     distances = np.clip(distances, 0.0, 2.0)
+    rounded_similar = (rng.random(250) < 0.5).astype(np.int64)
+    rounded = np.round(np.where(rounded_similar == SIMILAR, rng.normal(0.5, 0.25, 250),
+                                rng.normal(1.0, 0.25, 250)), 1).clip(0.0, 2.0)
     return [
         ("distances [0.1, 0.2, 0.5, 0.9, 1.0, 1.4, 1.6], is_similar [1, 1, 0, 1, 0, 0, 0]",
-         np.array([0.1, 0.2, 0.5, 0.9, 1.0, 1.4, 1.6]), np.array([1, 1, 0, 1, 0, 0, 0])),
-        ("400 pairs, 30% similar (distance about 0.6) and 70% dissimilar (about 1.1)",
-         distances, is_similar),
+         (np.array([0.1, 0.2, 0.5, 0.9, 1.0, 1.4, 1.6]), np.array([1, 1, 0, 1, 0, 0, 0]))),
+        ("400 validation pairs, 30% similar (distance about 0.6) and 70% dissimilar (about 1.1)",
+         (distances, is_similar)),
+        ("250 validation pairs whose distances are rounded to 0.1, so many pairs share one",
+         (rounded, rounded_similar)),
     ]
 
 
+class _Threshold:
+    """The right answer of one case, and the accuracy any threshold reaches there."""
+
+    def __init__(self, distances, is_similar):
+        self.distances = np.asarray(distances, dtype=np.float64)
+        self.similar = np.asarray(is_similar) == SIMILAR
+        self.threshold, self.accuracy = reference_best_threshold(distances, is_similar)
+        self.candidates = np.unique(self.distances)
+
+    def accuracies_at(self, threshold):
+        """The accuracy of "similar when distance <= t", and of "< t" (as good a convention)."""
+        return [float(np.mean((self.distances <= threshold) == self.similar)),
+                float(np.mean((self.distances < threshold) == self.similar))]
+
+    def reports(self, got, *, best=True):
+        """Whether `got = (t, accuracy)` states the accuracy of its t (and t is a best one)."""
+        threshold, accuracy = got
+        return any(np.isclose(accuracy, value) and (not best or value >= self.accuracy - 1e-9)
+                   for value in self.accuracies_at(threshold))
+
+
+def _threshold_mistakes(distances, is_similar):
+    right = _Threshold(distances, is_similar)
+    n = len(distances)
+    worst = [min(right.accuracies_at(t)[rule] for t in right.candidates) for rule in (0, 1)]
+    best_indices = [i for i, t in enumerate(right.candidates)
+                    if max(right.accuracies_at(t)) >= right.accuracy - 1e-9]
+    largest_similar = float(right.distances[right.similar].max())
+
+    def flipped(got):  # the accuracy of "similar when distance > t" at the learner's t
+        threshold, accuracy = got
+        return any(np.isclose(accuracy, 1.0 - value) for value in right.accuracies_at(threshold))
+
+    return [
+        (lambda got: np.isclose(got[0], right.accuracy) and right.reports(got[::-1]),
+         "you returned (accuracy, threshold); return (threshold, accuracy), in that order."),
+        (flipped,
+         "you predicted 'similar' for LARGE distances (or compared with the labels backwards). "
+         "A small distance means similar: predict similar where distances <= t, and compare with "
+         "is_similar == 1 (SIMILAR)."),
+        (lambda got: right.reports((got[0], got[1] / n)),
+         f"your accuracy is a count of correct pairs; divide by the number of pairs ({n}): it is "
+         f"a fraction between 0 and 1."),
+        (lambda got: right.reports((got[0], got[1] / 100)),
+         "your accuracy is a percentage; return it as a fraction between 0 and 1."),
+        (lambda got: any(np.isclose(got[0], i) for i in best_indices)
+         and np.isclose(got[1], right.accuracy),
+         "you returned the position of the best candidate; return the candidate itself, "
+         "candidates[best], a distance."),
+        (lambda got: np.isclose(got[0], largest_similar) and np.isclose(got[1], 1.0),
+         "you counted only the similar pairs: any threshold above all their distances calls "
+         "every one of them right. The accuracy counts every pair, similar and dissimilar: "
+         "np.mean((distances <= t) == (is_similar == 1))."),
+        (lambda got: right.reports(got, best=False) and np.any(np.isclose(got[1], worst)),
+         "you kept the threshold with the LOWEST accuracy: take np.argmax of the accuracies, "
+         "not np.argmin."),
+        (lambda got: right.reports(got, best=False),
+         f"your threshold is not the best one: the best classifies {right.accuracy:.4f} of these "
+         f"pairs right. Try every distance as a candidate and keep the one with the highest "
+         f"accuracy."),
+        (lambda got: not right.reports(got, best=False),
+         "the accuracy you return is not that of the threshold you return: with t, "
+         "np.mean((distances <= t) == (is_similar == 1)) gives another number. Return the "
+         "accuracy of the threshold you keep."),
+    ]
+
+
+def _as_threshold_pair(got, expected, description):
+    if isinstance(got, np.ndarray) and got.shape == (2,):
+        got = tuple(got)
+    if not isinstance(got, (tuple, list)) or len(got) != 2:
+        raise Incorrect(f"on {description}: return a pair (threshold, accuracy) of two numbers; got "
+                        f"{type(got).__name__}.")
+    threshold = as_learner_array(got[0], "a threshold (one number)")
+    accuracy = as_learner_array(got[1], "an accuracy (one number)")
+    if threshold.size != 1 or accuracy.size != 1:
+        raise Incorrect(f"on {description}: the threshold and the accuracy must be single numbers; "
+                        f"got shapes {threshold.shape} and {accuracy.shape}.")
+    return float(threshold.reshape(())), float(accuracy.reshape(()))
+
+
+def _render_threshold(value):
+    threshold, accuracy = ((value.threshold, value.accuracy) if isinstance(value, _Threshold)
+                           else value)
+    return f"threshold {threshold:.4f}, accuracy {accuracy:.4f}"
+
+
 def _check_pair_threshold(function):
-    for description, distances, is_similar in _threshold_cases():
-        got = call_learner(function, distances.copy(), is_similar.copy(), description=description)
-        if not isinstance(got, (tuple, list)) or len(got) != 2:
-            raise Incorrect(
-                f"on {description}: return a pair (threshold, accuracy) of two numbers; got "
-                f"{type(got).__name__}."
-            )
-        threshold = as_learner_array(got[0], "a threshold (one number)")
-        accuracy = as_learner_array(got[1], "an accuracy (one number)")
-        if threshold.size != 1 or accuracy.size != 1:
-            raise Incorrect(
-                f"on {description}: the threshold and the accuracy must be single numbers; got "
-                f"shapes {threshold.shape} and {accuracy.shape}."
-            )
-        threshold, accuracy = float(threshold.reshape(())), float(accuracy.reshape(()))
-        best_threshold, best_accuracy = reference_best_threshold(distances, is_similar)
-        similar = is_similar == SIMILAR
-        # "<=" is the rule asked for; "<" is as good a convention, so accept it too.
-        rule_accuracies = [float(np.mean((distances <= threshold) == similar)),
-                           float(np.mean((distances < threshold) == similar))]
-        if any(np.isclose(accuracy, value) and value >= best_accuracy - 1e-9 for value in rule_accuracies):
-            continue
-        if np.isclose(threshold, best_accuracy) and not np.isclose(threshold, accuracy):
-            raise Incorrect(
-                f"on {description}: you returned (accuracy, threshold); return (threshold, "
-                f"accuracy), in that order."
-            )
-        if accuracy > 1.0 and any(np.isclose(accuracy / len(distances), v) for v in rule_accuracies):
-            raise Incorrect(
-                f"on {description}: your accuracy {accuracy:g} is a count of correct pairs; "
-                f"divide by the number of pairs ({len(distances)})."
-            )
-        if any(np.isclose(accuracy, 1.0 - value) for value in rule_accuracies):
-            raise Incorrect(
-                f"on {description}: you predicted 'similar' for LARGE distances (or compared with "
-                f"the labels backwards). A small distance means similar: predict similar where "
-                f"distances <= threshold, and compare with is_similar == 1 (SIMILAR)."
-            )
-        if not any(np.isclose(accuracy, value) for value in rule_accuracies):
-            raise Incorrect(
-                f"on {description}: you report accuracy {accuracy:.4f}, but 'similar when "
-                f"distance <= {threshold:.4f}' classifies {rule_accuracies[0]:.4f} of the pairs "
-                f"right."
-            )
-        raise Incorrect(
-            f"on {description}: threshold {threshold:.4f} gives accuracy {accuracy:.4f}, but "
-            f"the best threshold ({best_threshold:.4f}) reaches {best_accuracy:.4f}. Try every "
-            f"distance as a candidate and keep the best."
-        )
-    return "you found the threshold with the best pair accuracy."
+    check_cases(
+        function, _threshold_cases(), expected=_Threshold, convert=_as_threshold_pair,
+        same=lambda got, right: right.reports(got), mistakes=_threshold_mistakes,
+        render=_render_threshold,
+    )
+    return ("you found the threshold with the best pair accuracy. Chosen on validation pairs, it "
+            "is then measured once on test pairs: its accuracy on the pairs it was chosen on is "
+            "a little optimistic.")
 
 
 pair_threshold = register(
@@ -476,11 +522,19 @@ pair_threshold = register(
         "03.pair_threshold",
         title="The distance threshold with the best pair accuracy, and that accuracy.",
         checker=_check_pair_threshold,
-        hint="""
-            Try every distance as a candidate threshold t. For each, predict similar where
-            distances <= t and compare with is_similar == 1; the accuracy is the mean of the
-            matches. Keep the t with the highest accuracy and return (t, accuracy).
-        """,
+        hint=(
+            """
+            A threshold t turns every distance into a prediction, similar when distance <= t,
+            and classifies some pairs right. The predictions only change where t passes one
+            of the distances, so those are the candidates to try; keep the one that gets the
+            most pairs right, and report that accuracy as a fraction.
+            """,
+            """
+            candidates = np.unique(distances); for each t, accuracy = np.mean((distances <= t)
+            == (is_similar == 1)); best = int(np.argmax(accuracies)); return (candidates[best],
+            accuracies[best]).
+            """,
+        ),
         solution_code="""
             def pair_threshold(distances, is_similar):
                 candidates = np.unique(distances)
@@ -489,6 +543,7 @@ pair_threshold = register(
                 return float(candidates[best]), float(accuracies[best])
         """,
         answer_name="pair_threshold",
+        references=(verification.best_accuracy_threshold,),
     )
 )
 

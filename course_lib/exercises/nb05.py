@@ -2,7 +2,8 @@
 
 - `masked_attention`: scaled dot-product attention with a padding mask, in NumPy.
 - `attention_pooling`: pool a padded sequence with one learned query vector.
-- `attended_frames`: read a cross-attention heat-map: which frame does each frame look at?
+- `forward_fraction`: read cross-attention maps of a padded batch: how often does the
+  most attended frame move forward (or stay) from one real query frame to the next?
 - `softmax_axis`: a question: over which axis the softmax of attention normalises.
 """
 
@@ -21,7 +22,7 @@ from course_lib.exercises.core import (
     register,
 )
 
-__all__ = ["masked_attention", "attention_pooling", "attended_frames", "softmax_axis"]
+__all__ = ["masked_attention", "attention_pooling", "forward_fraction", "softmax_axis"]
 
 
 def _softmax(scores, axis):
@@ -232,66 +233,142 @@ attention_pooling = register(
                 return (weights[..., None] * x).sum(axis=1)
         """,
         answer_name="attention_pooling",
-        references=(attention.AttentionPooling, attention.scaled_dot_product_attention),
+        # scaled_dot_product_attention is no reference here: pooling is attention with one
+        # query, and a learner who reuses the function of exercise 1 that way has seen it.
+        references=(attention.AttentionPooling,),
     )
 )
 
 
-# --- 05.attended_frames --------------------------------------------------------------------
+# --- 05.forward_fraction -------------------------------------------------------------------
 
 
-def _heatmap_cases():
-    rng = np.random.default_rng(9)
-    diagonal = _softmax(-np.abs(np.arange(6)[:, None] * 1.4 - np.arange(8)[None, :]) * 2.0, axis=1)
+def reference_forward_fraction(weights, query_lengths, *, axis=-1, strict=False, steps="real",
+                               divide_by="steps", backwards=False):
+    """For each pair, the fraction of steps j -> j + 1 between real query frames at which the
+    most attended key frame does not move back; the options give the usual slips."""
+    peaks = np.argmax(weights, axis=axis)
+    moves = np.diff(peaks, axis=1)
+    kept = moves < 0 if backwards else (moves > 0 if strict else moves >= 0)
+    target = np.arange(1, peaks.shape[1])[None, :]  # step j -> j + 1 is counted at j + 1
+    lengths = np.asarray(query_lengths)[:, None]
+    valid = {"real": target < lengths,                       # both frames real
+             "all": np.ones_like(target < lengths),          # padded frames too
+             "into padding": target - 1 < lengths}[steps]    # from the last real frame on
+    counted = np.sum(kept & valid, axis=1)
+    total = {"steps": valid.sum(axis=1), "frames": lengths[:, 0], "count": 1}[divide_by]
+    return counted / total
+
+
+def _alignment_cases():
+    rng = np.random.default_rng(10)
+
+    def attention_maps(query_lengths, key_lengths, steps, sharpness):
+        """Cross-attention of each padded utterance A with a warped copy B of it, B masked."""
+        n = len(query_lengths)
+        walks = np.cumsum(rng.normal(size=(n, steps, 3)), axis=1)
+        queries = np.zeros((n, steps, 3))
+        keys = np.zeros((n, steps, 3))
+        for i, (query_length, key_length) in enumerate(zip(query_lengths, key_lengths)):
+            queries[i, :query_length] = walks[i, :query_length]
+            warp = np.sort(rng.uniform(0, query_length - 1, size=key_length))
+            keys[i, :key_length] = walks[i, np.round(warp).astype(int)] + rng.normal(
+                scale=0.3, size=(key_length, 3))
+        key_mask = np.arange(steps)[None, :] < np.asarray(key_lengths)[:, None]
+        return _reference_attention(queries * sharpness, keys, keys, key_mask)[1]
+
+    tiny = np.array([[[0.7, 0.1, 0.1, 0.1],
+                      [0.2, 0.6, 0.1, 0.1],
+                      [0.1, 0.7, 0.1, 0.1],
+                      [0.6, 0.2, 0.1, 0.1],
+                      [0.25, 0.25, 0.25, 0.25]]])
     return [
-        ("weights [[0.7, 0.2, 0.1], [0.1, 0.3, 0.6]]", np.array([[0.7, 0.2, 0.1], [0.1, 0.3, 0.6]])),
-        ("a (6, 8) heat-map with a stretched diagonal", diagonal),
-        ("a random (5, 9) heat-map", _softmax(rng.normal(size=(5, 9)) * 3, axis=1)),
+        ("weights (1, 5, 4) = [[[.7, .1, .1, .1], [.2, .6, .1, .1], [.1, .7, .1, .1], "
+         "[.6, .2, .1, .1], [.25, .25, .25, .25]]], query_lengths [4]", (tiny, np.array([4]))),
+        ("cross-attention weights (4, 12, 12) of 4 pairs, query_lengths [9, 5, 12, 3]",
+         (attention_maps([9, 5, 12, 3], [10, 12, 7, 6], 12, 2.0), np.array([9, 5, 12, 3]))),
+        ("cross-attention weights (3, 16, 16) of 3 pairs, query_lengths [16, 7, 11]",
+         (attention_maps([16, 7, 11], [12, 14, 16], 16, 1.0), np.array([16, 7, 11]))),
     ]
 
 
-def _frames_mistakes(weights):
+def _alignment_mistakes(weights, query_lengths):
+    def variant(**options):
+        return reference_forward_fraction(weights, query_lengths, **options)
+
     return [
-        (weights.argmax(axis=0),
-         "you returned one index per column (key frame); the rows are the query frames: take "
-         "the argmax over axis 1."),
-        (np.argmax(weights),
-         "you took the argmax of the whole heat-map, one number; return one index per row: "
-         "np.argmax(weights, axis=1)."),
-        (weights.max(axis=1),
-         "you returned the largest weights; return where they are, the argmax."),
-        (weights.argmin(axis=1),
-         "you returned the least attended frames (argmin); a large weight means 'looks here'."),
+        (variant(steps="all"),
+         "you counted the steps between padded query frames too; only the real frames of A "
+         "count, j + 1 < query_lengths[b]."),
+        (variant(steps="into padding"),
+         "you counted the step from A's last real frame into its padding; a step j -> j + 1 "
+         "counts only when frame j + 1 is real too."),
+        (variant(strict=True),
+         "you counted only the steps that move strictly forward; a step that stays on the same "
+         "key frame does not move back either (DTW allows it: one frame of B matched to several "
+         "frames of A)."),
+        (variant(backwards=True),
+         "you returned the fraction of steps that move BACK; return the fraction that do not."),
+        (variant(divide_by="frames"),
+         "you divided by the number of real frames; a sequence of L frames has L - 1 steps."),
+        (variant(divide_by="count"),
+         "you returned the number of such steps; divide by each pair's number of steps, "
+         "query_lengths - 1."),
+        (variant(axis=-2),
+         "you took the argmax over the queries (axis 1), for each key frame; each query frame j "
+         "of A is a row, and where it looks is the argmax over the keys, the last axis."),
     ]
 
 
-def _check_attended_frames(function):
+def _as_fractions(got, expected, description):
+    (n,) = expected.shape
+    got = as_learner_array(got, f"an array of {n} fractions, one per pair")
+    if got.ndim == 2 and got.shape[0] == n:
+        raise Incorrect(f"on {description}: you returned shape {got.shape}, one value per step; "
+                        f"return one fraction per pair, shape ({n},).")
+    if got.shape != (n,):
+        raise Incorrect(f"on {description}: expected one fraction per pair, shape ({n},); got "
+                        f"shape {got.shape}.")
+    return got
+
+
+def _check_forward_fraction(function):
     check_cases(
-        function, [(description, (weights,)) for description, weights in _heatmap_cases()],
-        expected=lambda weights: weights.argmax(axis=1),
-        convert=lambda got, expected, description: as_learner_array(
-            got, f"{len(expected)} frame indices"),
-        same=close_to(1e-5), mistakes=_frames_mistakes,
-        render=lambda value: str(np.asarray(value).tolist()),
+        function, _alignment_cases(), expected=reference_forward_fraction, convert=_as_fractions,
+        same=close_to(1e-9), mistakes=_alignment_mistakes,
+        render=lambda value: str(np.round(np.asarray(value, dtype=float), 4).tolist()),
     )
-    return "you can read an alignment off an attention heat-map."
+    return ("you can measure how monotone a soft alignment is: DTW's path never moves back, "
+            "attention is free to.")
 
 
-attended_frames = register(
+forward_fraction = register(
     Exercise(
-        "05.attended_frames",
-        title="For each query frame (row of a heat-map), the key frame (column) it attends to most.",
-        checker=_check_attended_frames,
+        "05.forward_fraction",
+        title="For each cross-attention map of a batch, the fraction of steps between real query "
+              "frames whose most attended key frame does not move back.",
+        checker=_check_forward_fraction,
         hint=(
-            "Each row of the heat-map belongs to one query frame and sums to 1 over the key "
-            "frames: the frame it looks at most is where its row peaks.",
-            "Row j holds a(i, j) for every key frame i: take np.argmax along axis 1.",
+            """
+            Each row j of a map belongs to frame j of A; where it looks most is the peak of
+            that row. Follow the peaks from row to row over A's REAL frames only, and count
+            the steps at which the peak does not go back to an earlier frame of B.
+            """,
+            """
+            peaks = weights.argmax(axis=-1), shape (batch, n_queries); forward =
+            np.diff(peaks, axis=1) >= 0; a step j -> j + 1 is real when j + 1 <
+            query_lengths[b], i.e. np.arange(1, n_queries) < query_lengths[:, None]; return
+            (forward & real).sum(axis=1) / (query_lengths - 1).
+            """,
         ),
         solution_code="""
-            def attended_frames(weights):
-                return np.argmax(weights, axis=1)
+            def forward_fraction(weights, query_lengths):
+                peaks = weights.argmax(axis=-1)
+                forward = np.diff(peaks, axis=1) >= 0
+                real_steps = np.arange(1, weights.shape[1])[None, :] < query_lengths[:, None]
+                return (forward & real_steps).sum(axis=1) / (query_lengths - 1)
         """,
-        answer_name="attended_frames",
+        answer_name="forward_fraction",
     )
 )
 

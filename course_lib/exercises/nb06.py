@@ -1,6 +1,7 @@
 """Exercises of notebook 06, cosine similarity heads.
 
-- `cosine_logits`: scaled cosines between embeddings and class weight vectors, in NumPy.
+- `cosine_probabilities`: a cosine head's class probabilities, softmax of scale * cos, safe
+  for zero vectors and for large scales.
 - `best_case_loss`: the smallest cross-entropy a scaled cosine head can reach, for a scale.
 - `cosface_logits`: the CosFace margin, on the true class only.
 - `arcface_logits`: the ArcFace margin on the true class's angle, with its two edges.
@@ -9,7 +10,7 @@
 
 import numpy as np
 
-from course_lib import heads, similarity
+from course_lib import heads
 from course_lib.exercises.core import (
     Exercise,
     Incorrect,
@@ -22,7 +23,7 @@ from course_lib.exercises.core import (
 )
 
 __all__ = [
-    "cosine_logits", "best_case_loss", "cosface_logits", "arcface_logits", "arcface_target",
+    "cosine_probabilities", "best_case_loss", "cosface_logits", "arcface_logits", "arcface_target",
 ]
 
 
@@ -30,98 +31,145 @@ def _unit(x, axis=1):
     return x / np.maximum(np.linalg.norm(x, axis=axis, keepdims=True), 1e-12)
 
 
-# --- 06.cosine_logits ----------------------------------------------------------------------
+# --- 06.cosine_probabilities --------------------------------------------------------------------
 
 
-def _cosine_cases():
+def _probability_cases():
     rng = np.random.default_rng(61)
+    with_zero = rng.normal(size=(4, 4)) * 3
+    with_zero[2] = 0.0
     return [
         ("embeddings [[2, 0], [1, 1]], weights [[1, 0], [0, 3]], scale 10",
          (np.array([[2.0, 0.0], [1.0, 1.0]]), np.array([[1.0, 0.0], [0.0, 3.0]]), 10.0)),
-        ("random embeddings (5, 4), weights (3, 4) of mixed lengths, scale 16",
-         (rng.normal(size=(5, 4)) * 3, rng.normal(size=(3, 4)) * np.array([[0.5], [2.0], [7.0]]),
-          16.0)),
-        ("embeddings (3, 2) whose last row is all zeros, weights (4, 2), scale 30",
-         (np.array([[1.0, 2.0], [-3.0, 1.0], [0.0, 0.0]]), rng.normal(size=(4, 2)), 30.0)),
+        ("random embeddings (4, 4) whose row 2 is all zeros, weights (3, 4) of mixed lengths, "
+         "scale 16",
+         (with_zero, rng.normal(size=(3, 4)) * np.array([[0.5], [2.0], [7.0]]), 16.0)),
+        ("random embeddings (3, 5), weights (4, 5), scale 1",
+         (rng.normal(size=(3, 5)), rng.normal(size=(4, 5)) * 2, 1.0)),
+        ("random embeddings (4, 3), weights (5, 3), scale 1000",
+         (rng.normal(size=(4, 3)), rng.normal(size=(5, 3)), 1000.0)),
     ]
 
 
-def _reference_cosine_logits(embeddings, weights, scale):
-    return scale * _unit(embeddings) @ _unit(weights).T
+def _softmax_rows(logits, axis=1):
+    shifted = np.exp(logits - logits.max(axis=axis, keepdims=True))
+    return shifted / shifted.sum(axis=axis, keepdims=True)
 
 
-def _cosine_mistakes(embeddings, weights, scale):
+def _reference_probabilities(embeddings, weights, scale):
+    return _softmax_rows(scale * _unit(embeddings) @ _unit(weights).T)
+
+
+def _probability_mistakes(embeddings, weights, scale):
+    cosines = _unit(embeddings) @ _unit(weights).T
+    logits = scale * cosines
     with np.errstate(all="ignore"):
         unguarded = (embeddings / np.linalg.norm(embeddings, axis=1, keepdims=True)) @ (
-            weights / np.linalg.norm(weights, axis=1, keepdims=True)).T * scale
+            weights / np.linalg.norm(weights, axis=1, keepdims=True)).T
+        overflowing = np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)
+        underflowing = np.exp(logits - scale) / np.exp(logits - scale).sum(axis=1, keepdims=True)
     return [
-        (unguarded, "your logits contain NaN or inf. A zero vector has length 0: divide by "
-                    "np.maximum(norm, 1e-12) so it stays zero."),
-        (embeddings @ weights.T * scale, "you used the plain dot product: L2-normalise the "
-                                         "embeddings and the weight rows first."),
-        (_unit(embeddings) @ weights.T * scale, "you normalised the embeddings but not the "
-                                                "class weights; both sides need length 1."),
-        (embeddings @ _unit(weights).T * scale, "you normalised the class weights but not the "
-                                                "embeddings; both sides need length 1."),
-        (_unit(embeddings) @ _unit(weights).T, "the cosines are right but not scaled: multiply "
-                                               "them by `scale`."),
-        (_unit(embeddings, 0) @ _unit(weights, 0).T * scale, "you normalised the columns "
-                                                             "(axis=0); each row is a vector: "
-                                                             "use axis=1."),
-        (_reference_cosine_logits(embeddings, weights, scale).T,
-         "you returned classes x embeddings (a transpose); put one row per embedding: "
-         "embeddings @ weights.T."),
+        (overflowing,
+         f"your probabilities hold NaN at scale {scale:g}: np.exp({scale:g}) overflows to inf, "
+         f"and inf / inf is NaN. Subtract each row's largest logit before np.exp: the softmax "
+         f"does not change (the factor cancels), and no exponent is above 0."),
+        (_softmax_rows(scale * unguarded),
+         "your probabilities hold NaN for the zero embedding: it has length 0, so dividing by it "
+         "gives NaN. Divide by np.maximum(norm, 1e-12): a zero vector then has cosine 0 with "
+         "every class, and equal probabilities."),
+        (_softmax_rows(logits, axis=0),
+         "you took the softmax over the embeddings (axis 0); each embedding's probabilities "
+         "are over the classes: the softmax runs along each row, axis 1."),
+        (logits, "you returned the logits s * cos; the probabilities are their softmax over the "
+                 "classes."),
+        (_softmax_rows(cosines),
+         "you left out the scale: softmax(cos) can never be confident, since the cosines lie in "
+         "[-1, 1]. Multiply them by `scale` first."),
+        (_softmax_rows(cosines / scale),
+         "you divided the cosines by the scale; multiply them: s * cos, a larger s gives sharper "
+         "probabilities."),
+        (_softmax_rows(scale * embeddings @ weights.T),
+         "you used the plain dot product: L2-normalise the embeddings and the class weights "
+         "first, so only the angles count."),
+        (_softmax_rows(scale * _unit(embeddings) @ weights.T),
+         "you normalised the embeddings but not the class weights; both sides need length 1 "
+         "(a long class weight vector would win by its length alone)."),
+        (_softmax_rows(scale * embeddings @ _unit(weights).T),
+         "you normalised the class weights but not the embeddings; both sides need length 1."),
+        (underflowing,
+         f"your probabilities hold NaN at scale {scale:g}: you subtracted the scale, the largest "
+         f"logit possible, but in a row whose best cosine is far from 1 every exp() then "
+         f"underflows to 0, and 0 / 0 is NaN. Subtract each row's OWN largest logit, "
+         f"logits.max(axis=1, keepdims=True)."),
+        (lambda got: np.shape(got) == logits.shape and np.all(got <= 1e-9)
+         and np.allclose(np.exp(got), _softmax_rows(logits), atol=1e-6),
+         "you returned log-probabilities (log_softmax); return the probabilities themselves."),
     ]
 
 
-def _as_logits(got, expected, description):
-    return as_learner_array(got, f"an array of shape {expected.shape}")
+def _as_probabilities(got, expected, description):
+    got = as_learner_array(got, f"an array of shape {expected.shape}")
+    if got.shape == expected.shape[::-1] and got.shape != expected.shape:
+        raise Incorrect(f"on {description}: expected shape {expected.shape}, one row per "
+                        f"embedding and one column per class; got {got.shape}, a transpose. "
+                        f"Compare embeddings @ weights.T.")
+    if got.shape != expected.shape:
+        raise Incorrect(f"on {description}: expected shape {expected.shape}, one probability per "
+                        f"embedding and class; got {got.shape}.")
+    return got
+
+
+def _check_cosine_probabilities(function):
+    check_cases(
+        function, _probability_cases(), expected=_reference_probabilities,
+        convert=_as_probabilities, same=close_to(1e-6, equal_nan=True),
+        mistakes=_probability_mistakes, render=describe_with_shape,
+    )
+    return ("your probabilities match the softmax of course_lib.heads.cosine_logits: the same "
+            "cosines give nearly equal probabilities at scale 1 and a one-hot answer at scale 1000.")
+
+
+cosine_probabilities = register(
+    Exercise(
+        "06.cosine_probabilities",
+        title="Class probabilities of a cosine head: the softmax over the classes of "
+              "scale * cos(embedding i, class weight c).",
+        checker=_check_cosine_probabilities,
+        hint=(
+            """
+            Three steps: cosines between every embedding and every class weight vector
+            (both brought to length 1, a zero vector kept at zero), then the scale, then a
+            softmax over the classes. The scale can be large: exp() of a large logit
+            overflows, so compute the softmax in a way that never takes exp() of a large
+            number.
+            """,
+            """
+            Normalise the rows with np.maximum(np.linalg.norm(x, axis=1, keepdims=True), 1e-12);
+            logits = scale * e @ w.T; subtract logits.max(axis=1, keepdims=True); then
+            p = np.exp(...) and p / p.sum(axis=1, keepdims=True).
+            """,
+        ),
+        solution_code="""
+            def cosine_probabilities(embeddings, weights, scale):
+                e = embeddings / np.maximum(np.linalg.norm(embeddings, axis=1, keepdims=True), 1e-12)
+                w = weights / np.maximum(np.linalg.norm(weights, axis=1, keepdims=True), 1e-12)
+                logits = scale * e @ w.T
+                exponentials = np.exp(logits - logits.max(axis=1, keepdims=True))
+                return exponentials / exponentials.sum(axis=1, keepdims=True)
+        """,
+        answer_name="cosine_probabilities",
+        references=(heads.cosine_logits, heads.CosineClassifier),
+    )
+)
 
 
 def _as_margin_logits(got, expected, description):
     """`convert` for margin logits: one logit per class, the cosines' shape."""
-    got = _as_logits(got, expected, description)
+    got = as_learner_array(got, f"an array of shape {expected.shape}")
     if got.shape != expected.shape:
         raise Incorrect(f"on {description}: expected one logit per class, shape {expected.shape}; "
                         f"got {got.shape}.")
     return got
-
-
-def _check_cosine_logits(function):
-    check_cases(
-        function, _cosine_cases(), expected=_reference_cosine_logits, convert=_as_logits,
-        same=close_to(1e-5, equal_nan=True), mistakes=_cosine_mistakes, render=describe_with_shape,
-    )
-    return "your logits match course_lib.heads.cosine_logits, zero vectors included."
-
-
-cosine_logits = register(
-    Exercise(
-        "06.cosine_logits",
-        title="Cosine logits: scale * cos(embedding i, class weight c), safe for zero vectors.",
-        checker=_check_cosine_logits,
-        hint=(
-            """
-            A cosine head compares directions only: every embedding and every class weight
-            vector is brought to length 1 before the dot products, then one number, the
-            scale, stretches the cosines into logits.
-            """,
-            """
-            Divide each row of `embeddings` and of `weights` by its length,
-            np.linalg.norm(x, axis=1, keepdims=True), kept at least 1e-12 with np.maximum;
-            then scale * normalised_embeddings @ normalised_weights.T.
-            """,
-        ),
-        solution_code="""
-            def cosine_logits(embeddings, weights, scale):
-                e = embeddings / np.maximum(np.linalg.norm(embeddings, axis=1, keepdims=True), 1e-12)
-                w = weights / np.maximum(np.linalg.norm(weights, axis=1, keepdims=True), 1e-12)
-                return scale * e @ w.T
-        """,
-        answer_name="cosine_logits",
-        references=(heads.cosine_logits, heads.CosineClassifier, similarity.cosine_similarity),
-    )
-)
 
 
 # --- 06.best_case_loss ---------------------------------------------------------------------
