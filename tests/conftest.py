@@ -1,5 +1,9 @@
 """Shared test settings: the hypothesis profile of the property-based tests.
 
+`tests/browser/` (JupyterLab in Chromium) is left out of plain `pytest` runs: it needs a
+browser and several minutes. `make test-browser`, or naming the folder
+(`pytest tests/browser`), runs it.
+
 `derandomize=True` makes every run draw the same examples (a fixed seed), so CI
 is deterministic; `max_examples` keeps the whole property suite to about a
 minute on two cores. Run more examples locally with
@@ -9,6 +13,8 @@ minute on two cores. Run more examples locally with
 import os
 
 from hypothesis import HealthCheck, settings
+
+collect_ignore = ["browser"]
 
 settings.register_profile(
     "course",
