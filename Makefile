@@ -25,6 +25,9 @@ export TF_CPP_MIN_LOG_LEVEL ?= 2
 # JupyterLab refuses to start as root (containers, some cloud VMs) without this flag.
 LAB_ROOT_FLAG := $(if $(filter 0,$(shell id -u 2>/dev/null)),--allow-root,)
 NBVAL := -p no:cacheprovider --nbval-lax --nbval-current-env --nbval-cell-timeout=300
+# Registers this environment's Python as the Jupyter kernel the notebooks name.
+INSTALL_KERNEL = $(VENV_PYTHON) -m ipykernel install --user --name $(KERNEL_NAME) --display-name "Python (Deep Similarity)" > /dev/null
+BROWSER_STAMP := $(VENV)/.installed-browser
 
 .PHONY: setup lab test test-all test-unit test-notebooks test-colab test-binder test-browser \
 	doctor run clean-notebooks clean
@@ -36,7 +39,7 @@ $(STAMP): pyproject.toml
 	test -x $(VENV_PYTHON) || $(PYTHON) -m venv $(VENV)
 	$(VENV_PYTHON) -m pip install --quiet --upgrade pip
 	$(VENV_PYTHON) -m pip install --quiet -e ".[$(EXTRA),dev,search]"
-	$(VENV_PYTHON) -m ipykernel install --user --name $(KERNEL_NAME) --display-name "Python (Deep Similarity)" > /dev/null
+	$(INSTALL_KERNEL)
 	rm -f $(VENV)/.installed-*
 	touch $@
 
@@ -81,6 +84,31 @@ test-colab: $(COLAB_STAMP)
 test-binder: setup
 	COURSE_EXERCISE_EXPECT="not attempted" $(VENV_PYTHON) -m course_lib run --binder --no-html \
 		--out build/binder
+
+# The course as a learner meets it: JupyterLab (started as `make lab` starts it) in a real
+# Chromium, driven by Playwright. Opens notebooks 00, 01 and 07, runs all cells from the
+# Run menu and fails on a red stderr or error box, a kernel-picker dialog, or an explorer
+# widget that does not redraw when its slider moves. Screenshots go to build/browser/.
+# Part of `make test-all`, not `make test`: it needs Chromium (installed here with apt-get
+# when run as root) and takes several minutes. CHROMIUM=/path/to/chrome picks another build.
+test-browser: $(BROWSER_STAMP)
+	@if [ -z "$$CHROMIUM" ] && ! command -v chromium > /dev/null && ! command -v chromium-browser > /dev/null \
+	    && ! command -v google-chrome > /dev/null; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get > /dev/null; then \
+	    echo "Installing Chromium: apt-get install chromium"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium > /dev/null; \
+	  else \
+	    echo "make test-browser needs Chromium. Install it (Debian/Ubuntu: sudo apt-get install chromium)" \
+	         "or set CHROMIUM=/path/to/chrome, then run make test-browser again." >&2; \
+	    exit 1; \
+	  fi; \
+	fi
+	$(INSTALL_KERNEL)
+	$(VENV_PYTHON) -m pytest -p no:cacheprovider -v -s tests/browser
+
+$(BROWSER_STAMP): $(STAMP)
+	$(VENV_PYTHON) -m pip install --quiet -e ".[$(EXTRA),dev,search,browser]"
+	touch $@
 
 doctor: setup
 	$(VENV_PYTHON) -m course_lib doctor
