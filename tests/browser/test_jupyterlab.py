@@ -226,7 +226,7 @@ def _check_explorer(page, stem):
     return before_value, after_value
 
 
-def test_notebook_runs_cleanly_in_jupyterlab(notebook_name, lab, browser, artefact_dir):
+def test_notebook_runs_cleanly_in_jupyterlab(notebook_name, browser, lab, artefact_dir):
     stem = str(artefact_dir / notebook_name.removesuffix(".ipynb"))
     kernel, display_name = _check_kernelspec(lab, notebook_name)
     context = browser.new_context(viewport=VIEWPORT)
