@@ -43,7 +43,10 @@ $(STAMP): pyproject.toml
 	rm -f $(VENV)/.installed-*
 	touch $@
 
+# The kernel is registered per user: re-register it so that this checkout's Python runs
+# the notebooks even when another checkout registered it last.
 lab: setup
+	$(INSTALL_KERNEL)
 	$(VENV_PYTHON) -m course_lib doctor || true
 	$(VENV_PYTHON) -m jupyter lab --notebook-dir=notebooks $(LAB_ROOT_FLAG)
 
