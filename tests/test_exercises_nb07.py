@@ -6,9 +6,14 @@
 
 import numpy as np
 
-from course_lib import map_at_r, recall_at_k, top_k
-from course_lib.verification import choose_threshold
+import pytest
+
+from course_lib import l2_normalize, make_pairs, map_at_r, recall_at_k, top_k
+from course_lib.exercises import get_exercise
+from course_lib.exercises import nb07_project as project
 from course_lib.exercises.nb07 import _search_cases
+from course_lib.exercises.nb07_project import FPR_LIMIT, PairSet
+from course_lib.verification import choose_threshold, roc_points
 
 
 def _f1_at(scores, is_same, threshold, strict=False):
@@ -148,9 +153,292 @@ RIGHT_ANSWERS = {
 
 
 def test_the_threshold_question_keeps_test_pairs_for_measuring():
-    from course_lib.exercises import get_exercise
-
     question = get_exercise("07.threshold_data")
     assert question.evaluate("b").correct
     assert "only measure" in question.evaluate("a").message
     assert "wrong place" in question.evaluate("c").message
+
+
+# --- 07.verification_project: the mini-project --------------------------------------------
+
+
+
+def _pair_cosines(pair_set, encoder, *, dot=False):
+    vectors = pair_set.embeddings[encoder]
+    if not dot:
+        vectors = vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
+    return np.sum(vectors[pair_set.pairs[:, 0]] * vectors[pair_set.pairs[:, 1]], axis=1)
+
+
+def _pair_rates(scores, is_same, threshold, *, below=False, over_all_pairs=False):
+    accepted = scores <= threshold if below else scores >= threshold
+    if over_all_pairs:
+        return np.sum(accepted & (is_same == 0)) / len(scores), np.mean(accepted[is_same == 1])
+    return np.mean(accepted[is_same == 0]), np.mean(accepted[is_same == 1])
+
+
+def _best_within_limit(scores, is_same, *, below=False, over_all_pairs=False):
+    """A learner's loop: the threshold with the highest TPR among those with FPR <= the limit."""
+    best_threshold, best_tpr = None, -1.0
+    for threshold in np.unique(scores):
+        fpr, tpr = _pair_rates(scores, is_same, threshold, below=below, over_all_pairs=over_all_pairs)
+        if fpr <= FPR_LIMIT and tpr > best_tpr:
+            best_threshold, best_tpr = threshold, tpr
+    return best_threshold, best_tpr
+
+
+def _project(validation, test, *, choose_on=None, encoder_on=None, dot=False, below=False,
+             over_all_pairs=False, report_on=None, report_fpr=None, threshold=None, encoder=None):
+    """The project as learners write it, with one of their usual mistakes switched on."""
+    choose_on, report_on = choose_on or validation, report_on or test
+    per_encoder = {name: _best_within_limit(_pair_cosines(choose_on, name, dot=dot), choose_on.is_same,
+                                            below=below, over_all_pairs=over_all_pairs)
+                   for name in validation.embeddings}
+    if encoder_on is not None:  # each encoder's threshold from validation, the encoder by its test TPR
+        encoder = encoder or max(per_encoder, key=lambda name: _pair_rates(
+            _pair_cosines(encoder_on, name), encoder_on.is_same, per_encoder[name][0])[1])
+    encoder = encoder or max(per_encoder, key=lambda name: per_encoder[name][1])
+    threshold = per_encoder[encoder][0] if threshold is None else threshold
+    fpr, tpr = _pair_rates(_pair_cosines(report_on, encoder, dot=dot), report_on.is_same, threshold,
+                           below=below, over_all_pairs=over_all_pairs)
+    return {"encoder": encoder, "threshold": threshold, "FPR": report_fpr or fpr, "TPR": tpr}
+
+
+def _project_threshold_on_test(validation, test):
+    chosen = _project(validation, test)
+    return _project(validation, test, choose_on=test, encoder=chosen["encoder"])
+
+
+def _project_encoder_on_test(validation, test):
+    return _project(validation, test, encoder_on=test)
+
+
+def _project_reports_the_limit(validation, test):
+    return _project(validation, test, report_fpr=FPR_LIMIT)
+
+
+def _project_forgets_return(validation, test):
+    result = _project(validation, test)  # noqa: F841 (the forgotten `return`)
+
+
+def _project_accepts_below(validation, test):
+    return _project(validation, test, below=True)
+
+
+def _project_dot_product(validation, test):
+    return _project(validation, test, dot=True)
+
+
+def _project_reports_validation(validation, test):
+    return _project(validation, test, report_on=validation)
+
+
+def _project_types_its_figures(validation, test):
+    result = _project(validation, test)
+    return {**result, "FPR": 0.0103, "TPR": 0.824}
+
+
+def _project_typed_threshold(validation, test):
+    return _project(validation, test, threshold=0.5)
+
+
+#: What a learner's function would see if it read the notebook's test scores, not its arguments.
+_NOTEBOOK_TEST_SCORES = np.random.default_rng(5).normal(0.4, 0.3, 400)
+_NOTEBOOK_TEST_IS_SAME = np.arange(400) % 2
+
+
+def _project_reads_notebook_test_scores(validation, test):
+    threshold = _best_within_limit(_NOTEBOOK_TEST_SCORES, _NOTEBOOK_TEST_IS_SAME)[0]
+    return _project(validation, test, threshold=threshold)
+
+
+def _project_f1_threshold(validation, test):
+    encoder = _project(validation, test)["encoder"]
+    threshold = choose_threshold(_pair_cosines(validation, encoder), validation.is_same)[0]
+    return _project(validation, test, encoder=encoder, threshold=threshold)
+
+
+def _project_fpr_over_all_pairs(validation, test):
+    return _project(validation, test, over_all_pairs=True)
+
+
+def _project_strictest_threshold(validation, test):
+    """FPR 0 on validation: within the limit, but not the highest TPR."""
+    encoder = _project(validation, test)["encoder"]
+    scores = _pair_cosines(validation, encoder)
+    return _project(validation, test, encoder=encoder,
+                    threshold=np.nextafter(scores[validation.is_same == 0].max(), np.inf))
+
+
+def _project_first_encoder(validation, test):
+    return _project(validation, test, encoder=next(iter(validation.embeddings)))
+
+
+def _project_tuple(validation, test):
+    return tuple(_project(validation, test).values())
+
+
+def _project_notebook_encoder_name(validation, test):
+    return {**_project(validation, test), "encoder": "CNN triplet (capstone)"}
+
+
+WRONG_ANSWERS["07.verification_project"] = [
+    (_project_threshold_on_test, r"^when only the test pairs changed .*your threshold changed .*tuned on the test pairs"),
+    (_project_encoder_on_test, r"your encoder changed from 'encoder B' to .*chosen with test data"),
+    (_project_reads_notebook_test_scores, r"validation pairs changed.*your threshold stayed .*a variable "
+                                          r"of the notebook"),
+    (_project_typed_threshold, r"your threshold stayed 0.5000: it does not come from `validation`"),
+    (_project_reports_the_limit, r"your test FPR is 0.01, the limit you chose the threshold for"),
+    (_project_types_its_figures, r"stayed the same when the test pairs changed: .*not numbers typed in"),
+    (_project_reports_validation, r"those of the validation pairs at your threshold"),
+    (_project_accepts_below, r"score is <= the threshold"),
+    (_project_dot_product, r"plain dot product"),
+    (_project_fpr_over_all_pairs, r"number of ALL pairs"),
+    (_project_f1_threshold, r"maximises F1 on the validation pairs"),
+    (_project_strictest_threshold, r"a lower one would too"),
+    (_project_first_encoder, r"another encoder reaches a higher validation TPR within the limit "
+                             r"\('encoder B', TPR 0.822\)"),
+    (_project_forgets_return, r"returned None: did you forget `return`\?"),
+    (_project_tuple, r"return a dict with the keys 'encoder', 'threshold', 'FPR', 'TPR'; you returned tuple"),
+    (_project_notebook_encoder_name, r"you returned 'CNN triplet \(capstone\)'. Choose among the keys"),
+]
+
+
+def _project_with_roc_points(validation, test):
+    """Vectorised with the course's ROC points; rates on test counted by hand."""
+    best = {}
+    for name in validation.embeddings:
+        fpr, tpr, thresholds = roc_points(_pair_cosines(validation, name), validation.is_same)
+        allowed = np.flatnonzero(fpr <= FPR_LIMIT)
+        best[name] = (thresholds[allowed[-1]], tpr[allowed[-1]])
+    encoder = max(best, key=lambda name: best[name][1])
+    threshold = best[encoder][0]
+    scores = _pair_cosines(test, encoder)
+    different, same = scores[test.is_same == 0], scores[test.is_same == 1]
+    return {"encoder": encoder, "threshold": threshold,
+            "FPR": np.count_nonzero(different >= threshold) / different.size,
+            "TPR": np.count_nonzero(same >= threshold) / same.size}
+
+
+def _project_with_scikit_learn_midpoints(validation, test):
+    """scikit-learn's ROC curve (it drops intermediate points), a threshold halfway to the next
+    lower score, float32 figures and extra keys."""
+    from sklearn.metrics import roc_curve
+
+    def cosines(pair_set, name):
+        unit = l2_normalize(pair_set.embeddings[name])
+        return np.einsum("pd,pd->p", unit[pair_set.pairs[:, 0]], unit[pair_set.pairs[:, 1]])
+
+    choices = []
+    for name in validation.embeddings:
+        scores = cosines(validation, name)
+        fpr, tpr, thresholds = roc_curve(validation.is_same, scores)
+        index = np.flatnonzero(fpr <= FPR_LIMIT)[-1]
+        lower = scores[scores < thresholds[index]]
+        threshold = (thresholds[index] + lower.max()) / 2 if lower.size else thresholds[index]
+        choices.append((tpr[index], name, threshold))
+    validation_tpr, encoder, threshold = max(choices)
+    accepted = cosines(test, encoder) >= threshold
+    return {"encoder": encoder, "threshold": np.float32(threshold), "validation TPR": validation_tpr,
+            "FPR": np.float32(accepted[test.is_same == 0].mean()),
+            "TPR": np.float32(accepted[test.is_same == 1].mean())}
+
+
+RIGHT_ANSWERS["07.verification_project"] = [
+    _project, _project_with_roc_points, _project_with_scikit_learn_midpoints]
+
+
+def _project_pools_validation_and_test(validation, test):
+    """'More pairs, a steadier threshold': the choice made on validation and test pairs pooled."""
+    per_encoder = {}
+    for name in validation.embeddings:
+        scores = np.concatenate([_pair_cosines(validation, name), _pair_cosines(test, name)])
+        per_encoder[name] = _best_within_limit(scores, np.concatenate([validation.is_same, test.is_same]))
+    encoder = max(per_encoder, key=lambda name: per_encoder[name][1])
+    return _project(validation, test, encoder=encoder, threshold=per_encoder[encoder][0])
+
+
+WRONG_ANSWERS["07.verification_project"].append(
+    (_project_pools_validation_and_test,
+     r"^when only the test pairs changed .*(chosen with test data|tuned on the test pairs)"))
+
+
+def test_the_made_up_pairs_separate_right_from_each_mistake():
+    arrays = {name: project._pair_set(name) for name in ("validation", "test", "other test", "other validation")}
+    chosen = project._reference(arrays["validation"], arrays["test"])
+    assert chosen["encoder"] == "encoder B"
+    vectors = arrays["validation"].embeddings["encoder B"]
+    assert np.ptp(np.linalg.norm(vectors, axis=1)) > 1.0  # not unit length: the dot product differs
+    dot_tprs = project._best_tprs(arrays["validation"], dot=True)
+    assert max(dot_tprs, key=dot_tprs.get) != "encoder B"
+    # Other validation pairs make another encoder the best, so an honest threshold moves.
+    assert project._reference(arrays["other validation"], arrays["test"])["encoder"] != "encoder B"
+    # Other test pairs give other figures at the same choice, so typed-in figures stand out.
+    other = project._reference(arrays["validation"], arrays["other test"])
+    assert (other["encoder"], other["threshold"]) == (chosen["encoder"], chosen["threshold"])
+    assert abs(other["FPR"] - chosen["FPR"]) > 0.01 and abs(other["TPR"] - chosen["TPR"]) > 0.01
+    for pair_set in arrays.values():
+        n_different = int(np.sum(pair_set.is_same == 0))
+        assert (FPR_LIMIT * n_different) % 1 > 0.1  # a measured FPR is never exactly the limit
+        for name in pair_set.embeddings:
+            gaps = np.diff(np.unique(project._scores(pair_set, name)))
+            assert gaps.min() > 100 * project.SCORE_TOLERANCE, (name, gaps.min())
+
+
+def test_the_solution_on_notebook_sized_float32_data_matches_the_reference():
+    namespace = {"np": np}
+    exec(get_exercise("07.verification_project").solution_code, namespace)
+    rng = np.random.default_rng(3)
+    labels = rng.integers(0, 10, 500)
+    centres = rng.normal(size=(10, 64)).astype(np.float32)
+    embeddings = {"raw": (centres[labels] + 2 * rng.normal(size=(500, 64))).astype(np.float32),
+                  "trained": (centres[labels] + rng.normal(size=(500, 64))).astype(np.float32)}
+    pair_sets = []
+    for seed in (0, 1):
+        pairs, is_same = make_pairs(labels, n_pairs=1000, seed=seed)
+        pair_sets.append(PairSet(embeddings, pairs, is_same))
+    result = namespace["verification_project"](*pair_sets)
+    expected = project._reference(*pair_sets)
+    assert result["encoder"] == expected["encoder"] == "trained"
+    assert np.isclose(result["threshold"], expected["threshold"], atol=1e-6)
+    assert np.isclose(result["FPR"], expected["FPR"]) and np.isclose(result["TPR"], expected["TPR"])
+
+
+def test_a_pair_set_keeps_the_arrays_it_is_given_and_describes_itself():
+    images = np.zeros((4, 3), dtype=np.float32)
+    pair_set = PairSet({"pixels": images, "ints": np.eye(4, dtype=int)}, [[0, 1], [2, 3]], [True, False])
+    assert pair_set.embeddings["pixels"] is images  # no copy: the notebook's arrays stay single
+    assert pair_set.embeddings["ints"].dtype == np.float64
+    assert pair_set.is_same.tolist() == [1, 0] and pair_set.pairs.dtype == np.int64
+    assert repr(pair_set) == "PairSet(2 encoders: 'pixels' (4, 3), 'ints' (4, 4); 2 pairs, 1 same)"
+
+
+@pytest.mark.parametrize("embeddings, pairs, is_same, error, match", [
+    ([np.eye(3)], [[0, 1]], [1], TypeError, r"non-empty dict .* received list"),
+    ({}, [[0, 1]], [1], TypeError, r"received dict \(empty\)"),
+    ({1: np.eye(3)}, [[0, 1]], [1], TypeError, "encoder names must be strings; received 1"),
+    ({"a": np.array([["x"]])}, [[0, 0]], [1], TypeError, "must hold real numbers"),
+    ({"a": np.ones((2, 3, 3))}, [[0, 1]], [1], ValueError, r"must be 2-D .*received shape \(2, 3, 3\)"),
+    ({"a": np.array([[np.nan]])}, [[0, 0]], [1], ValueError, "must be finite"),
+    ({"a": np.eye(3), "b": np.eye(2)}, [[0, 1]], [1], ValueError, r"same items.*'a': 3, 'b': 2"),
+    ({"a": np.eye(3)}, [0, 1], [1, 0], ValueError, r"shape \(n_pairs, 2\); received \(2,\)"),
+    ({"a": np.eye(3)}, [[0, 3], [0, 1]], [1, 0], ValueError, "rows 0 to 2 .* from 0 to 3"),
+    ({"a": np.eye(3)}, [[0, 1], [1, 2]], [1], ValueError, r"one label per pair, shape \(2,\)"),
+    ({"a": np.eye(3)}, [[0, 1], [1, 2]], [1, 2], ValueError, "1 \\(same class\\) or 0"),
+    ({"a": np.eye(3)}, [[0, 1], [1, 2]], [1, 1], ValueError, "both same \\(1\\) and different \\(0\\)"),
+])
+def test_a_pair_set_rejects_bad_input_naming_the_fix(embeddings, pairs, is_same, error, match):
+    with pytest.raises(error, match=match):
+        PairSet(embeddings, pairs, is_same)
+
+
+def _project_unseeded_subsample(validation, test):
+    """Thresholds searched on a random half of the validation pairs, with no seed."""
+    keep = np.random.default_rng().random(len(validation.pairs)) < 0.5
+    half = PairSet(validation.embeddings, validation.pairs[keep], validation.is_same[keep])
+    chosen = _project(half, test)
+    return _project(validation, test, encoder=chosen["encoder"], threshold=chosen["threshold"])
+
+
+WRONG_ANSWERS["07.verification_project"].append(
+    (_project_unseeded_subsample, r"called twice on the very same pairs .*give any random choice a seed"))

@@ -1,8 +1,11 @@
 """Exercises of notebook 07, the capstone: similarity search as a system.
 
 - `choose_threshold`: the F1-maximising threshold of a verification score, from pairs.
-- `evaluate_search`: the mini-project: R@1 and MAP@R of any search (exact or
-  approximate) for a new query set against an index.
+- `evaluate_search`: the mini-project's first part: R@1 and MAP@R of any search
+  (exact or approximate) for a new query set against an index.
+- `verification_project`: the mini-project's second part: choose an encoder and a
+  threshold on validation pairs, report their rates on test pairs (in
+  `course_lib.exercises.nb07_project`, with `PairSet`, the pairs it works on).
 - `threshold_data`: a question: which pairs may choose the verification threshold.
 """
 
@@ -18,10 +21,11 @@ from course_lib.exercises.core import (
     check_cases,
     register,
 )
+from course_lib.exercises.nb07_project import PairSet, verification_project
 from course_lib.metrics import map_at_r, recall_at_k
 from course_lib.verification import precision_recall_f1
 
-__all__ = ["choose_threshold", "evaluate_search", "threshold_data"]
+__all__ = ["PairSet", "choose_threshold", "evaluate_search", "threshold_data", "verification_project"]
 
 
 # --- 07.choose_threshold -------------------------------------------------------------------
