@@ -109,15 +109,7 @@ def _course_imports(source):
                     yield alias.asname or bound, importlib.import_module(bound)
 
 
-#: Notebook 07's exercises are being reworked separately; its setup cell still imports
-#: `choose_threshold` before 07.choose_threshold.
-_IMPORT_ORDER_PENDING = {"07_capstone_similarity_search"}
-
-
-@pytest.mark.parametrize("path", [
-    pytest.param(path, marks=pytest.mark.xfail(reason="notebook 07 is being reworked", strict=False))
-    if path.stem in _IMPORT_ORDER_PENDING else path for path in NOTEBOOKS
-], ids=lambda path: path.stem)
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda path: path.stem)
 def test_no_exercise_answer_is_imported_before_its_exercise(path):
     """An exercise that asks for a function by hand comes before the notebook imports the
     course's version of it (an exercise's `references`), directly or through its module."""
