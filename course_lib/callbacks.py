@@ -87,6 +87,10 @@ class TrainingProgress(keras.callbacks.Callback):
 
     When `steps_per_epoch` cuts one pass over the data into parts, `unit`
     names them: `unit="fifth"` writes `fifth 3/5 ...` and `5 fifths in ...`.
+    For a long epoch, `every_steps=50` also writes a line every 50 training
+    steps (batches), with the running averages Keras logs so far:
+
+        epoch 1/1  step 50/235  loss 0.0412  (4.2 s)
 
     Put it last in `callbacks`, so its lines include the scores that other
     callbacks (e.g. `RetrievalMonitor`) add to the logs. The summary does not
@@ -106,6 +110,9 @@ class TrainingProgress(keras.callbacks.Callback):
         mode: `"min"` or `"max"`: whether a lower or a higher `monitor` is
             better. `"auto"` (the default) means `"min"` when `monitor`
             contains "loss" and `"max"` otherwise (accuracies, R@1, MAP@R).
+        every_steps: optional int >= 1: also write a line every `every_steps`
+            training steps within each epoch (not after its last step, where
+            the epoch's line follows). Defaults to None: epoch lines only.
         unit: the word for one Keras epoch in the lines, e.g. "fifth" when
             `steps_per_epoch` cuts training into five parts. Defaults to "epoch";
             the plural adds an "s".
@@ -132,7 +139,7 @@ class TrainingProgress(keras.callbacks.Callback):
     """
 
     def __init__(self, *, name=None, every=1, metrics=None, monitor=None, mode="auto", unit="epoch",
-                 stream=None):
+                 every_steps=None, stream=None):
         super().__init__()
         if name is not None and not isinstance(name, str):
             raise TypeError(f"`name` must be a str or None; received {type(name).__name__} {name!r:.40}.")
@@ -140,6 +147,11 @@ class TrainingProgress(keras.callbacks.Callback):
             raise TypeError(f"`every` must be an int >= 1 (1 = a line per epoch); received {every!r}.")
         if every < 1:
             raise ValueError(f"`every` must be an int >= 1 (1 = a line per epoch); received {every!r}.")
+        if every_steps is not None:
+            if isinstance(every_steps, bool) or not isinstance(every_steps, (int, np.integer)):
+                raise TypeError(f"`every_steps` must be None or an int >= 1; received {every_steps!r}.")
+            if every_steps < 1:
+                raise ValueError(f"`every_steps` must be None or an int >= 1; received {every_steps!r}.")
         if metrics is not None:
             names = tuple(metrics) if isinstance(metrics, (list, tuple)) else None
             if names is None or not all(isinstance(metric, str) for metric in names):
@@ -163,6 +175,7 @@ class TrainingProgress(keras.callbacks.Callback):
             )
         self.name = name
         self.every = int(every)
+        self.every_steps = None if every_steps is None else int(every_steps)
         self.metrics = metrics
         self.monitor = monitor
         self.mode = mode
@@ -176,6 +189,7 @@ class TrainingProgress(keras.callbacks.Callback):
         self.best_value = None
         self.seconds = 0.0
         self._monitor = self.monitor
+        self._epoch = 0
         self._start = time.perf_counter()
 
     def _write(self, text):
@@ -191,8 +205,29 @@ class TrainingProgress(keras.callbacks.Callback):
             mode = "min" if "loss" in self._monitor else "max"
         return value < self.best_value if mode == "min" else value > self.best_value
 
+    def _numbers(self, logs):
+        names = self.metrics if self.metrics is not None else list(logs)
+        return [f"{name} {float(logs[name]):.4f}" for name in names if name in logs and np.ndim(logs[name]) == 0]
+
+    def _epoch_text(self, epoch):
+        epochs = self.params.get("epochs") if self.params else None
+        return f"{self.unit} {epoch + 1}" + (f"/{epochs}" if epochs else "")
+
     def on_train_begin(self, logs=None):
         self._reset()
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._epoch = epoch
+
+    def on_train_batch_end(self, batch, logs=None):
+        if self.every_steps is None or (batch + 1) % self.every_steps:
+            return
+        steps = self.params.get("steps") if self.params else None
+        if steps and batch + 1 >= steps:
+            return  # the epoch's own line follows
+        seconds = time.perf_counter() - self._start
+        self._write("  ".join([self._epoch_text(self._epoch), f"step {batch + 1}" + (f"/{steps}" if steps else ""),
+                               *self._numbers(logs or {}), f"({seconds:.1f} s)"]))
 
     def on_epoch_end(self, epoch, logs=None):
         logs = logs or {}
@@ -205,11 +240,7 @@ class TrainingProgress(keras.callbacks.Callback):
             self.best_epoch, self.best_value = epoch + 1, float(value)
         epochs = self.params.get("epochs") if self.params else None
         if epoch == 0 or (epoch + 1) % self.every == 0 or epoch + 1 == epochs:
-            names = self.metrics if self.metrics is not None else list(logs)
-            shown = [f"{name} {float(logs[name]):.4f}" for name in names
-                     if name in logs and np.ndim(logs[name]) == 0]
-            total = f"/{epochs}" if epochs else ""
-            self._write("  ".join([f"{self.unit} {epoch + 1}{total}", *shown, f"({self.seconds:.1f} s)"]))
+            self._write("  ".join([self._epoch_text(epoch), *self._numbers(logs), f"({self.seconds:.1f} s)"]))
 
     def on_train_end(self, logs=None):
         self.seconds = time.perf_counter() - self._start

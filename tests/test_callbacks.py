@@ -109,6 +109,18 @@ def test_unit_names_the_parts_of_training():
     assert lines[-1].startswith("1 epoch in ")  # singular
 
 
+def test_every_steps_writes_lines_within_an_epoch(capsys):
+    images, labels = _data()
+    model = _tiny_model()
+    model.fit(images, labels, epochs=2, batch_size=4, verbose=0,  # 8 steps per epoch
+              callbacks=[TrainingProgress(every_steps=3, metrics=("loss",))])
+    lines = capsys.readouterr().out.splitlines()
+    assert [line.split("  loss")[0] for line in lines[:-1]] == [
+        "epoch 1/2  step 3/8", "epoch 1/2  step 6/8", "epoch 1/2", "epoch 2/2  step 3/8", "epoch 2/2  step 6/8",
+        "epoch 2/2"]
+    assert lines[-1].startswith("2 epochs in ")
+
+
 def test_a_second_fit_starts_afresh():
     progress = TrainingProgress(stream=io.StringIO())
     _replay(progress, [{"loss": 0.1}], epochs=1)
@@ -148,6 +160,10 @@ def test_progress_validation():
         TrainingProgress(stream="stdout")
     with pytest.raises(TypeError, match="`name` must be a str or None"):
         TrainingProgress(name=3)
+    with pytest.raises(ValueError, match="`every_steps` must be None or an int >= 1; received 0"):
+        TrainingProgress(every_steps=0)
+    with pytest.raises(TypeError, match="`every_steps` must be None or an int >= 1; received '10'"):
+        TrainingProgress(every_steps="10")
     with pytest.raises(TypeError, match="`unit` must be a non-empty str"):
         TrainingProgress(unit="")
     with pytest.raises(TypeError, match="`monitor` must be a log name"):
