@@ -92,6 +92,10 @@ class TrainingProgress(keras.callbacks.Callback):
 
         epoch 1/1  step 50/235  loss 0.0412  (4.2 s)
 
+    Times count from the start of training (Keras's `on_train_begin`), after
+    `fit` has prepared the data and built the model, so a timer around the
+    whole `fit` call reads a little more.
+
     Put it last in `callbacks`, so its lines include the scores that other
     callbacks (e.g. `RetrievalMonitor`) add to the logs. The summary does not
     know what other callbacks did with the weights: say in the notebook whether
@@ -125,7 +129,8 @@ class TrainingProgress(keras.callbacks.Callback):
         best_epoch: int (counted from 1) or None, the best epoch of `monitor`
             so far (the first one, if several tie).
         best_value: float or None, the value of `monitor` at `best_epoch`.
-        seconds: float, the wall time of the last `fit` up to now.
+        seconds: float, the wall time of the last `fit` up to now, from the start
+            of training.
 
     Example:
 
