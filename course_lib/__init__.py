@@ -20,6 +20,8 @@ topic:
   `TripletLoss` (keras.ops only, serializable).
 - `course_lib.heads`: cosine classifier heads: `cosine_logits`, `CosineClassifier`,
   `margin_logits` and `MarginCosineLoss` (NormFace, CosFace, ArcFace).
+- `course_lib.callbacks`: Keras callbacks: `RetrievalMonitor` (retrieval scores in
+  the training logs) and `TrainingProgress` (a line per epoch, then a summary).
 - `course_lib.models`: model builders (autoencoders, CNN, RNN and attention encoders,
   softmax and cosine classifiers).
 - `course_lib.sequences`, `course_lib.attention`, `course_lib.verification`:
