@@ -10,6 +10,9 @@ Commands:
   in `notebooks/run_times.json` and rewrites each notebook's run-time header.
 - `solve [NOTEBOOK ...] [--out DIR]`: writes solved notebooks to
   `<build dir>/solved/`.
+- `headers [NOTEBOOK ...] [--check]`: rewrites each notebook's run-time line
+  from `notebooks/run_times.json` and its study-time line from its own text,
+  without running anything.
 - `clean [NOTEBOOK ...] [--check]`: strips outputs, execution counts and
   volatile metadata in place.
 - `bench [--n-database N] [--n-queries N] [--dim D] [--k K] [--repeats R] [--json]`:
@@ -169,6 +172,36 @@ def _clean(args, out):
     return 0
 
 
+def _headers(args, out):
+    from course_lib.notebooks.run_times import (
+        RUN_TIME_PATTERN, STUDY_TIME_PATTERN, run_time_line, study_time, study_time_line,
+        update_header, update_study_time)
+
+    paths = _resolve_notebooks(args.notebooks)
+    records = nbtools.read_run_times(paths[0].resolve().parent)
+    stale = []
+    for path in paths:
+        record = records.get(path.stem)
+        if args.check:
+            import nbformat
+
+            header = nbformat.read(path, as_version=4).cells[0].source
+            wanted = [study_time_line(study_time(path))] + ([run_time_line(record)] if record else [])
+            found = [match.group(0) for pattern in (STUDY_TIME_PATTERN, RUN_TIME_PATTERN)
+                     for match in [pattern.search(header)] if match]
+            if not all(line in found for line in wanted):
+                stale.append(path)
+                print(f"{path}: header time lines differ from the rule and run_times.json "
+                      f"(run `python -m course_lib headers`)", file=out)
+            continue
+        changed = update_header(path, record) if record else update_study_time(path)
+        print(f"{'rewrote' if changed else 'current'}  {path}", file=out)
+    if args.check:
+        print(f"{len(paths)} notebook(s) checked, {len(stale)} to rewrite.", file=out)
+        return 1 if stale else 0
+    return 0
+
+
 def _links(args, out):
     from course_lib.notebooks.links import repository_url, sync_links
 
@@ -272,6 +305,17 @@ def _parser():
     clean.add_argument("--check", action="store_true",
                        help="only report problems; exit code 1 if any (for CI)")
     clean.set_defaults(handler=_clean)
+
+    headers = commands.add_parser(
+        "headers", help="rewrite the run-time and study-time lines of the headers",
+        description="Rewrite the '**Run time:**' line of each notebook's first cell from "
+                    "notebooks/run_times.json and its '**Study time:**' line from the notebook's "
+                    "own words and exercises (course_lib.notebooks.run_times.study_time), "
+                    "without running the notebooks.")
+    headers.add_argument("notebooks", nargs="*", metavar="NOTEBOOK", help=notebooks_help)
+    headers.add_argument("--check", action="store_true",
+                         help="only report notebooks whose lines differ; exit code 1 if any")
+    headers.set_defaults(handler=_headers)
 
     links = commands.add_parser(
         "links", help="rewrite the Colab/Binder links and Colab lines from pyproject.toml",
