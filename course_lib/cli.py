@@ -199,6 +199,12 @@ def _headers(args, out):
     if args.check:
         print(f"{len(paths)} notebook(s) checked, {len(stale)} to rewrite.", file=out)
         return 1 if stale else 0
+    guide = project_root() / "docs" / "instructors.md"
+    if not args.notebooks and guide.is_file():
+        from course_lib.notebooks.run_times import sync_study_time_table
+
+        changed = sync_study_time_table(guide, paths, records)
+        print(f"{'rewrote' if changed else 'current'}  {guide} (study-time table)", file=out)
     return 0
 
 

@@ -36,6 +36,7 @@ __all__ = [
     "study_minutes_stated",
     "update_study_time",
     "study_time_table",
+    "sync_study_time_table",
     "read_run_times",
     "record_run_times",
     "run_time_line",
@@ -315,3 +316,30 @@ def study_time_table(paths, records):
                      f"{estimate.questions} | {estimate.minutes} min |")
     lines.append(f"| **all** | {_rounded(total_seconds)} | | | | {total_minutes} min |")
     return "\n".join(lines)
+
+
+_TABLE_START = "<!-- study-time-table (python -m course_lib headers) -->"
+_TABLE_END = "<!-- /study-time-table -->"
+
+
+def sync_study_time_table(guide, paths, records):
+    """Rewrites the table between the study-time-table markers of a Markdown file.
+
+    Args:
+        guide: the Markdown file (the instructor guide, `docs/instructors.md`).
+        paths, records: as `study_time_table`.
+
+    Returns:
+        True if the file changed; False if it was current or has no markers.
+    """
+    guide = Path(guide)
+    text = guide.read_text(encoding="utf-8")
+    start, end = text.find(_TABLE_START), text.find(_TABLE_END)
+    if start < 0 or end < start:
+        return False
+    new = (text[:start] + _TABLE_START + "\n\n" + study_time_table(paths, records) + "\n\n"
+           + text[end:])
+    if new == text:
+        return False
+    guide.write_text(new, encoding="utf-8")
+    return True
