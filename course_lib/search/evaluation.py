@@ -17,7 +17,7 @@ def recall_at_k_vs_exact(found, exact):
     `k` neighbours the approximate index returned, in any order.
 
     Formula:
-        `recall@k = (1 / n_queries) * sum_q |found_k(q) ∩ exact_k(q)| / k`
+        `recall against exact search = (1 / n_queries) * sum_q |found_k(q) ∩ exact_k(q)| / k`
 
     Args:
         found: int array `(n_queries, k)` of indices from the approximate index
