@@ -107,12 +107,12 @@ def test_update_study_time_adds_the_line_once_and_ignores_the_time_lines(tmp_pat
              nbformat.v4.new_code_cell("x = 1")]
     cells[1].metadata["exercise"] = "01.cosine_matrix"
     nbformat.write(nbformat.v4.new_notebook(cells=cells), path)
-    assert study_time(path).words == 6 and study_time(path).code_exercises == 1
+    assert study_time(path).words == 7 and study_time(path).code_exercises == 1  # "x = 1" is 3
     assert update_study_time(path) is True
     assert update_study_time(path) is False
     header = nbformat.read(path, as_version=4).cells[0].source
     assert header.count("**Study time:**") == 1 and header.endswith("End.")
-    assert study_time(path).words == 6  # the added line is not counted
+    assert study_time(path).words == 7  # the added line is not counted
 
 
 def test_the_instructor_guide_table_is_generated_from_the_same_rule():
@@ -121,3 +121,17 @@ def test_the_instructor_guide_table_is_generated_from_the_same_rule():
     assert table in guide.read_text(encoding="utf-8"), "run `python -m course_lib headers`"
     for path in find_notebooks(NOTEBOOKS_DIR):
         assert f"| {path.stem} |" in table and f"{study_time(path).minutes} min |" in table
+
+
+def test_headers_command_rewrites_then_checks_a_notebook(tmp_path, capsys):
+    from course_lib.cli import main
+
+    path = tmp_path / "01_demo.ipynb"
+    header = "# Demo\n\n**Run time:** about 5 seconds.\n\n**Study time:** about 90 minutes, typed by hand."
+    nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell(header)]), path)
+    assert main(["headers", "--check", str(path)]) == 1
+    assert main(["headers", str(path)]) == 0
+    assert main(["headers", "--check", str(path)]) == 0
+    assert "0 to rewrite" in capsys.readouterr().out
+    stated = study_minutes_stated(nbformat.read(path, as_version=4).cells[0].source)
+    assert stated == study_time(path).minutes == 5
