@@ -239,7 +239,11 @@ def study_time_line(estimate):
 
     >>> study_time_line(StudyTime(words=5000, code_exercises=4, questions=1))
     '**Study time:** about 70 minutes to read it and do the exercises (200 words a minute, 10 minutes per coding exercise, 3 per question).'
+    >>> study_time_line(StudyTime(words=1000, code_exercises=0, questions=0))
+    '**Study time:** about 5 minutes to read it (200 words a minute).'
     """
+    if estimate.code_exercises + estimate.questions == 0:
+        return f"**Study time:** about {estimate.minutes} minutes to read it ({WORDS_PER_MINUTE} words a minute)."
     return (f"**Study time:** about {estimate.minutes} minutes to read it and do the exercises "
             f"({WORDS_PER_MINUTE} words a minute, {MINUTES_PER_CODE_EXERCISE} minutes per coding "
             f"exercise, {MINUTES_PER_QUESTION} per question).")
