@@ -91,7 +91,7 @@ test-colab: $(COLAB_STAMP)
 
 # Every notebook as shipped under a Binder session's limits: 1 CPU, 2 GiB (a memory
 # cgroup where the machine allows one), each notebook under 4 minutes, each cell under
-# one, the course under 20, and no stderr output (course_lib/notebooks/limits.py).
+# 90 seconds, the course under 20 minutes, and no stderr output (course_lib/notebooks/limits.py).
 test-binder: setup
 	COURSE_EXERCISE_EXPECT="not attempted" $(VENV_PYTHON) -m course_lib run --binder --no-html \
 		--out build/binder
