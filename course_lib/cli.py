@@ -111,7 +111,7 @@ def _run(args, out):
 
 # A Binder session: 1 CPU, 2 GiB; each notebook under 4 minutes, each cell under
 # one, the course under 20.
-_BINDER = {"cpus": 1, "memory": 2048.0, "notebook": 240.0, "cell": 60.0, "total": 1200.0}
+_BINDER = {"cpus": 1, "memory": 2048.0, "notebook": 240.0, "cell": 90.0, "total": 1200.0}
 
 
 def _limits(args):
@@ -285,7 +285,7 @@ def _parser():
                      help="fail when all notebooks together take longer than S seconds")
     run.add_argument("--binder", action="store_true",
                      help="a Binder session's limits: --cpus 1 --memory-limit 2048 "
-                          "--max-seconds 240 --max-cell-seconds 60 --max-total-seconds 1200 "
+                          "--max-seconds 240 --max-cell-seconds 90 --max-total-seconds 1200 "
                           "(options given explicitly win)")
     run.add_argument("--record", action="store_true",
                      help="store the times in notebooks/run_times.json and rewrite each "

@@ -296,7 +296,9 @@ def setup_device(seed=0, *, deterministic=True, verbose=True):
        `seed` then draw the same numbers on every run;
     4. on the CPU with `deterministic=True`, calls
        `tf.config.experimental.enable_op_determinism()` so that training gives
-       the same numbers on every run (slightly slower). On a GPU this is
+       the same numbers on every run on the same machine (slightly slower;
+       another number of CPU cores can change the last digits, because the
+       cores split sums differently). On a GPU this is
        skipped, because some GPU ops have no deterministic kernel and would
        raise; the printed line says so. `deterministic=False` turns op
        determinism off again. The setting is process-wide.
