@@ -3,6 +3,10 @@
 Every public function converts and checks its array arguments here, so that
 error messages read the same everywhere: what was expected, what was received,
 and the likely fix.
+
+A private module (its name starts with `_`): other course_lib modules import
+its public names; no module imports another module's `_private` names
+(tests/test_module_boundaries.py checks this).
 """
 
 import numpy as np
@@ -15,10 +19,12 @@ __all__ = [
     "as_integers",
     "check_bool",
     "check_choice",
+    "check_ks",
     "check_positive_int",
     "check_seed",
     "concrete_values",
     "is_concrete",
+    "query_batch_size",
     "to_numpy",
 ]
 
@@ -220,6 +226,36 @@ def check_positive_int(value, name, *, maximum=None, maximum_reason=""):
             f"Lower `{name}` or search a larger database."
         )
     return int(value)
+
+
+def check_ks(ks):
+    """Checks the `ks` of the retrieval metrics (an int or a sequence of ints >= 1); returns a tuple."""
+    if isinstance(ks, (int, np.integer)) and not isinstance(ks, bool):
+        ks = (ks,)
+    if not isinstance(ks, (tuple, list, range, np.ndarray)):
+        raise TypeError(
+            f"`ks` must be an int or a sequence of ints, e.g. ks=(1, 5, 10); received {ks!r}."
+        )
+    ks = tuple(check_positive_int(k, "ks") for k in ks)
+    if not ks:
+        raise ValueError("`ks` must name at least one k, e.g. ks=(1, 5, 10); received ().")
+    return ks
+
+
+# The default chunk of queries keeps each `(chunk, n_database)` block of float32 scores near 64 MiB.
+_BLOCK_BYTES = 64 * 2**20
+
+
+def query_batch_size(batch_size, n_database):
+    """Queries per search chunk: `batch_size` checked, or for None the course's one default.
+
+    The default holds as many queries as make a `(batch_size, n_database)` block
+    of float32 scores of about 64 MiB, between 16 and 2,048. `course_lib.top_k`
+    and `course_lib.metrics.evaluate_retrieval` both use it.
+    """
+    if batch_size is None:
+        return int(np.clip(_BLOCK_BYTES // (4 * max(int(n_database), 1)), 16, 2048))
+    return check_positive_int(batch_size, "batch_size")
 
 
 def check_choice(value, name, choices):

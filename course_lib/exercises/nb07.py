@@ -155,7 +155,7 @@ def _reference_evaluation(search, index_labels, query_embeddings, query_labels, 
 
 def _search_cases():
     from course_lib.search import IVFIndex
-    from course_lib.similarity import top_k
+    from course_lib.search.exact import top_k
 
     rng = np.random.default_rng(77)
     centres = rng.normal(size=(4, 8))
@@ -180,7 +180,7 @@ def _search_cases():
 
 def _search_mistakes(index):
     """`mistakes` for 07.evaluate_search, given the index vectors the searches look in."""
-    from course_lib.similarity import top_k
+    from course_lib.search.exact import top_k
 
     def mistakes(search, index_labels, queries, query_labels):
         def variant(**options):

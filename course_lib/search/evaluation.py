@@ -4,7 +4,8 @@ import time
 
 import numpy as np
 
-from course_lib._validation import as_labels, as_matrix, check_positive_int, to_numpy
+from course_lib._validation import as_labels, as_matrix, check_ks, check_positive_int, to_numpy
+from course_lib.metrics import relevant_counts, retrieval_scores
 
 __all__ = ["recall_at_k_vs_exact", "evaluate_search", "queries_per_second"]
 
@@ -81,15 +82,11 @@ def evaluate_search(search, index_labels, query_embeddings, query_labels, *, ks=
     >>> evaluate_search(index.search, [0, 0, 1], [[1.0, 0.1], [0.1, 1.0]], [0, 1], ks=(1,))
     {'R@1': 1.0, 'MAP@R': 1.0}
     """
-    from course_lib.metrics import _check_ks, _retrieval_scores
-
     query_embeddings = as_matrix(query_embeddings, "query_embeddings")
     query_labels = as_labels(query_labels, "query_labels", n_samples=len(query_embeddings))
     index_labels = as_labels(index_labels, "index_labels")
-    ks = _check_ks(ks)
-    classes, counts = np.unique(index_labels, return_counts=True)
-    n_relevant = dict(zip(classes.tolist(), counts.tolist()))
-    n_relevant = np.array([n_relevant.get(label, 0) for label in query_labels.tolist()])
+    ks = check_ks(ks)
+    n_relevant = relevant_counts(query_labels, index_labels)
     k = max(max(ks), int(n_relevant.max()))
     if k > len(index_labels):
         raise ValueError(f"`ks` asks for {max(ks)} neighbours but the index holds {len(index_labels)} items.")
@@ -101,7 +98,7 @@ def evaluate_search(search, index_labels, query_embeddings, query_labels, *, ks=
         )
     never_a_label = min(query_labels.min(), index_labels.min()) - 1  # for "nothing found"
     neighbour_labels = np.where(indices >= 0, index_labels[np.maximum(indices, 0)], never_a_label)
-    return _retrieval_scores(neighbour_labels, query_labels, n_relevant, ks)
+    return retrieval_scores(neighbour_labels, query_labels, n_relevant, ks=ks)
 
 
 def queries_per_second(search, queries, *, repeats=3):
