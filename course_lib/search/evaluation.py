@@ -51,20 +51,22 @@ def recall_at_k_vs_exact(found, exact):
     return float(hits.any(axis=2).sum() / exact.size)
 
 
-def evaluate_search(search, index_labels, query_embeddings, query_labels, *, ks=(1, 5, 10)):
+def evaluate_search(query_embeddings, query_labels, search, index_labels, *, ks=(1, 5, 10)):
     """R@k and MAP@R of any search function, for queries that are not in the index.
 
     `course_lib.metrics.evaluate_retrieval` measures exact search; this
     measures whatever `search` returns, e.g. `IVFIndex(...).search`, under the
-    `"test->train"` protocol. An index of -1 ("nothing found", from an
+    `"test->train"` protocol. The arguments come in the order of
+    `evaluate_retrieval(query_embeddings, query_labels, index_embeddings,
+    index_labels)`, with the search in place of the index embeddings. An index of -1 ("nothing found", from an
     approximate index whose probed cells were too small) counts as a miss.
 
     Args:
+        query_embeddings: `(n_queries, dim)`.
+        query_labels: int array `(n_queries,)`.
         search: callable `search(query_embeddings, k) -> (scores, indices)`,
             indices `(n_queries, k)` into the index, best first.
         index_labels: int array `(n_index,)`, the labels of the indexed items.
-        query_embeddings: `(n_queries, dim)`.
-        query_labels: int array `(n_queries,)`.
         ks: the k of each R@k. Defaults to `(1, 5, 10)`.
 
     Returns:
@@ -74,14 +76,21 @@ def evaluate_search(search, index_labels, query_embeddings, query_labels, *, ks=
     Raises:
         ValueError: on mismatched lengths, or if `search` returns indices of
             another shape than `(n_queries, k)`.
+        TypeError: if `search` is not callable (e.g. the arguments in another order).
 
     Example:
 
     >>> from course_lib.search import ExactIndex
     >>> index = ExactIndex.from_vectors([[1.0, 0.0], [0.9, 0.2], [0.0, 1.0]])
-    >>> evaluate_search(index.search, [0, 0, 1], [[1.0, 0.1], [0.1, 1.0]], [0, 1], ks=(1,))
+    >>> evaluate_search([[1.0, 0.1], [0.1, 1.0]], [0, 1], index.search, [0, 0, 1], ks=(1,))
     {'R@1': 1.0, 'MAP@R': 1.0}
     """
+    if not callable(search):
+        raise TypeError(
+            f"`search` (the third argument) must be callable, search(query_embeddings, k); "
+            f"received {type(search).__name__}. The order is evaluate_search(query_embeddings, "
+            f"query_labels, index.search, index_labels), as in evaluate_retrieval."
+        )
     query_embeddings = as_matrix(query_embeddings, "query_embeddings")
     query_labels = as_labels(query_labels, "query_labels", n_samples=len(query_embeddings))
     index_labels = as_labels(index_labels, "index_labels")
