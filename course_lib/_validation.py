@@ -15,6 +15,8 @@ __all__ = [
     "as_array",
     "as_matrix",
     "as_labels",
+    "as_lengths",
+    "as_sequences",
     "as_flags",
     "as_integers",
     "check_bool",
@@ -212,6 +214,38 @@ def as_flags(x, name, *, what="True/False (or 1/0)"):
         values = np.unique(array[~np.isin(array, (0, 1))])[:5].tolist()
         raise ValueError(f"`{name}` must hold {what}; received other values, e.g. {values}.")
     return array.astype(bool)
+
+
+def as_sequences(x, name):
+    """Returns `x` as a finite float array `(n, max_length, n_features)`."""
+    array = as_array(x, name, dtype=np.float64)
+    if array.ndim != 3:
+        fix = (f" For one sequence use {name}[None]." if array.ndim == 2 else "")
+        raise ValueError(
+            f"`{name}` must be 3-D with shape (n_sequences, max_length, n_features); "
+            f"received shape {array.shape}.{fix}"
+        )
+    if 0 in array.shape:
+        raise ValueError(f"`{name}` must not be empty; received shape {array.shape}.")
+    return array
+
+
+def as_lengths(lengths, name, *, n_sequences, max_length):
+    """Returns `lengths` as int64 `(n_sequences,)` with every value in `[1, max_length]`."""
+    if lengths is None:
+        return np.full(n_sequences, max_length, dtype=np.int64)
+    array = as_integers(lengths, name, what="integer lengths")
+    if array.ndim != 1 or array.shape[0] != n_sequences:
+        raise ValueError(
+            f"`{name}` must have shape ({n_sequences},), one length per sequence; received "
+            f"shape {array.shape}."
+        )
+    if array.min() < 1 or array.max() > max_length:
+        raise ValueError(
+            f"`{name}` must lie in [1, {max_length}] (the padded length); received values "
+            f"from {int(array.min())} to {int(array.max())}."
+        )
+    return array
 
 
 def check_positive_int(value, name, *, maximum=None, maximum_reason=""):
