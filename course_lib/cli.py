@@ -31,7 +31,7 @@ from pathlib import Path
 from course_lib import notebooks as nbtools
 from course_lib.doctor import doctor as run_doctor
 from course_lib.paths import build_dir, project_root
-from course_lib.results import _format_table
+from course_lib.tables import format_table
 
 __all__ = ["main"]
 
@@ -86,7 +86,7 @@ def _run(args, out):
              f"{run.longest_cell_seconds:.1f}" if run.longest_cell_seconds is not None else "-",
              str(run.longest_cell or "-"),
              str(run.stderr_outputs) if run.stderr_outputs is not None else "-"] for run in runs]
-    print(_format_table(["notebook", "status", "wall s", "peak MiB", "longest cell s", "cell",
+    print(format_table(["notebook", "status", "wall s", "peak MiB", "longest cell s", "cell",
                          "stderr"], body, numeric=(2, 3, 4, 5, 6)), file=out)
     total = sum(run.seconds for run in runs)
     print(f"\nTotal {total:.1f} s", file=out)

@@ -142,7 +142,7 @@ def update_header(path, record):
     """
     import nbformat
 
-    from course_lib.notebooks.files import _write_if_changed
+    from course_lib.notebooks.files import write_if_changed
 
     nb = nbformat.read(path, as_version=4)
     first = nb.cells[0]
@@ -153,7 +153,7 @@ def update_header(path, record):
         )
     first.source = RUN_TIME_PATTERN.sub(lambda _: run_time_line(record), first.source, count=1)
     _write_study_time(nb, path)
-    return _write_if_changed(nb, path)
+    return write_if_changed(nb, path)
 
 
 # --- study time ---------------------------------------------------------------------------
@@ -288,11 +288,11 @@ def update_study_time(path):
     """
     import nbformat
 
-    from course_lib.notebooks.files import _write_if_changed
+    from course_lib.notebooks.files import write_if_changed
 
     nb = nbformat.read(path, as_version=4)
     _write_study_time(nb, path)
-    return _write_if_changed(nb, path)
+    return write_if_changed(nb, path)
 
 
 def study_time_table(paths, records):
