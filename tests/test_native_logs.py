@@ -91,3 +91,14 @@ def test_setup_device_then_training_writes_nothing_to_stderr():
         model.predict(np.ones((2, 3)), verbose=0)
     """, TF_CPP_MIN_LOG_LEVEL="0")
     assert stderr == "", stderr
+
+
+@pytest.mark.parametrize("command", [["doctor"], ["headers", "--check"]])
+def test_the_command_line_writes_no_tensorflow_lines_to_stderr(command):
+    # Both commands load TensorFlow; importing course_lib sets no environment variable, so
+    # the program itself must keep the start-up lines out.
+    env = {key: value for key, value in os.environ.items() if key != "TF_CPP_MIN_LOG_LEVEL"}
+    result = subprocess.run([sys.executable, "-m", "course_lib", *command], capture_output=True, text=True,
+                            cwd=ROOT, env={**env, "PYTHONPATH": ROOT}, timeout=300)
+    assert "absl::InitializeLog" not in result.stderr and "oneDNN" not in result.stderr, result.stderr
+    assert result.stderr == "", result.stderr
