@@ -18,6 +18,9 @@ def _assign(vectors, centroids, batch_size=4096):
     return labels
 
 
+_START_POINTS_PER_CLUSTER = 32
+
+
 def _spread_start(vectors, nonzero, n_clusters, rng):
     """Greedy k-means++ start for unit vectors (as scikit-learn's, on cosine distance).
 
@@ -25,22 +28,25 @@ def _spread_start(vectors, nonzero, n_clusters, rng):
     probability proportional to their cosine distance from the nearest centroid
     chosen so far: the one that most lowers the summed distance. Plain random
     starts often put two centroids in one cluster and none in another, and
-    Lloyd's iterations rarely undo that.
+    Lloyd's iterations rarely undo that. Each step is a pass over the
+    candidates, so they are a seeded sample of at most
+    `_START_POINTS_PER_CLUSTER * n_clusters` vectors.
     """
+    if len(nonzero) > _START_POINTS_PER_CLUSTER * n_clusters:  # each step is a pass over them
+        nonzero = np.sort(rng.choice(nonzero, _START_POINTS_PER_CLUSTER * n_clusters, replace=False))
     candidates = vectors[nonzero]
     n_trials = 2 + int(np.log(n_clusters))
     chosen = [int(rng.integers(len(candidates)))]
-    distance = np.maximum(1.0 - candidates @ candidates[chosen[0]], 0.0).astype(np.float64)
+    distance = np.maximum(1.0 - candidates @ candidates[chosen[0]], 0.0)
     for _ in range(1, n_clusters):
-        weights = distance.copy()
-        weights[chosen] = 0.0
-        if weights.sum() > 0:
-            trials = rng.choice(len(candidates), n_trials, p=weights / weights.sum())
+        weights = np.cumsum(distance, dtype=np.float64)
+        if weights[-1] > 0:  # draw proportionally to the distance (chosen vectors have 0)
+            trials = np.searchsorted(weights, rng.random(n_trials) * weights[-1], side="right")
+            trials = np.minimum(trials, len(candidates) - 1)
         else:  # every remaining vector duplicates a chosen one
             trials = rng.choice(np.setdiff1d(np.arange(len(candidates)), chosen), 1)
-        trial_distances = np.minimum(
-            distance[None, :], np.maximum(1.0 - candidates[trials] @ candidates.T, 0.0))
-        best = int(np.argmin(trial_distances.sum(axis=1)))
+        trial_distances = np.minimum(distance, np.maximum(1.0 - candidates[trials] @ candidates.T, 0.0))
+        best = int(np.argmin(trial_distances.sum(axis=1, dtype=np.float64)))
         chosen.append(int(trials[best]))
         distance = trial_distances[best]
     return candidates[chosen].copy()
