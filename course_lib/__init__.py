@@ -4,9 +4,10 @@ The notebooks teach each idea by hand once, then import it from here. Modules by
 topic:
 
 - `course_lib.similarity`: `l2_normalize`, `cosine_similarity`, `cosine_distance`,
-  `euclidean_distances`, `top_k` (exact, chunked nearest-neighbour search).
+  `euclidean_distances` (NumPy only).
 - `course_lib.metrics`: `recall_at_k`, `map_at_r`, `evaluate_retrieval`,
-  `retrieval_from_distances`.
+  `retrieval_from_distances`, and the scoring step they share, `retrieval_scores`
+  (NumPy only).
 - `course_lib.data`: the shipped datasets (`load_fashion_mnist`,
   `load_japanese_vowels`, `load_digits`), `verify_data` and
   `train_validation_split` (a seeded, stratified validation set).
@@ -27,7 +28,8 @@ topic:
 - `course_lib.sequences`, `course_lib.attention`, `course_lib.verification`:
   padding, masks and DTW; attention layers; ROC, EER and
   verification thresholds (`precision_recall_f1`, `choose_threshold`).
-- `course_lib.search`: indexes for similarity search: `ExactIndex`, a hand-built
+- `course_lib.search`: exact search `top_k` (exact, chunked nearest-neighbour
+  search on Keras) and indexes for similarity search: `ExactIndex`, a hand-built
   `IVFIndex`, `FaissIVFIndex` (optional faiss), recall against exact search.
 - `course_lib.leaderboard`, `course_lib.explorer`: the capstone's leaderboard of
   every saved result, and the ipywidgets neighbour explorer.
@@ -51,13 +53,8 @@ from course_lib.device import setup_device
 from course_lib.metrics import evaluate_retrieval, map_at_r, recall_at_k, retrieval_from_distances
 from course_lib.results import PROTOCOLS, load_results, save_results
 from course_lib.sampling import DISSIMILAR, SIMILAR, make_pairs, make_triplets
-from course_lib.similarity import (
-    cosine_distance,
-    cosine_similarity,
-    euclidean_distances,
-    l2_normalize,
-    top_k,
-)
+from course_lib.search.exact import top_k
+from course_lib.similarity import cosine_distance, cosine_similarity, euclidean_distances, l2_normalize
 
 __version__ = "0.1.0"
 

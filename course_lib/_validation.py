@@ -3,6 +3,10 @@
 Every public function converts and checks its array arguments here, so that
 error messages read the same everywhere: what was expected, what was received,
 and the likely fix.
+
+A private module (its name starts with `_`): other course_lib modules import
+its public names; no module imports another module's `_private` names
+(tests/test_module_boundaries.py checks this).
 """
 
 import numpy as np
@@ -11,14 +15,18 @@ __all__ = [
     "as_array",
     "as_matrix",
     "as_labels",
+    "as_lengths",
+    "as_sequences",
     "as_flags",
     "as_integers",
     "check_bool",
     "check_choice",
+    "check_ks",
     "check_positive_int",
     "check_seed",
     "concrete_values",
     "is_concrete",
+    "query_batch_size",
     "to_numpy",
 ]
 
@@ -208,6 +216,38 @@ def as_flags(x, name, *, what="True/False (or 1/0)"):
     return array.astype(bool)
 
 
+def as_sequences(x, name):
+    """Returns `x` as a finite float array `(n, max_length, n_features)`."""
+    array = as_array(x, name, dtype=np.float64)
+    if array.ndim != 3:
+        fix = (f" For one sequence use {name}[None]." if array.ndim == 2 else "")
+        raise ValueError(
+            f"`{name}` must be 3-D with shape (n_sequences, max_length, n_features); "
+            f"received shape {array.shape}.{fix}"
+        )
+    if 0 in array.shape:
+        raise ValueError(f"`{name}` must not be empty; received shape {array.shape}.")
+    return array
+
+
+def as_lengths(lengths, name, *, n_sequences, max_length):
+    """Returns `lengths` as int64 `(n_sequences,)` with every value in `[1, max_length]`."""
+    if lengths is None:
+        return np.full(n_sequences, max_length, dtype=np.int64)
+    array = as_integers(lengths, name, what="integer lengths")
+    if array.ndim != 1 or array.shape[0] != n_sequences:
+        raise ValueError(
+            f"`{name}` must have shape ({n_sequences},), one length per sequence; received "
+            f"shape {array.shape}."
+        )
+    if array.min() < 1 or array.max() > max_length:
+        raise ValueError(
+            f"`{name}` must lie in [1, {max_length}] (the padded length); received values "
+            f"from {int(array.min())} to {int(array.max())}."
+        )
+    return array
+
+
 def check_positive_int(value, name, *, maximum=None, maximum_reason=""):
     """Checks that `value` is an int >= 1 (and <= `maximum` when given)."""
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
@@ -220,6 +260,36 @@ def check_positive_int(value, name, *, maximum=None, maximum_reason=""):
             f"Lower `{name}` or search a larger database."
         )
     return int(value)
+
+
+def check_ks(ks):
+    """Checks the `ks` of the retrieval metrics (an int or a sequence of ints >= 1); returns a tuple."""
+    if isinstance(ks, (int, np.integer)) and not isinstance(ks, bool):
+        ks = (ks,)
+    if not isinstance(ks, (tuple, list, range, np.ndarray)):
+        raise TypeError(
+            f"`ks` must be an int or a sequence of ints, e.g. ks=(1, 5, 10); received {ks!r}."
+        )
+    ks = tuple(check_positive_int(k, "ks") for k in ks)
+    if not ks:
+        raise ValueError("`ks` must name at least one k, e.g. ks=(1, 5, 10); received ().")
+    return ks
+
+
+# The default chunk of queries keeps each `(chunk, n_database)` block of float32 scores near 64 MiB.
+_BLOCK_BYTES = 64 * 2**20
+
+
+def query_batch_size(batch_size, n_database):
+    """Queries per search chunk: `batch_size` checked, or for None the course's one default.
+
+    The default holds as many queries as make a `(batch_size, n_database)` block
+    of float32 scores of about 64 MiB, between 16 and 2,048. `course_lib.top_k`
+    and `course_lib.metrics.evaluate_retrieval` both use it.
+    """
+    if batch_size is None:
+        return int(np.clip(_BLOCK_BYTES // (4 * max(int(n_database), 1)), 16, 2048))
+    return check_positive_int(batch_size, "batch_size")
 
 
 def check_choice(value, name, choices):

@@ -10,6 +10,9 @@ Commands:
   in `notebooks/run_times.json` and rewrites each notebook's run-time header.
 - `solve [NOTEBOOK ...] [--out DIR]`: writes solved notebooks to
   `<build dir>/solved/`.
+- `headers [NOTEBOOK ...] [--check]`: rewrites each notebook's run-time line
+  from `notebooks/run_times.json` and its study-time line from its own text,
+  without running anything.
 - `clean [NOTEBOOK ...] [--check]`: strips outputs, execution counts and
   volatile metadata in place.
 - `bench [--n-database N] [--n-queries N] [--dim D] [--k K] [--repeats R] [--json]`:
@@ -28,7 +31,7 @@ from pathlib import Path
 from course_lib import notebooks as nbtools
 from course_lib.doctor import doctor as run_doctor
 from course_lib.paths import build_dir, project_root
-from course_lib.results import _format_table
+from course_lib.tables import format_table
 
 __all__ = ["main"]
 
@@ -83,7 +86,7 @@ def _run(args, out):
              f"{run.longest_cell_seconds:.1f}" if run.longest_cell_seconds is not None else "-",
              str(run.longest_cell or "-"),
              str(run.stderr_outputs) if run.stderr_outputs is not None else "-"] for run in runs]
-    print(_format_table(["notebook", "status", "wall s", "peak MiB", "longest cell s", "cell",
+    print(format_table(["notebook", "status", "wall s", "peak MiB", "longest cell s", "cell",
                          "stderr"], body, numeric=(2, 3, 4, 5, 6)), file=out)
     total = sum(run.seconds for run in runs)
     print(f"\nTotal {total:.1f} s", file=out)
@@ -108,7 +111,7 @@ def _run(args, out):
 
 # A Binder session: 1 CPU, 2 GiB; each notebook under 4 minutes, each cell under
 # one, the course under 20.
-_BINDER = {"cpus": 1, "memory": 2048.0, "notebook": 240.0, "cell": 60.0, "total": 1200.0}
+_BINDER = {"cpus": 1, "memory": 2048.0, "notebook": 240.0, "cell": 90.0, "total": 1200.0}
 
 
 def _limits(args):
@@ -166,6 +169,42 @@ def _clean(args, out):
         return 1 if problems else 0
     for path in paths:
         print(f"{'cleaned' if nbtools.clean_notebook(path) else 'clean  '}  {path}", file=out)
+    return 0
+
+
+def _headers(args, out):
+    from course_lib.notebooks.run_times import (
+        RUN_TIME_PATTERN, STUDY_TIME_PATTERN, run_time_line, study_time, study_time_line,
+        update_header, update_study_time)
+
+    paths = _resolve_notebooks(args.notebooks)
+    records = nbtools.read_run_times(paths[0].resolve().parent)
+    stale = []
+    for path in paths:
+        record = records.get(path.stem)
+        if args.check:
+            import nbformat
+
+            header = nbformat.read(path, as_version=4).cells[0].source
+            wanted = [study_time_line(study_time(path))] + ([run_time_line(record)] if record else [])
+            found = [match.group(0) for pattern in (STUDY_TIME_PATTERN, RUN_TIME_PATTERN)
+                     for match in [pattern.search(header)] if match]
+            if not all(line in found for line in wanted):
+                stale.append(path)
+                print(f"{path}: header time lines differ from the rule and run_times.json "
+                      f"(run `python -m course_lib headers`)", file=out)
+            continue
+        changed = update_header(path, record) if record else update_study_time(path)
+        print(f"{'rewrote' if changed else 'current'}  {path}", file=out)
+    if args.check:
+        print(f"{len(paths)} notebook(s) checked, {len(stale)} to rewrite.", file=out)
+        return 1 if stale else 0
+    guide = project_root() / "docs" / "instructors.md"
+    if not args.notebooks and guide.is_file():
+        from course_lib.notebooks.run_times import sync_study_time_table
+
+        changed = sync_study_time_table(guide, paths, records)
+        print(f"{'rewrote' if changed else 'current'}  {guide} (study-time table)", file=out)
     return 0
 
 
@@ -246,7 +285,7 @@ def _parser():
                      help="fail when all notebooks together take longer than S seconds")
     run.add_argument("--binder", action="store_true",
                      help="a Binder session's limits: --cpus 1 --memory-limit 2048 "
-                          "--max-seconds 240 --max-cell-seconds 60 --max-total-seconds 1200 "
+                          "--max-seconds 240 --max-cell-seconds 90 --max-total-seconds 1200 "
                           "(options given explicitly win)")
     run.add_argument("--record", action="store_true",
                      help="store the times in notebooks/run_times.json and rewrite each "
@@ -272,6 +311,17 @@ def _parser():
     clean.add_argument("--check", action="store_true",
                        help="only report problems; exit code 1 if any (for CI)")
     clean.set_defaults(handler=_clean)
+
+    headers = commands.add_parser(
+        "headers", help="rewrite the run-time and study-time lines of the headers",
+        description="Rewrite the '**Run time:**' line of each notebook's first cell from "
+                    "notebooks/run_times.json and its '**Study time:**' line from the notebook's "
+                    "own words and exercises (course_lib.notebooks.run_times.study_time), "
+                    "without running the notebooks.")
+    headers.add_argument("notebooks", nargs="*", metavar="NOTEBOOK", help=notebooks_help)
+    headers.add_argument("--check", action="store_true",
+                         help="only report notebooks whose lines differ; exit code 1 if any")
+    headers.set_defaults(handler=_headers)
 
     links = commands.add_parser(
         "links", help="rewrite the Colab/Binder links and Colab lines from pyproject.toml",

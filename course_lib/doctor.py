@@ -9,7 +9,7 @@ from importlib import metadata
 from pathlib import Path
 
 from course_lib.native_logs import quiet_native_logs
-from course_lib.results import _course_lib_version
+from course_lib.versions import course_lib_version
 
 __all__ = ["doctor"]
 
@@ -73,7 +73,7 @@ def doctor(*, file=None):
     if sys.version_info < (3, 10):
         problems.append(f"Python {sys.version.split()[0]} is too old: the course needs "
                         f"Python >= 3.10.")
-    package = f"{_course_lib_version()} ({Path(__file__).parent})"
+    package = f"{course_lib_version()} ({Path(__file__).parent})"
     _section(out, "Python", [("python", python), ("course_lib", package)])
 
     lines = []

@@ -210,7 +210,7 @@ class NeighbourExplorer:
 
     def neighbours(self, query_index):
         """`{name: (scores (k,), indices (k,))}`: each model's cosine neighbours of one query."""
-        from course_lib.similarity import top_k
+        from course_lib.search.exact import top_k
 
         query_index = self._check_query(query_index)
         found = {}

@@ -41,8 +41,8 @@ from course_lib._validation import (
     concrete_values,
     is_concrete,
 )
-from course_lib.layers import _unit_vectors_tensor
-from course_lib.losses import _CheckedLoss
+from course_lib.layers import unit_vectors_tensor
+from course_lib.losses import CheckedLoss
 
 __all__ = [
     "MARGIN_TYPES",
@@ -139,7 +139,7 @@ def cosine_logits(embeddings, weights, *, scale=1.0):
     if not keras.backend.is_float_dtype(embeddings.dtype):
         embeddings = ops.cast(embeddings, "float32")
     weights = ops.cast(weights, embeddings.dtype)
-    cosines = ops.matmul(_unit_vectors_tensor(embeddings), ops.transpose(_unit_vectors_tensor(weights)))
+    cosines = ops.matmul(unit_vectors_tensor(embeddings), ops.transpose(unit_vectors_tensor(weights)))
     return cosines * scale
 
 
@@ -317,7 +317,7 @@ class CosineClassifier(keras.layers.Layer):
 
 
 @keras.saving.register_keras_serializable(package=_SERIALIZATION_PACKAGE)
-class MarginCosineLoss(_CheckedLoss):
+class MarginCosineLoss(CheckedLoss):
     """Softmax cross-entropy on scaled cosines, with a CosFace or ArcFace margin.
 
     `y_pred` is the output of `CosineClassifier` (cosines, not logits) and

@@ -20,6 +20,7 @@ import keras
 from keras import ops
 
 from course_lib._validation import check_choice, concrete_values
+from course_lib.similarity import METRICS
 
 __all__ = ["L2Normalize", "PairDistance", "l2_normalize_tensor", "pair_distance"]
 
@@ -40,7 +41,7 @@ def _check_epsilon(epsilon):
     return float(epsilon)
 
 
-def _vector_lengths(x, axis):
+def vector_lengths(x, axis):
     """`(largest, unit_length)` along `axis` (kept): `||x|| = largest * unit_length`.
 
     Each vector is divided by its largest entry before squaring, so that no
@@ -55,15 +56,15 @@ def _vector_lengths(x, axis):
     return largest, ops.sqrt(ops.where(nonzero, squared, 1.0))
 
 
-# Vectors whose largest entry lies in [_PLAIN_SMALLEST, _PLAIN_LARGEST) take the plain
+# Vectors whose largest entry lies in [PLAIN_SMALLEST, _PLAIN_LARGEST) take the plain
 # formulas (sum of squares, square root): no square can overflow or underflow there,
 # and models trained on ordinary data give exactly the numbers they gave before the
 # rescaled formulas existed. Only vectors outside that range take the rescaled path.
 _PLAIN_LARGEST = 1e15
-_PLAIN_SMALLEST = 1e-6
+PLAIN_SMALLEST = 1e-6
 
 
-def _plain_range(largest, *, smallest=0.0):
+def plain_range(largest, *, smallest=0.0):
     return ops.logical_and(largest < _PLAIN_LARGEST, largest >= smallest)
 
 
@@ -113,15 +114,15 @@ def l2_normalize_tensor(x, axis=-1, epsilon=1e-12):
     epsilon = _check_epsilon(epsilon)
     _check_concrete_tensor(x, "x")
     x = ops.convert_to_tensor(x)
-    largest, unit_length = _vector_lengths(x, axis)
+    largest, unit_length = vector_lengths(x, axis)
     unit = x / ops.where(largest > 0.0, largest, 1.0) / unit_length
     # ||x|| >= epsilon: the unit vector; shorter: x / epsilon, as the formula says.
     rescaled = ops.where(largest * unit_length >= epsilon, unit, x / epsilon)
     plain = x * ops.rsqrt(ops.maximum(ops.sum(ops.square(x), axis=axis, keepdims=True), epsilon * epsilon))
-    return ops.where(_plain_range(largest, smallest=_PLAIN_SMALLEST), plain, rescaled)
+    return ops.where(plain_range(largest, smallest=PLAIN_SMALLEST), plain, rescaled)
 
 
-def _unit_vectors_tensor(x, axis=-1):
+def unit_vectors_tensor(x, axis=-1):
     """`x / ||x||` along `axis` with no floor: every non-zero vector gets length 1, zero stays 0.
 
     For cosines (`PairDistance(metric="cosine")`, `course_lib.heads.cosine_logits`),
@@ -129,10 +130,10 @@ def _unit_vectors_tensor(x, axis=-1):
     """
     _check_concrete_tensor(x, "x")
     x = ops.convert_to_tensor(x)
-    largest, unit_length = _vector_lengths(x, axis)
+    largest, unit_length = vector_lengths(x, axis)
     rescaled = x / ops.where(largest > 0.0, largest, 1.0) / unit_length
     plain = x * ops.rsqrt(ops.maximum(ops.sum(ops.square(x), axis=axis, keepdims=True), 1e-24))
-    return ops.where(_plain_range(largest, smallest=_PLAIN_SMALLEST), plain, rescaled)
+    return ops.where(plain_range(largest, smallest=PLAIN_SMALLEST), plain, rescaled)
 
 
 def pair_distance(a, b, epsilon=1e-12):
@@ -178,14 +179,14 @@ def pair_distance(a, b, epsilon=1e-12):
             f"`a` and `b` must have the same shape (batch_size, embedding_dim), one pair per "
             f"row; received shapes {tuple(a.shape)} and {tuple(b.shape)}."
         )
-    largest, unit_length = _vector_lengths(a - b, -1)
+    largest, unit_length = vector_lengths(a - b, -1)
     distance = ops.squeeze(largest * unit_length, axis=-1)
     # Squared distances below epsilon count as 0, with a zero gradient.
     rescaled = ops.where(distance > math.sqrt(epsilon), distance, 0.0)
     squared = ops.sum(ops.square(a - b), axis=-1)
     positive = squared > epsilon
     plain = ops.where(positive, ops.sqrt(ops.where(positive, squared, 1.0)), 0.0)
-    return ops.where(_plain_range(ops.squeeze(largest, axis=-1), smallest=_PLAIN_SMALLEST), plain, rescaled)
+    return ops.where(plain_range(ops.squeeze(largest, axis=-1), smallest=PLAIN_SMALLEST), plain, rescaled)
 
 
 @keras.saving.register_keras_serializable(package=_SERIALIZATION_PACKAGE)
@@ -279,7 +280,7 @@ class PairDistance(keras.layers.Layer):
     'cosine'
     """
 
-    METRICS = ("euclidean", "cosine")
+    METRICS = METRICS  # the course's one list, `course_lib.similarity.METRICS`
 
     def __init__(self, metric="euclidean", **kwargs):
         super().__init__(**kwargs)
@@ -294,7 +295,7 @@ class PairDistance(keras.layers.Layer):
             )
         a, b = inputs
         if self.metric == "cosine":
-            return 1.0 - ops.sum(_unit_vectors_tensor(a) * _unit_vectors_tensor(b), axis=-1)
+            return 1.0 - ops.sum(unit_vectors_tensor(a) * unit_vectors_tensor(b), axis=-1)
         return pair_distance(a, b)
 
     def compute_output_shape(self, input_shape):

@@ -4,7 +4,8 @@ Each notebook saves its measurements with `course_lib.results.save_results`;
 this module reads them back, says which notebooks have not saved anything yet,
 removes the rows that several notebooks repeat (notebooks 01, 02 and 03 all
 measure the raw-pixel baseline, under the names `"raw pixels (cosine)"` and
-`"raw pixels"`), and shows the rest as a table and a bar chart.
+`"raw pixels"`), and shows the rest as a table (the bar chart is
+`course_lib.plotting.plot_leaderboard`).
 
 A method is identified by `(method, dataset, protocol)` after its name is
 canonicalised with `METHOD_ALIASES` (cosine is the course's default metric, so
@@ -25,8 +26,17 @@ __all__ = [
     "deduplicate",
     "missing_message",
     "leaderboard_table",
-    "plot_leaderboard",
+    "select_rows",
 ]
+
+
+def __getattr__(name):
+    """`plot_leaderboard` lives in `course_lib.plotting`; imported from there (with matplotlib) on use."""
+    if name == "plot_leaderboard":
+        from course_lib.plotting.leaderboard import plot_leaderboard
+
+        return plot_leaderboard
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 #: The notebooks whose results make the leaderboard, and what each measures.
 COURSE_NOTEBOOKS = {
@@ -163,7 +173,15 @@ def missing_message(missing):
     )
 
 
-def _select(rows, dataset, protocol, sort_by):
+def select_rows(rows, dataset, protocol, sort_by):
+    """The rows of `dataset` and `protocol` (None: all), by dataset and protocol, best `sort_by` first.
+
+    Example:
+
+    >>> rows = [{"dataset": "d", "protocol": "test->train", "MAP@R": value} for value in (0.1, 0.3)]
+    >>> [row["MAP@R"] for row in select_rows(rows, "d", None, "MAP@R")]
+    [0.3, 0.1]
+    """
     check_choice(sort_by, "sort_by", _SORT_KEYS)
     if protocol is not None:
         check_choice(protocol, "protocol", PROTOCOLS)
@@ -200,7 +218,7 @@ def leaderboard_table(rows, *, dataset=None, protocol=None, sort_by="MAP@R"):
     --------  -------------  -----------  -----  -----  -----  -----  -------  ----  -------
     PCA (32)  fashion_mnist  test->train  0.810  0.900  0.950  0.330      0.2  02    -
     """
-    chosen = _select(rows, dataset, protocol, sort_by)
+    chosen = select_rows(rows, dataset, protocol, sort_by)
     if not chosen:
         return "(no results)"
     core = [{key: value for key, value in row.items() if key not in ("notebook", "also_in")}
@@ -216,60 +234,3 @@ def leaderboard_table(rows, *, dataset=None, protocol=None, sort_by="MAP@R"):
     return "\n".join(
         f"{line.ljust(width)}  {first}  {second}".rstrip() for line, (first, second) in zip(lines, extra)
     )
-
-
-def plot_leaderboard(rows, *, dataset, protocol, metric="MAP@R", ax=None):
-    """Horizontal bars of one metric for every method on one dataset and protocol, best on top.
-
-    Baselines (methods that learn nothing) are drawn grey and hatched; each bar
-    is labelled with its value and the notebook it came from.
-
-    Args:
-        rows: row dicts as `load_leaderboard` returns them.
-        dataset: str, the dataset to show, e.g. `"fashion_mnist"`.
-        protocol: str, one of `course_lib.results.PROTOCOLS`.
-        metric: `"R@1"`, `"R@5"`, `"R@10"` or `"MAP@R"`. Defaults to `"MAP@R"`.
-        ax: matplotlib axes. Defaults to None (a new figure).
-
-    Returns:
-        The matplotlib axes.
-
-    Raises:
-        ValueError: on an unknown metric or protocol, or when no row matches
-            (the message lists the datasets and protocols present).
-
-    Example:
-
-    >>> import matplotlib.pyplot as plt
-    >>> row = {"method": "PCA (32)", "dataset": "fashion_mnist", "protocol": "test->train",
-    ...        "baseline": True, "R@1": 0.81, "R@5": 0.9, "R@10": 0.95, "MAP@R": 0.33,
-    ...        "train_seconds": 0.2, "notebook": "02_autoencoder_similarity"}
-    >>> ax = plot_leaderboard([row], dataset="fashion_mnist", protocol="test->train")
-    >>> [label.get_text() for label in ax.get_yticklabels()]
-    ['PCA (32)']
-    >>> plt.close(ax.figure)
-    """
-    chosen = _select(rows, dataset, protocol, metric)
-    if not chosen:
-        present = sorted({(row["dataset"], row["protocol"]) for row in rows})
-        raise ValueError(
-            f"No row for dataset {dataset!r} and protocol {protocol!r}; the rows hold "
-            f"{present or 'nothing'}. Pick one of those, or run the notebook that measures it."
-        )
-    if ax is None:
-        import matplotlib.pyplot as plt
-
-        _, ax = plt.subplots(figsize=(7.0, 0.35 * len(chosen) + 1.2), layout="constrained")
-    values = np.array([row[metric] for row in chosen])
-    positions = np.arange(len(chosen))[::-1]
-    colours = ["0.65" if row["baseline"] else "C0" for row in chosen]
-    bars = ax.barh(positions, values, color=colours)
-    for bar, row in zip(bars, chosen):
-        if row["baseline"]:
-            bar.set_hatch("//")
-    for position, value, row in zip(positions, values, chosen):
-        ax.text(value + 0.01, position, f"{value:.3f} ({row['notebook'][:2]})", va="center", fontsize=8)
-    ax.set_yticks(positions, [row["method"] for row in chosen])
-    ax.set_xlim(0, 1.15)
-    ax.set_xlabel(f"{metric} ({dataset}, {protocol}); grey = baseline, (NN) = notebook")
-    return ax

@@ -30,7 +30,7 @@ import numpy as np
 from keras import ops
 
 from course_lib._validation import as_flags, as_labels, check_choice, concrete_values
-from course_lib.layers import _PLAIN_SMALLEST, _plain_range, _vector_lengths
+from course_lib.layers import PLAIN_SMALLEST, plain_range, vector_lengths
 
 __all__ = [
     "MINING_STRATEGIES",
@@ -155,10 +155,10 @@ def pairwise_distances(embeddings, *, squared=False):
     """
     embeddings = ops.convert_to_tensor(embeddings)
     differences = embeddings[:, None, :] - embeddings[None, :, :]
-    largest, unit_length = _vector_lengths(differences, -1)  # no overflow in the squares
+    largest, unit_length = vector_lengths(differences, -1)  # no overflow in the squares
     rescaled = ops.squeeze(largest * unit_length, axis=-1)
     plain_squared = ops.sum(ops.square(differences), axis=-1)
-    plain = _plain_range(ops.squeeze(largest, axis=-1), smallest=_PLAIN_SMALLEST)
+    plain = plain_range(ops.squeeze(largest, axis=-1), smallest=PLAIN_SMALLEST)
     if squared:
         return ops.where(plain, plain_squared, ops.square(rescaled))
     # Ordinary differences: the plain formula (a squared distance below 1e-12 would count as
@@ -348,7 +348,7 @@ def triplet_loss(labels, embeddings, *, margin=0.2, mining="batch_hard"):
     return ops.sum(losses) / ops.maximum(ops.sum(valid), 1.0)
 
 
-class _CheckedLoss(keras.losses.Loss):
+class CheckedLoss(keras.losses.Loss):
     """A Keras loss that checks `y_true` and `y_pred` before Keras converts them.
 
     `keras.losses.Loss.__call__` casts `y_true` to a float tensor first, so a
@@ -364,7 +364,7 @@ class _CheckedLoss(keras.losses.Loss):
 
 
 @keras.saving.register_keras_serializable(package=_SERIALIZATION_PACKAGE)
-class ContrastiveLoss(_CheckedLoss):
+class ContrastiveLoss(CheckedLoss):
     """Keras loss for siamese models: `contrastive_loss` averaged over the batch.
 
     Use it with a model whose output is the distance of each pair (e.g. one
@@ -411,7 +411,7 @@ class ContrastiveLoss(_CheckedLoss):
 
 
 @keras.saving.register_keras_serializable(package=_SERIALIZATION_PACKAGE)
-class TripletLoss(_CheckedLoss):
+class TripletLoss(CheckedLoss):
     """Keras loss for embedding models: `triplet_loss` with online mining.
 
     `y_true` holds the class label of each item and `y_pred` its embedding;

@@ -12,8 +12,11 @@ it share its label. Two numbers measure that throughout the course:
   where a relevant item sits. It rewards putting *all* same-label items first,
   not just one, so it separates embeddings that R@1 calls equal.
 
-`evaluate_retrieval` computes both with exact search (`course_lib.similarity.top_k`);
-`retrieval_from_distances` does the same from a precomputed distance matrix.
+`evaluate_retrieval` computes both with exact search (ranked in NumPy, so this
+module needs neither Keras nor TensorFlow); `retrieval_from_distances` does the
+same from a precomputed distance matrix, and `course_lib.search.evaluate_search`
+for any search function. All three score with `retrieval_scores`, given the
+neighbours' labels and each query's number of relevant items (`relevant_counts`).
 """
 
 import numpy as np
@@ -23,11 +26,20 @@ from course_lib._validation import (
     as_labels,
     as_matrix,
     check_choice,
+    check_ks,
     check_positive_int,
+    query_batch_size,
 )
-from course_lib.similarity import METRICS, top_k
+from course_lib.similarity import METRICS, l2_normalize
 
-__all__ = ["recall_at_k", "map_at_r", "evaluate_retrieval", "retrieval_from_distances"]
+__all__ = [
+    "recall_at_k",
+    "map_at_r",
+    "relevant_counts",
+    "retrieval_scores",
+    "evaluate_retrieval",
+    "retrieval_from_distances",
+]
 
 
 def _neighbour_labels(neighbour_labels, query_labels):
@@ -136,34 +148,111 @@ def map_at_r(neighbour_labels, query_labels, n_relevant):
     return float(np.mean(average_precision[has_relevant]))
 
 
-def _relevant_counts(query_labels, index_labels, *, leave_one_out):
-    """R for each query: the number of same-label items in the index (itself excluded)."""
+def relevant_counts(query_labels, index_labels, *, leave_one_out=False):
+    """R for each query: the number of items in the index that share its label.
+
+    Args:
+        query_labels: int array `(n_queries,)`.
+        index_labels: int array `(n_index,)`.
+        leave_one_out: True when the queries are the index itself, so that each
+            query's own item is not counted. Keyword-only. Defaults to False.
+
+    Returns:
+        An int64 array `(n_queries,)`.
+
+    Raises:
+        ValueError: on labels that are not 1-D.
+        TypeError: on labels that are not integers.
+
+    Example:
+
+    >>> relevant_counts([0, 1, 2], [0, 0, 1])
+    array([2, 1, 0])
+    >>> relevant_counts([0, 0, 1], [0, 0, 1], leave_one_out=True)
+    array([1, 1, 0])
+    """
+    query_labels = as_labels(query_labels, "query_labels")
+    index_labels = as_labels(index_labels, "index_labels")
     classes, index_counts = np.unique(index_labels, return_counts=True)
     count_by_label = dict(zip(classes.tolist(), index_counts.tolist()))
-    n_relevant = np.array([count_by_label.get(label, 0) for label in query_labels.tolist()])
+    n_relevant = np.array([count_by_label.get(label, 0) for label in query_labels.tolist()], np.int64)
     return n_relevant - 1 if leave_one_out else n_relevant
 
 
-def _check_ks(ks):
-    if isinstance(ks, (int, np.integer)) and not isinstance(ks, bool):
-        ks = (ks,)
-    if not isinstance(ks, (tuple, list, range, np.ndarray)):
-        raise TypeError(
-            f"`ks` must be an int or a sequence of ints, e.g. ks=(1, 5, 10); received {ks!r}."
-        )
-    ks = tuple(check_positive_int(k, "ks") for k in ks)
-    if not ks:
-        raise ValueError("`ks` must name at least one k, e.g. ks=(1, 5, 10); received ().")
-    return ks
+def retrieval_scores(neighbour_labels, query_labels, n_relevant, *, ks=(1, 5, 10)):
+    """R@k for each k in `ks` and MAP@R, from the ranked labels of each query's neighbours.
 
+    The one scoring step behind `evaluate_retrieval`, `retrieval_from_distances`
+    and `course_lib.search.evaluate_search`: they differ only in how they rank.
 
-def _retrieval_scores(neighbour_labels, query_labels, n_relevant, ks):
-    """The result dict of `evaluate_retrieval` from ranked neighbour labels."""
+    Args:
+        neighbour_labels: `(n_queries, n_neighbours)` labels of each query's
+            neighbours, nearest first; `n_neighbours >= max(ks)` and
+            `>= max(n_relevant)`. A label no query has marks "nothing found".
+        query_labels: `(n_queries,)`.
+        n_relevant: `(n_queries,)` same-label items in the index per query, as
+            `relevant_counts` gives.
+        ks: the k of each R@k. Keyword-only. Defaults to `(1, 5, 10)`.
+
+    Returns:
+        A dict `{"R@1": ..., "R@5": ..., "R@10": ..., "MAP@R": ...}` of floats in
+        [0, 1]; MAP@R is 0.0 when no query has a relevant item (nothing can be
+        found, as R@k says).
+
+    Raises:
+        ValueError: on mismatched shapes or too few neighbours.
+        TypeError: on labels that are not integers or invalid `ks`.
+
+    Example:
+
+    >>> retrieval_scores([[0, 1], [0, 1]], [0, 1], [1, 1], ks=(1, 2))
+    {'R@1': 0.5, 'R@2': 1.0, 'MAP@R': 0.5}
+    """
+    ks = check_ks(ks)
     results = {f"R@{k}": recall_at_k(neighbour_labels, query_labels, k) for k in ks}
-    # No query with a relevant item (every label unique): nothing can be found, as R@k says.
     has_relevant = np.any(np.asarray(n_relevant) > 0)
     results["MAP@R"] = map_at_r(neighbour_labels, query_labels, n_relevant) if has_relevant else 0.0
     return results
+
+
+def _nearest_indices(queries, index, k, *, metric, batch_size, leave_one_out):
+    """Indices `(n_queries, k)` of each query's k nearest index items, nearest first, in NumPy.
+
+    Exact search with the float32 scores `course_lib.top_k` ranks by (ties to the
+    lower index), one `(batch_size, n_index)` block of scores at a time.
+    """
+    if metric == "cosine":
+        queries, index = l2_normalize(queries), l2_normalize(index)
+        offsets = np.zeros(len(index), np.float32)
+    else:
+        # Centred on the index mean and scaled to at most 1, so that squares neither overflow
+        # nor lose the differences between rows to a large common offset.
+        centre = index.mean(axis=0, dtype=np.float64)
+        largest = max(float(np.max(np.abs(queries - centre))), float(np.max(np.abs(index - centre))), 1e-30)
+        queries = ((queries - centre) / largest).astype(np.float32)
+        index = ((index - centre) / largest).astype(np.float32)
+        # ||q - x||^2 / 2 = ||q||^2 / 2 + (||x||^2 / 2 - q.x): the part in brackets ranks alike.
+        offsets = 0.5 * np.einsum("ij,ij->i", index, index)
+    n_index = len(index)
+    all_indices = []
+    for start in range(0, len(queries), batch_size):
+        chunk = queries[start : start + batch_size]
+        distances = offsets[None, :] - chunk @ index.T  # smaller is nearer
+        if leave_one_out:
+            rows = np.arange(len(chunk))
+            distances[rows, start + rows] = np.inf
+        if k < n_index:
+            candidates = np.argpartition(distances, k - 1, axis=1)[:, :k]
+            kth = np.take_along_axis(distances, candidates, axis=1).max(axis=1, keepdims=True)
+            # A tie at the k-th score: argpartition may keep either item; keep the lower index.
+            for row in np.flatnonzero(np.count_nonzero(distances <= kth, axis=1) > k):
+                candidates[row] = np.argsort(distances[row], kind="stable")[:k]
+        else:
+            candidates = np.broadcast_to(np.arange(n_index), (len(chunk), n_index))
+        candidate_distances = np.take_along_axis(distances, candidates, axis=1)
+        order = np.lexsort((candidates, candidate_distances), axis=-1)
+        all_indices.append(np.take_along_axis(candidates, order, axis=1))
+    return np.concatenate(all_indices)
 
 
 def evaluate_retrieval(
@@ -174,13 +263,14 @@ def evaluate_retrieval(
     *,
     ks=(1, 5, 10),
     metric="cosine",
-    batch_size=256,
+    batch_size=None,
 ):
     """Measures how well an embedding retrieves same-label items.
 
     With no index, each query is searched against the rest of its own set, itself
     excluded (the "leave-one-out" protocol). With an index (e.g. the training
-    set), each query is searched against the whole index.
+    set), each query is searched against the whole index. The search is exact
+    and runs in NumPy; it finds the neighbours `course_lib.top_k` finds.
 
     Args:
         query_embeddings: `(n_queries, dim)`.
@@ -189,7 +279,9 @@ def evaluate_retrieval(
         index_labels: `(n_index,)`; required exactly when `index_embeddings` is given.
         ks: the k of each recall@k to report, each `>= 1`.
         metric: `"cosine"` or `"euclidean"`.
-        batch_size: queries per search chunk (bounds memory).
+        batch_size: queries per search chunk: memory holds a
+            `(batch_size, n_index)` block of distances. Default (None): the
+            rule of `course_lib.top_k`, a float32 block of about 64 MiB.
 
     Returns:
         A dict with `"R@k"` for each k in `ks` and `"MAP@R"`, all Python floats in
@@ -223,8 +315,9 @@ def evaluate_retrieval(
     else:
         index_embeddings = as_matrix(index_embeddings, "index_embeddings")
         index_labels = as_labels(index_labels, "index_labels", n_samples=index_embeddings.shape[0])
-    ks = _check_ks(ks)
-    n_relevant = _relevant_counts(query_labels, index_labels, leave_one_out=leave_one_out)
+    ks = check_ks(ks)
+    batch_size = query_batch_size(batch_size, index_embeddings.shape[0])
+    n_relevant = relevant_counts(query_labels, index_labels, leave_one_out=leave_one_out)
     n_candidates = index_embeddings.shape[0] - (1 if leave_one_out else 0)
     if max(ks) > n_candidates:
         raise ValueError(
@@ -232,15 +325,15 @@ def evaluate_retrieval(
             f"candidate(s) in the index; use smaller ks."
         )
     n_neighbours = max(max(ks), int(n_relevant.max(initial=0)))
-    _, indices = top_k(
+    indices = _nearest_indices(
         query_embeddings,
         index_embeddings,
         n_neighbours,
         metric=metric,
         batch_size=batch_size,
-        exclude_self=leave_one_out,
+        leave_one_out=leave_one_out,
     )
-    return _retrieval_scores(index_labels[indices], query_labels, n_relevant, ks)
+    return retrieval_scores(index_labels[indices], query_labels, n_relevant, ks=ks)
 
 
 def retrieval_from_distances(distances, query_labels, index_labels=None, *, ks=(1, 5, 10)):
@@ -290,9 +383,9 @@ def retrieval_from_distances(distances, query_labels, index_labels=None, *, ks=(
                 f"`index_labels` has {index_labels.shape[0]} labels but `distances` has "
                 f"{distances.shape[1]} columns; pass one label per index item."
             )
-    ks = _check_ks(ks)
+    ks = check_ks(ks)
     order = np.argsort(distances, axis=1, kind="stable")
     if leave_one_out:
         order = order[:, :-1]  # the query itself, at distance inf, comes last
-    n_relevant = _relevant_counts(query_labels, index_labels, leave_one_out=leave_one_out)
-    return _retrieval_scores(index_labels[order], query_labels, n_relevant, ks)
+    n_relevant = relevant_counts(query_labels, index_labels, leave_one_out=leave_one_out)
+    return retrieval_scores(index_labels[order], query_labels, n_relevant, ks=ks)

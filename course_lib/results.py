@@ -53,6 +53,8 @@ import numpy as np
 
 from course_lib._validation import check_choice
 from course_lib.paths import build_dir
+from course_lib.tables import format_table
+from course_lib.versions import course_lib_version
 
 __all__ = ["FORMAT", "PROTOCOLS", "save_results", "load_results", "results_table"]
 
@@ -63,21 +65,6 @@ _METRIC_KEYS = ("R@1", "R@5", "R@10", "MAP@R")
 _REQUIRED_KEYS = ("method", "dataset", "protocol", "baseline", *_METRIC_KEYS, "train_seconds")
 _OPTIONAL_KEYS = ("EER", "notes")
 _ALLOWED_KEYS = _REQUIRED_KEYS + _OPTIONAL_KEYS
-
-
-def _course_lib_version():
-    """The version of the `course_lib` that is imported, or "unknown"."""
-    import course_lib
-
-    version = getattr(course_lib, "__version__", None)
-    if version:
-        return str(version)
-    try:
-        from importlib.metadata import version as distribution_version
-
-        return distribution_version("course_lib")
-    except Exception:  # not installed as a distribution
-        return "unknown"
 
 
 def _results_folder(results_dir):
@@ -245,7 +232,7 @@ def save_results(notebook, rows, *, results_dir=None):
         "format": FORMAT,
         "notebook": notebook,
         "created": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "course_lib_version": _course_lib_version(),
+        "course_lib_version": course_lib_version(),
         "rows": clean_rows,
     }
     text = json.dumps(payload, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
@@ -326,21 +313,6 @@ def load_results(*, results_dir=None):
     return rows
 
 
-def _format_table(header, body, *, numeric=()):
-    """Aligns a header and rows of strings; columns in `numeric` align right."""
-    widths = [max(len(line[i]) for line in [header, *body]) for i in range(len(header))]
-
-    def render(line):
-        cells = [
-            cell.rjust(width) if index in numeric else cell.ljust(width)
-            for index, (cell, width) in enumerate(zip(line, widths))
-        ]
-        return "  ".join(cells).rstrip()
-
-    rule = "  ".join("-" * width for width in widths)
-    return "\n".join([render(header), rule, *(render(line) for line in body)])
-
-
 def results_table(rows):
     """Formats result rows as an aligned plain-text table.
 
@@ -381,4 +353,4 @@ def results_table(rows):
         + [f"{row['train_seconds']:.1f}"]
         for row in rows
     ]
-    return _format_table(header, body, numeric=range(3, len(header)))
+    return format_table(header, body, numeric=range(3, len(header)))

@@ -120,7 +120,7 @@ def test_binder_preset_and_explicit_options(monkeypatch):
     from course_lib.cli import _limits, _parser
 
     args = _parser().parse_args(["run", "--binder", "--max-seconds", "300"])
-    assert _limits(args) == {"cpus": 1, "memory": 2048.0, "notebook": 300.0, "cell": 60.0,
+    assert _limits(args) == {"cpus": 1, "memory": 2048.0, "notebook": 300.0, "cell": 90.0,
                              "total": 1200.0}
     assert _limits(_parser().parse_args(["run"])) == dict.fromkeys(
         ["cpus", "memory", "notebook", "cell", "total"])

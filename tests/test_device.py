@@ -264,20 +264,25 @@ def test_other_backend_is_reported_and_tf_calls_skipped(capsys, monkeypatch, no_
     assert "op determinism not enforced on jax" in line
 
 
-def test_import_is_cheap_and_sets_log_level_default():
+def test_import_is_cheap_and_sets_no_environment_variable():
     path = Path(device.__file__)
     code = (
         "import importlib.util, os, sys\n"
         f"spec = importlib.util.spec_from_file_location('device', {str(path)!r})\n"
         "module = importlib.util.module_from_spec(spec); spec.loader.exec_module(module)\n"
         "print('tensorflow' in sys.modules, 'keras' in sys.modules,"
-        " os.environ['TF_CPP_MIN_LOG_LEVEL'])\n"
+        " os.environ.get('TF_CPP_MIN_LOG_LEVEL', 'unset'))\n"
     )
     env = {k: v for k, v in os.environ.items() if k != "TF_CPP_MIN_LOG_LEVEL"}
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
                          text=True, check=True).stdout.split()
-    assert out == ["False", "False", "2"]
-    env["TF_CPP_MIN_LOG_LEVEL"] = "0"  # the user's choice wins
-    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
-                         text=True, check=True).stdout.split()
-    assert out[-1] == "0"
+    assert out == ["False", "False", "unset"]
+
+
+def test_setup_device_sets_the_log_level_default_and_keeps_the_users(monkeypatch):
+    monkeypatch.delenv("TF_CPP_MIN_LOG_LEVEL", raising=False)
+    device.setup_device(seed=0, verbose=False)
+    assert os.environ["TF_CPP_MIN_LOG_LEVEL"] == "2"
+    monkeypatch.setenv("TF_CPP_MIN_LOG_LEVEL", "0")  # the user's choice wins
+    device.setup_device(seed=0, verbose=False)
+    assert os.environ["TF_CPP_MIN_LOG_LEVEL"] == "0"

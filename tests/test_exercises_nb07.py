@@ -61,26 +61,26 @@ def _evaluate(search, index_labels, queries, query_labels, *, drop_first=False, 
     return {"R@1": recall_at_k(labels, query_labels, k=1), "MAP@R": map_at_r(labels, query_labels, n_relevant)}
 
 
-def _search_leave_one_out(search, index_labels, queries, query_labels):
+def _search_leave_one_out(queries, query_labels, search, index_labels):
     return _evaluate(search, index_labels, queries, query_labels, drop_first=True, r_minus_one=True)
 
 
-def _search_fixed_r(search, index_labels, queries, query_labels):
+def _search_fixed_r(queries, query_labels, search, index_labels):
     return _evaluate(search, index_labels, queries, query_labels, fixed_r=10)
 
 
-def _search_exact_instead(search, index_labels, queries, query_labels):
+def _search_exact_instead(queries, query_labels, search, index_labels):
     _, index = _search_cases()
     return _evaluate(lambda q, k: top_k(q, index, k), index_labels, queries, query_labels)
 
 
-def _search_euclidean(search, index_labels, queries, query_labels):
+def _search_euclidean(queries, query_labels, search, index_labels):
     _, index = _search_cases()
     return _evaluate(lambda q, k: top_k(q, index, k, metric="euclidean"), index_labels, queries,
                      query_labels)
 
 
-def _search_tuple(search, index_labels, queries, query_labels):
+def _search_tuple(queries, query_labels, search, index_labels):
     result = _evaluate(search, index_labels, queries, query_labels)
     return result["R@1"], result["MAP@R"]
 
@@ -99,15 +99,16 @@ WRONG_ANSWERS = {
         (_search_exact_instead, "those of exact search"),
         (_search_euclidean, "expected"),
         (_search_tuple, "return a dict"),
-        (lambda search, *args: (_search_fixed_r if hasattr(search, "__self__")
-                                else _search_leave_one_out)(search, *args),
+        (lambda queries, query_labels, search, index_labels: (
+            _search_fixed_r if hasattr(search, "__self__") else _search_leave_one_out
+        )(queries, query_labels, search, index_labels),
          r"^on an exact cosine search.*: expected\nR@1 .*\ngot\nR@1 "),
     ],
 }
 
 
 def test_the_approximate_case_differs_from_exact_and_finds_enough_neighbours():
-    (_, exact_search, labels, queries, query_labels), (_, ivf_search, *_) = _search_cases()[0]
+    (_, queries, query_labels, exact_search, labels), (*_, ivf_search, _) = _search_cases()[0]
     k = int((query_labels[:, None] == labels[None, :]).sum(axis=1).max())
     exact, approximate = exact_search(queries, k)[1], ivf_search(queries, k)[1]
     assert (approximate >= 0).all()
@@ -131,7 +132,7 @@ def _threshold_loop_f1(scores, is_same):
     return best
 
 
-def _search_per_query(search, index_labels, queries, query_labels):
+def _search_per_query(queries, query_labels, search, index_labels):
     r1, precisions = [], []
     for query, label in zip(queries, query_labels):
         r = int(np.sum(index_labels == label))
@@ -148,7 +149,9 @@ WRONG_ANSWERS["07.choose_threshold"] += [
 RIGHT_ANSWERS = {
     "07.choose_threshold": [_threshold_loop_f1,
                             lambda s, y: max(np.unique(s), key=lambda t: _f1_at(s, y, t))],
-    "07.evaluate_search": [_search_per_query, lambda *args: _evaluate(*args)],
+    "07.evaluate_search": [_search_per_query,
+                           lambda queries, query_labels, search, index_labels: _evaluate(
+                               search, index_labels, queries, query_labels)],
 }
 
 

@@ -9,7 +9,7 @@ import numpy as np
 from course_lib import top_k
 from course_lib.sampling import make_pairs, make_triplets
 from course_lib.search import IVFIndex
-from course_lib.similarity import _grouped_top_k
+from course_lib.search.exact import _grouped_top_k
 
 
 def test_grouped_top_k_selects_per_row_without_flat_indices():

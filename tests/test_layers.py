@@ -66,7 +66,7 @@ def test_pair_distance_gradient_is_finite_for_identical_pairs():
 
 
 def test_pair_distance_errors():
-    with pytest.raises(ValueError, match=r"`metric` must be one of 'euclidean', 'cosine'; received 'manhattan'"):
+    with pytest.raises(ValueError, match=r"`metric` must be one of 'cosine', 'euclidean'; received 'manhattan'"):
         PairDistance(metric="manhattan")
     with pytest.raises(ValueError, match=r"list of two tensors \[a, b\].*received list of length 3"):
         PairDistance()([np.ones((1, 2))] * 3)

@@ -14,8 +14,9 @@ from course_lib.leaderboard import (  # noqa: E402
     leaderboard_table,
     load_leaderboard,
     missing_message,
-    plot_leaderboard,
+    select_rows,
 )
+from course_lib.plotting import plot_leaderboard  # noqa: E402
 from course_lib.results import save_results  # noqa: E402
 
 
@@ -80,6 +81,18 @@ def test_table_is_sorted_best_first_with_sources(results_dir):
     assert leaderboard_table(rows, dataset="mnist") == "(no results)"
     with pytest.raises(ValueError, match="`sort_by` must be one of"):
         leaderboard_table(rows, sort_by="accuracy")
+
+
+def test_select_rows_keeps_one_dataset_and_protocol_best_first():
+    rows = [{"dataset": dataset, "protocol": "test->train", "MAP@R": value}
+            for dataset, value in (("a", 0.1), ("b", 0.9), ("a", 0.5))]
+    assert [row["MAP@R"] for row in select_rows(rows, "a", "test->train", "MAP@R")] == [0.5, 0.1]
+
+
+def test_the_old_plot_leaderboard_name_still_works():
+    import course_lib.leaderboard
+
+    assert course_lib.leaderboard.plot_leaderboard is plot_leaderboard
 
 
 def test_plot_leaderboard_draws_one_bar_per_method(results_dir):

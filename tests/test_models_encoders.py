@@ -109,7 +109,7 @@ def test_cnn_encoder_validation(kwargs, error, match):
 def test_siamese_model_validation():
     with pytest.raises(TypeError, match=r"`encoder` must be a keras.Model with one image input"):
         build_siamese_model(keras.layers.Dense(3))
-    with pytest.raises(ValueError, match=r"`metric` must be one of 'euclidean', 'cosine'; received 'l1'"):
+    with pytest.raises(ValueError, match=r"`metric` must be one of 'cosine', 'euclidean'; received 'l1'"):
         build_siamese_model(build_cnn_encoder(**SMALL), metric="l1")
 
 

@@ -153,7 +153,7 @@ def test_recall_at_k_vs_exact_hand_case_and_errors():
 def test_evaluate_search_equals_evaluate_retrieval_for_exact_search(data):
     vectors, labels, queries, query_labels = data
     index = ExactIndex.from_vectors(vectors)
-    assert evaluate_search(index.search, labels, queries, query_labels) == pytest.approx(
+    assert evaluate_search(queries, query_labels, index.search, labels) == pytest.approx(
         evaluate_retrieval(queries, query_labels, vectors, labels))
 
 
@@ -161,7 +161,7 @@ def test_evaluate_search_counts_minus_one_as_a_miss():
     def search(queries, k):
         return np.zeros((len(queries), k)), np.full((len(queries), k), -1)
 
-    result = evaluate_search(search, [0, 0, 1], [[1.0, 0.0]], [0], ks=(1,))
+    result = evaluate_search([[1.0, 0.0]], [0], search, [0, 0, 1], ks=(1,))
     assert result == {"R@1": 0.0, "MAP@R": 0.0}
 
 
@@ -170,7 +170,15 @@ def test_evaluate_search_rejects_a_wrong_shape():
         return None, np.zeros((len(queries), 1), int)
 
     with pytest.raises(ValueError, match="must return indices of shape"):
-        evaluate_search(search, [0, 0, 1], [[1.0, 0.0]], [0], ks=(1,))
+        evaluate_search([[1.0, 0.0]], [0], search, [0, 0, 1], ks=(1,))
+
+
+def test_evaluate_search_names_the_argument_order():
+    def search(queries, k):
+        return None, np.zeros((len(queries), k), int)
+
+    with pytest.raises(TypeError, match=r"evaluate_search\(query_embeddings, query_labels, index.search"):
+        evaluate_search(search, [0, 0, 1], [[1.0, 0.0]], [0])
 
 
 def test_input_errors_name_the_problem(data):

@@ -137,7 +137,7 @@ choose_threshold = register(
 # --- 07.evaluate_search --------------------------------------------------------------------
 
 
-def _reference_evaluation(search, index_labels, query_embeddings, query_labels, *,
+def _reference_evaluation(query_embeddings, query_labels, search, index_labels, *,
                           leave_one_out=False, fixed_r=None):
     n_relevant = (query_labels[:, None] == index_labels[None, :]).sum(axis=1)
     if leave_one_out:
@@ -155,7 +155,7 @@ def _reference_evaluation(search, index_labels, query_embeddings, query_labels, 
 
 def _search_cases():
     from course_lib.search import IVFIndex
-    from course_lib.similarity import top_k
+    from course_lib.search.exact import top_k
 
     rng = np.random.default_rng(77)
     centres = rng.normal(size=(4, 8))
@@ -172,19 +172,19 @@ def _search_cases():
     ivf = IVFIndex.from_vectors(index, n_lists=4, n_probe=3, seed=0)
     return [
         ("an exact cosine search: 60 new queries against an index of 240 vectors, 4 classes",
-         exact_search, index_labels, queries, query_labels),
+         queries, query_labels, exact_search, index_labels),
         ("an approximate search (IVFIndex, 3 of 4 cells probed) on the same data",
-         ivf.search, index_labels, queries, query_labels),
+         queries, query_labels, ivf.search, index_labels),
     ], index
 
 
 def _search_mistakes(index):
     """`mistakes` for 07.evaluate_search, given the index vectors the searches look in."""
-    from course_lib.similarity import top_k
+    from course_lib.search.exact import top_k
 
-    def mistakes(search, index_labels, queries, query_labels):
+    def mistakes(queries, query_labels, search, index_labels):
         def variant(**options):
-            return _reference_evaluation(search, index_labels, queries, query_labels, **options)
+            return _reference_evaluation(queries, query_labels, search, index_labels, **options)
 
         return [
             (variant(leave_one_out=True),
@@ -194,8 +194,8 @@ def _search_mistakes(index):
             (variant(fixed_r=10),
              "MAP@R needs R neighbours per query, R = the number of index items with the "
              "query's label, not a fixed 10."),
-            (_reference_evaluation(lambda q, k: top_k(q, index, k), index_labels, queries,
-                                   query_labels),
+            (_reference_evaluation(queries, query_labels, lambda q, k: top_k(q, index, k),
+                                   index_labels),
              "your figures are those of exact search; evaluate the `search` function you are "
              "given (it may be approximate)."),
         ]
@@ -242,7 +242,7 @@ evaluate_search = register(
             """,
         ),
         solution_code="""
-            def evaluate_search(search, index_labels, query_embeddings, query_labels):
+            def evaluate_search(query_embeddings, query_labels, search, index_labels):
                 n_relevant = (query_labels[:, None] == index_labels[None, :]).sum(axis=1)
                 _, indices = search(query_embeddings, int(n_relevant.max()))
                 neighbour_labels = index_labels[indices]

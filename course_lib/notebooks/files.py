@@ -10,6 +10,7 @@ __all__ = [
     "strip_outputs",
     "clean_notebook",
     "notebook_problems",
+    "write_if_changed",
 ]
 
 NOTEBOOK_PATTERN = "[0-9][0-9]_*.ipynb"
@@ -86,7 +87,7 @@ def strip_outputs(nb):
     return nb
 
 
-def _write_if_changed(nb, path):
+def write_if_changed(nb, path):
     import nbformat
 
     text = nbformat.writes(nb)
@@ -97,6 +98,10 @@ def _write_if_changed(nb, path):
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text, encoding="utf-8")
     return True
+
+
+# The older private name, for scripts that still use it.
+_write_if_changed = write_if_changed
 
 
 def clean_notebook(path):
@@ -126,7 +131,7 @@ def clean_notebook(path):
     nb = strip_outputs(nbformat.read(path, as_version=4))
     if dict(nb.metadata.get("kernelspec", {})) != _KERNELSPEC:
         nb.metadata["kernelspec"] = dict(_KERNELSPEC)
-    return _write_if_changed(nb, path)
+    return write_if_changed(nb, path)
 
 
 def notebook_problems(path):

@@ -187,7 +187,7 @@ def sync_links(*, check=False, root=None):
     """
     import nbformat
 
-    from course_lib.notebooks.files import NOTEBOOK_PATTERN, _write_if_changed
+    from course_lib.notebooks.files import NOTEBOOK_PATTERN, write_if_changed
 
     root = Path(root or project_root())
     repository = repository_url(root)
@@ -202,7 +202,7 @@ def sync_links(*, check=False, root=None):
         if check:
             if nbformat.writes(nb) + "\n" != path.read_text(encoding="utf-8"):
                 changed.append(path)
-        elif _write_if_changed(nb, path):
+        elif write_if_changed(nb, path):
             changed.append(path)
     readme = root / "README.md"
     text = readme.read_text(encoding="utf-8")

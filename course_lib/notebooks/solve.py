@@ -4,7 +4,7 @@ import copy
 from pathlib import Path
 
 from course_lib.paths import build_dir
-from course_lib.notebooks.files import _write_if_changed, strip_outputs
+from course_lib.notebooks.files import write_if_changed, strip_outputs
 
 __all__ = ["solve_notebook", "solve_notebooks"]
 
@@ -116,6 +116,6 @@ def solve_notebooks(paths, *, out_dir=None):
             solved = solve_notebook(nbformat.read(path, as_version=4))
         except ValueError as error:
             raise ValueError(f"{path}: {error}") from None
-        _write_if_changed(solved, target)
+        write_if_changed(solved, target)
         written.append(target)
     return written

@@ -1,4 +1,4 @@
-"""Plots for similarity learning: neighbours, similarity matrices, embeddings, training.
+"""Plots for similarity learning: neighbours, similarity matrices, embeddings, training, leaderboard.
 
 Every function draws into the `ax` it is given (or a new figure's axes when
 `ax=None`), returns that axes, and leaves global matplotlib state alone: no
@@ -9,6 +9,7 @@ Every function draws into the `ax` it is given (or a new figure's axes when
 from course_lib.plotting._common import DIFFERENT_LABEL_COLOR, SAME_LABEL_COLOR
 from course_lib.plotting.curves import plot_training_curves
 from course_lib.plotting.embeddings import plot_embedding_2d
+from course_lib.plotting.leaderboard import plot_leaderboard
 from course_lib.plotting.matrices import plot_similarity_matrix
 from course_lib.plotting.neighbours import plot_neighbours
 
@@ -16,6 +17,7 @@ __all__ = [
     "DIFFERENT_LABEL_COLOR",
     "SAME_LABEL_COLOR",
     "plot_embedding_2d",
+    "plot_leaderboard",
     "plot_neighbours",
     "plot_similarity_matrix",
     "plot_training_curves",

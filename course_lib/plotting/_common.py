@@ -1,4 +1,4 @@
-"""Helpers shared by the plotting modules."""
+"""Helpers shared by the plotting modules (a private module: not part of the course's API)."""
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -6,15 +6,17 @@ from matplotlib import colormaps
 
 SAME_LABEL_COLOR = "tab:green"
 DIFFERENT_LABEL_COLOR = "tab:red"
-_TEXT_SIZE = 8
+TEXT_SIZE = 8
+
+__all__ = ["DIFFERENT_LABEL_COLOR", "SAME_LABEL_COLOR", "TEXT_SIZE", "class_colours", "label_text", "new_axes"]
 
 
-def _new_axes(figsize):
+def new_axes(figsize):
     _, ax = plt.subplots(figsize=figsize, layout="constrained")
     return ax
 
 
-def _label_text(label, class_names, name):
+def label_text(label, class_names, name):
     if class_names is None:
         return str(label)
     if not 0 <= label < len(class_names):
@@ -25,7 +27,7 @@ def _label_text(label, class_names, name):
     return str(class_names[label])
 
 
-def _class_colours(n_classes):
+def class_colours(n_classes):
     if n_classes <= 10:
         return [colormaps["tab10"](i) for i in range(n_classes)]
     if n_classes <= 20:

@@ -4,7 +4,7 @@ import numpy as np
 from matplotlib.ticker import MaxNLocator
 
 from course_lib._validation import as_array
-from course_lib.plotting._common import _new_axes
+from course_lib.plotting._common import new_axes
 
 __all__ = ["plot_training_curves"]
 
@@ -67,7 +67,7 @@ def plot_training_curves(history, *, metrics=None, ax=None):
     metrics = [name for name in metrics
                if not (name.startswith("val_") and name[4:] in metrics)]
     if ax is None:
-        ax = _new_axes((7.0, 4.5))
+        ax = new_axes((7.0, 4.5))
     n_epochs = max(len(values) for values in records.values())
     marker = "o" if n_epochs <= 30 else None
     for index, name in enumerate(metrics):

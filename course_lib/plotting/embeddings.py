@@ -10,7 +10,7 @@ from course_lib._validation import (
     check_positive_int,
     check_seed,
 )
-from course_lib.plotting._common import _class_colours, _label_text, _new_axes
+from course_lib.plotting._common import class_colours, label_text, new_axes
 
 __all__ = ["plot_embedding_2d"]
 
@@ -76,7 +76,7 @@ def plot_embedding_2d(
             f"received shape {embeddings.shape}."
         )
     classes = np.unique(labels)
-    names = [_label_text(c, class_names, "labels") for c in classes]
+    names = [label_text(c, class_names, "labels") for c in classes]
 
     rng = np.random.default_rng(seed)
     if n_samples > max_points:
@@ -101,11 +101,11 @@ def plot_embedding_2d(
                       learning_rate="auto", random_state=seed).fit_transform(embeddings)
         axis_names, how = ["t-SNE 1", "t-SNE 2"], ", t-SNE"
 
-    colours = _class_colours(len(classes))
+    colours = class_colours(len(classes))
     colour_of = {c: colours[i] for i, c in enumerate(classes)}
     order = rng.permutation(len(points))
     if ax is None:
-        ax = _new_axes((7.5, 6.0))
+        ax = new_axes((7.5, 6.0))
     size = 6 if len(points) > 1000 else 16
     ax.scatter(points[order, 0], points[order, 1], s=size, alpha=0.8, linewidths=0,
                c=[colour_of[label] for label in labels[order]])

@@ -3,7 +3,7 @@
 import numpy as np
 
 from course_lib._validation import as_array, as_labels
-from course_lib.plotting._common import _label_text, _new_axes
+from course_lib.plotting._common import label_text, new_axes
 
 __all__ = ["plot_similarity_matrix"]
 
@@ -115,7 +115,7 @@ def plot_similarity_matrix(
             column_names = [column_names[i] for i in order]
 
     if ax is None:
-        ax = _new_axes((6.5, 5.5))
+        ax = new_axes((6.5, 5.5))
     image = ax.imshow(matrix, cmap=cmap, vmin=vmin, vmax=vmax, interpolation="nearest")
     if labels is not None:
         classes, starts = np.unique(labels, return_index=True)
@@ -125,7 +125,7 @@ def plot_similarity_matrix(
         if row_names is None:
             ends = np.append(starts[1:], n_rows)
             centres = (starts + ends - 1) / 2
-            names = [_label_text(c, class_names, "labels") for c in classes]
+            names = [label_text(c, class_names, "labels") for c in classes]
             ax.set_xticks(centres, names, rotation=45, ha="right", rotation_mode="anchor")
             ax.set_yticks(centres, names)
             ax.tick_params(length=0)

@@ -5,11 +5,11 @@ from matplotlib.patches import Rectangle
 
 from course_lib._validation import as_array, as_labels
 from course_lib.plotting._common import (
-    _TEXT_SIZE,
+    TEXT_SIZE,
     DIFFERENT_LABEL_COLOR,
     SAME_LABEL_COLOR,
-    _label_text,
-    _new_axes,
+    label_text,
+    new_axes,
 )
 
 __all__ = ["plot_neighbours"]
@@ -173,7 +173,7 @@ def plot_neighbours(
         top = pad + row * row_height
         put(queries[row], top, column_left(0))
         if query_labels is not None:
-            captions.append((0, top, [_label_text(query_labels[row], class_names,
+            captions.append((0, top, [label_text(query_labels[row], class_names,
                                                   "query_labels")]))
         for rank in range(k):
             left = column_left(rank + 1)
@@ -181,7 +181,7 @@ def plot_neighbours(
             lines = []
             if neighbour_labels is not None:
                 label = neighbour_labels[row, rank]
-                lines.append(_label_text(label, class_names, "neighbour_labels"))
+                lines.append(label_text(label, class_names, "neighbour_labels"))
                 if query_labels is not None:
                     frames.append((left, top, label == query_labels[row]))
             if scores is not None:
@@ -191,7 +191,7 @@ def plot_neighbours(
 
     if ax is None:
         inches_per_pixel = 1.0 / (w + pad)
-        ax = _new_axes((width * inches_per_pixel + 0.3, height * inches_per_pixel + 0.5))
+        ax = new_axes((width * inches_per_pixel + 0.3, height * inches_per_pixel + 0.5))
     if channels == 1:
         ax.imshow(np.ma.masked_invalid(mosaic), cmap="gray", vmin=0.0, vmax=1.0,
                   interpolation="nearest")
@@ -218,13 +218,13 @@ def plot_neighbours(
             "\n".join(lines),
             ha="center",
             va="top",
-            fontsize=_TEXT_SIZE,
+            fontsize=TEXT_SIZE,
             linespacing=1.1,
         )
     ax.set_xticks([column_left(column) + (w - 1) / 2 for column in range(k + 1)])
     ax.set_xticklabels(["query"] + [str(rank) for rank in range(1, k + 1)])
     ax.xaxis.set_ticks_position("top")
-    ax.tick_params(axis="x", length=0, labelsize=_TEXT_SIZE + 1)
+    ax.tick_params(axis="x", length=0, labelsize=TEXT_SIZE + 1)
     ax.set_yticks([])
     for spine in ax.spines.values():
         spine.set_visible(False)

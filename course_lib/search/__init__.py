@@ -1,6 +1,6 @@
 """Similarity search as a system: an exact index, a hand-built IVF index, and faiss.
 
-Exact search (`course_lib.similarity.top_k`) compares every query with every
+Exact search (`top_k`, in `course_lib.search.exact`) compares every query with every
 stored vector: `n_queries * n_index * dim` multiply-adds, nothing to build, and
 always right. An **approximate** index spends time once, at build time, so that
 each query looks at only a part of the corpus. The classic one is the inverted
@@ -24,12 +24,13 @@ interface when faiss is installed (`pip install -e ".[search]"`); check with
 """
 
 from course_lib.search.evaluation import evaluate_search, queries_per_second, recall_at_k_vs_exact
-from course_lib.search.exact import ExactIndex
+from course_lib.search.exact import ExactIndex, top_k
 from course_lib.search.faiss_index import FaissIVFIndex, faiss_available
 from course_lib.search.ivf import IVFIndex
 from course_lib.search.kmeans import kmeans
 
 __all__ = [
+    "top_k",
     "ExactIndex",
     "IVFIndex",
     "FaissIVFIndex",

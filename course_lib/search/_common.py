@@ -1,11 +1,17 @@
-"""Shared input checks and the BLAS thread limit of the search indexes."""
+"""Shared input checks and the BLAS thread limit of the search indexes.
+
+A private module (its name starts with `_`): the names in it are shared by the
+modules of `course_lib.search` and are not part of the course's API.
+"""
 
 import contextlib
 
 from course_lib._validation import as_matrix
 
+__all__ = ["check_vectors", "one_blas_thread", "TrainedIndex"]
 
-def _check_vectors(vectors, name, dim=None):
+
+def check_vectors(vectors, name, dim=None):
     vectors = as_matrix(vectors, name)
     if dim is not None and vectors.shape[1] != dim:
         raise ValueError(
@@ -15,7 +21,7 @@ def _check_vectors(vectors, name, dim=None):
     return vectors
 
 
-def _one_blas_thread():
+def one_blas_thread():
     """A context that limits BLAS to one thread (threadpoolctl ships with scikit-learn).
 
     The per-cell matrix products of `IVFIndex.search` are small; a multi-threaded
@@ -29,7 +35,7 @@ def _one_blas_thread():
     return threadpool_limits(limits=1, user_api="blas")
 
 
-class _TrainedIndex:
+class TrainedIndex:
     """Shared by the indexes that must be trained before vectors are added (IVF)."""
 
     @classmethod
@@ -38,7 +44,7 @@ class _TrainedIndex:
 
         `kwargs` go to the constructor; the vectors train the index, then are added.
         """
-        vectors = _check_vectors(vectors, "vectors")
+        vectors = check_vectors(vectors, "vectors")
         index = cls(vectors.shape[1], **kwargs)
         index.train(vectors)
         index.add(vectors)

@@ -4,7 +4,8 @@ import time
 
 import numpy as np
 
-from course_lib._validation import as_labels, as_matrix, check_positive_int, to_numpy
+from course_lib._validation import as_labels, as_matrix, check_ks, check_positive_int, to_numpy
+from course_lib.metrics import relevant_counts, retrieval_scores
 
 __all__ = ["recall_at_k_vs_exact", "evaluate_search", "queries_per_second"]
 
@@ -17,7 +18,7 @@ def recall_at_k_vs_exact(found, exact):
     `k` neighbours the approximate index returned, in any order.
 
     Formula:
-        `recall@k = (1 / n_queries) * sum_q |found_k(q) ∩ exact_k(q)| / k`
+        `recall against exact search = (1 / n_queries) * sum_q |found_k(q) ∩ exact_k(q)| / k`
 
     Args:
         found: int array `(n_queries, k)` of indices from the approximate index
@@ -50,20 +51,22 @@ def recall_at_k_vs_exact(found, exact):
     return float(hits.any(axis=2).sum() / exact.size)
 
 
-def evaluate_search(search, index_labels, query_embeddings, query_labels, *, ks=(1, 5, 10)):
+def evaluate_search(query_embeddings, query_labels, search, index_labels, *, ks=(1, 5, 10)):
     """R@k and MAP@R of any search function, for queries that are not in the index.
 
     `course_lib.metrics.evaluate_retrieval` measures exact search; this
     measures whatever `search` returns, e.g. `IVFIndex(...).search`, under the
-    `"test->train"` protocol. An index of -1 ("nothing found", from an
+    `"test->train"` protocol. The arguments come in the order of
+    `evaluate_retrieval(query_embeddings, query_labels, index_embeddings,
+    index_labels)`, with the search in place of the index embeddings. An index of -1 ("nothing found", from an
     approximate index whose probed cells were too small) counts as a miss.
 
     Args:
+        query_embeddings: `(n_queries, dim)`.
+        query_labels: int array `(n_queries,)`.
         search: callable `search(query_embeddings, k) -> (scores, indices)`,
             indices `(n_queries, k)` into the index, best first.
         index_labels: int array `(n_index,)`, the labels of the indexed items.
-        query_embeddings: `(n_queries, dim)`.
-        query_labels: int array `(n_queries,)`.
         ks: the k of each R@k. Defaults to `(1, 5, 10)`.
 
     Returns:
@@ -73,23 +76,26 @@ def evaluate_search(search, index_labels, query_embeddings, query_labels, *, ks=
     Raises:
         ValueError: on mismatched lengths, or if `search` returns indices of
             another shape than `(n_queries, k)`.
+        TypeError: if `search` is not callable (e.g. the arguments in another order).
 
     Example:
 
     >>> from course_lib.search import ExactIndex
     >>> index = ExactIndex.from_vectors([[1.0, 0.0], [0.9, 0.2], [0.0, 1.0]])
-    >>> evaluate_search(index.search, [0, 0, 1], [[1.0, 0.1], [0.1, 1.0]], [0, 1], ks=(1,))
+    >>> evaluate_search([[1.0, 0.1], [0.1, 1.0]], [0, 1], index.search, [0, 0, 1], ks=(1,))
     {'R@1': 1.0, 'MAP@R': 1.0}
     """
-    from course_lib.metrics import _check_ks, _retrieval_scores
-
+    if not callable(search):
+        raise TypeError(
+            f"`search` (the third argument) must be callable, search(query_embeddings, k); "
+            f"received {type(search).__name__}. The order is evaluate_search(query_embeddings, "
+            f"query_labels, index.search, index_labels), as in evaluate_retrieval."
+        )
     query_embeddings = as_matrix(query_embeddings, "query_embeddings")
     query_labels = as_labels(query_labels, "query_labels", n_samples=len(query_embeddings))
     index_labels = as_labels(index_labels, "index_labels")
-    ks = _check_ks(ks)
-    classes, counts = np.unique(index_labels, return_counts=True)
-    n_relevant = dict(zip(classes.tolist(), counts.tolist()))
-    n_relevant = np.array([n_relevant.get(label, 0) for label in query_labels.tolist()])
+    ks = check_ks(ks)
+    n_relevant = relevant_counts(query_labels, index_labels)
     k = max(max(ks), int(n_relevant.max()))
     if k > len(index_labels):
         raise ValueError(f"`ks` asks for {max(ks)} neighbours but the index holds {len(index_labels)} items.")
@@ -101,7 +107,7 @@ def evaluate_search(search, index_labels, query_embeddings, query_labels, *, ks=
         )
     never_a_label = min(query_labels.min(), index_labels.min()) - 1  # for "nothing found"
     neighbour_labels = np.where(indices >= 0, index_labels[np.maximum(indices, 0)], never_a_label)
-    return _retrieval_scores(neighbour_labels, query_labels, n_relevant, ks)
+    return retrieval_scores(neighbour_labels, query_labels, n_relevant, ks=ks)
 
 
 def queries_per_second(search, queries, *, repeats=3):

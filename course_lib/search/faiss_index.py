@@ -3,7 +3,7 @@
 import numpy as np
 
 from course_lib._validation import check_positive_int, check_seed
-from course_lib.search._common import _check_vectors, _TrainedIndex
+from course_lib.search._common import check_vectors, TrainedIndex
 from course_lib.similarity import l2_normalize
 
 __all__ = ["FaissIVFIndex", "faiss_available"]
@@ -35,7 +35,7 @@ def faiss_available():
     return _import_faiss() is not None
 
 
-class FaissIVFIndex(_TrainedIndex):
+class FaissIVFIndex(TrainedIndex):
     """faiss's `IndexIVFFlat` (inner product on unit vectors) with the interface of `IVFIndex`.
 
     The same algorithm as `IVFIndex`, in optimised C++ with its own k-means.
@@ -102,20 +102,20 @@ class FaissIVFIndex(_TrainedIndex):
 
     def train(self, vectors):
         """Learns the centroids with faiss's k-means on `(n, dim)` vectors (normalised)."""
-        vectors = l2_normalize(_check_vectors(vectors, "vectors", self.dim))
+        vectors = l2_normalize(check_vectors(vectors, "vectors", self.dim))
         self._index.train(np.ascontiguousarray(vectors))
 
     def add(self, vectors):
         """Adds `(n, dim)` vectors (L2-normalised); they get the next indices."""
         if not self._index.is_trained:
             raise ValueError("The index is not trained; call train(vectors) before add(vectors).")
-        self._index.add(np.ascontiguousarray(l2_normalize(_check_vectors(vectors, "vectors", self.dim))))
+        self._index.add(np.ascontiguousarray(l2_normalize(check_vectors(vectors, "vectors", self.dim))))
 
     def search(self, queries, k):
         """Approximate top-`k` by cosine: `(scores, indices)`, both `(n_queries, k)`."""
         if not len(self):
             raise ValueError("The index is empty; call train(vectors) and add(vectors) first.")
-        queries = l2_normalize(_check_vectors(queries, "queries", self.dim))
+        queries = l2_normalize(check_vectors(queries, "queries", self.dim))
         k = check_positive_int(k, "k", maximum=len(self),
                                maximum_reason=f" (the index holds {len(self)} vector(s))")
         scores, indices = self._index.search(np.ascontiguousarray(queries), k)

@@ -3,14 +3,14 @@
 import numpy as np
 
 from course_lib._validation import check_positive_int, check_seed
-from course_lib.search._common import _check_vectors, _one_blas_thread, _TrainedIndex
-from course_lib.search.kmeans import _assign, kmeans
+from course_lib.search._common import check_vectors, one_blas_thread, TrainedIndex
+from course_lib.search.kmeans import nearest_centroid, kmeans
 from course_lib.similarity import l2_normalize
 
 __all__ = ["IVFIndex"]
 
 
-class IVFIndex(_TrainedIndex):
+class IVFIndex(TrainedIndex):
     """An inverted file index (IVF): k-means cells, inverted lists, `n_probe` cells per query.
 
     `train` learns `n_lists` centroids with seeded spherical `kmeans`; `add`
@@ -99,7 +99,7 @@ class IVFIndex(_TrainedIndex):
 
     def train(self, vectors):
         """Learns the `n_lists` centroids with seeded spherical k-means on `(n, dim)` vectors."""
-        vectors = _check_vectors(vectors, "vectors", self.dim)
+        vectors = check_vectors(vectors, "vectors", self.dim)
         if len(vectors) < self.n_lists:
             raise ValueError(
                 f"`train` needs at least n_lists={self.n_lists} vectors; received "
@@ -112,9 +112,9 @@ class IVFIndex(_TrainedIndex):
         """Files `(n, dim)` vectors (L2-normalised) in their cells; they get the next indices."""
         if not self.is_trained:
             raise ValueError("The index is not trained; call train(vectors) before add(vectors).")
-        vectors = l2_normalize(_check_vectors(vectors, "vectors", self.dim))
+        vectors = l2_normalize(check_vectors(vectors, "vectors", self.dim))
         ids = np.arange(len(self), len(self) + len(vectors), dtype=np.int64)
-        lists = _assign(vectors, self.centroids)
+        lists = nearest_centroid(vectors, self.centroids)
         all_lists = np.concatenate([self._list_of, lists])
         order = np.argsort(all_lists, kind="stable")
         self._vectors = np.concatenate([self._vectors, vectors])[order]
@@ -130,7 +130,7 @@ class IVFIndex(_TrainedIndex):
         """
         if not len(self):
             raise ValueError("The index is empty; call train(vectors) and add(vectors) first.")
-        queries = l2_normalize(_check_vectors(queries, "queries", self.dim))
+        queries = l2_normalize(check_vectors(queries, "queries", self.dim))
         k = check_positive_int(k, "k", maximum=len(self),
                                maximum_reason=f" (the index holds {len(self)} vector(s))")
         batch_size = check_positive_int(batch_size, "batch_size")
@@ -147,7 +147,7 @@ class IVFIndex(_TrainedIndex):
             positions = np.full((len(chunk), width), -1, dtype=np.int64)
             pairs = np.argsort(probes.ravel(), kind="stable")  # (query, probe) pairs grouped by cell
             bounds = np.searchsorted(probes.ravel()[pairs], np.arange(self.n_lists + 1))
-            with _one_blas_thread():
+            with one_blas_thread():
                 for cell in np.flatnonzero(np.diff(bounds)):
                     rows, slot = np.divmod(pairs[bounds[cell] : bounds[cell + 1]], self.n_probe)
                     begin, end = self._offsets[cell], self._offsets[cell + 1]

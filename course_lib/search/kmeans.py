@@ -3,13 +3,13 @@
 import numpy as np
 
 from course_lib._validation import check_positive_int, check_seed
-from course_lib.search._common import _check_vectors
+from course_lib.search._common import check_vectors
 from course_lib.similarity import l2_normalize
 
-__all__ = ["kmeans"]
+__all__ = ["kmeans", "nearest_centroid"]
 
 
-def _assign(vectors, centroids, batch_size=4096):
+def nearest_centroid(vectors, centroids, batch_size=4096):
     """Index of the most similar centroid (inner product) for each row, in chunks."""
     labels = np.empty(len(vectors), dtype=np.int64)
     for start in range(0, len(vectors), batch_size):
@@ -91,7 +91,7 @@ def kmeans(vectors, n_clusters, *, n_iterations=10, max_training_points=None, se
     >>> np.sort(np.round(centroids[:, 0], 2))
     array([0.06, 1.  ], dtype=float32)
     """
-    vectors = l2_normalize(_check_vectors(vectors, "vectors"))
+    vectors = l2_normalize(check_vectors(vectors, "vectors"))
     n_iterations = check_positive_int(n_iterations, "n_iterations")
     rng = np.random.default_rng(check_seed(seed))
     if max_training_points is not None:
@@ -111,7 +111,7 @@ def kmeans(vectors, n_clusters, *, n_iterations=10, max_training_points=None, se
         )
     centroids = _spread_start(vectors, nonzero, n_clusters, rng)
     for _ in range(n_iterations):
-        labels = _assign(vectors, centroids)
+        labels = nearest_centroid(vectors, centroids)
         sums = np.zeros_like(centroids)
         np.add.at(sums, labels, vectors)
         counts = np.bincount(labels, minlength=n_clusters)
