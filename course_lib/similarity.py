@@ -237,9 +237,12 @@ def _squared_distances(a, b):
 def euclidean_distances(a, b=None, *, squared=False):
     """Euclidean distances between vectors or between every pair of rows.
 
-    Computed in float64 and returned in float32: a distance beyond float32's
-    range (about 3.4e38; with `squared=True`, points more than about 1.8e19
-    apart) is returned as `inf`. Identical rows are exactly 0 apart.
+    Computed in float64 and returned in float32: each distance agrees with the
+    exact one to float32 rounding (relative error below `1e-6`), and a distance
+    beyond float32's range (about 3.4e38; with `squared=True`, points more than
+    about 1.8e19 apart) is returned as `inf`. Identical rows are exactly 0
+    apart; in particular a self-comparison (`b` is `None` or `b is a`) has an
+    exactly zero diagonal, as in scikit-learn.
 
     Formula:
         `||a - b||^2 = ||a||^2 + ||b||^2 - 2 a . b`, on data centred on the
@@ -267,8 +270,11 @@ def euclidean_distances(a, b=None, *, squared=False):
     array([[0., 1.],
            [1., 0.]], dtype=float32)
     """
+    self_comparison = b is None or b is a
     a, b = _pair_of_inputs(a, b)
     distances = _squared_distances(np.atleast_2d(a), np.atleast_2d(b))
+    if self_comparison:
+        np.fill_diagonal(distances, 0.0)  # a row is 0 from itself, whatever the rounding
     if not squared:
         distances = np.sqrt(distances)
     with np.errstate(over="ignore"):  # beyond float32's range: inf, as documented

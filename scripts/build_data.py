@@ -5,23 +5,28 @@ tests run offline. This script recreates them from the untouched originals,
 checks the originals' SHA-256 first, and writes `data/manifest.json` with each
 file's checksum, array shapes, source, licence, citation and build command.
 
-Originals (offline copies):
+Originals, fetched by the script itself from the package registries into a
+temporary folder (deleted afterwards) unless `--fashion-dir` / `--vowels-dir`
+point at copies already on disk:
 
-- Fashion-MNIST (MIT, Zalando Research): the four IDX `.gz` files from the
-  Debian package `dataset-fashion-mnist`
-  (`apt-get install dataset-fashion-mnist` puts them in
-  `/usr/share/datasets/fashion-mnist/`), identical to the files at
+- Fashion-MNIST (MIT, Zalando Research): the four IDX `.gz` files inside the
+  Debian package `dataset-fashion-mnist` (`apt-get download`, then
+  `dpkg-deb -x`; no root needed), identical to the files at
   https://github.com/zalandoresearch/fashion-mnist.
 - Japanese Vowels (CC BY 4.0, UCI): the UEA `.ts` files bundled in the sktime
-  1.2.0 wheel (`pip download --no-deps sktime==1.2.0`, then
-  `unzip sktime-1.2.0-*.whl 'sktime/datasets/data/JapaneseVowels/*'`).
-  sktime itself is not needed: the `.ts` format is parsed here.
+  1.2.0 wheel (`pip download --no-deps sktime==1.2.0`; the wheel is read as a
+  zip, sktime is never installed or imported).
+
+Each original's SHA-256 is checked before it is read, so a changed package
+fails loudly.
 
 Usage:
 
-    python scripts/build_data.py \\
-        --fashion-dir /usr/share/datasets/fashion-mnist \\
-        --vowels-dir /tmp/sktime/sktime/datasets/data/JapaneseVowels [--seed 0]
+    python scripts/build_data.py                 # rebuild data/ (fetches the originals)
+    python scripts/build_data.py --verify        # rebuild into a temporary folder and
+                                                 # compare with data/manifest.json
+                                                 # (what `make verify-data` runs)
+    python scripts/build_data.py --fashion-dir DIR --vowels-dir DIR [--seed 0] [--out-dir DIR]
 
 Reproducibility: `np.savez_compressed` stamps the current time into the zip,
 so the `.npz` files are written here with fixed zip metadata (date 1980-01-01,
@@ -34,7 +39,9 @@ import gzip
 import hashlib
 import io
 import json
+import subprocess
 import sys
+import tempfile
 import zipfile
 from pathlib import Path
 
@@ -43,19 +50,24 @@ import numpy as np
 __all__ = [
     "FASHION_SOURCE_SHA256",
     "VOWELS_SOURCE_SHA256",
+    "SKTIME_VERSION",
     "sha256_of",
+    "fetch_sources",
     "read_idx",
     "read_ts",
     "fashion_mnist_subset",
     "japanese_vowels",
     "write_npz",
     "build",
+    "verify",
     "main",
 ]
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_FASHION_DIR = "/usr/share/datasets/fashion-mnist"
-DEFAULT_VOWELS_DIR = "/tmp/sktime/sktime/datasets/data/JapaneseVowels"
+FASHION_PACKAGE = "dataset-fashion-mnist"
+FASHION_PACKAGE_DIR = "usr/share/datasets/fashion-mnist"  # inside the .deb
+SKTIME_VERSION = "1.2.0"
+VOWELS_WHEEL_DIR = "sktime/datasets/data/JapaneseVowels"  # inside the wheel
 
 FASHION_SOURCE_SHA256 = {
     "train-images-idx3-ubyte.gz": "b0564c3eedabfbf835052cff8503ea422014ce006caf5b757f851416ee8300c7",
@@ -91,13 +103,55 @@ def _check_sources(folder, expected):
     for name, checksum in expected.items():
         path = folder / name
         if not path.is_file():
-            raise SystemExit(f"error: original file not found: {path}. See --help for where to get it.")
+            raise SystemExit(
+                f"error: original file not found: {path}. Run the script without --fashion-dir "
+                f"and --vowels-dir to fetch the originals (see --help)."
+            )
         actual = sha256_of(path)
         if actual != checksum:
             raise SystemExit(
                 f"error: {path} has SHA-256 {actual}, expected {checksum}. "
                 f"The original file is not the published one; fetch it again."
             )
+
+
+def _run(command, cwd):
+    """Runs a fetch command in `cwd`; exits with its output if it fails."""
+    try:
+        subprocess.run(command, cwd=cwd, check=True, capture_output=True, text=True)
+    except FileNotFoundError:
+        raise SystemExit(f"error: `{command[0]}` not found; it is needed for `{' '.join(command)}`. "
+                         f"Or pass --fashion-dir and --vowels-dir with copies of the originals.") from None
+    except subprocess.CalledProcessError as error:
+        raise SystemExit(f"error: `{' '.join(command)}` failed (exit {error.returncode}):\n"
+                         f"{error.stderr.strip() or error.stdout.strip()}") from None
+
+
+def fetch_sources(work_dir):
+    """Downloads the originals into `work_dir`; returns `(fashion_dir, vowels_dir)`.
+
+    Fashion-MNIST comes from the Debian package `dataset-fashion-mnist`
+    (`apt-get download`, unpacked with `dpkg-deb -x`, so no root and no
+    install), Japanese Vowels from the sktime wheel on PyPI
+    (`pip download --no-deps`, read as a zip). Needs `apt-get` and `dpkg-deb`
+    (Debian or Ubuntu) and network access to both registries.
+    """
+    work_dir = Path(work_dir)
+    debs = work_dir / "deb"
+    debs.mkdir(parents=True, exist_ok=True)
+    _run(["apt-get", "download", FASHION_PACKAGE], cwd=debs)
+    (package,) = sorted(debs.glob(f"{FASHION_PACKAGE}_*.deb"))
+    _run(["dpkg-deb", "-x", str(package), str(debs / "root")], cwd=debs)
+    wheels = work_dir / "wheel"
+    _run([sys.executable, "-m", "pip", "download", "--quiet", "--no-deps", "--only-binary=:all:",
+          f"sktime=={SKTIME_VERSION}", "-d", str(wheels)], cwd=work_dir)
+    (wheel,) = sorted(wheels.glob(f"sktime-{SKTIME_VERSION}-*.whl"))
+    vowels_dir = work_dir / "vowels"
+    vowels_dir.mkdir()
+    with zipfile.ZipFile(wheel) as archive:
+        for name in VOWELS_SOURCE_SHA256:
+            (vowels_dir / name).write_bytes(archive.read(f"{VOWELS_WHEEL_DIR}/{name}"))
+    return debs / "root" / FASHION_PACKAGE_DIR, vowels_dir
 
 
 def read_idx(path):
@@ -203,7 +257,7 @@ _FASHION_META = {
     "source": {
         "url": "https://github.com/zalandoresearch/fashion-mnist",
         "offline_copy": "Debian package dataset-fashion-mnist "
-        "(apt-get install dataset-fashion-mnist): /usr/share/datasets/fashion-mnist/",
+        "(apt-get download dataset-fashion-mnist; dpkg-deb -x): /usr/share/datasets/fashion-mnist/",
         "files_sha256": FASHION_SOURCE_SHA256,
     },
     "licence": "MIT",
@@ -254,10 +308,7 @@ def build(fashion_dir, vowels_dir, *, out_dir, seed=0):
     """Builds both `.npz` files and `manifest.json` in `out_dir`; returns the manifest."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    command = (
-        f"python scripts/build_data.py --fashion-dir {DEFAULT_FASHION_DIR} "
-        f"--vowels-dir {DEFAULT_VOWELS_DIR} --seed {seed}"
-    )
+    command = f"python scripts/build_data.py --seed {seed}"
     entries = []
     for filename, arrays, meta, file_seed in (
         ("fashion_mnist_subset.npz", fashion_mnist_subset(fashion_dir, seed=seed), _FASHION_META, seed),
@@ -275,17 +326,57 @@ def build(fashion_dir, vowels_dir, *, out_dir, seed=0):
     return manifest
 
 
+def verify(manifest_path, built_dir):
+    """Compares each file built in `built_dir` with the SHA-256 in `manifest_path`.
+
+    Prints one line per file, `OK` or `MISMATCH` (with both checksums); returns
+    True when every file matches.
+    """
+    entries = json.loads(Path(manifest_path).read_text(encoding="utf-8"))["files"]
+    all_match = True
+    for entry in entries:
+        path = Path(built_dir) / entry["filename"]
+        actual = sha256_of(path) if path.is_file() else "(not built)"
+        if actual == entry["sha256"]:
+            print(f"OK        {entry['filename']}  {actual}")
+        else:
+            all_match = False
+            print(f"MISMATCH  {entry['filename']}  built {actual}, manifest {entry['sha256']}")
+    return all_match
+
+
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--fashion-dir", default=DEFAULT_FASHION_DIR,
-                        help="folder with the four Fashion-MNIST IDX .gz files")
-    parser.add_argument("--vowels-dir", default=DEFAULT_VOWELS_DIR,
-                        help="folder with JapaneseVowels_TRAIN.ts and JapaneseVowels_TEST.ts")
+    parser = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0],
+        epilog="Without --fashion-dir and --vowels-dir the originals are downloaded "
+        f"(apt-get download {FASHION_PACKAGE}; pip download sktime=={SKTIME_VERSION}) into a "
+        "temporary folder that is deleted afterwards.",
+    )
+    parser.add_argument("--fashion-dir", help="folder with the four Fashion-MNIST IDX .gz files")
+    parser.add_argument("--vowels-dir", help="folder with JapaneseVowels_TRAIN.ts and JapaneseVowels_TEST.ts")
     parser.add_argument("--seed", type=int, default=0, help="seed of the Fashion-MNIST subset (default 0)")
     parser.add_argument("--out-dir", default=str(REPO_ROOT / "data"),
                         help="where to write the .npz files and manifest.json (default: data/)")
+    parser.add_argument("--verify", action="store_true",
+                        help="build into a temporary folder instead and compare each file's SHA-256 "
+                        "with --out-dir's manifest.json; exit 1 on any mismatch")
     args = parser.parse_args(argv)
-    manifest = build(args.fashion_dir, args.vowels_dir, out_dir=args.out_dir, seed=args.seed)
+    if (args.fashion_dir is None) != (args.vowels_dir is None):
+        parser.error("give both --fashion-dir and --vowels-dir, or neither (to fetch the originals)")
+    with tempfile.TemporaryDirectory(prefix="course-data-") as scratch:
+        scratch = Path(scratch)
+        if args.fashion_dir is None:
+            print(f"fetching {FASHION_PACKAGE} (Debian) and sktime=={SKTIME_VERSION} (PyPI) ...", flush=True)
+            fashion_dir, vowels_dir = fetch_sources(scratch / "sources")
+        else:
+            fashion_dir, vowels_dir = args.fashion_dir, args.vowels_dir
+        out_dir = scratch / "built" if args.verify else Path(args.out_dir)
+        manifest = build(fashion_dir, vowels_dir, out_dir=out_dir, seed=args.seed)
+        if args.verify:
+            ok = verify(Path(args.out_dir) / "manifest.json", out_dir)
+            print(f"{args.out_dir}: every file reproduces byte for byte." if ok else
+                  "MISMATCH: the rebuilt files differ from the manifest (see above).")
+            return 0 if ok else 1
     for entry in manifest["files"]:
         print(f"{entry['sha256']}  {entry['filename']}  ({entry['size_bytes']:,} bytes)")
     return 0

@@ -1,6 +1,7 @@
 """Tests for course_lib.bench on a tiny problem (the real benchmark is `python -m course_lib bench`)."""
 
 import json
+import os
 
 import numpy as np
 import pytest
@@ -25,10 +26,23 @@ def test_data_is_seeded():
     assert not np.array_equal(first[0], bench.make_benchmark_data(10, 3, 4, seed=3)[0])
 
 
+def _crashing_search(queries, database, k):
+    raise RuntimeError("deliberate crash in the search")
+
+
+def _dying_search(queries, database, k):
+    os._exit(3)
+
+
+def _missing_dependency_search(queries, database, k):
+    import faiss_that_is_not_installed  # noqa: F401
+
+
 def test_run_benchmark_tiny_all_methods_agree():
     methods = ("course_lib.top_k", "numpy argpartition", "sklearn NearestNeighbors")
     rows = bench.run_benchmark(n_database=500, n_queries=50, dim=8, k=5, repeats=1, methods=methods)
     assert [row["method"] for row in rows] == list(methods)
+    assert not bench.has_errors(rows), rows
     for row in rows:
         assert row["recall_vs_exact"] == 1.0, row
         assert row["queries_per_second"] > 0 and row["peak_rss_mb"] > 10
@@ -49,12 +63,42 @@ def test_format_table_gives_top_k_as_a_multiple_of_each_method():
     assert last == "course_lib.top_k speed: 6.00x sklearn NearestNeighbors, 0.75x faiss IndexFlatIP"
 
 
-def test_faiss_runs_or_is_reported_as_skipped():
+def test_faiss_runs_or_is_skipped_only_when_not_installed():
     rows = bench.run_benchmark(n_database=50, n_queries=5, dim=4, k=2, repeats=1,
                                methods=("faiss IndexFlatIP",))
     row = rows[0]
     assert row["method"] == "faiss IndexFlatIP"
-    assert ("skipped" in row) or row["recall_vs_exact"] == 1.0
+    assert "error" not in row, row["error"]
+    try:
+        import faiss  # noqa: F401
+    except ModuleNotFoundError:
+        assert row["skipped"].startswith("faiss is not installed"), row
+    else:
+        assert "skipped" not in row and row["recall_vs_exact"] == 1.0, row
+
+
+def test_a_crashing_method_is_an_error_not_a_skip(monkeypatch):
+    monkeypatch.setitem(bench._SEARCHES, "crashes", _crashing_search)
+    monkeypatch.setitem(bench._SEARCHES, "dies", _dying_search)
+    rows = bench.run_benchmark(n_database=50, n_queries=5, dim=4, k=2, repeats=1,
+                               methods=("course_lib.top_k", "crashes", "dies"))
+    assert rows[1] == {"method": "crashes", "error": "RuntimeError: deliberate crash in the search"}
+    assert rows[2]["method"] == "dies" and "skipped" not in rows[2]
+    assert "exited with code 3" in rows[2]["error"]
+    assert bench.has_errors(rows) and not bench.has_errors(rows[:1])
+    assert rows[0]["speed_vs_top_k"] == 1.0 and "speed_vs_top_k" not in rows[1]
+    table = bench.format_table(rows).splitlines()
+    assert table[3] == f"{'crashes':26s} ERROR: RuntimeError: deliberate crash in the search"
+    assert "skipped" not in "\n".join(table)
+    assert json.loads(bench.to_json(rows))[1] == rows[1]
+
+
+def test_a_missing_module_other_than_the_optional_one_is_an_error(monkeypatch):
+    monkeypatch.setitem(bench._SEARCHES, "faiss IndexFlatIP", _missing_dependency_search)
+    (row,) = bench.run_benchmark(n_database=50, n_queries=5, dim=4, k=2, repeats=1,
+                                 methods=("faiss IndexFlatIP",))
+    assert "skipped" not in row
+    assert row["error"].startswith("ModuleNotFoundError: No module named 'faiss_that_is_not_installed'")
 
 
 def test_validation():
@@ -77,3 +121,14 @@ def test_cli_prints_table_or_json(monkeypatch, capsys):
     out = capsys.readouterr().out
     assert "exact cosine top-10: 10,000 queries into 100,000 x 64 float32" in out
     assert "4,000" in out and "skipped (ImportError" in out
+
+
+def test_cli_exits_non_zero_when_a_method_errs(monkeypatch, capsys):
+    rows = [{"method": "course_lib.top_k", "queries_per_second": 4000.0, "seconds": [2.5],
+             "peak_rss_mb": 700.0, "recall_vs_exact": 1.0, "speed_vs_top_k": 1.0},
+            {"method": "sklearn NearestNeighbors", "error": "MemoryError: "}]
+    monkeypatch.setattr(bench, "run_benchmark", lambda **kwargs: rows)
+    assert main(["bench"]) == 1
+    assert "sklearn NearestNeighbors   ERROR: MemoryError" in capsys.readouterr().out
+    assert main(["bench", "--json"]) == 1
+    assert json.loads(capsys.readouterr().out)[1] == rows[1]

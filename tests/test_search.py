@@ -100,6 +100,38 @@ def test_kmeans_unit_centroids_subsample_and_empty_clusters():
     assert np.isfinite(kmeans(duplicated, 6, seed=0)).all()
 
 
+def _planted_directions(n_clusters=8, per_cluster=100, dim=32, noise=0.05, seed=1):
+    """Well-separated blobs on the sphere: unit centres plus small Gaussian noise."""
+    rng = np.random.default_rng(seed)
+    centres = rng.normal(size=(n_clusters, dim))
+    centres /= np.linalg.norm(centres, axis=1, keepdims=True)
+    labels = np.repeat(np.arange(n_clusters), per_cluster)
+    vectors = centres[labels] + noise * rng.normal(size=(len(labels), dim))
+    return vectors.astype(np.float32), labels, centres
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2, 3, 4])
+def test_kmeans_recovers_planted_clusters(seed):
+    from sklearn.metrics import adjusted_rand_score
+
+    vectors, labels, centres = _planted_directions()
+    centroids = kmeans(vectors, len(centres), seed=seed)
+    unit = vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
+    assigned = np.argmax(unit @ centroids.T, axis=1)
+    assert adjusted_rand_score(labels, assigned) == 1.0
+    # Each centroid sits on its planted centre: the mean of 100 noisy copies, renormalised.
+    matched = centroids[assigned[:: 100]]  # the centroid of planted cluster 0, 1, ...
+    cosines = np.sum(matched * centres, axis=1)
+    assert cosines.min() > 0.999, cosines
+
+
+def test_kmeans_same_seed_same_centroids():
+    vectors, _, _ = _planted_directions(noise=0.3)
+    first = kmeans(vectors, 8, n_iterations=3, max_training_points=500, seed=7)
+    np.testing.assert_array_equal(first, kmeans(vectors, 8, n_iterations=3, max_training_points=500, seed=7))
+    assert not np.array_equal(first, kmeans(vectors, 8, n_iterations=3, max_training_points=500, seed=8))
+
+
 def test_ivf_returns_minus_one_when_probed_cells_are_too_small():
     vectors = np.r_[np.tile([1.0, 0.0], (3, 1)), np.tile([0.0, 1.0], (20, 1))].astype(np.float32)
     vectors += np.random.default_rng(0).normal(scale=0.01, size=vectors.shape).astype(np.float32)

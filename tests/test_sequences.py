@@ -107,6 +107,20 @@ def test_pad_sequences_and_mask():
         sequence_mask([4], max_length=3)
 
 
+def test_standardize_maps_a_constant_feature_to_zero():
+    x = np.array([[[4.0, 1.0], [4.0, 3.0], [0.0, 0.0]], [[4.0, 2.0], [0.0, 0.0], [0.0, 0.0]]])
+    lengths = np.array([2, 1])
+    standardized = standardize_sequences(x, lengths, np.array([4.0, 2.0]), np.array([0.0, 1.0]))
+    assert np.all(np.isfinite(standardized))
+    assert standardized[..., 0].tolist() == [[0.0, 0.0, 0.0], [0.0, 0.0, 0.0]]
+    assert standardized[0, :2, 1].tolist() == [-1.0, 1.0]
+    # The statistics of the same data give the same answer.
+    mean, std = feature_statistics(x, lengths)
+    np.testing.assert_array_equal(standardize_sequences(x, lengths, mean, std)[..., 0], 0.0)
+    with pytest.raises(ValueError, match=r"`std` must be >= 0.*features \[1\]"):
+        standardize_sequences(x, lengths, np.zeros(2), np.array([1.0, -1.0]))
+
+
 def test_masked_mean_standardize_and_move_padding():
     x = np.array([[[1.0, 2.0], [3.0, 6.0], [0.0, 0.0]], [[5.0, 5.0], [0.0, 0.0], [0.0, 0.0]]])
     lengths = np.array([2, 1])

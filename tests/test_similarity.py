@@ -96,8 +96,35 @@ def test_euclidean_matches_sklearn(rng):
         euclidean_distances(a, b, squared=True), sk_euclidean(a, b, squared=True), atol=1e-4
     )
     assert euclidean_distances([0.0, 0.0], [3.0, 4.0]) == pytest.approx(5.0)
-    diagonal = np.diag(euclidean_distances(a))
-    np.testing.assert_array_equal(diagonal, np.zeros(6))
+
+
+def _float64_distances(a, b):
+    a, b = a.astype(np.float64), b.astype(np.float64)
+    return np.sqrt(np.sum(np.square(a[:, None, :] - b[None, :, :]), axis=-1))
+
+
+@pytest.mark.parametrize("shape, offset", [((500, 64), 0.0), ((500, 64), 1000.0), ((1200, 784), 0.0)])
+def test_euclidean_self_comparison_has_an_exactly_zero_diagonal(rng, shape, offset):
+    a = (rng.normal(size=shape) + offset).astype(np.float32)
+    for distances in (euclidean_distances(a), euclidean_distances(a, a),
+                      euclidean_distances(a, squared=True)):
+        assert distances.dtype == np.float32
+        np.testing.assert_array_equal(np.diag(distances), np.zeros(shape[0], np.float32))
+    # Equal rows in a different array are 0 apart too.
+    np.testing.assert_array_equal(np.diag(euclidean_distances(a, a.copy())), 0.0)
+
+
+@pytest.mark.parametrize("offset", [0.0, 1000.0])
+def test_euclidean_non_self_within_documented_tolerance(rng, offset):
+    """The docstring promises float32 rounding: relative error below 1e-6 against float64."""
+    a = (rng.normal(size=(500, 64)) + offset).astype(np.float32)
+    b = (rng.normal(size=(300, 64)) + offset).astype(np.float32)
+    b[:3] = a[:3] + np.float32(1e-3)  # near-duplicates, the hard case for the matrix-product form
+    expected = _float64_distances(a, b)
+    np.testing.assert_allclose(euclidean_distances(a, b), expected, rtol=1e-6)
+    np.testing.assert_allclose(euclidean_distances(a, b, squared=True), expected**2, rtol=1e-6)
+    if offset == 0.0:  # scikit-learn's float32 path loses digits on near-duplicates far from 0
+        np.testing.assert_allclose(euclidean_distances(a, b), sk_euclidean(a, b), rtol=1e-4)
 
 
 @pytest.mark.parametrize("function", [cosine_similarity, cosine_distance, euclidean_distances])

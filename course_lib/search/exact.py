@@ -35,8 +35,9 @@ def _grouped_top_k(scores, k, group_size):
     groups = ops.sort(groups, axis=1)  # database order, so ties go to the lower index
     columns = groups[:, :, None] * group_size + ops.arange(group_size)[None, None, :]
     columns = ops.reshape(columns, (batch, k * group_size))
-    rows = ops.arange(batch)[:, None] * n_padded
-    candidates = ops.take(ops.reshape(scores, (-1,)), rows + columns)
+    # Per row, not through flat indices: `row * n_padded + column` overflows int32 once
+    # batch * n_padded passes 2**31 (e.g. 2048 queries into 1.1 million items).
+    candidates = ops.take_along_axis(scores, columns, axis=1)
     best, positions = ops.top_k(candidates, k=k)
     return best, ops.take_along_axis(columns, positions, axis=1)
 

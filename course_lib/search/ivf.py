@@ -113,7 +113,7 @@ class IVFIndex(TrainedIndex):
         if not self.is_trained:
             raise ValueError("The index is not trained; call train(vectors) before add(vectors).")
         vectors = l2_normalize(check_vectors(vectors, "vectors", self.dim))
-        ids = np.arange(len(self), len(self) + len(vectors))
+        ids = np.arange(len(self), len(self) + len(vectors), dtype=np.int64)
         lists = nearest_centroid(vectors, self.centroids)
         all_lists = np.concatenate([self._list_of, lists])
         order = np.argsort(all_lists, kind="stable")

@@ -18,13 +18,49 @@ def nearest_centroid(vectors, centroids, batch_size=4096):
     return labels
 
 
+_START_POINTS_PER_CLUSTER = 32
+
+
+def _spread_start(vectors, nonzero, n_clusters, rng):
+    """Greedy k-means++ start for unit vectors (as scikit-learn's, on cosine distance).
+
+    Each next centroid is the best of `2 + log(n_clusters)` vectors drawn with
+    probability proportional to their cosine distance from the nearest centroid
+    chosen so far: the one that most lowers the summed distance. Plain random
+    starts often put two centroids in one cluster and none in another, and
+    Lloyd's iterations rarely undo that. Each step is a pass over the
+    candidates, so they are a seeded sample of at most
+    `_START_POINTS_PER_CLUSTER * n_clusters` vectors.
+    """
+    if len(nonzero) > _START_POINTS_PER_CLUSTER * n_clusters:  # each step is a pass over them
+        nonzero = np.sort(rng.choice(nonzero, _START_POINTS_PER_CLUSTER * n_clusters, replace=False))
+    candidates = vectors[nonzero]
+    n_trials = 2 + int(np.log(n_clusters))
+    chosen = [int(rng.integers(len(candidates)))]
+    distance = np.maximum(1.0 - candidates @ candidates[chosen[0]], 0.0)
+    for _ in range(1, n_clusters):
+        weights = np.cumsum(distance, dtype=np.float64)
+        if weights[-1] > 0:  # draw proportionally to the distance (chosen vectors have 0)
+            trials = np.searchsorted(weights, rng.random(n_trials) * weights[-1], side="right")
+            trials = np.minimum(trials, len(candidates) - 1)
+        else:  # every remaining vector duplicates a chosen one
+            trials = rng.choice(np.setdiff1d(np.arange(len(candidates)), chosen), 1)
+        trial_distances = np.minimum(distance, np.maximum(1.0 - candidates[trials] @ candidates.T, 0.0))
+        best = int(np.argmin(trial_distances.sum(axis=1, dtype=np.float64)))
+        chosen.append(int(trials[best]))
+        distance = trial_distances[best]
+    return candidates[chosen].copy()
+
+
 def kmeans(vectors, n_clusters, *, n_iterations=10, max_training_points=None, seed=0):
     """Spherical k-means: unit-length centroids that maximise cosine similarity.
 
     Lloyd's algorithm on L2-normalised vectors: assign each vector to the
     centroid with the largest cosine similarity, move each centroid to the mean
     of its vectors and rescale it to length 1. Starts from `n_clusters`
-    distinct vectors drawn with the seed; a cluster that loses all its vectors
+    distinct vectors drawn with the seed, spread out as in greedy k-means++
+    (each next start drawn with probability proportional to its cosine
+    distance from the nearest start so far); a cluster that loses all its vectors
     is restarted at a random vector, and so is one whose vectors cancel out
     (their mean is zero), so every centroid has length 1. Like faiss, it can train on a seeded
     random subset of the vectors (`max_training_points`).
@@ -73,7 +109,7 @@ def kmeans(vectors, n_clusters, *, n_iterations=10, max_training_points=None, se
             f"received {len(nonzero)} among {len(vectors)}. Drop the zero vectors or ask for "
             f"fewer clusters."
         )
-    centroids = vectors[rng.choice(nonzero, n_clusters, replace=False)].copy()
+    centroids = _spread_start(vectors, nonzero, n_clusters, rng)
     for _ in range(n_iterations):
         labels = nearest_centroid(vectors, centroids)
         sums = np.zeros_like(centroids)
