@@ -33,7 +33,7 @@ INSTALL_KERNEL = $(VENV_PYTHON) -m ipykernel install --user --name $(KERNEL_NAME
 BROWSER_STAMP := $(VENV)/.installed-browser
 
 .PHONY: setup lab test test-all test-unit test-notebooks test-colab test-binder test-browser \
-	doctor run clean-notebooks clean
+	doctor run clean-notebooks clean site test-site
 
 setup: $(STAMP)
 
@@ -115,6 +115,27 @@ test-browser: $(BROWSER_STAMP)
 $(BROWSER_STAMP): $(STAMP)
 	$(VENV_PYTHON) -m pip install --quiet -e ".[$(EXTRA),dev,search,browser]"
 	touch $@
+
+# The course website in build/site/ (open build/site/index.html, or serve it with
+# `python -m http.server -d build/site`): every notebook as executed by `make test-binder`
+# (build/binder/) when that folder holds all of them, else by a run into build/site-run/.
+# Order in a full check: test-binder, then site and test-site (which reuse its executions).
+SITE_STAMP := $(VENV)/.installed-site
+
+$(SITE_STAMP): $(STAMP)
+	$(VENV_PYTHON) -m pip install --quiet -e ".[$(EXTRA),dev,search,site]"
+	touch $@
+
+site: $(SITE_STAMP)
+	@if ! $(VENV_PYTHON) -c 'import sys; from course_lib.notebooks.site import find_run_folder; sys.exit(find_run_folder(["build/binder", "build/site-run"]) is None)'; then \
+	  COURSE_EXERCISE_EXPECT="not attempted" $(VENV_PYTHON) -m course_lib run --no-html --out build/site-run; \
+	fi
+	$(VENV_PYTHON) -m course_lib site
+
+# Checks the built site: every page, no broken relative link or anchor, no error or stderr
+# output, a search index with every notebook that finds "MAP@R".
+test-site: site
+	$(VENV_PYTHON) -m course_lib site --check
 
 doctor: setup
 	$(VENV_PYTHON) -m course_lib doctor
