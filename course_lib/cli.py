@@ -23,6 +23,7 @@ A NOTEBOOK is a path, a file stem (`01_similarity_basics`) or a unique prefix
 """
 
 import argparse
+import datetime
 import os
 import sys
 from pathlib import Path
@@ -78,11 +79,13 @@ def _run(args, out):
         raise ValueError("--record stores the times of a normal run; run it without --cpus/--binder.")
     from course_lib.notebooks.site import collect_run_info, write_run_info
 
-    info = collect_run_info(limits=limits)  # the date, machine and versions the site shows
+    started = datetime.datetime.now(datetime.timezone.utc)
     runs = nbtools.run_notebooks(paths, out_dir=out_dir, cwd=cwd, timeout=args.timeout,
                                  html=not args.html_off, env=env, progress=sys.stderr,
                                  cpus=limits["cpus"], memory_limit_mib=limits["memory"])
-    write_run_info(out_dir or build_dir() / "executed", info, runs)
+    # The date, machine and versions the course website shows (course_lib.notebooks.site).
+    write_run_info(out_dir or build_dir() / "executed",
+                   collect_run_info(limits=limits, now=started), runs)
     _check_budgets(runs, limits)
     body = [[run.notebook.stem, run.status, f"{run.seconds:.1f}",
              f"{run.peak_mib:.0f}" if run.peak_mib is not None else "-",

@@ -90,13 +90,27 @@ def _cpu_model():
     return platform.processor() or platform.machine()
 
 
+def _describe_devices_in_child():
+    """`describe_devices()` run in a child process, so TensorFlow is not imported here
+    (the notebooks' runners are forked from this process). Empty dict if it fails."""
+    code = ("import json; from course_lib.device import describe_devices; "
+            "info = describe_devices(); print(json.dumps({key: info[key] for key in "
+            "('accelerator', 'gpu_names', 'cpu_cores')}))")
+    try:
+        result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                                timeout=300)
+        return json.loads(result.stdout.strip().splitlines()[-1])
+    except (subprocess.SubprocessError, ValueError, IndexError, OSError):
+        return {}
+
+
 def collect_run_info(*, devices=None, limits=None, now=None):
     """The facts a reader needs to trust a run: when, on what, with which versions.
 
     Args:
         devices: dict from `course_lib.device.describe_devices()` (its
-            `accelerator`, `gpu_names`, `cpu_cores`); None calls it (imports
-            TensorFlow).
+            `accelerator`, `gpu_names`, `cpu_cores`); None calls it in a child
+            process (which imports TensorFlow).
         limits: optional dict with `cpus` (int or None) and `memory` (MiB or
             None) that the run was confined to (`run --binder`).
         now: a timezone-aware `datetime.datetime`; defaults to the current UTC time.
@@ -119,9 +133,7 @@ def collect_run_info(*, devices=None, limits=None, now=None):
     ('2026-12-02T04:00:00+00:00', 'CPU', 2)
     """
     if devices is None:
-        from course_lib.device import describe_devices
-
-        devices = describe_devices()
+        devices = _describe_devices_in_child()
     for name, value in (("devices", devices), ("limits", limits)):
         if value is not None and not isinstance(value, dict):
             raise TypeError(f"`{name}` must be a dict (or None); received {type(value).__name__}.")
