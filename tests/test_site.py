@@ -132,7 +132,8 @@ def _course(tmp_path, *, extra_code=None, error=False):
     course = []
     for stem, title in (("00_intro", "00 · Intro"), ("01_metrics", "01 · Metrics")):
         cells = [nbformat.v4.new_markdown_cell(f"# {title}\n\ntext"),
-                 nbformat.v4.new_markdown_cell("## Retrieval metrics\n\nMAP@R and R@k."),
+                 nbformat.v4.new_markdown_cell("## Retrieval metrics\n\nMAP@R and R@k. Next: "
+                                               "[metrics](01_metrics.ipynb#retrieval-metrics)"),
                  nbformat.v4.new_code_cell("print(1 + 1)")]
         nb = nbformat.v4.new_notebook(cells=cells)
         nbformat.write(nb, shipped / f"{stem}.ipynb")
@@ -261,5 +262,7 @@ def test_tiny_site_resolves_notebook_links_and_anchors_from_docs_pages(tmp_path)
     glossary = (tmp_path / "site" / "glossary.html").read_text()
     assert 'href="notebooks/01_metrics.html#retrieval-metrics"' in glossary
     assert "<code>course_lib.metrics.map_at_r</code>" in glossary
+    intro = (tmp_path / "site" / "notebooks" / "00_intro.html").read_text()
+    assert 'href="01_metrics.html#retrieval-metrics"' in intro  # the page, not the .ipynb
     assert site.check_site(tmp_path / "site", notebooks=[path.name for path in course],
                            pages=["index.md", "glossary.md"]) == []

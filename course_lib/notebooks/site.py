@@ -414,6 +414,7 @@ def assemble_site_source(run_folder, source_dir, *, site_dir, docs_dir=None, cou
         executed = nbformat.read(run_folder / path.name, as_version=4)
         _check_same_code(nbformat.read(path, as_version=4), executed, run_folder / path.name)
         static_widget_views(executed)
+        _link_pages(executed, [other.stem for other in course])
         nbformat.write(executed, source_dir / "notebooks" / path.name)
         notebooks.append((_notebook_title(executed, path.stem), f"notebooks/{path.name}"))
     index = source_dir / "index.md"
@@ -425,6 +426,15 @@ def assemble_site_source(run_folder, source_dir, *, site_dir, docs_dir=None, cou
     config_path = source_dir.parent / f"{source_dir.name}.mkdocs.yml"
     config_path.write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
     return config_path
+
+
+def _link_pages(nb, stems):
+    """Points Markdown links between course notebooks (`02_x.ipynb#a`) at their pages
+    (`02_x.html#a`): mkdocs-jupyter leaves them on the raw .ipynb files."""
+    pattern = re.compile(r"\]\((" + "|".join(map(re.escape, stems)) + r")\.ipynb(#[^)\s]*)?\)")
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            cell.source = pattern.sub(lambda match: f"]({match[1]}.html{match[2] or ''})", cell.source)
 
 
 def _check_same_code(shipped, executed, where):
