@@ -249,10 +249,52 @@ def _check_same_code(shipped, executed, where):
 
 
 def build_site(config_path):
-    """Runs `mkdocs build` on `config_path`; raises RuntimeError with its log if it fails."""
+    """Runs `mkdocs build` on `config_path`, then mends the notebooks' tables of contents.
+
+    mkdocs-jupyter slugs a heading with inline code (``## 4. The `course_lib` version``)
+    without the code in the sidebar (`#4-the-version`) but with it on the heading
+    (`id="4-the-course_lib-version"`); `_mend_toc_links` points the sidebar at the heading.
+
+    Returns:
+        MkDocs' log (str).
+
+    Raises:
+        RuntimeError: with MkDocs' log, if it fails.
+    """
+    import yaml
+
     result = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--clean", "-q", "-f",
                              str(config_path)], capture_output=True, text=True)
     if result.returncode != 0:
         raise RuntimeError(f"mkdocs build failed (exit {result.returncode}):\n"
                            f"{result.stdout}{result.stderr}")
+    site_dir = Path(yaml.safe_load(Path(config_path).read_text(encoding="utf-8"))["site_dir"])
+    for page in sorted((site_dir / "notebooks").glob("*.html")):
+        text = page.read_text(encoding="utf-8")
+        mended = _mend_toc_links(text)
+        if mended != text:
+            page.write_text(mended, encoding="utf-8")
     return result.stdout + result.stderr
+
+
+_TOC_LINK = re.compile(r'<a href="#([^"]+)" class="md-nav__link">')
+_SECTION_ID = re.compile(r'<h[2-6] id="([^"]+)"')
+
+
+def _mend_toc_links(text):
+    """Points each sidebar link of a notebook page at the id of its heading (h2-h6, in order).
+
+    Example:
+
+    >>> page = ('<a href="#4-the-version" class="md-nav__link">4</a>'
+    ...         '<h1 id="title">T</h1><h2 id="4-the-course_lib-version">4</h2>')
+    >>> _mend_toc_links(page)[:49]
+    '<a href="#4-the-course_lib-version" class="md-nav'
+    """
+    toc = list(dict.fromkeys(_TOC_LINK.findall(text)))
+    ids = _SECTION_ID.findall(text)
+    if len(toc) != len(ids):
+        return text  # not a one-to-one table of contents: leave it to check_site to report
+    renames = {old: new for old, new in zip(toc, ids) if old != new and old not in ids}
+    return _TOC_LINK.sub(lambda match: f'<a href="#{renames.get(match[1], match[1])}" '
+                                       f'class="md-nav__link">', text)
