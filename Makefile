@@ -33,7 +33,7 @@ INSTALL_KERNEL = $(VENV_PYTHON) -m ipykernel install --user --name $(KERNEL_NAME
 BROWSER_STAMP := $(VENV)/.installed-browser
 
 .PHONY: setup lab test test-all test-unit test-notebooks test-colab test-binder test-browser \
-	doctor run clean-notebooks clean
+	test-jax doctor run clean-notebooks clean
 
 setup: $(STAMP)
 
@@ -66,6 +66,21 @@ test-notebooks: setup
 	COURSE_EXERCISE_EXPECT="not attempted" $(VENV_PYTHON) -m pytest $(NBVAL) notebooks
 	$(VENV_PYTHON) -m course_lib solve --out build/solved
 	COURSE_EXERCISE_EXPECT=correct $(VENV_PYTHON) -m pytest $(NBVAL) build/solved
+
+# The Keras side of the course (layers, losses, heads, attention, model builders, and a
+# .keras file crossing backends) under KERAS_BACKEND=jax, in this environment plus JAX's
+# CPU wheel. The test header and a session fixture show which backend ran.
+KERAS_TESTS := tests/test_layers.py tests/test_losses.py tests/test_heads.py tests/test_attention.py \
+	tests/test_models_*.py tests/test_properties_keras.py tests/test_backends.py \
+	course_lib/layers.py course_lib/losses.py course_lib/heads.py course_lib/attention.py course_lib/models
+JAX_STAMP := $(VENV)/.installed-jax
+
+$(JAX_STAMP): $(STAMP)
+	$(VENV_PYTHON) -m pip install --quiet -e ".[$(EXTRA),dev,search,jax]"
+	touch $@
+
+test-jax: $(JAX_STAMP)
+	KERAS_BACKEND=jax $(VENV_PYTHON) -m pytest -p no:cacheprovider $(KERAS_TESTS)
 
 # Google Colab without Colab: its package versions in a separate environment that lacks
 # the course, and every notebook run through its setup cell's Colab branch
