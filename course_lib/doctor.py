@@ -4,6 +4,8 @@ An instructor runs `python -m course_lib doctor` on every workshop machine; a
 learner runs notebook 00, which calls the same function.
 """
 
+import json
+import os
 import sys
 from importlib import metadata
 from pathlib import Path
@@ -15,12 +17,14 @@ __all__ = ["doctor"]
 
 _JUPYTER_KERNEL = "deep-similarity"
 _INSTALL_CPU = "pip install -e '.[cpu]'"
-# (label, distribution names to try, essential, fix)
+# (label, distribution names to try, essential, fix); essential is True, False, or the
+# Keras backend that needs the package (essential only when Keras is set to that backend).
 _PACKAGES = (
     ("numpy", ("numpy",), True, "pip install -e ."),
     ("keras", ("keras",), True, "pip install -e ."),
-    ("tensorflow", ("tensorflow", "tensorflow-cpu", "tensorflow-macos", "tensorflow-intel"), True,
-     f"{_INSTALL_CPU} (or '.[gpu]' on Linux with an NVIDIA GPU)"),
+    ("tensorflow", ("tensorflow", "tensorflow-cpu", "tensorflow-macos", "tensorflow-intel"),
+     "tensorflow", f"{_INSTALL_CPU} (or '.[gpu]' on Linux with an NVIDIA GPU)"),
+    ("jax", ("jax",), "jax", "pip install -e '.[jax]'"),
     ("scikit-learn", ("scikit-learn",), True, "pip install -e ."),
     ("matplotlib", ("matplotlib",), True, "pip install -e ."),
     ("jupyterlab", ("jupyterlab",), True, "pip install -e ."),
@@ -38,6 +42,17 @@ def _distribution_version(names):
         except metadata.PackageNotFoundError:
             continue
     return None
+
+
+def _configured_backend():
+    """The backend Keras will use, read as Keras reads it but without importing Keras."""
+    if os.environ.get("KERAS_BACKEND"):
+        return os.environ["KERAS_BACKEND"]
+    keras_home = os.environ.get("KERAS_HOME", os.path.join(os.path.expanduser("~"), ".keras"))
+    try:
+        return json.loads(Path(keras_home, "keras.json").read_text()).get("backend", "tensorflow")
+    except (OSError, ValueError, AttributeError):  # no file, or not a JSON object
+        return "tensorflow"
 
 
 def _section(out, title, lines):
@@ -61,9 +76,11 @@ def doctor(*, file=None):
 
     Returns:
         0 when every essential check passes (Python >= 3.10, numpy, keras,
-        tensorflow, scikit-learn, matplotlib, jupyterlab, ipywidgets, a working
-        device report, every data file "ok"), 1 otherwise. A missing nbval,
-        faiss or kernel is only a warning.
+        the package of Keras's backend (tensorflow, or jax with
+        `KERAS_BACKEND=jax`), scikit-learn, matplotlib, jupyterlab, ipywidgets,
+        a working device report, every data file "ok"), 1 otherwise. A missing
+        nbval, faiss or kernel is only a warning; the other backend's package
+        is not needed.
     """
     out = sys.stdout if file is None else file
     problems, warnings = [], []
@@ -76,9 +93,16 @@ def doctor(*, file=None):
     package = f"{course_lib_version()} ({Path(__file__).parent})"
     _section(out, "Python", [("python", python), ("course_lib", package)])
 
+    backend = _configured_backend()
     lines = []
     for label, names, essential, fix in _PACKAGES:
         version = _distribution_version(names)
+        if isinstance(essential, str):  # a backend's package
+            if essential != backend:
+                lines.append((label, version or f"not installed (only the {essential} backend "
+                                                f"needs it: {fix})"))
+                continue
+            essential = True
         lines.append((label, version or f"not installed (install: {fix})"))
         if version is None:
             (problems if essential else warnings).append(f"{label} is not installed. Fix: {fix}")
@@ -92,13 +116,19 @@ def doctor(*, file=None):
                  ("accelerator", info["accelerator"]),
                  ("devices", ", ".join(info["devices"]) or "none")]
         lines += [("note", note) for note in info.get("notes", [])]
-        if info["backend"] != "tensorflow":
+        if info["backend"] == "jax":
+            warnings.append("Keras uses the jax backend: the course's layers, losses and models "
+                            "are tested on it, the notebooks only on tensorflow. Fix (to run them "
+                            "as tested): set KERAS_BACKEND=tensorflow.")
+        elif info["backend"] != "tensorflow":
             warnings.append(f"Keras uses the {info['backend']} backend; the course is tested with "
-                            f"tensorflow. Fix: set KERAS_BACKEND=tensorflow.")
+                            f"tensorflow (and its Keras side with jax). Fix: set "
+                            f"KERAS_BACKEND=tensorflow.")
     except Exception as error:  # report any failure here, keep checking the rest
         lines = [("devices", f"unavailable ({type(error).__name__}: {error})")]
+        fix = {"jax": "pip install -e '.[jax]'"}.get(backend, _INSTALL_CPU)
         problems.append(f"The device report failed ({type(error).__name__}: {error}). Fix: check "
-                        f"that `python -c \"import tensorflow\"` works; if not, {_INSTALL_CPU}.")
+                        f"that `python -c \"import {backend}\"` works; if not, {fix}.")
     _section(out, "Devices", lines)
 
     install = (f"make setup, or python -m ipykernel install --user --name {_JUPYTER_KERNEL} "

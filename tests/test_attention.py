@@ -91,6 +91,29 @@ def test_positional_encoding_values_and_mask_passthrough():
     assert np.array_equal(_numpy(layer.compute_mask(np.zeros((1, 2, 6), "float32"), mask)), mask)
 
 
+
+def test_positional_encoding_takes_sequences_of_any_length():
+    inputs = keras.Input((None, 4))
+    model = keras.Model(inputs, PositionalEncoding(scale=0.5)(inputs))
+    for steps in (3, 7):  # one model, two lengths: the step count is read when called
+        out = model.predict(np.zeros((2, steps, 4), "float32"), verbose=0)
+        assert out.shape == (2, steps, 4)
+        np.testing.assert_allclose(out[0, :, 1], 0.5 * np.cos(np.arange(steps)), atol=1e-6)
+
+
+@pytest.mark.parametrize("scale, received", [
+    (-1.0, "-1.0"), (float("nan"), "nan"), (float("inf"), "inf"), ("1", "'1'"), (True, "True"),
+    (None, "None")])
+def test_positional_encoding_rejects_bad_scales(scale, received):
+    with pytest.raises(ValueError, match=rf"`scale` must be a finite number >= 0.*received {received}"):
+        PositionalEncoding(scale=scale)
+    assert _numpy(PositionalEncoding(scale=0)(np.ones((1, 2, 2), "float32"))).tolist() == [[[1, 1], [1, 1]]]
+
+
+def test_positional_encoding_rejects_inputs_that_are_not_sequences():
+    with pytest.raises(ValueError, match=r"shape \(batch, steps, d\).*received shape \(2, 4\)"):
+        PositionalEncoding()(np.zeros((2, 4), "float32"))
+
 def test_attention_pooling_weights_and_mask():
     pool = AttentionPooling()
     x = np.array([[[1.0, 0.0], [0.0, 1.0], [9.0, 9.0]]], "float32")

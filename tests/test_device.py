@@ -14,7 +14,12 @@ from pathlib import Path
 import keras
 import numpy as np
 import pytest
-import tensorflow as tf
+
+# course_lib.device reports every backend, but these tests fake and check TensorFlow's device
+# calls: they need TensorFlow installed and set as Keras's backend (the default).
+tf = pytest.importorskip("tensorflow", reason="these tests check TensorFlow's device set-up")
+pytestmark = pytest.mark.skipif(keras.backend.backend() != "tensorflow",
+                                reason="these tests check the tensorflow backend's device set-up")
 
 from course_lib import device
 from course_lib.device import describe_devices, setup_device

@@ -19,7 +19,7 @@ SHIPPED = ("fashion_mnist_subset.npz", "japanese_vowels.npz", "manifest.json")
 @pytest.fixture
 def fake_device_and_data(monkeypatch):
     """Stands in for course_lib.device and course_lib.data; returns their settings."""
-    settings = {"devices": None, "data": [
+    settings = {"devices": None, "backend": "tensorflow", "data": [
         {"file": "fashion_mnist_subset.npz", "sha256": "ab", "status": "ok"}]}
     _fake_device(monkeypatch, settings)
     data = types.ModuleType("course_lib.data")
@@ -30,11 +30,12 @@ def fake_device_and_data(monkeypatch):
 
 def _fake_device(monkeypatch, settings):
     """Replaces course_lib.device (TensorFlow's start-up is slow and not under test here)."""
+    monkeypatch.setenv("KERAS_BACKEND", "tensorflow")  # what the fake device reports
 
     def describe_devices():
         if settings["devices"] is not None:
             raise settings["devices"]
-        return {"backend": "tensorflow", "backend_version": "2.21.0", "keras_version": "3.15.1",
+        return {"backend": settings["backend"], "backend_version": "2.21.0", "keras_version": "3.15.1",
                 "python_version": "3.11.7", "devices": ["CPU:0", "GPU:0 (Fake)"],
                 "accelerator": "GPU"}
 
@@ -46,7 +47,7 @@ def _fake_device(monkeypatch, settings):
 @pytest.fixture
 def broken_install(monkeypatch, tmp_path):
     """A fake device, a private copy of data/ (COURSE_DATA_DIR) and a switch to hide packages."""
-    _fake_device(monkeypatch, {"devices": None})
+    _fake_device(monkeypatch, {"devices": None, "backend": "tensorflow"})
     folder = tmp_path / "data"
     folder.mkdir()
     for name in SHIPPED:
@@ -164,3 +165,54 @@ def test_doctor_writes_to_the_given_file(fake_device_and_data, capsys):
     doctor(file=buffer)
     assert capsys.readouterr().out == ""
     assert buffer.getvalue().startswith("Deep Similarity doctor")
+
+
+def _without(monkeypatch, *labels, installed=()):
+    """Makes doctor see the packages with these labels as not installed (and `installed` as
+    installed, version 0.10.2, whether or not they are: jax is an optional extra)."""
+    names = {name for label, names, _, _ in doctor_module._PACKAGES if label in labels for name in names}
+    present = {name for label, names, _, _ in doctor_module._PACKAGES if label in installed for name in names}
+    real = doctor_module._distribution_version
+
+    def version(candidates):
+        if set(candidates) & names:
+            return None
+        return "0.10.2" if set(candidates) & present else real(candidates)
+
+    monkeypatch.setattr(doctor_module, "_distribution_version", version)
+
+
+def test_doctor_needs_only_the_package_of_the_configured_backend(capsys, monkeypatch,
+                                                                  fake_device_and_data):
+    _without(monkeypatch, "tensorflow", installed=("jax",))
+    monkeypatch.setenv("KERAS_BACKEND", "jax")
+    fake_device_and_data["backend"] = "jax"
+    code = doctor()
+    out = capsys.readouterr().out
+    assert code == 0, out
+    assert "tensorflow    not installed (only the tensorflow backend needs it" in out
+    assert "the notebooks only on tensorflow" in out  # a warning, not a problem
+
+    _without(monkeypatch, "tensorflow", "jax")
+    code = doctor()
+    out = capsys.readouterr().out
+    assert code == 1 and "jax is not installed. Fix: pip install -e '.[jax]'" in out
+
+    monkeypatch.setenv("KERAS_BACKEND", "tensorflow")
+    fake_device_and_data["backend"] = "tensorflow"
+    code = doctor()
+    out = capsys.readouterr().out
+    assert code == 1 and "tensorflow is not installed. Fix: pip install -e '.[cpu]'" in out
+    assert "jax           not installed (only the jax backend needs it" in out
+
+
+def test_configured_backend_reads_the_environment_then_keras_json(monkeypatch, tmp_path):
+    monkeypatch.delenv("KERAS_BACKEND", raising=False)
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path))
+    assert doctor_module._configured_backend() == "tensorflow"  # no keras.json: Keras's default
+    (tmp_path / "keras.json").write_text('{"backend": "jax", "floatx": "float32"}')
+    assert doctor_module._configured_backend() == "jax"
+    (tmp_path / "keras.json").write_text("not json")
+    assert doctor_module._configured_backend() == "tensorflow"
+    monkeypatch.setenv("KERAS_BACKEND", "torch")
+    assert doctor_module._configured_backend() == "torch"
