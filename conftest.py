@@ -11,8 +11,11 @@ import pytest
 
 
 def _stderr_text(outputs):
-    return "".join(output.get("text", "") for output in outputs
-                   if output.get("output_type") == "stream" and output.get("name") == "stderr")
+    return "".join(
+        output.get("text", "")
+        for output in outputs
+        if output.get("output_type") == "stream" and output.get("name") == "stderr"
+    )
 
 
 @pytest.hookimpl(hookwrapper=True)

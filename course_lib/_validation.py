@@ -49,8 +49,7 @@ def to_numpy(x, name="x"):
         ) from None
     except Exception as error:  # pragma: no cover - exotic objects
         raise TypeError(
-            f"Expected an array-like (NumPy array, list or tensor) for `{name}`, received "
-            f"{type(x).__name__}: {error}"
+            f"Expected an array-like (NumPy array, list or tensor) for `{name}`, received {type(x).__name__}: {error}"
         ) from None
 
 
@@ -127,10 +126,7 @@ def as_matrix(x, name, *, dtype=np.float32):
             f"{array.ndim}-D array of shape {array.shape}. Likely fix: {fix}."
         )
     if array.shape[0] == 0 or array.shape[1] == 0:
-        raise ValueError(
-            f"`{name}` must have at least one sample and one feature; received shape "
-            f"{array.shape}."
-        )
+        raise ValueError(f"`{name}` must have at least one sample and one feature; received shape {array.shape}.")
     return array
 
 
@@ -150,8 +146,7 @@ def as_integers(x, name, *, what="integers"):
         finite = np.isfinite(array)
         if not finite.all():
             raise ValueError(
-                f"`{name}` must hold {what}; received {int(np.size(array) - finite.sum())} "
-                f"NaN or infinite value(s)."
+                f"`{name}` must hold {what}; received {int(np.size(array) - finite.sum())} NaN or infinite value(s)."
             )
         if array.size and np.abs(array).max() >= _INT64_LIMIT:
             raise ValueError(
@@ -185,8 +180,7 @@ def as_labels(y, name, *, n_samples=None, layout=None):
             f"`{name}` must be {expected} of integer class labels; received shape "
             f"{array.shape}." + (f" If it is one-hot, use {name}.argmax(axis=-1)." if one_hot else "")
         )
-    if not (array.dtype == bool or np.issubdtype(array.dtype, np.integer)
-            or np.issubdtype(array.dtype, np.floating)):
+    if not (array.dtype == bool or np.issubdtype(array.dtype, np.integer) or np.issubdtype(array.dtype, np.floating)):
         raise TypeError(
             f"`{name}` must hold integer class labels; received dtype {array.dtype}. "
             f"Map other labels to integers first, e.g. with np.unique({name}, "
@@ -220,10 +214,9 @@ def as_sequences(x, name):
     """Returns `x` as a finite float array `(n, max_length, n_features)`."""
     array = as_array(x, name, dtype=np.float64)
     if array.ndim != 3:
-        fix = (f" For one sequence use {name}[None]." if array.ndim == 2 else "")
+        fix = f" For one sequence use {name}[None]." if array.ndim == 2 else ""
         raise ValueError(
-            f"`{name}` must be 3-D with shape (n_sequences, max_length, n_features); "
-            f"received shape {array.shape}.{fix}"
+            f"`{name}` must be 3-D with shape (n_sequences, max_length, n_features); received shape {array.shape}.{fix}"
         )
     if 0 in array.shape:
         raise ValueError(f"`{name}` must not be empty; received shape {array.shape}.")
@@ -237,8 +230,7 @@ def as_lengths(lengths, name, *, n_sequences, max_length):
     array = as_integers(lengths, name, what="integer lengths")
     if array.ndim != 1 or array.shape[0] != n_sequences:
         raise ValueError(
-            f"`{name}` must have shape ({n_sequences},), one length per sequence; received "
-            f"shape {array.shape}."
+            f"`{name}` must have shape ({n_sequences},), one length per sequence; received shape {array.shape}."
         )
     if array.min() < 1 or array.max() > max_length:
         raise ValueError(
@@ -267,9 +259,7 @@ def check_ks(ks):
     if isinstance(ks, (int, np.integer)) and not isinstance(ks, bool):
         ks = (ks,)
     if not isinstance(ks, (tuple, list, range, np.ndarray)):
-        raise TypeError(
-            f"`ks` must be an int or a sequence of ints, e.g. ks=(1, 5, 10); received {ks!r}."
-        )
+        raise TypeError(f"`ks` must be an int or a sequence of ints, e.g. ks=(1, 5, 10); received {ks!r}.")
     ks = tuple(check_positive_int(k, "ks") for k in ks)
     if not ks:
         raise ValueError("`ks` must name at least one k, e.g. ks=(1, 5, 10); received ().")
@@ -310,8 +300,7 @@ def check_seed(seed, name="seed"):
     seed = int(seed)
     if not 0 <= seed < 2**32:
         raise ValueError(
-            f"`{name}` must be between 0 and 2**32 - 1 (NumPy's limit); received "
-            f"{seed}. Pass e.g. {name}=0."
+            f"`{name}` must be between 0 and 2**32 - 1 (NumPy's limit); received {seed}. Pass e.g. {name}=0."
         )
     return seed
 

@@ -118,18 +118,21 @@ class PositionalEncoding(keras.layers.Layer):
 
     def __init__(self, scale=1.0, **kwargs):
         super().__init__(**kwargs)
-        if (isinstance(scale, bool) or not isinstance(scale, (int, float))
-                or not math.isfinite(scale) or scale < 0):
-            raise ValueError(f"`scale` must be a finite number >= 0, e.g. 1.0 (0.0 turns the "
-                             f"position signal off); received {scale!r}.")
+        if isinstance(scale, bool) or not isinstance(scale, (int, float)) or not math.isfinite(scale) or scale < 0:
+            raise ValueError(
+                f"`scale` must be a finite number >= 0, e.g. 1.0 (0.0 turns the "
+                f"position signal off); received {scale!r}."
+            )
         self.scale = float(scale)
         self.supports_masking = True
 
     def call(self, inputs):
         if len(inputs.shape) != 3 or inputs.shape[-1] is None:
-            raise ValueError(f"PositionalEncoding expects inputs of shape (batch, steps, d) with "
-                             f"a known d; received shape {tuple(inputs.shape)}. Fix: reshape to "
-                             f"3-D, e.g. keras.Input((None, d)) for sequences of any length.")
+            raise ValueError(
+                f"PositionalEncoding expects inputs of shape (batch, steps, d) with "
+                f"a known d; received shape {tuple(inputs.shape)}. Fix: reshape to "
+                f"3-D, e.g. keras.Input((None, d)) for sequences of any length."
+            )
         steps, dim = ops.shape(inputs)[-2], inputs.shape[-1]  # steps may be unknown until called
         positions = ops.cast(ops.arange(steps), "float32")[:, None]
         pair_index = ops.cast(ops.arange(dim) // 2 * 2, "float32")[None, :]
@@ -185,8 +188,7 @@ class AttentionPooling(keras.layers.Layer):
         self.supports_masking = True
 
     def build(self, input_shape):
-        self.query = self.add_weight(name="query", shape=(int(input_shape[-1]),),
-                                     initializer="zeros")
+        self.query = self.add_weight(name="query", shape=(int(input_shape[-1]),), initializer="zeros")
 
     def attention_weights(self, inputs, mask=None):
         inputs = ops.convert_to_tensor(inputs)

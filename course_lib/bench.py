@@ -143,9 +143,7 @@ def _child(search, optional_module, n_database, n_queries, dim, k, repeats, seed
             start = time.perf_counter()
             indices = search(queries, database, k)
             seconds.append(time.perf_counter() - start)
-        connection.send(
-            {"seconds": seconds, "indices": np.asarray(indices), "peak": _peak_rss_mib()}
-        )
+        connection.send({"seconds": seconds, "indices": np.asarray(indices), "peak": _peak_rss_mib()})
     except ModuleNotFoundError as error:
         if optional_module is not None and error.name == optional_module:
             connection.send({"skipped": f"{optional_module} is not installed ({error})"})
@@ -161,9 +159,10 @@ def _measure(method, n_database, n_queries, dim, k, repeats, seed):
     """Runs `method` in a spawned child process; returns what the child sent."""
     context = multiprocessing.get_context("spawn")
     receiver, sender = context.Pipe(duplex=False)
-    process = context.Process(target=_child, args=(
-        _SEARCHES[method], _OPTIONAL_MODULES.get(method), n_database, n_queries, dim, k, repeats,
-        seed, sender))
+    process = context.Process(
+        target=_child,
+        args=(_SEARCHES[method], _OPTIONAL_MODULES.get(method), n_database, n_queries, dim, k, repeats, seed, sender),
+    )
     process.start()
     sender.close()
     try:
@@ -172,13 +171,11 @@ def _measure(method, n_database, n_queries, dim, k, repeats, seed):
         result = None
     process.join()
     if result is None:
-        result = {"error": f"the benchmark process exited with code {process.exitcode} "
-                           f"before reporting a result"}
+        result = {"error": f"the benchmark process exited with code {process.exitcode} before reporting a result"}
     return result
 
 
-def run_benchmark(*, n_database=100_000, n_queries=10_000, dim=64, k=10, repeats=3, seed=0,
-                  methods=METHODS):
+def run_benchmark(*, n_database=100_000, n_queries=10_000, dim=64, k=10, repeats=3, seed=0, methods=METHODS):
     """Measures each method; returns a list of row dicts.
 
     Args:
@@ -202,8 +199,7 @@ def run_benchmark(*, n_database=100_000, n_queries=10_000, dim=64, k=10, repeats
     Raises:
         ValueError: on an unknown method or sizes out of range.
     """
-    for name, value in (("n_database", n_database), ("n_queries", n_queries), ("dim", dim),
-                        ("repeats", repeats)):
+    for name, value in (("n_database", n_database), ("n_queries", n_queries), ("dim", dim), ("repeats", repeats)):
         check_positive_int(value, name)
     check_positive_int(k, "k", maximum=n_database, maximum_reason=" (the database size)")
     unknown = [method for method in methods if method not in _SEARCHES]
@@ -222,16 +218,16 @@ def run_benchmark(*, n_database=100_000, n_queries=10_000, dim=64, k=10, repeats
         indices = result["indices"]
         hits = sum(len(np.intersect1d(got, want)) for got, want in zip(indices, reference))
         median = statistics.median(result["seconds"])
-        rows.append({
-            "method": method,
-            "queries_per_second": n_queries / median,
-            "seconds": result["seconds"],
-            "peak_rss_mb": result["peak"],
-            "recall_vs_exact": hits / reference.size,
-        })
-    baseline = next(
-        (row for row in rows if row["method"] == "course_lib.top_k" and _measured(row)), None
-    )
+        rows.append(
+            {
+                "method": method,
+                "queries_per_second": n_queries / median,
+                "seconds": result["seconds"],
+                "peak_rss_mb": result["peak"],
+                "recall_vs_exact": hits / reference.size,
+            }
+        )
+    baseline = next((row for row in rows if row["method"] == "course_lib.top_k" and _measured(row)), None)
     for row in rows:
         if baseline is not None and _measured(row):
             row["speed_vs_top_k"] = row["queries_per_second"] / baseline["queries_per_second"]
@@ -275,8 +271,7 @@ def format_table(rows, *, title=""):
     others = [row for row in measured if row is not baseline]
     if baseline is not None and others:
         ratios = ", ".join(
-            f"{baseline['queries_per_second'] / row['queries_per_second']:.2f}x {row['method']}"
-            for row in others
+            f"{baseline['queries_per_second'] / row['queries_per_second']:.2f}x {row['method']}" for row in others
         )
         lines.append(f"course_lib.top_k speed: {ratios}")
     return "\n".join(lines)

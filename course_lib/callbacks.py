@@ -50,8 +50,7 @@ class RetrievalMonitor(keras.callbacks.Callback):
         super().__init__()
         if not callable(getattr(encoder, "predict", None)):
             raise TypeError(
-                f"`encoder` must be a Keras model with a predict() method; received "
-                f"{type(encoder).__name__}."
+                f"`encoder` must be a Keras model with a predict() method; received {type(encoder).__name__}."
             )
         self.encoder = encoder
         self.images = images
@@ -143,8 +142,18 @@ class TrainingProgress(keras.callbacks.Callback):
     demo  2 epochs in ... s; best loss ... at epoch ...
     """
 
-    def __init__(self, *, name=None, every=1, metrics=None, monitor=None, mode="auto", unit="epoch",
-                 every_steps=None, stream=None):
+    def __init__(
+        self,
+        *,
+        name=None,
+        every=1,
+        metrics=None,
+        monitor=None,
+        mode="auto",
+        unit="epoch",
+        every_steps=None,
+        stream=None,
+    ):
         super().__init__()
         if name is not None and not isinstance(name, str):
             raise TypeError(f"`name` must be a str or None; received {type(name).__name__} {name!r:.40}.")
@@ -162,8 +171,8 @@ class TrainingProgress(keras.callbacks.Callback):
             if names is None or not all(isinstance(metric, str) for metric in names):
                 raise TypeError(
                     f"`metrics` must be a list or tuple of log names such as ('loss', 'val_loss'); "
-                    f"received {metrics!r:.60}." + (f" For one name, write ({metrics!r},)."
-                                                    if isinstance(metrics, str) else "")
+                    f"received {metrics!r:.60}."
+                    + (f" For one name, write ({metrics!r},)." if isinstance(metrics, str) else "")
                 )
             metrics = names
         if monitor is not None and not isinstance(monitor, str):
@@ -172,8 +181,9 @@ class TrainingProgress(keras.callbacks.Callback):
             raise ValueError(f"`mode` must be one of 'auto', 'min', 'max'; received {mode!r}.")
         if not isinstance(unit, str) or not unit.strip():
             raise TypeError(f"`unit` must be a non-empty str such as 'epoch' or 'fifth'; received {unit!r}.")
-        if stream is not None and not (callable(getattr(stream, "write", None))
-                                       and callable(getattr(stream, "flush", None))):
+        if stream is not None and not (
+            callable(getattr(stream, "write", None)) and callable(getattr(stream, "flush", None))
+        ):
             raise TypeError(
                 f"`stream` must have write() and flush() methods, like sys.stdout; received "
                 f"{type(stream).__name__}. Leave it out to write to standard output."
@@ -231,8 +241,16 @@ class TrainingProgress(keras.callbacks.Callback):
         if steps and batch + 1 >= steps:
             return  # the epoch's own line follows
         seconds = time.perf_counter() - self._start
-        self._write("  ".join([self._epoch_text(self._epoch), f"step {batch + 1}" + (f"/{steps}" if steps else ""),
-                               *self._numbers(logs or {}), f"({seconds:.1f} s)"]))
+        self._write(
+            "  ".join(
+                [
+                    self._epoch_text(self._epoch),
+                    f"step {batch + 1}" + (f"/{steps}" if steps else ""),
+                    *self._numbers(logs or {}),
+                    f"({seconds:.1f} s)",
+                ]
+            )
+        )
 
     def on_epoch_end(self, epoch, logs=None):
         logs = logs or {}

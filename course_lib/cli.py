@@ -38,27 +38,30 @@ from course_lib.tables import format_table
 
 __all__ = ["main"]
 
+
 def _resolve_notebooks(names):
     """Turns command-line NOTEBOOK arguments into paths (all course notebooks if none)."""
     if not names:
         found = nbtools.find_notebooks()
         if not found:
-            raise ValueError(f"No notebooks matching {nbtools.NOTEBOOK_PATTERN} in "
-                             f"{project_root() / 'notebooks'}.")
+            raise ValueError(f"No notebooks matching {nbtools.NOTEBOOK_PATTERN} in {project_root() / 'notebooks'}.")
         return found
     paths, course = [], None
     for name in names:
         if Path(name).is_file():
             paths.append(Path(name))
             continue
-        stem = name[:-len(".ipynb")] if name.endswith(".ipynb") else name
+        stem = name[: -len(".ipynb")] if name.endswith(".ipynb") else name
         course = course if course is not None else nbtools.find_notebooks()
         matches = [path for path in course if path.stem == stem] or [
-            path for path in course if path.stem.startswith(stem)]
+            path for path in course if path.stem.startswith(stem)
+        ]
         if len(matches) != 1:
             known = ", ".join(path.stem for path in course) or "none"
-            raise ValueError(f"NOTEBOOK {name!r} matches {len(matches)} notebooks; expected a "
-                             f"path, a stem or a unique prefix. Course notebooks: {known}.")
+            raise ValueError(
+                f"NOTEBOOK {name!r} matches {len(matches)} notebooks; expected a "
+                f"path, a stem or a unique prefix. Course notebooks: {known}."
+            )
         paths.extend(matches)
     return paths
 
@@ -71,8 +74,9 @@ def _run(args, out):
     if args.solved:
         folders = {path.parent.resolve() for path in paths}
         if len(folders) > 1:
-            raise ValueError(f"--solved runs notebooks from one folder at a time; received "
-                             f"notebooks from {len(folders)} folders.")
+            raise ValueError(
+                f"--solved runs notebooks from one folder at a time; received notebooks from {len(folders)} folders."
+            )
         cwd = folders.pop()  # the solved copies run where the originals live
         paths = nbtools.solve_notebooks(paths, out_dir=build_dir() / "solved")
         env["COURSE_EXERCISE_EXPECT"] = "correct"  # check() raises on a wrong solution
@@ -83,33 +87,51 @@ def _run(args, out):
     from course_lib.notebooks.site import collect_run_info, write_run_info
 
     started = datetime.datetime.now(datetime.timezone.utc)
-    runs = nbtools.run_notebooks(paths, out_dir=out_dir, cwd=cwd, timeout=args.timeout,
-                                 html=not args.html_off, env=env, progress=sys.stderr,
-                                 cpus=limits["cpus"], memory_limit_mib=limits["memory"])
+    runs = nbtools.run_notebooks(
+        paths,
+        out_dir=out_dir,
+        cwd=cwd,
+        timeout=args.timeout,
+        html=not args.html_off,
+        env=env,
+        progress=sys.stderr,
+        cpus=limits["cpus"],
+        memory_limit_mib=limits["memory"],
+    )
     # The date, machine and versions the course website shows (course_lib.notebooks.site).
-    write_run_info(out_dir or build_dir() / "executed",
-                   collect_run_info(limits=limits, now=started), runs)
+    write_run_info(out_dir or build_dir() / "executed", collect_run_info(limits=limits, now=started), runs)
     _check_budgets(runs, limits)
-    body = [[run.notebook.stem, run.status, f"{run.seconds:.1f}",
-             f"{run.peak_mib:.0f}" if run.peak_mib is not None else "-",
-             f"{run.longest_cell_seconds:.1f}" if run.longest_cell_seconds is not None else "-",
-             str(run.longest_cell or "-"),
-             str(run.stderr_outputs) if run.stderr_outputs is not None else "-"] for run in runs]
-    print(format_table(["notebook", "status", "wall s", "peak MiB", "longest cell s", "cell",
-                         "stderr"], body, numeric=(2, 3, 4, 5, 6)), file=out)
+    body = [
+        [
+            run.notebook.stem,
+            run.status,
+            f"{run.seconds:.1f}",
+            f"{run.peak_mib:.0f}" if run.peak_mib is not None else "-",
+            f"{run.longest_cell_seconds:.1f}" if run.longest_cell_seconds is not None else "-",
+            str(run.longest_cell or "-"),
+            str(run.stderr_outputs) if run.stderr_outputs is not None else "-",
+        ]
+        for run in runs
+    ]
+    print(
+        format_table(
+            ["notebook", "status", "wall s", "peak MiB", "longest cell s", "cell", "stderr"],
+            body,
+            numeric=(2, 3, 4, 5, 6),
+        ),
+        file=out,
+    )
     total = sum(run.seconds for run in runs)
     print(f"\nTotal {total:.1f} s", file=out)
     if limits["cpus"] or limits["memory"]:
-        memory = (f"{limits['memory']:.0f} MiB ({runs[0].memory_limit})"
-                  if limits["memory"] and runs else "none")
+        memory = f"{limits['memory']:.0f} MiB ({runs[0].memory_limit})" if limits["memory"] and runs else "none"
         print(f"Limits: {limits['cpus'] or 'all'} CPU(s), memory {memory}", file=out)
     failed = [run for run in runs if run.status != "ok"]
     for run in failed:
         where = f" at cell {run.cell}" if run.cell else ""
         print(f"\n{run.notebook.stem} {run.status}{where}: {run.error}", file=out)
     if limits["total"] is not None and total > limits["total"]:
-        print(f"\nThe notebooks took {total:.0f} s in all, over the {limits['total']:.0f} s "
-              f"budget.", file=out)
+        print(f"\nThe notebooks took {total:.0f} s in all, over the {limits['total']:.0f} s budget.", file=out)
         failed = failed or runs
     if runs and runs[0].executed:
         print(f"\nExecuted notebooks in {runs[0].executed.parent}", file=out)
@@ -125,8 +147,13 @@ _BINDER = {"cpus": 1, "memory": 2048.0, "notebook": 240.0, "cell": 90.0, "total"
 
 def _limits(args):
     preset = _BINDER if args.binder else {}
-    chosen = {"cpus": args.cpus, "memory": args.memory_limit, "notebook": args.max_seconds,
-              "cell": args.max_cell_seconds, "total": args.max_total_seconds}
+    chosen = {
+        "cpus": args.cpus,
+        "memory": args.memory_limit,
+        "notebook": args.max_seconds,
+        "cell": args.max_cell_seconds,
+        "total": args.max_total_seconds,
+    }
     return {key: value if value is not None else preset.get(key) for key, value in chosen.items()}
 
 
@@ -136,17 +163,27 @@ def _check_budgets(runs, limits):
         if run.status != "ok":
             continue
         if run.stderr_outputs:
-            run.status, run.error = "stderr", (
-                f"{run.stderr_outputs} cell output(s) on stderr (red boxes in Jupyter); see "
-                f"{run.executed}")
+            run.status, run.error = (
+                "stderr",
+                (f"{run.stderr_outputs} cell output(s) on stderr (red boxes in Jupyter); see {run.executed}"),
+            )
         elif limits["notebook"] is not None and run.seconds > limits["notebook"]:
-            run.status, run.error = "slow", (
-                f"{run.seconds:.0f} s, over the {limits['notebook']:.0f} s budget per notebook")
-        elif (limits["cell"] is not None and run.longest_cell_seconds is not None
-              and run.longest_cell_seconds > limits["cell"]):
-            run.status, run.error = "slow", (
-                f"cell {run.longest_cell} took {run.longest_cell_seconds:.0f} s, over the "
-                f"{limits['cell']:.0f} s budget per cell")
+            run.status, run.error = (
+                "slow",
+                (f"{run.seconds:.0f} s, over the {limits['notebook']:.0f} s budget per notebook"),
+            )
+        elif (
+            limits["cell"] is not None
+            and run.longest_cell_seconds is not None
+            and run.longest_cell_seconds > limits["cell"]
+        ):
+            run.status, run.error = (
+                "slow",
+                (
+                    f"cell {run.longest_cell} took {run.longest_cell_seconds:.0f} s, over the "
+                    f"{limits['cell']:.0f} s budget per cell"
+                ),
+            )
 
 
 def _record(runs, out):
@@ -157,8 +194,11 @@ def _record(runs, out):
     folder = folders.pop()
     path = nbtools.record_run_times(runs, folder)
     records = nbtools.read_run_times(folder)
-    changed = [run.notebook.stem for run in runs
-               if run.status == "ok" and nbtools.update_header(run.notebook, records[run.notebook.stem])]
+    changed = [
+        run.notebook.stem
+        for run in runs
+        if run.status == "ok" and nbtools.update_header(run.notebook, records[run.notebook.stem])
+    ]
     print(f"Recorded run times in {path}; headers rewritten: {', '.join(changed) or 'none'}", file=out)
 
 
@@ -183,8 +223,14 @@ def _clean(args, out):
 
 def _headers(args, out):
     from course_lib.notebooks.run_times import (
-        RUN_TIME_PATTERN, STUDY_TIME_PATTERN, run_time_line, study_time, study_time_line,
-        update_header, update_study_time)
+        RUN_TIME_PATTERN,
+        STUDY_TIME_PATTERN,
+        run_time_line,
+        study_time,
+        study_time_line,
+        update_header,
+        update_study_time,
+    )
 
     paths = _resolve_notebooks(args.notebooks)
     records = nbtools.read_run_times(paths[0].resolve().parent)
@@ -196,12 +242,19 @@ def _headers(args, out):
 
             header = nbformat.read(path, as_version=4).cells[0].source
             wanted = [study_time_line(study_time(path))] + ([run_time_line(record)] if record else [])
-            found = [match.group(0) for pattern in (STUDY_TIME_PATTERN, RUN_TIME_PATTERN)
-                     for match in [pattern.search(header)] if match]
+            found = [
+                match.group(0)
+                for pattern in (STUDY_TIME_PATTERN, RUN_TIME_PATTERN)
+                for match in [pattern.search(header)]
+                if match
+            ]
             if not all(line in found for line in wanted):
                 stale.append(path)
-                print(f"{path}: header time lines differ from the rule and run_times.json "
-                      f"(run `python -m course_lib headers`)", file=out)
+                print(
+                    f"{path}: header time lines differ from the rule and run_times.json "
+                    f"(run `python -m course_lib headers`)",
+                    file=out,
+                )
             continue
         changed = update_header(path, record) if record else update_study_time(path)
         print(f"{'rewrote' if changed else 'current'}  {path}", file=out)
@@ -224,8 +277,10 @@ def _links(args, out):
     source = f"[project.urls] Repository = {repository_url()}"
     if args.check:
         for path in changed:
-            print(f"{path}: links or Colab lines differ from {source} "
-                  f"(run `python -m course_lib links` to rewrite them)", file=out)
+            print(
+                f"{path}: links or Colab lines differ from {source} (run `python -m course_lib links` to rewrite them)",
+                file=out,
+            )
         print(f"{len(changed)} file(s) to rewrite.", file=out)
         return 1 if changed else 0
     print(f"Rewrote {', '.join(changed) or 'nothing (all up to date)'} from {source}.", file=out)
@@ -235,13 +290,21 @@ def _links(args, out):
 def _bench(args, out):
     from course_lib import bench
 
-    rows = bench.run_benchmark(n_database=args.n_database, n_queries=args.n_queries,
-                               dim=args.dim, k=args.k, repeats=args.repeats, seed=args.seed)
+    rows = bench.run_benchmark(
+        n_database=args.n_database,
+        n_queries=args.n_queries,
+        dim=args.dim,
+        k=args.k,
+        repeats=args.repeats,
+        seed=args.seed,
+    )
     if args.json:
         print(bench.to_json(rows), file=out)
     else:
-        title = (f"exact cosine top-{args.k}: {args.n_queries:,} queries into {args.n_database:,} x "
-                 f"{args.dim} float32, median of {args.repeats} runs, {os.cpu_count()} CPU(s)")
+        title = (
+            f"exact cosine top-{args.k}: {args.n_queries:,} queries into {args.n_database:,} x "
+            f"{args.dim} float32, median of {args.repeats} runs, {os.cpu_count()} CPU(s)"
+        )
         print(bench.format_table(rows, title=title), file=out)
     return 1 if bench.has_errors(rows) else 0
 
@@ -253,15 +316,18 @@ def _site(args, out):
     if not args.check:
         folder = args.runs or site.find_run_folder([build_dir() / "binder", build_dir() / "site-run"])
         if folder is None:
-            raise ValueError(f"No folder holds every notebook executed; run `make site` (it runs "
-                             f"them) or pass --runs DIR from `python -m course_lib run --out DIR`.")
+            raise ValueError(
+                "No folder holds every notebook executed; run `make site` (it runs "
+                "them) or pass --runs DIR from `python -m course_lib run --out DIR`."
+            )
         config = site.assemble_site_source(folder, build_dir() / "site-src", site_dir=site_dir)
         site.build_site(config)
-        print(f"Built {site_dir} from the notebooks executed in {folder}; open "
-              f"{Path(site_dir).resolve() / 'index.html'}", file=out)
+        print(
+            f"Built {site_dir} from the notebooks executed in {folder}; open {Path(site_dir).resolve() / 'index.html'}",
+            file=out,
+        )
         return 0
-    pages = ["index.md"] + [name for _, name in site.OPTIONAL_PAGES
-                            if (project_root() / "docs" / name).is_file()]
+    pages = ["index.md"] + [name for _, name in site.OPTIONAL_PAGES if (project_root() / "docs" / name).is_file()]
     problems = site.check_site(site_dir, pages=pages)
     for problem in problems:
         print(problem, file=out)
@@ -272,121 +338,161 @@ def _site(args, out):
 def _parser():
     parser = argparse.ArgumentParser(
         prog="python -m course_lib",
-        description="Tools for the Deep Similarity course: check the set-up, run, solve and "
-                    "clean the notebooks.",
+        description="Tools for the Deep Similarity course: check the set-up, run, solve and clean the notebooks.",
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    notebooks_help = ("notebook paths, stems (01_similarity_basics) or unique prefixes (01); "
-                      "default: every notebooks/NN_*.ipynb")
+    notebooks_help = (
+        "notebook paths, stems (01_similarity_basics) or unique prefixes (01); default: every notebooks/NN_*.ipynb"
+    )
 
     doctor = commands.add_parser(
-        "doctor", help="check packages, devices, Jupyter kernel and data",
+        "doctor",
+        help="check packages, devices, Jupyter kernel and data",
         description="Check that the course can run here: versions of Python and the packages, "
-                    "the devices TensorFlow sees, the 'deep-similarity' Jupyter kernel and the "
-                    "checksums of the shipped data. Exit code 1 if something essential is wrong.")
+        "the devices TensorFlow sees, the 'deep-similarity' Jupyter kernel and the "
+        "checksums of the shipped data. Exit code 1 if something essential is wrong.",
+    )
     doctor.set_defaults(handler=lambda args, out: run_doctor(file=out))
 
     run = commands.add_parser(
-        "run", help="execute notebooks headless; report time and peak memory",
+        "run",
+        help="execute notebooks headless; report time and peak memory",
         description="Execute notebooks headless, each in its own process with the current "
-                    "environment's python3 kernel, started in the notebook's folder. Writes the "
-                    "executed .ipynb and .html, then prints wall seconds, peak memory (MiB), "
-                    "the slowest cell and the number of stderr outputs per notebook. Exit code 1 "
-                    "if any notebook fails, writes to stderr or goes over a budget.")
+        "environment's python3 kernel, started in the notebook's folder. Writes the "
+        "executed .ipynb and .html, then prints wall seconds, peak memory (MiB), "
+        "the slowest cell and the number of stderr outputs per notebook. Exit code 1 "
+        "if any notebook fails, writes to stderr or goes over a budget.",
+    )
     run.add_argument("notebooks", nargs="*", metavar="NOTEBOOK", help=notebooks_help)
-    run.add_argument("--solved", action="store_true",
-                     help="run solved copies (written to <build>/solved/) with "
-                          "COURSE_EXERCISE_EXPECT=correct; default --out <build>/executed-solved")
-    run.add_argument("--out", type=Path, metavar="DIR",
-                     help="output folder (default: <build>/executed, build = "
-                          "$COURSE_BUILD_DIR or ./build)")
-    run.add_argument("--timeout", type=float, default=600.0, metavar="SECONDS",
-                     help="seconds allowed per cell (default: 600)")
-    run.add_argument("--no-html", dest="html_off", action="store_true",
-                     help="skip the HTML export")
-    run.add_argument("--cpus", type=int, metavar="N",
-                     help="run each notebook on N CPUs only (Linux)")
-    run.add_argument("--memory-limit", type=float, metavar="MIB",
-                     help="memory for each notebook's runner and kernel; above it the kernel is "
-                          "killed (a cgroup, where this machine allows one) or the notebook fails")
-    run.add_argument("--max-seconds", type=float, metavar="S",
-                     help="fail a notebook that takes longer than S seconds")
-    run.add_argument("--max-cell-seconds", type=float, metavar="S",
-                     help="fail a notebook whose slowest cell takes longer than S seconds")
-    run.add_argument("--max-total-seconds", type=float, metavar="S",
-                     help="fail when all notebooks together take longer than S seconds")
-    run.add_argument("--binder", action="store_true",
-                     help="a Binder session's limits: --cpus 1 --memory-limit 2048 "
-                          "--max-seconds 240 --max-cell-seconds 90 --max-total-seconds 1200 "
-                          "(options given explicitly win)")
-    run.add_argument("--record", action="store_true",
-                     help="store the times in notebooks/run_times.json and rewrite each "
-                          "notebook's '**Run time:**' header line from them (not with --solved)")
+    run.add_argument(
+        "--solved",
+        action="store_true",
+        help="run solved copies (written to <build>/solved/) with "
+        "COURSE_EXERCISE_EXPECT=correct; default --out <build>/executed-solved",
+    )
+    run.add_argument(
+        "--out",
+        type=Path,
+        metavar="DIR",
+        help="output folder (default: <build>/executed, build = $COURSE_BUILD_DIR or ./build)",
+    )
+    run.add_argument(
+        "--timeout", type=float, default=600.0, metavar="SECONDS", help="seconds allowed per cell (default: 600)"
+    )
+    run.add_argument("--no-html", dest="html_off", action="store_true", help="skip the HTML export")
+    run.add_argument("--cpus", type=int, metavar="N", help="run each notebook on N CPUs only (Linux)")
+    run.add_argument(
+        "--memory-limit",
+        type=float,
+        metavar="MIB",
+        help="memory for each notebook's runner and kernel; above it the kernel is "
+        "killed (a cgroup, where this machine allows one) or the notebook fails",
+    )
+    run.add_argument("--max-seconds", type=float, metavar="S", help="fail a notebook that takes longer than S seconds")
+    run.add_argument(
+        "--max-cell-seconds",
+        type=float,
+        metavar="S",
+        help="fail a notebook whose slowest cell takes longer than S seconds",
+    )
+    run.add_argument(
+        "--max-total-seconds",
+        type=float,
+        metavar="S",
+        help="fail when all notebooks together take longer than S seconds",
+    )
+    run.add_argument(
+        "--binder",
+        action="store_true",
+        help="a Binder session's limits: --cpus 1 --memory-limit 2048 "
+        "--max-seconds 240 --max-cell-seconds 90 --max-total-seconds 1200 "
+        "(options given explicitly win)",
+    )
+    run.add_argument(
+        "--record",
+        action="store_true",
+        help="store the times in notebooks/run_times.json and rewrite each "
+        "notebook's '**Run time:**' header line from them (not with --solved)",
+    )
     run.set_defaults(handler=_run)
 
     solve = commands.add_parser(
-        "solve", help="write notebooks with the exercise solutions filled in",
+        "solve",
+        help="write notebooks with the exercise solutions filled in",
         description="Copy notebooks, replacing each exercise cell (code cell with metadata "
-                    "'exercise': '<id>') by its solution from course_lib.exercises. The copies "
-                    "have no outputs.")
+        "'exercise': '<id>') by its solution from course_lib.exercises. The copies "
+        "have no outputs.",
+    )
     solve.add_argument("notebooks", nargs="*", metavar="NOTEBOOK", help=notebooks_help)
-    solve.add_argument("--out", type=Path, metavar="DIR",
-                       help="output folder (default: <build>/solved)")
+    solve.add_argument("--out", type=Path, metavar="DIR", help="output folder (default: <build>/solved)")
     solve.set_defaults(handler=_solve)
 
     clean = commands.add_parser(
-        "clean", help="strip outputs and volatile metadata in place",
+        "clean",
+        help="strip outputs and volatile metadata in place",
         description="Remove outputs, execution counts and volatile metadata (execution timings, "
-                    "widget state, collapsed/scrolled, ExecuteTime) and set the course's "
-                    "'deep-similarity' kernelspec, in place. Files already clean are not rewritten.")
+        "widget state, collapsed/scrolled, ExecuteTime) and set the course's "
+        "'deep-similarity' kernelspec, in place. Files already clean are not rewritten.",
+    )
     clean.add_argument("notebooks", nargs="*", metavar="NOTEBOOK", help=notebooks_help)
-    clean.add_argument("--check", action="store_true",
-                       help="only report problems; exit code 1 if any (for CI)")
+    clean.add_argument("--check", action="store_true", help="only report problems; exit code 1 if any (for CI)")
     clean.set_defaults(handler=_clean)
 
     headers = commands.add_parser(
-        "headers", help="rewrite the run-time and study-time lines of the headers",
+        "headers",
+        help="rewrite the run-time and study-time lines of the headers",
         description="Rewrite the '**Run time:**' line of each notebook's first cell from "
-                    "notebooks/run_times.json and its '**Study time:**' line from the notebook's "
-                    "own words and exercises (course_lib.notebooks.run_times.study_time), "
-                    "without running the notebooks.")
+        "notebooks/run_times.json and its '**Study time:**' line from the notebook's "
+        "own words and exercises (course_lib.notebooks.run_times.study_time), "
+        "without running the notebooks.",
+    )
     headers.add_argument("notebooks", nargs="*", metavar="NOTEBOOK", help=notebooks_help)
-    headers.add_argument("--check", action="store_true",
-                         help="only report notebooks whose lines differ; exit code 1 if any")
+    headers.add_argument(
+        "--check", action="store_true", help="only report notebooks whose lines differ; exit code 1 if any"
+    )
     headers.set_defaults(handler=_headers)
 
     links = commands.add_parser(
-        "links", help="rewrite the Colab/Binder links and Colab lines from pyproject.toml",
+        "links",
+        help="rewrite the Colab/Binder links and Colab lines from pyproject.toml",
         description="Make every notebook header's Open-in-Colab and Binder links, the README's "
-                    "links and the Colab lines at the top of each setup cell agree with "
-                    "[project.urls] Repository in pyproject.toml.")
-    links.add_argument("--check", action="store_true",
-                       help="only report files that differ; exit code 1 if any (for CI)")
+        "links and the Colab lines at the top of each setup cell agree with "
+        "[project.urls] Repository in pyproject.toml.",
+    )
+    links.add_argument(
+        "--check", action="store_true", help="only report files that differ; exit code 1 if any (for CI)"
+    )
     links.set_defaults(handler=_links)
 
     bench = commands.add_parser(
-        "bench", help="benchmark exact cosine top-k search",
+        "bench",
+        help="benchmark exact cosine top-k search",
         description="Queries per second, peak memory and recall against an exact float64 "
-                    "reference for course_lib.top_k, NumPy argpartition, scikit-learn's brute-force "
-                    "NearestNeighbors and faiss IndexFlatIP (when installed), each in its own "
-                    "process, median of --repeats runs.")
+        "reference for course_lib.top_k, NumPy argpartition, scikit-learn's brute-force "
+        "NearestNeighbors and faiss IndexFlatIP (when installed), each in its own "
+        "process, median of --repeats runs.",
+    )
     bench.add_argument("--n-database", type=int, default=100_000, metavar="N")
     bench.add_argument("--n-queries", type=int, default=10_000, metavar="N")
     bench.add_argument("--dim", type=int, default=64, metavar="D")
     bench.add_argument("--k", type=int, default=10, metavar="K")
     bench.add_argument("--repeats", type=int, default=3, metavar="R")
     bench.add_argument("--seed", type=int, default=0)
-    bench.add_argument("--json", action="store_true",
-                       help="print a JSON list of rows (method, queries_per_second, peak_rss_mb, "
-                            "recall_vs_exact, ...)")
+    bench.add_argument(
+        "--json",
+        action="store_true",
+        help="print a JSON list of rows (method, queries_per_second, peak_rss_mb, recall_vs_exact, ...)",
+    )
     bench.set_defaults(handler=_bench)
 
     site = commands.add_parser(
-        "site", help="build the course website from executed notebooks (needs the site extra)",
+        "site",
+        help="build the course website from executed notebooks (needs the site extra)",
         description="Build the static course website (MkDocs) into <build>/site from notebooks "
-                    "already executed by `run`: --runs DIR, else <build>/binder or "
-                    "<build>/site-run, whichever holds every notebook. --check checks the built "
-                    "site instead: pages, relative links and anchors, error outputs, search index.")
+        "already executed by `run`: --runs DIR, else <build>/binder or "
+        "<build>/site-run, whichever holds every notebook. --check checks the built "
+        "site instead: pages, relative links and anchors, error outputs, search index.",
+    )
     site.add_argument("--runs", type=Path, metavar="DIR", help="folder of executed notebooks")
     site.add_argument("--out", type=Path, metavar="DIR", help="site folder (default <build>/site)")
     site.add_argument("--check", action="store_true", help="check the built site; build nothing")

@@ -33,13 +33,24 @@ from course_lib._validation import as_labels, check_choice, check_seed
 
 __all__ = [
     "FASHION_MNIST_CLASSES",
-    "verify_data", "load_fashion_mnist", "load_japanese_vowels", "load_digits",
+    "verify_data",
+    "load_fashion_mnist",
+    "load_japanese_vowels",
+    "load_digits",
     "train_validation_split",
 ]
 
 FASHION_MNIST_CLASSES = (
-    "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
-    "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot",
+    "T-shirt/top",
+    "Trouser",
+    "Pullover",
+    "Dress",
+    "Coat",
+    "Sandal",
+    "Shirt",
+    "Sneaker",
+    "Bag",
+    "Ankle boot",
 )
 
 _FASHION_FILE = "fashion_mnist_subset.npz"
@@ -120,15 +131,29 @@ def verify_data(*, data_dir=None):
         manifest = _read_manifest(folder)
     except (FileNotFoundError, ValueError) as error:
         status = "missing" if isinstance(error, FileNotFoundError) else "corrupt"
-        return [{"file": "manifest.json", "path": str(folder / "manifest.json"),
-                 "expected_sha256": None, "actual_sha256": None, "status": status}]
+        return [
+            {
+                "file": "manifest.json",
+                "path": str(folder / "manifest.json"),
+                "expected_sha256": None,
+                "actual_sha256": None,
+                "status": status,
+            }
+        ]
     report = []
     for filename, expected in manifest.items():
         path = folder / filename
         actual = _sha256(path) if path.is_file() else None
         status = "missing" if actual is None else ("ok" if actual == expected else "corrupt")
-        report.append({"file": filename, "path": str(path), "expected_sha256": expected,
-                       "actual_sha256": actual, "status": status})
+        report.append(
+            {
+                "file": filename,
+                "path": str(path),
+                "expected_sha256": expected,
+                "actual_sha256": actual,
+                "status": status,
+            }
+        )
     return report
 
 
@@ -154,8 +179,7 @@ def _load_verified(filename, data_dir):
         return {name: archive[name] for name in archive.files}
 
 
-def load_fashion_mnist(split="train", *, dtype="float32", flatten=False, classes=None,
-                       source="shipped", data_dir=None):
+def load_fashion_mnist(split="train", *, dtype="float32", flatten=False, classes=None, source="shipped", data_dir=None):
     """Loads Fashion-MNIST images and labels.
 
     The shipped subset is stratified: 2,000 images per class in `"train"` and
@@ -213,9 +237,7 @@ def load_fashion_mnist(split="train", *, dtype="float32", flatten=False, classes
     y = y.astype(np.int64)
     if classes is not None:
         if np.ndim(classes) == 0:
-            raise TypeError(
-                f"`classes` must be an iterable of labels, e.g. [{classes!r}]; received {classes!r}."
-            )
+            raise TypeError(f"`classes` must be an iterable of labels, e.g. [{classes!r}]; received {classes!r}.")
         keep = np.unique(as_labels(np.asarray(list(classes)).reshape(-1), "classes"))
         unknown = keep[(keep < 0) | (keep >= len(FASHION_MNIST_CLASSES))]
         if unknown.size or keep.size == 0:
@@ -332,13 +354,11 @@ def train_validation_split(labels, *, validation_fraction, seed=0):
     labels = as_labels(labels, "labels")
     if isinstance(validation_fraction, bool) or not isinstance(validation_fraction, (int, float, np.floating)):
         raise TypeError(
-            f"`validation_fraction` must be a number in (0, 1), e.g. 0.2; received "
-            f"{validation_fraction!r}."
+            f"`validation_fraction` must be a number in (0, 1), e.g. 0.2; received {validation_fraction!r}."
         )
     if not 0.0 < float(validation_fraction) < 1.0:
         raise ValueError(
-            f"`validation_fraction` must lie strictly between 0 and 1, e.g. 0.2; received "
-            f"{validation_fraction!r}."
+            f"`validation_fraction` must lie strictly between 0 and 1, e.g. 0.2; received {validation_fraction!r}."
         )
     rng = np.random.default_rng(check_seed(seed))
     validation = []

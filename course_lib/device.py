@@ -54,12 +54,8 @@ def _import_keras():
     except ImportError as error:
         missing = getattr(error, "name", None) or ""
         if missing.split(".")[0] == "keras":
-            raise ImportError(
-                f"Keras 3 is not installed ({error}). {_INSTALL_HINT}"
-            ) from error
-        raise ImportError(
-            f"Keras could not load its backend ({error}). {_INSTALL_HINT}"
-        ) from error
+            raise ImportError(f"Keras 3 is not installed ({error}). {_INSTALL_HINT}") from error
+        raise ImportError(f"Keras could not load its backend ({error}). {_INSTALL_HINT}") from error
     return keras
 
 
@@ -68,8 +64,7 @@ def _import_tensorflow():
         import tensorflow as tf
     except ImportError as error:
         raise ImportError(
-            f"TensorFlow is not installed, but Keras is set to use the tensorflow "
-            f"backend ({error}). {_INSTALL_HINT}"
+            f"TensorFlow is not installed, but Keras is set to use the tensorflow backend ({error}). {_INSTALL_HINT}"
         ) from error
     return tf
 
@@ -130,14 +125,10 @@ def _tensorflow_state(tf, *, apply_settings):
                 growth.append(False)
         memory_growth = all(growth)
         if apply_settings and not memory_growth:
-            notes.append(
-                f"memory growth unchanged: GPU already initialised or split, {_RESTART_HINT}"
-            )
+            notes.append(f"memory growth unchanged: GPU already initialised or split, {_RESTART_HINT}")
     gpu_names = [_tf_gpu_name(tf, gpu) for gpu in gpus]
-    devices = [device.name.replace("/physical_device:", "") for device in
-               tf.config.get_visible_devices("CPU")]
-    devices += [f"{gpu.name.replace('/physical_device:', '')} ({name})"
-                for gpu, name in zip(gpus, gpu_names)]
+    devices = [device.name.replace("/physical_device:", "") for device in tf.config.get_visible_devices("CPU")]
+    devices += [f"{gpu.name.replace('/physical_device:', '')} ({name})" for gpu, name in zip(gpus, gpu_names)]
     if force_cpu and not apply_settings and gpus:
         notes.append("COURSE_FORCE_CPU=1: setup_device() would hide the GPU")
     return {
@@ -162,15 +153,17 @@ def _other_backend_state(backend):
             version = jax.__version__
             all_devices = jax.devices()
             devices = [str(device) for device in all_devices]
-            gpu_names = [getattr(device, "device_kind", str(device)) for device in all_devices
-                         if device.platform in {"gpu", "cuda", "rocm"}]
+            gpu_names = [
+                getattr(device, "device_kind", str(device))
+                for device in all_devices
+                if device.platform in {"gpu", "cuda", "rocm"}
+            ]
         elif backend == "torch":
             import torch
 
             version = torch.__version__
             if torch.cuda.is_available():
-                gpu_names = [torch.cuda.get_device_name(index)
-                             for index in range(torch.cuda.device_count())]
+                gpu_names = [torch.cuda.get_device_name(index) for index in range(torch.cuda.device_count())]
                 devices += [f"cuda:{index} ({name})" for index, name in enumerate(gpu_names)]
     except Exception as error:  # report, never crash a notebook's setup cell
         devices = [f"unknown ({type(error).__name__}: {error})"]

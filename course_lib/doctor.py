@@ -22,16 +22,24 @@ _INSTALL_CPU = "pip install -e '.[cpu]'"
 _PACKAGES = (
     ("numpy", ("numpy",), True, "pip install -e ."),
     ("keras", ("keras",), True, "pip install -e ."),
-    ("tensorflow", ("tensorflow", "tensorflow-cpu", "tensorflow-macos", "tensorflow-intel"),
-     "tensorflow", f"{_INSTALL_CPU} (or '.[gpu]' on Linux with an NVIDIA GPU)"),
+    (
+        "tensorflow",
+        ("tensorflow", "tensorflow-cpu", "tensorflow-macos", "tensorflow-intel"),
+        "tensorflow",
+        f"{_INSTALL_CPU} (or '.[gpu]' on Linux with an NVIDIA GPU)",
+    ),
     ("jax", ("jax",), "jax", "pip install -e '.[jax]'"),
     ("scikit-learn", ("scikit-learn",), True, "pip install -e ."),
     ("matplotlib", ("matplotlib",), True, "pip install -e ."),
     ("jupyterlab", ("jupyterlab",), True, "pip install -e ."),
     ("ipywidgets", ("ipywidgets",), True, "pip install -e ."),
     ("nbval", ("nbval",), False, "pip install -e '.[dev]' (needed only to run the tests)"),
-    ("faiss", ("faiss-cpu", "faiss-gpu", "faiss"), False,
-     "pip install -e '.[search]' (optional: notebook 07 and the bench skip faiss without it)"),
+    (
+        "faiss",
+        ("faiss-cpu", "faiss-gpu", "faiss"),
+        False,
+        "pip install -e '.[search]' (optional: notebook 07 and the bench skip faiss without it)",
+    ),
 )
 
 
@@ -87,9 +95,8 @@ def doctor(*, file=None):
     quiet_native_logs()  # TensorFlow's harmless loading lines would bury the report
     print("Deep Similarity doctor", file=out)
     python = f"{sys.version.split()[0]} ({sys.executable})"
-    if sys.version_info < (3, 10):
-        problems.append(f"Python {sys.version.split()[0]} is too old: the course needs "
-                        f"Python >= 3.10.")
+    if sys.version_info < (3, 10):  # noqa: UP036 (reported to whoever runs an older Python)
+        problems.append(f"Python {sys.version.split()[0]} is too old: the course needs Python >= 3.10.")
     package = f"{course_lib_version()} ({Path(__file__).parent})"
     _section(out, "Python", [("python", python), ("course_lib", package)])
 
@@ -99,8 +106,7 @@ def doctor(*, file=None):
         version = _distribution_version(names)
         if isinstance(essential, str):  # a backend's package
             if essential != backend:
-                lines.append((label, version or f"not installed (only the {essential} backend "
-                                                f"needs it: {fix})"))
+                lines.append((label, version or f"not installed (only the {essential} backend needs it: {fix})"))
                 continue
             essential = True
         lines.append((label, version or f"not installed (install: {fix})"))
@@ -112,27 +118,37 @@ def doctor(*, file=None):
         from course_lib.device import describe_devices
 
         info = describe_devices()
-        lines = [("backend", f"{info['backend']} {info['backend_version']}"),
-                 ("accelerator", info["accelerator"]),
-                 ("devices", ", ".join(info["devices"]) or "none")]
+        lines = [
+            ("backend", f"{info['backend']} {info['backend_version']}"),
+            ("accelerator", info["accelerator"]),
+            ("devices", ", ".join(info["devices"]) or "none"),
+        ]
         lines += [("note", note) for note in info.get("notes", [])]
         if info["backend"] == "jax":
-            warnings.append("Keras uses the jax backend: the course's layers, losses and models "
-                            "are tested on it, the notebooks only on tensorflow. Fix (to run them "
-                            "as tested): set KERAS_BACKEND=tensorflow.")
+            warnings.append(
+                "Keras uses the jax backend: the course's layers, losses and models "
+                "are tested on it, the notebooks only on tensorflow. Fix (to run them "
+                "as tested): set KERAS_BACKEND=tensorflow."
+            )
         elif info["backend"] != "tensorflow":
-            warnings.append(f"Keras uses the {info['backend']} backend; the course is tested with "
-                            f"tensorflow (and its Keras side with jax). Fix: set "
-                            f"KERAS_BACKEND=tensorflow.")
+            warnings.append(
+                f"Keras uses the {info['backend']} backend; the course is tested with "
+                f"tensorflow (and its Keras side with jax). Fix: set "
+                f"KERAS_BACKEND=tensorflow."
+            )
     except Exception as error:  # report any failure here, keep checking the rest
         lines = [("devices", f"unavailable ({type(error).__name__}: {error})")]
         fix = {"jax": "pip install -e '.[jax]'"}.get(backend, _INSTALL_CPU)
-        problems.append(f"The device report failed ({type(error).__name__}: {error}). Fix: check "
-                        f"that `python -c \"import {backend}\"` works; if not, {fix}.")
+        problems.append(
+            f"The device report failed ({type(error).__name__}: {error}). Fix: check "
+            f'that `python -c "import {backend}"` works; if not, {fix}.'
+        )
     _section(out, "Devices", lines)
 
-    install = (f"make setup, or python -m ipykernel install --user --name {_JUPYTER_KERNEL} "
-               f"--display-name \"Python (Deep Similarity)\"")
+    install = (
+        f"make setup, or python -m ipykernel install --user --name {_JUPYTER_KERNEL} "
+        f'--display-name "Python (Deep Similarity)"'
+    )
     try:
         from jupyter_client.kernelspec import KernelSpecManager
 
@@ -141,8 +157,10 @@ def doctor(*, file=None):
             kernel_python = manager.get_kernel_spec(_JUPYTER_KERNEL).argv[0]
             kernel = f"registered (runs {kernel_python})"
             if Path(kernel_python).resolve() != Path(sys.executable).resolve():
-                warnings.append(f"The {_JUPYTER_KERNEL!r} kernel runs {kernel_python}, not this "
-                                f"environment's {sys.executable}. Fix: {install}")
+                warnings.append(
+                    f"The {_JUPYTER_KERNEL!r} kernel runs {kernel_python}, not this "
+                    f"environment's {sys.executable}. Fix: {install}"
+                )
         else:
             kernel = "not registered"
             warnings.append(f"No Jupyter kernel named {_JUPYTER_KERNEL!r}. Fix: {install}")
@@ -158,9 +176,11 @@ def doctor(*, file=None):
         lines = [(row["file"], row["status"]) for row in report] or [("data", "no files listed")]
         for row in report:
             if row["status"] != "ok":
-                problems.append(f"data/{row['file']} is {row['status']}. Fix: restore it "
-                                f"with `git checkout -- data/{row['file']}` (or clone the course "
-                                f"again).")
+                problems.append(
+                    f"data/{row['file']} is {row['status']}. Fix: restore it "
+                    f"with `git checkout -- data/{row['file']}` (or clone the course "
+                    f"again)."
+                )
     except Exception as error:  # report any failure here, keep checking the rest
         lines = [("data", f"not checked ({type(error).__name__}: {error})")]
         problems.append(f"The data check failed ({type(error).__name__}: {error}).")
@@ -171,6 +191,9 @@ def doctor(*, file=None):
             print(f"\n{title} ({len(items)})", file=out)
             for item in items:
                 print(f"  - {item}", file=out)
-    print("\n" + ("All essential checks passed." if not problems else
-                  f"{len(problems)} problem(s) to fix before the course."), file=out)
+    print(
+        "\n"
+        + ("All essential checks passed." if not problems else f"{len(problems)} problem(s) to fix before the course."),
+        file=out,
+    )
     return 1 if problems else 0

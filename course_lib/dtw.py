@@ -55,14 +55,10 @@ def dtw_distance(a, b):
     b = b[:, None] if b.ndim == 1 else b
     if a.ndim != 2 or b.ndim != 2 or len(a) == 0 or len(b) == 0:
         raise ValueError(
-            f"`a` and `b` must be non-empty sequences of shape (length, n_features); "
-            f"received {a.shape} and {b.shape}."
+            f"`a` and `b` must be non-empty sequences of shape (length, n_features); received {a.shape} and {b.shape}."
         )
     if a.shape[1] != b.shape[1]:
-        raise ValueError(
-            f"`a` and `b` must have the same number of features; received {a.shape[1]} "
-            f"and {b.shape[1]}."
-        )
+        raise ValueError(f"`a` and `b` must have the same number of features; received {a.shape[1]} and {b.shape[1]}.")
     cost = ((a[:, None, :] - b[None, :, :]) ** 2).sum(-1)
     table = np.full((len(a) + 1, len(b) + 1), np.inf)
     table[0, 0] = 0.0
@@ -112,14 +108,14 @@ def dtw_distances(queries, database, *, query_lengths=None, database_lengths=Non
             f"`queries` and `database` must have the same number of features; received "
             f"shapes {queries.shape} and {database.shape}."
         )
-    query_lengths = as_lengths(query_lengths, "query_lengths",
-                                   n_sequences=len(queries), max_length=queries.shape[1])
-    database_lengths = as_lengths(database_lengths, "database_lengths",
-                                      n_sequences=len(database), max_length=database.shape[1])
+    query_lengths = as_lengths(query_lengths, "query_lengths", n_sequences=len(queries), max_length=queries.shape[1])
+    database_lengths = as_lengths(
+        database_lengths, "database_lengths", n_sequences=len(database), max_length=database.shape[1]
+    )
     length_q, length_d = int(query_lengths.max()), int(database_lengths.max())
     q = queries[:, :length_q]
     d = database[:, :length_d]
-    d_sq = (d ** 2).sum(-1)  # (n_d, length_d)
+    d_sq = (d**2).sum(-1)  # (n_d, length_d)
     n_q, n_d = len(q), len(d)
     previous = np.full((n_q, n_d, length_d + 1), np.inf)
     previous[:, :, 0] = 0.0  # row i = 0 of every pair's table
@@ -128,7 +124,7 @@ def dtw_distances(queries, database, *, query_lengths=None, database_lengths=Non
         # frame costs ||q_i - d_j||^2 of row i, for every pair and every j: (n_q, n_d, length_d)
         frame = q[:, i - 1]
         cost = np.maximum(
-            (frame ** 2).sum(-1)[:, None, None] + d_sq[None] - 2.0 * np.einsum("qf,djf->qdj", frame, d),
+            (frame**2).sum(-1)[:, None, None] + d_sq[None] - 2.0 * np.einsum("qf,djf->qdj", frame, d),
             0.0,
         )
         # vertical and diagonal moves for all j at once; then the horizontal chain over j

@@ -112,8 +112,9 @@ class NeighbourExplorer:
     0
     """
 
-    def __init__(self, query_images, index_images, models, *, query_labels=None,
-                 index_labels=None, class_names=None, k=6):
+    def __init__(
+        self, query_images, index_images, models, *, query_labels=None, index_labels=None, class_names=None, k=6
+    ):
         self.query_images = np.asarray(query_images)
         self.index_images = np.asarray(index_images)
         n_queries, n_index = len(self.query_images), len(self.index_images)
@@ -145,14 +146,14 @@ class NeighbourExplorer:
                     f"and {index.shape[1]}; both must come from the same model."
                 )
             self.models[name] = (queries, index)
-        self.query_labels = None if query_labels is None else as_labels(
-            query_labels, "query_labels", n_samples=n_queries)
-        self.index_labels = None if index_labels is None else as_labels(
-            index_labels, "index_labels", n_samples=n_index)
+        self.query_labels = (
+            None if query_labels is None else as_labels(query_labels, "query_labels", n_samples=n_queries)
+        )
+        self.index_labels = None if index_labels is None else as_labels(index_labels, "index_labels", n_samples=n_index)
         self.class_names = _check_class_names(
-            class_names, {"query_labels": self.query_labels, "index_labels": self.index_labels})
-        self.k = check_positive_int(k, "k", maximum=n_index,
-                                    maximum_reason=f" (the index holds {n_index} images)")
+            class_names, {"query_labels": self.query_labels, "index_labels": self.index_labels}
+        )
+        self.k = check_positive_int(k, "k", maximum=n_index, maximum_reason=f" (the index holds {n_index} images)")
         self.query_index = 0
         self.last_figure = None
         self._build_widgets(n_queries)
@@ -161,28 +162,30 @@ class NeighbourExplorer:
         import ipywidgets
 
         full_width = ipywidgets.Layout(width="100%")
-        self.slider = ipywidgets.IntSlider(value=0, min=0, max=n_queries - 1, step=1, description="query",
-                                           continuous_update=False, layout=full_width)
+        self.slider = ipywidgets.IntSlider(
+            value=0, min=0, max=n_queries - 1, step=1, description="query", continuous_update=False, layout=full_width
+        )
         self.class_menu = None
         controls = []
         if self.query_labels is not None:
             options = [(self._class_name(label), int(label)) for label in np.unique(self.query_labels)]
-            self.class_menu = ipywidgets.Dropdown(options=options, value=int(self.query_labels[0]),
-                                                  description="class")
+            self.class_menu = ipywidgets.Dropdown(options=options, value=int(self.query_labels[0]), description="class")
             controls.append(self.class_menu)
         within = "of the same class" if self.query_labels is not None else ""
-        self.previous_button = ipywidgets.Button(description="◀ previous",
-                                                 tooltip=f"the previous query {within} (wraps around)")
-        self.next_button = ipywidgets.Button(description="next ▶",
-                                             tooltip=f"the next query {within} (wraps around)")
+        self.previous_button = ipywidgets.Button(
+            description="◀ previous", tooltip=f"the previous query {within} (wraps around)"
+        )
+        self.next_button = ipywidgets.Button(description="next ▶", tooltip=f"the next query {within} (wraps around)")
         self.status = ipywidgets.Label(value="", layout=ipywidgets.Layout(width="100%"))
         self.output = ipywidgets.Output()
-        self.widget = ipywidgets.VBox([
-            self.slider,
-            ipywidgets.HBox([*controls, self.previous_button, self.next_button]),
-            self.status,
-            self.output,
-        ])
+        self.widget = ipywidgets.VBox(
+            [
+                self.slider,
+                ipywidgets.HBox([*controls, self.previous_button, self.next_button]),
+                self.status,
+                self.output,
+            ]
+        )
         self._syncing = False  # True while update() sets the controls, so their observers stay quiet
         self.slider.observe(self._on_slider, names="value")
         if self.class_menu is not None:
@@ -197,9 +200,7 @@ class NeighbourExplorer:
         if isinstance(query_index, (bool, np.bool_)) or not isinstance(query_index, (int, np.integer)):
             raise TypeError(f"`query_index` must be an int; received {query_index!r}.")
         if not 0 <= query_index < len(self.query_images):
-            raise ValueError(
-                f"`query_index` must be in [0, {len(self.query_images) - 1}]; received {query_index}."
-            )
+            raise ValueError(f"`query_index` must be in [0, {len(self.query_images) - 1}]; received {query_index}.")
         return int(query_index)
 
     def _class_members(self, query_index):
@@ -237,8 +238,9 @@ class NeighbourExplorer:
         if self.index_labels is None:
             return text
         neighbours = self.neighbours(query_index) if neighbours is None else neighbours
-        counts = ", ".join(f"{name} {int(np.sum(self.index_labels[indices] == label))}"
-                           for name, (_, indices) in neighbours.items())
+        counts = ", ".join(
+            f"{name} {int(np.sum(self.index_labels[indices] == label))}" for name, (_, indices) in neighbours.items()
+        )
         return f"{text} · same class among the {self.k} nearest: {counts}"
 
     def figure(self, query_index, neighbours=None):
@@ -254,10 +256,18 @@ class NeighbourExplorer:
         for ax, (name, (scores, indices)) in zip(axes, neighbours.items()):
             labels = {}
             if self.query_labels is not None and self.index_labels is not None:
-                labels = {"query_labels": self.query_labels[[query_index]],
-                          "neighbour_labels": self.index_labels[indices][None, :]}
-            plot_neighbours(self.query_images[[query_index]], self.index_images[indices][None],
-                            class_names=self.class_names, scores=scores[None, :], ax=ax, **labels)
+                labels = {
+                    "query_labels": self.query_labels[[query_index]],
+                    "neighbour_labels": self.index_labels[indices][None, :],
+                }
+            plot_neighbours(
+                self.query_images[[query_index]],
+                self.index_images[indices][None],
+                class_names=self.class_names,
+                scores=scores[None, :],
+                ax=ax,
+                **labels,
+            )
             ax.set_title(name, loc="left", fontsize=9)
         return figure
 

@@ -30,7 +30,6 @@ import math
 import numbers
 
 import keras
-import numpy as np
 from keras import ops
 
 from course_lib._validation import (
@@ -210,10 +209,7 @@ def margin_logits(cosines, labels, *, margin_type="cosface", scale=16.0, margin=
     if not keras.backend.is_float_dtype(cosines.dtype):
         cosines = ops.cast(cosines, "float32")
     if len(cosines.shape) != 2:
-        raise ValueError(
-            f"`cosines` must be 2-D (batch_size, num_classes); received shape "
-            f"{tuple(cosines.shape)}."
-        )
+        raise ValueError(f"`cosines` must be 2-D (batch_size, num_classes); received shape {tuple(cosines.shape)}.")
     num_classes = cosines.shape[-1]
     if is_concrete(labels):
         flat = concrete_values(labels, "labels")  # float64: exact for every valid class index
@@ -356,8 +352,15 @@ class MarginCosineLoss(CheckedLoss):
     0.3
     """
 
-    def __init__(self, margin_type="cosface", scale=16.0, margin=0.2,
-                 reduction="sum_over_batch_size", name="margin_cosine_loss", dtype=None):
+    def __init__(
+        self,
+        margin_type="cosface",
+        scale=16.0,
+        margin=0.2,
+        reduction="sum_over_batch_size",
+        name="margin_cosine_loss",
+        dtype=None,
+    ):
         super().__init__(name=name, reduction=reduction, dtype=dtype)
         self.margin_type = check_choice(margin_type, "margin_type", MARGIN_TYPES)
         self.scale = _check_scale(scale)
@@ -368,11 +371,9 @@ class MarginCosineLoss(CheckedLoss):
             margin_logits(y_pred, y_true, margin_type="none", scale=1.0)  # checks, result unused
 
     def call(self, y_true, y_pred):
-        logits = margin_logits(y_pred, y_true, margin_type=self.margin_type, scale=self.scale,
-                               margin=self.margin)
+        logits = margin_logits(y_pred, y_true, margin_type=self.margin_type, scale=self.scale, margin=self.margin)
         labels = ops.reshape(ops.cast(y_true, "int32"), (-1,))
         return ops.sparse_categorical_crossentropy(labels, logits, from_logits=True)
 
     def get_config(self):
-        return {**super().get_config(), "margin_type": self.margin_type, "scale": self.scale,
-                "margin": self.margin}
+        return {**super().get_config(), "margin_type": self.margin_type, "scale": self.scale, "margin": self.margin}

@@ -34,10 +34,13 @@ def _check_axis(axis):
 
 
 def _check_epsilon(epsilon):
-    if (isinstance(epsilon, bool) or not isinstance(epsilon, (int, float)) or not epsilon > 0
-            or not math.isfinite(epsilon)):
-        raise ValueError(
-            f"`epsilon` must be a positive float, e.g. 1e-12; received {epsilon!r}.")
+    if (
+        isinstance(epsilon, bool)
+        or not isinstance(epsilon, (int, float))
+        or not epsilon > 0
+        or not math.isfinite(epsilon)
+    ):
+        raise ValueError(f"`epsilon` must be a positive float, e.g. 1e-12; received {epsilon!r}.")
     return float(epsilon)
 
 

@@ -13,8 +13,6 @@ canonicalised with `METHOD_ALIASES` (cosine is the course's default metric, so
 kept; the others are listed in its `"also_in"` entry.
 """
 
-import numpy as np
-
 from course_lib._validation import check_choice
 from course_lib.results import PROTOCOLS, load_results, results_table
 
@@ -37,6 +35,7 @@ def __getattr__(name):
 
         return plot_leaderboard
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 #: The notebooks whose results make the leaderboard, and what each measures.
 COURSE_NOTEBOOKS = {
@@ -160,10 +159,7 @@ def missing_message(missing):
     """
     if not missing:
         return "Every notebook has saved its results."
-    names = ", ".join(
-        f"{stem} ({COURSE_NOTEBOOKS[stem]})" if stem in COURSE_NOTEBOOKS else stem
-        for stem in missing
-    )
+    names = ", ".join(f"{stem} ({COURSE_NOTEBOOKS[stem]})" if stem in COURSE_NOTEBOOKS else stem for stem in missing)
     paths = " ".join(f"notebooks/{stem}.ipynb" for stem in missing)
     plural = "s" if len(missing) > 1 else ""
     them = "them" if len(missing) > 1 else "it"
@@ -186,9 +182,9 @@ def select_rows(rows, dataset, protocol, sort_by):
     if protocol is not None:
         check_choice(protocol, "protocol", PROTOCOLS)
     chosen = [
-        row for row in rows
-        if (dataset is None or row["dataset"] == dataset)
-        and (protocol is None or row["protocol"] == protocol)
+        row
+        for row in rows
+        if (dataset is None or row["dataset"] == dataset) and (protocol is None or row["protocol"] == protocol)
     ]
     return sorted(chosen, key=lambda row: (row["dataset"], PROTOCOLS.index(row["protocol"]), -row[sort_by]))
 
@@ -221,16 +217,12 @@ def leaderboard_table(rows, *, dataset=None, protocol=None, sort_by="MAP@R"):
     chosen = select_rows(rows, dataset, protocol, sort_by)
     if not chosen:
         return "(no results)"
-    core = [{key: value for key, value in row.items() if key not in ("notebook", "also_in")}
-            for row in chosen]
+    core = [{key: value for key, value in row.items() if key not in ("notebook", "also_in")} for row in chosen]
     lines = results_table(core).split("\n")
     sources = [row["notebook"][:2] for row in chosen]
     others = [", ".join(stem[:2] for stem in row.get("also_in", [])) or "-" for row in chosen]
     widths = (max(4, *map(len, sources)), max(7, *map(len, others)))
-    extra = [("from".ljust(widths[0]), "also in".ljust(widths[1])),
-             ("-" * widths[0], "-" * widths[1])]
+    extra = [("from".ljust(widths[0]), "also in".ljust(widths[1])), ("-" * widths[0], "-" * widths[1])]
     extra += [(source.ljust(widths[0]), other.ljust(widths[1])) for source, other in zip(sources, others)]
     width = max(len(line) for line in lines)
-    return "\n".join(
-        f"{line.ljust(width)}  {first}  {second}".rstrip() for line, (first, second) in zip(lines, extra)
-    )
+    return "\n".join(f"{line.ljust(width)}  {first}  {second}".rstrip() for line, (first, second) in zip(lines, extra))

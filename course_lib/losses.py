@@ -70,10 +70,7 @@ def _flat(x):
 def _flat_values(values, name, *, length_of=None, length=None):
     """Checks that concrete `values` are `(batch_size,)` or `(batch_size, 1)`; returns them flat."""
     if values.ndim > 2 or (values.ndim == 2 and values.shape[1] != 1):
-        raise ValueError(
-            f"`{name}` must have shape (batch_size,) or (batch_size, 1); received shape "
-            f"{values.shape}."
-        )
+        raise ValueError(f"`{name}` must have shape (batch_size,) or (batch_size, 1); received shape {values.shape}.")
     values = values.reshape(-1)
     if length is not None and len(values) != length:
         raise ValueError(
@@ -106,14 +103,10 @@ def _check_triplet_inputs(labels, embeddings):
     if values is None:
         return False
     if values.ndim != 2:
-        raise ValueError(
-            f"`embeddings` must be 2-D (batch_size, embedding_dim); received shape "
-            f"{values.shape}."
-        )
+        raise ValueError(f"`embeddings` must be 2-D (batch_size, embedding_dim); received shape {values.shape}.")
     label_values = concrete_values(labels, "labels")
     if label_values is not None:
-        flat = _flat_values(label_values, "labels", length_of="embedding row",
-                            length=values.shape[0])
+        flat = _flat_values(label_values, "labels", length_of="embedding row", length=values.shape[0])
         as_labels(flat, "labels")
     return True
 
@@ -221,8 +214,9 @@ def contrastive_loss(y_true, distances, *, margin=1.0):
     similar_cost = ops.square(distances)
     dissimilar_cost = ops.square(ops.relu(margin - distances))
     # where, not 0 * cost: a similar pair's inf cost must not turn a dissimilar one into NaN
-    return (ops.where(y_true > 0.0, y_true * similar_cost, 0.0)
-            + ops.where(y_true < 1.0, (1.0 - y_true) * dissimilar_cost, 0.0))
+    return ops.where(y_true > 0.0, y_true * similar_cost, 0.0) + ops.where(
+        y_true < 1.0, (1.0 - y_true) * dissimilar_cost, 0.0
+    )
 
 
 def _triplet_masks(labels, batch_size, dtype):
@@ -303,8 +297,7 @@ def triplet_loss(labels, embeddings, *, margin=0.2, mining="batch_hard"):
     labels = _flat(labels)
     batch_size = ops.shape(embeddings)[0]
     if embeddings.shape[0] == 0:  # a static empty batch: no triplet, loss 0
-        return ops.zeros((), dtype=embeddings.dtype if keras.backend.is_float_dtype(
-            embeddings.dtype) else "float32")
+        return ops.zeros((), dtype=embeddings.dtype if keras.backend.is_float_dtype(embeddings.dtype) else "float32")
     distances = pairwise_distances(embeddings)
     if concrete and not np.max(ops.convert_to_numpy(distances)) <= _LARGEST_DISTANCE:
         raise ValueError(
@@ -396,8 +389,7 @@ class ContrastiveLoss(CheckedLoss):
     1.0
     """
 
-    def __init__(self, margin=1.0, reduction="sum_over_batch_size", name="contrastive_loss",
-                 dtype=None):
+    def __init__(self, margin=1.0, reduction="sum_over_batch_size", name="contrastive_loss", dtype=None):
         super().__init__(name=name, reduction=reduction, dtype=dtype)
         self.margin = _check_margin(margin, allow_zero=False)
 
@@ -449,8 +441,9 @@ class TripletLoss(CheckedLoss):
     'batch_all'
     """
 
-    def __init__(self, margin=0.2, mining="batch_hard", reduction="sum_over_batch_size",
-                 name="triplet_loss", dtype=None):
+    def __init__(
+        self, margin=0.2, mining="batch_hard", reduction="sum_over_batch_size", name="triplet_loss", dtype=None
+    ):
         super().__init__(name=name, reduction=reduction, dtype=dtype)
         self.mining = check_choice(mining, "mining", MINING_STRATEGIES)
         self.margin = _check_margin(margin, allow_zero=True)

@@ -140,9 +140,7 @@ def map_at_r(neighbour_labels, query_labels, n_relevant):
     if not np.any(has_relevant):
         return float("nan")
     ranks = np.arange(1, max_r + 1)
-    hits = (neighbour_labels[:, :max_r] == query_labels[:, None]) & (
-        ranks[None, :] <= n_relevant[:, None]
-    )
+    hits = (neighbour_labels[:, :max_r] == query_labels[:, None]) & (ranks[None, :] <= n_relevant[:, None])
     precision_at_i = np.cumsum(hits, axis=1) / ranks[None, :]
     average_precision = np.sum(precision_at_i * hits, axis=1) / np.maximum(n_relevant, 1)
     return float(np.mean(average_precision[has_relevant]))
@@ -306,8 +304,7 @@ def evaluate_retrieval(
     query_labels = as_labels(query_labels, "query_labels", n_samples=query_embeddings.shape[0])
     if (index_embeddings is None) != (index_labels is None):
         raise ValueError(
-            "Pass both `index_embeddings` and `index_labels`, or neither (leave-one-out "
-            "search within the queries)."
+            "Pass both `index_embeddings` and `index_labels`, or neither (leave-one-out search within the queries)."
         )
     leave_one_out = index_embeddings is None
     if leave_one_out:

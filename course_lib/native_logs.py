@@ -33,14 +33,17 @@ import threading
 __all__ = ["HARMLESS_NATIVE_LINES", "is_harmless_native_line", "quiet_native_logs"]
 
 #: Patterns of the lines that `quiet_native_logs` drops (matched against each line).
-HARMLESS_NATIVE_LINES = tuple(re.compile(pattern) for pattern in (
-    r"^WARNING: All log messages before absl::InitializeLog\(\) is called are written to STDERR$",
-    r"^I\d{4} [\d:.]+\s+\d+ [\w.]+:\d+\] ",                                # absl INFO lines
-    r"^To enable the following instructions: .*rebuild TensorFlow with the appropriate compiler flags\.$",
-    r"^E\d{4} .*\] NodeDef mentions attribute use_unbounded_threadpool which is not in the op definition",
-    r"^E\d{4} .*\] oneDNN supports DT_BOOL only on platforms with AVX-512",
-    r"^Memory patch applied: M_TRIM_THRESHOLD",
-))
+HARMLESS_NATIVE_LINES = tuple(
+    re.compile(pattern)
+    for pattern in (
+        r"^WARNING: All log messages before absl::InitializeLog\(\) is called are written to STDERR$",
+        r"^I\d{4} [\d:.]+\s+\d+ [\w.]+:\d+\] ",  # absl INFO lines
+        r"^To enable the following instructions: .*rebuild TensorFlow with the appropriate compiler flags\.$",
+        r"^E\d{4} .*\] NodeDef mentions attribute use_unbounded_threadpool which is not in the op definition",
+        r"^E\d{4} .*\] oneDNN supports DT_BOOL only on platforms with AVX-512",
+        r"^Memory patch applied: M_TRIM_THRESHOLD",
+    )
+)
 
 _ENV_VAR = "COURSE_NATIVE_LOGS"
 _state = {"filter": None}

@@ -110,8 +110,7 @@ def _check_number(value, where, key):
     if key == "train_seconds":
         if not (math.isfinite(number) and number >= 0.0):
             raise ValueError(
-                f"{where}: 'train_seconds' must be a finite number >= 0 (0 for baselines); "
-                f"received {number!r}."
+                f"{where}: 'train_seconds' must be a finite number >= 0 (0 for baselines); received {number!r}."
             )
     elif not 0.0 <= number <= 1.0:  # also rejects NaN
         raise ValueError(
@@ -125,10 +124,7 @@ def _check_row(row, index, *, extra_keys=()):
     """Validates one result row and returns a clean copy with Python types."""
     where = f"rows[{index}]"
     if not isinstance(row, dict):
-        raise TypeError(
-            f"{where} must be a dict with keys {', '.join(_REQUIRED_KEYS)}; received "
-            f"{type(row).__name__}."
-        )
+        raise TypeError(f"{where} must be a dict with keys {', '.join(_REQUIRED_KEYS)}; received {type(row).__name__}.")
     unknown = sorted(set(row) - set(_ALLOWED_KEYS) - set(extra_keys), key=str)
     if unknown:
         raise ValueError(
@@ -145,10 +141,7 @@ def _check_row(row, index, *, extra_keys=()):
     clean = {}
     for key in ("method", "dataset") + (("notes",) if "notes" in row else ()):
         if not isinstance(row[key], str):
-            raise TypeError(
-                f"{where}: {key!r} must be a str; received {type(row[key]).__name__} "
-                f"{row[key]!r}."
-            )
+            raise TypeError(f"{where}: {key!r} must be a str; received {type(row[key]).__name__} {row[key]!r}.")
         if key != "notes" and not row[key].strip():
             raise ValueError(f"{where}: {key!r} must be a non-empty str; received {row[key]!r}.")
         clean[key] = row[key]
@@ -263,7 +256,7 @@ def _read_results_file(path):
     if not isinstance(payload, dict) or payload.get("format") != FORMAT:
         received = payload.get("format") if isinstance(payload, dict) else type(payload).__name__
         raise ValueError(
-            f"{path}: expected a results file with \"format\": {FORMAT!r}; received "
+            f'{path}: expected a results file with "format": {FORMAT!r}; received '
             f"{received!r}. Delete it, or re-run {path.stem}.ipynb with this course_lib."
         )
     notebook = payload.get("notebook")

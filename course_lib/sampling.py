@@ -115,12 +115,13 @@ def make_pairs(labels, *, n_pairs, positive_fraction=0.5, seed=0):
     eligible = np.flatnonzero(group[2] >= 2)  # samples that have a same-class partner
     positive_anchors = rng.choice(eligible, size=n_positive)
     negative_anchors = rng.integers(0, len(labels), size=n_pairs - n_positive)
-    pairs = np.concatenate([
-        np.stack([positive_anchors, _draw_same(rng, positive_anchors, group)], axis=1),
-        np.stack([negative_anchors, _draw_different(rng, negative_anchors, group)], axis=1),
-    ]).astype(np.int64)
-    is_similar = np.repeat(np.array([SIMILAR, DISSIMILAR], dtype=np.int64),
-                           [n_positive, n_pairs - n_positive])
+    pairs = np.concatenate(
+        [
+            np.stack([positive_anchors, _draw_same(rng, positive_anchors, group)], axis=1),
+            np.stack([negative_anchors, _draw_different(rng, negative_anchors, group)], axis=1),
+        ]
+    ).astype(np.int64)
+    is_similar = np.repeat(np.array([SIMILAR, DISSIMILAR], dtype=np.int64), [n_positive, n_pairs - n_positive])
     shuffle = rng.permutation(n_pairs)
     return pairs[shuffle], is_similar[shuffle]
 
@@ -255,8 +256,8 @@ def class_balanced_batches(labels, *, classes_per_batch, samples_per_class, n_ba
                 queues[chosen] = rng.permutation(members[chosen])
                 positions[chosen] = 0
             start = positions[chosen]
-            batches[batch, slot * samples_per_class:(slot + 1) * samples_per_class] = (
-                queues[chosen][start:start + samples_per_class]
-            )
+            batches[batch, slot * samples_per_class : (slot + 1) * samples_per_class] = queues[chosen][
+                start : start + samples_per_class
+            ]
             positions[chosen] += samples_per_class
     return batches

@@ -70,10 +70,7 @@ def pad_sequences(sequences, *, max_length=None, dtype=np.float32):
             )
     n_features = {array.shape[1] for array in arrays}
     if len(n_features) != 1:
-        raise ValueError(
-            f"every sequence must have the same number of features; received "
-            f"{sorted(n_features)}."
-        )
+        raise ValueError(f"every sequence must have the same number of features; received {sorted(n_features)}.")
     lengths = np.array([len(array) for array in arrays], dtype=np.int64)
     longest = int(lengths.max())
     if max_length is None:
@@ -250,5 +247,5 @@ def move_padding(x, lengths, *, padding="pre"):
     result = np.zeros_like(array, dtype=np.float32)
     for i, length in enumerate(lengths):
         start = array.shape[1] - length if padding == "pre" else 0
-        result[i, start:start + length] = array[i, :length]
+        result[i, start : start + length] = array[i, :length]
     return result

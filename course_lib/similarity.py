@@ -26,7 +26,7 @@ the search (and Keras) only when that name is asked for.
 
 import numpy as np
 
-from course_lib._validation import as_array, as_matrix, check_choice, check_positive_int
+from course_lib._validation import as_array
 
 __all__ = [
     "METRICS",
@@ -48,6 +48,7 @@ def __getattr__(name):
 
         return top_k
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 # Norms outside [_TINY, _HUGE] are computed after rescaling each vector by its
 # largest entry: squaring entries above ~1e19 overflows float32, below ~1e-19 underflows.
@@ -102,16 +103,12 @@ def l2_normalize(x, axis=-1):
     """
     x = as_array(x, "x")
     if x.ndim == 0:
-        raise ValueError(
-            f"`x` must have at least one axis; received a scalar {x!r}. "
-            f"Pass a vector such as [x]."
-        )
+        raise ValueError(f"`x` must have at least one axis; received a scalar {x!r}. Pass a vector such as [x].")
     if isinstance(axis, (bool, np.bool_)) or not isinstance(axis, (int, np.integer)):
         raise TypeError(f"`axis` must be an int, e.g. -1 (the last axis); received {axis!r}.")
     if not -x.ndim <= axis < x.ndim:
         raise ValueError(
-            f"`axis` must be in [{-x.ndim}, {x.ndim - 1}] for an input of shape "
-            f"{x.shape}; received axis={axis}."
+            f"`axis` must be in [{-x.ndim}, {x.ndim - 1}] for an input of shape {x.shape}; received axis={axis}."
         )
     return _unit_vectors(x, int(axis))
 
@@ -122,11 +119,7 @@ def _pair_of_inputs(a, b):
     b = a if b is None else as_array(b, "b")
     for name, value in (("a", a), ("b", b)):
         if value.ndim not in (1, 2):
-            fix = (
-                f" Flatten each sample first: {name}.reshape(len({name}), -1)."
-                if value.ndim > 2
-                else ""
-            )
+            fix = f" Flatten each sample first: {name}.reshape(len({name}), -1)." if value.ndim > 2 else ""
             raise ValueError(
                 f"`{name}` must be a vector (n_features,) or a batch "
                 f"(n_samples, n_features); received a {value.ndim}-D array of "

@@ -48,8 +48,7 @@ def _check_scores_and_labels(scores, is_same):
     labels = as_flags(is_same, "is_same", what="1 (SIMILAR: same class) or 0 (DISSIMILAR)")
     if labels.shape != scores.shape:
         raise ValueError(
-            f"`is_same` must have one label per score, shape {scores.shape}; received "
-            f"shape {labels.shape}."
+            f"`is_same` must have one label per score, shape {scores.shape}; received shape {labels.shape}."
         )
     n_same = int(labels.sum())
     if n_same == 0 or n_same == len(labels):
@@ -180,8 +179,7 @@ def pair_scores(similarity, labels):
 def _check_thresholds(thresholds):
     values = as_array(thresholds, "thresholds", dtype=np.float64, allow_nonfinite=True)
     if np.isnan(values).any():
-        raise ValueError("`thresholds` must not contain NaN; received "
-                         f"{int(np.isnan(values).sum())} NaN value(s).")
+        raise ValueError(f"`thresholds` must not contain NaN; received {int(np.isnan(values).sum())} NaN value(s).")
     if values.ndim > 1:
         raise ValueError(f"`thresholds` must be a number or a 1-D array; received shape {values.shape}.")
     return values

@@ -120,11 +120,15 @@ def _run(command, cwd):
     try:
         subprocess.run(command, cwd=cwd, check=True, capture_output=True, text=True)
     except FileNotFoundError:
-        raise SystemExit(f"error: `{command[0]}` not found; it is needed for `{' '.join(command)}`. "
-                         f"Or pass --fashion-dir and --vowels-dir with copies of the originals.") from None
+        raise SystemExit(
+            f"error: `{command[0]}` not found; it is needed for `{' '.join(command)}`. "
+            f"Or pass --fashion-dir and --vowels-dir with copies of the originals."
+        ) from None
     except subprocess.CalledProcessError as error:
-        raise SystemExit(f"error: `{' '.join(command)}` failed (exit {error.returncode}):\n"
-                         f"{error.stderr.strip() or error.stdout.strip()}") from None
+        raise SystemExit(
+            f"error: `{' '.join(command)}` failed (exit {error.returncode}):\n"
+            f"{error.stderr.strip() or error.stdout.strip()}"
+        ) from None
 
 
 def fetch_sources(work_dir):
@@ -143,8 +147,21 @@ def fetch_sources(work_dir):
     (package,) = sorted(debs.glob(f"{FASHION_PACKAGE}_*.deb"))
     _run(["dpkg-deb", "-x", str(package), str(debs / "root")], cwd=debs)
     wheels = work_dir / "wheel"
-    _run([sys.executable, "-m", "pip", "download", "--quiet", "--no-deps", "--only-binary=:all:",
-          f"sktime=={SKTIME_VERSION}", "-d", str(wheels)], cwd=work_dir)
+    _run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "download",
+            "--quiet",
+            "--no-deps",
+            "--only-binary=:all:",
+            f"sktime=={SKTIME_VERSION}",
+            "-d",
+            str(wheels),
+        ],
+        cwd=work_dir,
+    )
     (wheel,) = sorted(wheels.glob(f"sktime-{SKTIME_VERSION}-*.whl"))
     vowels_dir = work_dir / "vowels"
     vowels_dir.mkdir()
@@ -214,8 +231,10 @@ def fashion_mnist_subset(fashion_dir, *, seed=0):
         arrays[f"x_{split}"] = np.ascontiguousarray(images[index])
         arrays[f"y_{split}"] = labels[index].astype(np.uint8)
         arrays[f"{split}_source_index"] = index
-    return {name: arrays[name] for name in (
-        "x_train", "y_train", "x_test", "y_test", "train_source_index", "test_source_index")}
+    return {
+        name: arrays[name]
+        for name in ("x_train", "y_train", "x_test", "y_test", "train_source_index", "test_source_index")
+    }
 
 
 def japanese_vowels(vowels_dir):
@@ -355,11 +374,17 @@ def main(argv=None):
     parser.add_argument("--fashion-dir", help="folder with the four Fashion-MNIST IDX .gz files")
     parser.add_argument("--vowels-dir", help="folder with JapaneseVowels_TRAIN.ts and JapaneseVowels_TEST.ts")
     parser.add_argument("--seed", type=int, default=0, help="seed of the Fashion-MNIST subset (default 0)")
-    parser.add_argument("--out-dir", default=str(REPO_ROOT / "data"),
-                        help="where to write the .npz files and manifest.json (default: data/)")
-    parser.add_argument("--verify", action="store_true",
-                        help="build into a temporary folder instead and compare each file's SHA-256 "
-                        "with --out-dir's manifest.json; exit 1 on any mismatch")
+    parser.add_argument(
+        "--out-dir",
+        default=str(REPO_ROOT / "data"),
+        help="where to write the .npz files and manifest.json (default: data/)",
+    )
+    parser.add_argument(
+        "--verify",
+        action="store_true",
+        help="build into a temporary folder instead and compare each file's SHA-256 "
+        "with --out-dir's manifest.json; exit 1 on any mismatch",
+    )
     args = parser.parse_args(argv)
     if (args.fashion_dir is None) != (args.vowels_dir is None):
         parser.error("give both --fashion-dir and --vowels-dir, or neither (to fetch the originals)")
@@ -374,8 +399,11 @@ def main(argv=None):
         manifest = build(fashion_dir, vowels_dir, out_dir=out_dir, seed=args.seed)
         if args.verify:
             ok = verify(Path(args.out_dir) / "manifest.json", out_dir)
-            print(f"{args.out_dir}: every file reproduces byte for byte." if ok else
-                  "MISMATCH: the rebuilt files differ from the manifest (see above).")
+            print(
+                f"{args.out_dir}: every file reproduces byte for byte."
+                if ok
+                else "MISMATCH: the rebuilt files differ from the manifest (see above)."
+            )
             return 0 if ok else 1
     for entry in manifest["files"]:
         print(f"{entry['sha256']}  {entry['filename']}  ({entry['size_bytes']:,} bytes)")

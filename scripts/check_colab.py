@@ -44,8 +44,16 @@ def _repository_url():
 
 def _snapshot(destination):
     """A one-commit git repository of the working tree (tracked and untracked, not ignored)."""
-    files = subprocess.run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
-                           cwd=ROOT, check=True, capture_output=True).stdout.decode().split("\0")
+    files = (
+        subprocess.run(
+            ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+            cwd=ROOT,
+            check=True,
+            capture_output=True,
+        )
+        .stdout.decode()
+        .split("\0")
+    )
     for name in filter(None, files):
         source = ROOT / name
         if source.is_file():
@@ -57,8 +65,9 @@ def _snapshot(destination):
 
 
 def _freeze():
-    return subprocess.run([sys.executable, "-m", "pip", "freeze", "--all"], check=True,
-                          capture_output=True, text=True).stdout
+    return subprocess.run(
+        [sys.executable, "-m", "pip", "freeze", "--all"], check=True, capture_output=True, text=True
+    ).stdout
 
 
 def main():
@@ -67,13 +76,14 @@ def main():
     except ImportError:
         pass
     else:
-        sys.exit("This environment has course_lib installed; Colab does not. Run this with an "
-                 "environment that lacks it (make test-colab builds one).")
+        sys.exit(
+            "This environment has course_lib installed; Colab does not. Run this with an "
+            "environment that lacks it (make test-colab builds one)."
+        )
     repository = _repository_url()
     with tempfile.TemporaryDirectory(prefix="colab-") as folder:
         folder = Path(folder)
-        origin, content, fake, ipython = (folder / name for name in
-                                          ("origin", "content", "fake", "ipython"))
+        origin, content, fake, ipython = (folder / name for name in ("origin", "content", "fake", "ipython"))
         for path in (origin, content, fake / "google" / "colab", ipython / "profile_default" / "startup"):
             path.mkdir(parents=True)
         _snapshot(origin)
@@ -84,19 +94,37 @@ def main():
         for path in notebooks:
             shutil.copy2(path, content / path.name)
         shutil.copy2(ROOT / "conftest.py", content / "conftest.py")  # the stderr check
-        env = dict(os.environ, PYTHONPATH=str(fake), IPYTHONDIR=str(ipython),
-                   COURSE_EXERCISE_EXPECT="not attempted", GIT_CONFIG_COUNT="1",
-                   GIT_CONFIG_KEY_0=f"url.file://{origin}.insteadOf", GIT_CONFIG_VALUE_0=repository)
+        env = dict(
+            os.environ,
+            PYTHONPATH=str(fake),
+            IPYTHONDIR=str(ipython),
+            COURSE_EXERCISE_EXPECT="not attempted",
+            GIT_CONFIG_COUNT="1",
+            GIT_CONFIG_KEY_0=f"url.file://{origin}.insteadOf",
+            GIT_CONFIG_VALUE_0=repository,
+        )
         env.pop("COURSE_DATA_DIR", None)
         env.pop("COURSE_BUILD_DIR", None)
         before = _freeze()
-        print(f"Colab check: {len(notebooks)} notebooks, cloning {repository} from a snapshot "
-              f"of {ROOT}", flush=True)
+        print(f"Colab check: {len(notebooks)} notebooks, cloning {repository} from a snapshot of {ROOT}", flush=True)
         result = subprocess.run(
-            [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "--nbval-lax",
-             "--nbval-current-env", "--nbval-cell-timeout=300", "-q", "--rootdir", str(content),
-             *[str(content / path.name) for path in notebooks]],
-            cwd=content, env=env)
+            [
+                sys.executable,
+                "-m",
+                "pytest",
+                "-p",
+                "no:cacheprovider",
+                "--nbval-lax",
+                "--nbval-current-env",
+                "--nbval-cell-timeout=300",
+                "-q",
+                "--rootdir",
+                str(content),
+                *[str(content / path.name) for path in notebooks],
+            ],
+            cwd=content,
+            env=env,
+        )
         problems = []
         if result.returncode:
             problems.append(f"nbval failed (exit code {result.returncode}); see above")

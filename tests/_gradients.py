@@ -45,6 +45,8 @@ def value_and_gradient(function, x):
         value.backward()
         gradient = variable.grad
     else:
-        raise ValueError(f"No gradient for the Keras backend {backend!r}; expected 'tensorflow', "
-                         f"'jax' or 'torch'. Fix: set KERAS_BACKEND to one of them.")
+        raise ValueError(
+            f"No gradient for the Keras backend {backend!r}; expected 'tensorflow', "
+            f"'jax' or 'torch'. Fix: set KERAS_BACKEND to one of them."
+        )
     return float(keras.ops.convert_to_numpy(value)), np.asarray(keras.ops.convert_to_numpy(gradient))

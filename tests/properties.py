@@ -69,9 +69,7 @@ def labels(draw, n, *, min_classes=1, max_classes=5, as_float=False):
 def own_error(excinfo, *, name=None):
     """Asserts that course_lib raised the error itself, naming the argument when given."""
     origin = pathlib.Path(str(excinfo.traceback[-1].path)).resolve()
-    assert COURSE_LIB in origin.parents, (
-        f"{excinfo.typename} came from {origin}, not course_lib: {excinfo.value}"
-    )
+    assert COURSE_LIB in origin.parents, f"{excinfo.typename} came from {origin}, not course_lib: {excinfo.value}"
     message = str(excinfo.value)
     if name is not None:
         assert f"`{name}`" in message, message

@@ -1,9 +1,8 @@
 """course_lib.attention: the hand-written attention equals Keras's layers; masks; round trips."""
 
+import keras
 import numpy as np
 import pytest
-
-import keras
 from keras import ops
 
 from course_lib.attention import AttentionPooling, PositionalEncoding, scaled_dot_product_attention
@@ -32,8 +31,9 @@ def test_hand_attention_equals_multi_head_attention_with_the_same_weights(num_he
     key_mask = sequence_mask([7, 4, 2], 7)
     mha = keras.layers.MultiHeadAttention(num_heads, key_dim, seed=0)
     attention_mask = np.broadcast_to(key_mask[:, None, :], (3, 5, 7))
-    expected, expected_weights = mha(query_input, value_input, attention_mask=attention_mask,
-                                     return_attention_scores=True)
+    expected, expected_weights = mha(
+        query_input, value_input, attention_mask=attention_mask, return_attention_scores=True
+    )
     got, weights = _mha_by_hand(mha, query_input, value_input, key_mask)
     np.testing.assert_allclose(got, _numpy(expected), atol=1e-5)
     np.testing.assert_allclose(weights, _numpy(expected_weights), atol=1e-6)
@@ -84,12 +84,11 @@ def test_positional_encoding_values_and_mask_passthrough():
     out = _numpy(PositionalEncoding()(np.zeros((1, 5, 6), "float32")))[0]
     t, k = 3, 1  # dimensions 2k, 2k+1
     angle = t / 10000 ** (2 * k / 6)
-    np.testing.assert_allclose(out[t, 2 * k: 2 * k + 2], [np.sin(angle), np.cos(angle)], rtol=1e-5)
+    np.testing.assert_allclose(out[t, 2 * k : 2 * k + 2], [np.sin(angle), np.cos(angle)], rtol=1e-5)
     layer = PositionalEncoding()
     assert layer.supports_masking
     mask = np.array([[True, False]])
     assert np.array_equal(_numpy(layer.compute_mask(np.zeros((1, 2, 6), "float32"), mask)), mask)
-
 
 
 def test_positional_encoding_takes_sequences_of_any_length():
@@ -101,9 +100,10 @@ def test_positional_encoding_takes_sequences_of_any_length():
         np.testing.assert_allclose(out[0, :, 1], 0.5 * np.cos(np.arange(steps)), atol=1e-6)
 
 
-@pytest.mark.parametrize("scale, received", [
-    (-1.0, "-1.0"), (float("nan"), "nan"), (float("inf"), "inf"), ("1", "'1'"), (True, "True"),
-    (None, "None")])
+@pytest.mark.parametrize(
+    "scale, received",
+    [(-1.0, "-1.0"), (float("nan"), "nan"), (float("inf"), "inf"), ("1", "'1'"), (True, "True"), (None, "None")],
+)
 def test_positional_encoding_rejects_bad_scales(scale, received):
     with pytest.raises(ValueError, match=rf"`scale` must be a finite number >= 0.*received {received}"):
         PositionalEncoding(scale=scale)
@@ -113,6 +113,7 @@ def test_positional_encoding_rejects_bad_scales(scale, received):
 def test_positional_encoding_rejects_inputs_that_are_not_sequences():
     with pytest.raises(ValueError, match=r"shape \(batch, steps, d\).*received shape \(2, 4\)"):
         PositionalEncoding()(np.zeros((2, 4), "float32"))
+
 
 def test_attention_pooling_weights_and_mask():
     pool = AttentionPooling()

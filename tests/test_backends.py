@@ -20,7 +20,8 @@ import pytest
 
 pytestmark = pytest.mark.skipif(
     importlib.util.find_spec("jax") is None or importlib.util.find_spec("tensorflow") is None,
-    reason="needs both backends: pip install -e '.[cpu,jax]'")
+    reason="needs both backends: pip install -e '.[cpu,jax]'",
+)
 
 # Builds (or loads) two small models, predicts on fixed inputs and saves models and predictions.
 _STEP = textwrap.dedent("""
@@ -59,8 +60,9 @@ _STEP = textwrap.dedent("""
 
 def _step(backend, source, target):
     env = {**os.environ, "KERAS_BACKEND": backend, "TF_CPP_MIN_LOG_LEVEL": "2"}
-    result = subprocess.run([sys.executable, "-c", _STEP, str(source), str(target)], env=env,
-                            capture_output=True, text=True, timeout=600)
+    result = subprocess.run(
+        [sys.executable, "-c", _STEP, str(source), str(target)], env=env, capture_output=True, text=True, timeout=600
+    )
     assert result.returncode == 0, result.stderr[-3000:]
     return json.loads((target / "run.json").read_text()), np.load(target / "predictions.npz")
 

@@ -52,20 +52,36 @@ def test_run_benchmark_tiny_all_methods_agree():
 
 
 def test_format_table_gives_top_k_as_a_multiple_of_each_method():
-    rows = [{"method": "course_lib.top_k", "queries_per_second": 6000.0, "peak_rss_mb": 700.0,
-             "recall_vs_exact": 1.0, "speed_vs_top_k": 1.0},
-            {"method": "sklearn NearestNeighbors", "queries_per_second": 1000.0, "peak_rss_mb": 900.0,
-             "recall_vs_exact": 1.0, "speed_vs_top_k": 1 / 6},
-            {"method": "faiss IndexFlatIP", "queries_per_second": 8000.0, "peak_rss_mb": 130.0,
-             "recall_vs_exact": 1.0, "speed_vs_top_k": 4 / 3},
-            {"method": "numpy argpartition", "skipped": "not asked for"}]
+    rows = [
+        {
+            "method": "course_lib.top_k",
+            "queries_per_second": 6000.0,
+            "peak_rss_mb": 700.0,
+            "recall_vs_exact": 1.0,
+            "speed_vs_top_k": 1.0,
+        },
+        {
+            "method": "sklearn NearestNeighbors",
+            "queries_per_second": 1000.0,
+            "peak_rss_mb": 900.0,
+            "recall_vs_exact": 1.0,
+            "speed_vs_top_k": 1 / 6,
+        },
+        {
+            "method": "faiss IndexFlatIP",
+            "queries_per_second": 8000.0,
+            "peak_rss_mb": 130.0,
+            "recall_vs_exact": 1.0,
+            "speed_vs_top_k": 4 / 3,
+        },
+        {"method": "numpy argpartition", "skipped": "not asked for"},
+    ]
     last = bench.format_table(rows).splitlines()[-1]
     assert last == "course_lib.top_k speed: 6.00x sklearn NearestNeighbors, 0.75x faiss IndexFlatIP"
 
 
 def test_faiss_runs_or_is_skipped_only_when_not_installed():
-    rows = bench.run_benchmark(n_database=50, n_queries=5, dim=4, k=2, repeats=1,
-                               methods=("faiss IndexFlatIP",))
+    rows = bench.run_benchmark(n_database=50, n_queries=5, dim=4, k=2, repeats=1, methods=("faiss IndexFlatIP",))
     row = rows[0]
     assert row["method"] == "faiss IndexFlatIP"
     assert "error" not in row, row["error"]
@@ -80,8 +96,9 @@ def test_faiss_runs_or_is_skipped_only_when_not_installed():
 def test_a_crashing_method_is_an_error_not_a_skip(monkeypatch):
     monkeypatch.setitem(bench._SEARCHES, "crashes", _crashing_search)
     monkeypatch.setitem(bench._SEARCHES, "dies", _dying_search)
-    rows = bench.run_benchmark(n_database=50, n_queries=5, dim=4, k=2, repeats=1,
-                               methods=("course_lib.top_k", "crashes", "dies"))
+    rows = bench.run_benchmark(
+        n_database=50, n_queries=5, dim=4, k=2, repeats=1, methods=("course_lib.top_k", "crashes", "dies")
+    )
     assert rows[1] == {"method": "crashes", "error": "RuntimeError: deliberate crash in the search"}
     assert rows[2]["method"] == "dies" and "skipped" not in rows[2]
     assert "exited with code 3" in rows[2]["error"]
@@ -95,8 +112,7 @@ def test_a_crashing_method_is_an_error_not_a_skip(monkeypatch):
 
 def test_a_missing_module_other_than_the_optional_one_is_an_error(monkeypatch):
     monkeypatch.setitem(bench._SEARCHES, "faiss IndexFlatIP", _missing_dependency_search)
-    (row,) = bench.run_benchmark(n_database=50, n_queries=5, dim=4, k=2, repeats=1,
-                                 methods=("faiss IndexFlatIP",))
+    (row,) = bench.run_benchmark(n_database=50, n_queries=5, dim=4, k=2, repeats=1, methods=("faiss IndexFlatIP",))
     assert "skipped" not in row
     assert row["error"].startswith("ModuleNotFoundError: No module named 'faiss_that_is_not_installed'")
 
@@ -109,9 +125,17 @@ def test_validation():
 
 
 def test_cli_prints_table_or_json(monkeypatch, capsys):
-    rows = [{"method": "course_lib.top_k", "queries_per_second": 4000.0, "seconds": [2.5],
-             "peak_rss_mb": 700.0, "recall_vs_exact": 1.0, "speed_vs_top_k": 1.0},
-            {"method": "faiss IndexFlatIP", "skipped": "ImportError: No module named 'faiss'"}]
+    rows = [
+        {
+            "method": "course_lib.top_k",
+            "queries_per_second": 4000.0,
+            "seconds": [2.5],
+            "peak_rss_mb": 700.0,
+            "recall_vs_exact": 1.0,
+            "speed_vs_top_k": 1.0,
+        },
+        {"method": "faiss IndexFlatIP", "skipped": "ImportError: No module named 'faiss'"},
+    ]
     calls = []
     monkeypatch.setattr(bench, "run_benchmark", lambda **kwargs: calls.append(kwargs) or rows)
     assert main(["bench", "--n-database", "200", "--n-queries", "10", "--json"]) == 0
@@ -124,9 +148,17 @@ def test_cli_prints_table_or_json(monkeypatch, capsys):
 
 
 def test_cli_exits_non_zero_when_a_method_errs(monkeypatch, capsys):
-    rows = [{"method": "course_lib.top_k", "queries_per_second": 4000.0, "seconds": [2.5],
-             "peak_rss_mb": 700.0, "recall_vs_exact": 1.0, "speed_vs_top_k": 1.0},
-            {"method": "sklearn NearestNeighbors", "error": "MemoryError: "}]
+    rows = [
+        {
+            "method": "course_lib.top_k",
+            "queries_per_second": 4000.0,
+            "seconds": [2.5],
+            "peak_rss_mb": 700.0,
+            "recall_vs_exact": 1.0,
+            "speed_vs_top_k": 1.0,
+        },
+        {"method": "sklearn NearestNeighbors", "error": "MemoryError: "},
+    ]
     monkeypatch.setattr(bench, "run_benchmark", lambda **kwargs: rows)
     assert main(["bench"]) == 1
     assert "sklearn NearestNeighbors   ERROR: MemoryError" in capsys.readouterr().out

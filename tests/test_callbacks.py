@@ -88,11 +88,14 @@ def test_every_writes_the_first_each_every_th_and_the_last_epoch():
 
 
 def test_metrics_name_monitor_and_mode():
-    logs = [{"loss": 0.9, "val_loss": 0.8, "val_MAP@R": 0.30, "extra": 5.0},
-            {"loss": 0.7, "val_loss": 0.6, "val_MAP@R": 0.50, "extra": 5.0},
-            {"loss": 0.6, "val_loss": 0.7, "val_MAP@R": 0.40, "extra": 5.0}]
-    progress = TrainingProgress(name="semi_hard", metrics=("val_MAP@R", "absent", "loss"), monitor="val_MAP@R",
-                                stream=io.StringIO())
+    logs = [
+        {"loss": 0.9, "val_loss": 0.8, "val_MAP@R": 0.30, "extra": 5.0},
+        {"loss": 0.7, "val_loss": 0.6, "val_MAP@R": 0.50, "extra": 5.0},
+        {"loss": 0.6, "val_loss": 0.7, "val_MAP@R": 0.40, "extra": 5.0},
+    ]
+    progress = TrainingProgress(
+        name="semi_hard", metrics=("val_MAP@R", "absent", "loss"), monitor="val_MAP@R", stream=io.StringIO()
+    )
     lines = _replay(progress, logs, epochs=3)
     assert lines[0].startswith("semi_hard  epoch 1/3  val_MAP@R 0.3000  loss 0.9000  (")  # order kept, absent skipped
     assert lines[-1].endswith("best val_MAP@R 0.5000 at epoch 2")  # "auto": higher is better for MAP@R
@@ -112,12 +115,23 @@ def test_unit_names_the_parts_of_training():
 def test_every_steps_writes_lines_within_an_epoch(capsys):
     images, labels = _data()
     model = _tiny_model()
-    model.fit(images, labels, epochs=2, batch_size=4, verbose=0,  # 8 steps per epoch
-              callbacks=[TrainingProgress(every_steps=3, metrics=("loss",))])
+    model.fit(
+        images,
+        labels,
+        epochs=2,
+        batch_size=4,
+        verbose=0,  # 8 steps per epoch
+        callbacks=[TrainingProgress(every_steps=3, metrics=("loss",))],
+    )
     lines = capsys.readouterr().out.splitlines()
     assert [line.split("  loss")[0] for line in lines[:-1]] == [
-        "epoch 1/2  step 3/8", "epoch 1/2  step 6/8", "epoch 1/2", "epoch 2/2  step 3/8", "epoch 2/2  step 6/8",
-        "epoch 2/2"]
+        "epoch 1/2  step 3/8",
+        "epoch 1/2  step 6/8",
+        "epoch 1/2",
+        "epoch 2/2  step 3/8",
+        "epoch 2/2  step 6/8",
+        "epoch 2/2",
+    ]
     assert lines[-1].startswith("2 epochs in ")
 
 
@@ -134,8 +148,14 @@ def test_in_fit_after_retrieval_monitor_and_with_early_stopping(capsys):
     model = _tiny_model()
     monitor = RetrievalMonitor(model, images, labels)  # the softmax outputs as embeddings: any model will do
     stop = keras.callbacks.EarlyStopping(monitor="val_loss", patience=1, min_delta=1e9)  # stops after epoch 2
-    history = model.fit(images[:20], labels[:20], validation_data=(images[20:], labels[20:]), epochs=10,
-                        verbose=0, callbacks=[monitor, stop, TrainingProgress()])
+    history = model.fit(
+        images[:20],
+        labels[:20],
+        validation_data=(images[20:], labels[20:]),
+        epochs=10,
+        verbose=0,
+        callbacks=[monitor, stop, TrainingProgress()],
+    )
     captured = capsys.readouterr()
     assert captured.err == ""  # a notebook shows anything on stderr as an error
     lines = captured.out.splitlines()

@@ -18,13 +18,13 @@ from course_lib import notebooks
 from course_lib.cli import main
 
 v4 = nbformat.v4
-KERNELSPEC = {"name": "deep-similarity", "display_name": "Python (Deep Similarity)",
-              "language": "python"}
+KERNELSPEC = {"name": "deep-similarity", "display_name": "Python (Deep Similarity)", "language": "python"}
 
 
 @pytest.fixture
 def fake_exercises(monkeypatch):
     """Replaces course_lib.exercises with one exercise, "01.answer"."""
+
     def get_exercise(exercise_id):
         if exercise_id != "01.answer":
             raise KeyError(f"No exercise with id {exercise_id!r}")
@@ -53,12 +53,14 @@ def test_run_solved_executes_reports_and_fails(tmp_path, monkeypatch, capsys, fa
     monkeypatch.setenv("COURSE_BUILD_DIR", str(tmp_path / "build"))
     folder = tmp_path / "notebooks"
     folder.mkdir()
-    prints = _write(folder / "01_prints.ipynb",
-                    "answer = ____",
-                    "import os\nprint('answer', answer)\nprint(os.getcwd())\n"
-                    "print(os.environ['TF_CPP_MIN_LOG_LEVEL'], "
-                    "os.environ['COURSE_EXERCISE_EXPECT'])",
-                    exercise="01.answer")
+    prints = _write(
+        folder / "01_prints.ipynb",
+        "answer = ____",
+        "import os\nprint('answer', answer)\nprint(os.getcwd())\n"
+        "print(os.environ['TF_CPP_MIN_LOG_LEVEL'], "
+        "os.environ['COURSE_EXERCISE_EXPECT'])",
+        exercise="01.answer",
+    )
     raises = _write(folder / "02_raises.ipynb", "x = 1", "raise ValueError('boom')", "x = 2")
     out = tmp_path / "out"
 
@@ -67,7 +69,12 @@ def test_run_solved_executes_reports_and_fails(tmp_path, monkeypatch, capsys, fa
     captured = capsys.readouterr()
     assert code == 1
     assert sorted(path.name for path in out.iterdir()) == [
-        "01_prints.html", "01_prints.ipynb", "02_raises.html", "02_raises.ipynb"]
+        "01_prints.html",
+        "01_prints.ipynb",
+        "02_raises.html",
+        "02_raises.ipynb",
+        "run-info.json",
+    ]
     # The solved copy ran, in the original notebooks' folder, with the kernel's environment.
     executed = nbformat.read(out / "01_prints.ipynb", as_version=4)
     printed = "".join(output.get("text", "") for output in executed.cells[1].outputs)
@@ -76,8 +83,7 @@ def test_run_solved_executes_reports_and_fails(tmp_path, monkeypatch, capsys, fa
     assert "answer 42" in (out / "01_prints.html").read_text()
     # The table: notebook, status, wall seconds, peak MiB, slowest cell (s, number), stderr.
     header = captured.out.splitlines()[0].split()
-    assert header == ["notebook", "status", "wall", "s", "peak", "MiB", "longest", "cell", "s",
-                      "cell", "stderr"]
+    assert header == ["notebook", "status", "wall", "s", "peak", "MiB", "longest", "cell", "s", "cell", "stderr"]
     name, status, seconds, peak, longest, cell, stderr = _table_row(captured.out, "01_prints")
     assert status == "ok" and float(seconds) > 0 and float(peak) > 0
     assert 0 <= float(longest) <= float(seconds) and cell in {"1", "2"} and stderr == "0"
@@ -96,12 +102,24 @@ def test_run_under_limits_fails_on_stderr_memory_and_slow_cells(tmp_path, monkey
     folder.mkdir()
     quiet = _write(folder / "01_quiet.ipynb", "x = 1")
     noisy = _write(folder / "02_noisy.ipynb", "import sys\nsys.stderr.write('careful\\n')")
-    hungry = _write(folder / "03_hungry.ipynb",
-                    "import numpy as np\nblock = np.ones(700 * 2**20 // 8)\nprint(block.sum())")
+    hungry = _write(
+        folder / "03_hungry.ipynb", "import numpy as np\nblock = np.ones(700 * 2**20 // 8)\nprint(block.sum())"
+    )
     slow = _write(folder / "04_slow.ipynb", "import time\ntime.sleep(1.5)")
 
-    code = main(["run", "--no-html", "--cpus", "1", "--memory-limit", "450",
-                 "--max-cell-seconds", "1", *map(str, (quiet, noisy, hungry, slow))])
+    code = main(
+        [
+            "run",
+            "--no-html",
+            "--cpus",
+            "1",
+            "--memory-limit",
+            "450",
+            "--max-cell-seconds",
+            "1",
+            *map(str, (quiet, noisy, hungry, slow)),
+        ]
+    )
 
     out = capsys.readouterr().out
     assert code == 1
@@ -120,17 +138,18 @@ def test_binder_preset_and_explicit_options(monkeypatch):
     from course_lib.cli import _limits, _parser
 
     args = _parser().parse_args(["run", "--binder", "--max-seconds", "300"])
-    assert _limits(args) == {"cpus": 1, "memory": 2048.0, "notebook": 300.0, "cell": 90.0,
-                             "total": 1200.0}
-    assert _limits(_parser().parse_args(["run"])) == dict.fromkeys(
-        ["cpus", "memory", "notebook", "cell", "total"])
+    assert _limits(args) == {"cpus": 1, "memory": 2048.0, "notebook": 300.0, "cell": 90.0, "total": 1200.0}
+    assert _limits(_parser().parse_args(["run"])) == dict.fromkeys(["cpus", "memory", "notebook", "cell", "total"])
 
 
-@pytest.mark.parametrize("options, message", [
-    (["--cpus", "0"], "Expected a positive int number of CPUs; received 0"),
-    (["--cpus", "4096"], "CPUs (the ones this process may use); received 4096"),
-    (["--memory-limit", "-5"], "Expected a positive memory limit in MiB; received -5.0"),
-])
+@pytest.mark.parametrize(
+    "options, message",
+    [
+        (["--cpus", "0"], "Expected a positive int number of CPUs; received 0"),
+        (["--cpus", "4096"], "CPUs (the ones this process may use); received 4096"),
+        (["--memory-limit", "-5"], "Expected a positive memory limit in MiB; received -5.0"),
+    ],
+)
 def test_run_refuses_bad_limits(tmp_path, capsys, options, message):
     notebook = _write(tmp_path / "01_x.ipynb", "x = 1")
     assert main(["run", *options, str(notebook)]) == 2
@@ -142,8 +161,7 @@ def test_run_help_lists_the_options(capsys):
         main(["run", "--help"])
     assert info.value.code == 0
     help_text = capsys.readouterr().out
-    for option in ("--solved", "--out", "--timeout", "--no-html", "--cpus", "--memory-limit",
-                   "--binder", "NOTEBOOK"):
+    for option in ("--solved", "--out", "--timeout", "--no-html", "--cpus", "--memory-limit", "--binder", "NOTEBOOK"):
         assert option in help_text
 
 
@@ -162,8 +180,7 @@ def test_unknown_command_is_a_usage_error(capsys):
 
 
 def test_solve_command(tmp_path, capsys, fake_exercises):
-    source = _write(tmp_path / "01_ex.ipynb", "answer = ____", "print(answer)",
-                    exercise="01.answer")
+    source = _write(tmp_path / "01_ex.ipynb", "answer = ____", "print(answer)", exercise="01.answer")
     assert main(["solve", str(source), "--out", str(tmp_path / "solved")]) == 0
     solved = nbformat.read(tmp_path / "solved" / "01_ex.ipynb", as_version=4)
     assert [cell.source for cell in solved.cells] == ["answer = 42\n", "print(answer)"]
@@ -176,9 +193,9 @@ def test_solve_command(tmp_path, capsys, fake_exercises):
 
 def test_clean_command_and_check(tmp_path, capsys):
     path = tmp_path / "01_dirty.ipynb"
-    cell = v4.new_code_cell("1 + 1", execution_count=1,
-                            outputs=[v4.new_output("execute_result", {"text/plain": "2"},
-                                                   execution_count=1)])
+    cell = v4.new_code_cell(
+        "1 + 1", execution_count=1, outputs=[v4.new_output("execute_result", {"text/plain": "2"}, execution_count=1)]
+    )
     nbformat.write(v4.new_notebook(cells=[cell], metadata={"kernelspec": dict(KERNELSPEC)}), path)
 
     assert main(["clean", "--check", str(path)]) == 1
@@ -203,11 +220,15 @@ def test_notebooks_by_stem_or_prefix(tmp_path, monkeypatch, capsys):
     assert main(["clean", "--check", "03_triplets.ipynb", "01_basics"]) == 0
     assert main(["clean", "--check"]) == 0
     assert capsys.readouterr().out.splitlines() == [
-        "1 notebook(s) checked, 0 problem(s).", "2 notebook(s) checked, 0 problem(s).",
-        "3 notebook(s) checked, 0 problem(s)."]
+        "1 notebook(s) checked, 0 problem(s).",
+        "2 notebook(s) checked, 0 problem(s).",
+        "3 notebook(s) checked, 0 problem(s).",
+    ]
     assert main(["clean", "0"]) == 2
-    assert ("NOTEBOOK '0' matches 3 notebooks; expected a path, a stem or a unique prefix. "
-            "Course notebooks: 01_basics, 02_pairs, 03_triplets.") in capsys.readouterr().err
+    assert (
+        "NOTEBOOK '0' matches 3 notebooks; expected a path, a stem or a unique prefix. "
+        "Course notebooks: 01_basics, 02_pairs, 03_triplets."
+    ) in capsys.readouterr().err
 
 
 def test_doctor_command_dispatches_to_doctor(monkeypatch, capsys):
@@ -221,7 +242,12 @@ def test_doctor_command_dispatches_to_doctor(monkeypatch, capsys):
 def test_python_dash_m_entry_point(tmp_path):
     path = _write(tmp_path / "01_clean.ipynb", "x = 1")
     env = dict(os.environ, PYTHONPATH=str(Path(notebooks.__file__).resolve().parents[1]))
-    result = subprocess.run([sys.executable, "-m", "course_lib", "clean", "--check", str(path)],
-                            capture_output=True, text=True, env=env, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-m", "course_lib", "clean", "--check", str(path)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout == "1 notebook(s) checked, 0 problem(s).\n"

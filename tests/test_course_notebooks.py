@@ -85,8 +85,12 @@ def _modules_and_objects_reached(value, depth=2):
     (submodules included, `depth` levels down); the exercise modules are left out."""
     reached = [value]
     name = getattr(value, "__name__", "")
-    if depth and isinstance(value, types.ModuleType) and name.startswith("course_lib") \
-            and not name.startswith("course_lib.exercises"):
+    if (
+        depth
+        and isinstance(value, types.ModuleType)
+        and name.startswith("course_lib")
+        and not name.startswith("course_lib.exercises")
+    ):
         for attribute in vars(value).values():
             reached.extend(_modules_and_objects_reached(attribute, depth - 1))
     return reached
@@ -128,18 +132,20 @@ def test_no_exercise_answer_is_imported_before_its_exercise(path):
                     f"it after the exercise."
                 )
         if cell.cell_type == "code":
-            source = "\n".join(line for line in cell.source.splitlines()
-                               if not line.lstrip().startswith(("%", "!")))
-            imported.extend((index, name, _modules_and_objects_reached(value))
-                            for name, value in _course_imports(source))
+            source = "\n".join(line for line in cell.source.splitlines() if not line.lstrip().startswith(("%", "!")))
+            imported.extend(
+                (index, name, _modules_and_objects_reached(value)) for name, value in _course_imports(source)
+            )
 
 
 def test_the_import_order_check_sees_modules_and_aliases():
     from course_lib import heads, similarity
 
     def reaches(source, reference):
-        return any(any(value is reference for value in _modules_and_objects_reached(bound))
-                   for _, bound in _course_imports(source))
+        return any(
+            any(value is reference for value in _modules_and_objects_reached(bound))
+            for _, bound in _course_imports(source)
+        )
 
     assert reaches("from course_lib import cosine_similarity as cos", similarity.cosine_similarity)
     assert reaches("from course_lib import heads", heads.margin_logits)

@@ -270,14 +270,15 @@ def test_read_idx_and_read_ts_parse_small_files(builder, tmp_path):
 def test_verify_reports_ok_and_mismatch(builder, tmp_path, capsys):
     (tmp_path / "a.npz").write_bytes(b"same")
     (tmp_path / "b.npz").write_bytes(b"changed")
-    entries = [{"filename": "a.npz", "sha256": hashlib.sha256(b"same").hexdigest()},
-               {"filename": "b.npz", "sha256": hashlib.sha256(b"original").hexdigest()},
-               {"filename": "c.npz", "sha256": "0" * 64}]
+    entries = [
+        {"filename": "a.npz", "sha256": hashlib.sha256(b"same").hexdigest()},
+        {"filename": "b.npz", "sha256": hashlib.sha256(b"original").hexdigest()},
+        {"filename": "c.npz", "sha256": "0" * 64},
+    ]
     (tmp_path / "manifest.json").write_text(json.dumps({"files": entries}), encoding="utf-8")
     assert builder.verify(tmp_path / "manifest.json", tmp_path) is False
     lines = capsys.readouterr().out.splitlines()
-    assert [line.split()[:2] for line in lines] == [["OK", "a.npz"], ["MISMATCH", "b.npz"],
-                                                    ["MISMATCH", "c.npz"]]
+    assert [line.split()[:2] for line in lines] == [["OK", "a.npz"], ["MISMATCH", "b.npz"], ["MISMATCH", "c.npz"]]
     assert "(not built)" in lines[2]
     entries[1:] = []
     (tmp_path / "manifest.json").write_text(json.dumps({"files": entries}), encoding="utf-8")
@@ -319,12 +320,15 @@ def test_train_validation_split_keeps_one_item_on_each_side():
     assert np.bincount(labels[validation]).tolist() == [1, 1]
 
 
-@pytest.mark.parametrize("fraction, error, match", [
-    (0.0, ValueError, "strictly between 0 and 1"),
-    (1.0, ValueError, "strictly between 0 and 1"),
-    ("0.2", TypeError, "must be a number"),
-    (True, TypeError, "must be a number"),
-])
+@pytest.mark.parametrize(
+    "fraction, error, match",
+    [
+        (0.0, ValueError, "strictly between 0 and 1"),
+        (1.0, ValueError, "strictly between 0 and 1"),
+        ("0.2", TypeError, "must be a number"),
+        (True, TypeError, "must be a number"),
+    ],
+)
 def test_train_validation_split_rejects_bad_fractions(fraction, error, match):
     with pytest.raises(error, match=match):
         data.train_validation_split(np.array([0, 0, 1, 1]), validation_fraction=fraction)

@@ -18,11 +18,12 @@ import pytest
 # course_lib.device reports every backend, but these tests fake and check TensorFlow's device
 # calls: they need TensorFlow installed and set as Keras's backend (the default).
 tf = pytest.importorskip("tensorflow", reason="these tests check TensorFlow's device set-up")
-pytestmark = pytest.mark.skipif(keras.backend.backend() != "tensorflow",
-                                reason="these tests check the tensorflow backend's device set-up")
+pytestmark = pytest.mark.skipif(
+    keras.backend.backend() != "tensorflow", reason="these tests check the tensorflow backend's device set-up"
+)
 
-from course_lib import device
-from course_lib.device import describe_devices, setup_device
+from course_lib import device  # noqa: E402 (after the skips above)
+from course_lib.device import describe_devices, setup_device  # noqa: E402
 
 REQUIRED_KEYS = {
     "backend",
@@ -236,10 +237,18 @@ def test_force_cpu_after_gpu_initialised_is_reported(capsys, fake_gpu, monkeypat
 
 def test_several_gpus_are_summarised():
     info = {
-        "backend": "tensorflow", "backend_version": "2.21.0", "keras_version": "3.15.1",
-        "python_version": "3.11.7", "accelerator": "GPU", "gpu_names": ["NVIDIA H100"] * 2,
-        "memory_growth": True, "deterministic": False, "seed": 0, "cpu_cores": 16,
-        "determinism_note": None, "notes": [],
+        "backend": "tensorflow",
+        "backend_version": "2.21.0",
+        "keras_version": "3.15.1",
+        "python_version": "3.11.7",
+        "accelerator": "GPU",
+        "gpu_names": ["NVIDIA H100"] * 2,
+        "memory_growth": True,
+        "deterministic": False,
+        "seed": 0,
+        "cpu_cores": 16,
+        "determinism_note": None,
+        "notes": [],
     }
     assert device._format_line(info) == (
         "Deep Similarity | backend tensorflow 2.21.0 | keras 3.15.1 | python 3.11.7 | "
@@ -279,8 +288,9 @@ def test_import_is_cheap_and_sets_no_environment_variable():
         " os.environ.get('TF_CPP_MIN_LOG_LEVEL', 'unset'))\n"
     )
     env = {k: v for k, v in os.environ.items() if k != "TF_CPP_MIN_LOG_LEVEL"}
-    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
-                         text=True, check=True).stdout.split()
+    out = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
+    ).stdout.split()
     assert out == ["False", "False", "unset"]
 
 

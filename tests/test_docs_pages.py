@@ -36,8 +36,8 @@ def slugify(text, separator="-"):
     >>> slugify("4. The `course_lib` version")
     '4-the-course_lib-version'
     """
-    text = re.sub(r"`([^`]*)`", r"\1", text)               # inline code keeps its text
-    text = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", text)   # links keep their text
+    text = re.sub(r"`([^`]*)`", r"\1", text)  # inline code keeps its text
+    text = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", text)  # links keep their text
     text = re.sub(r"(\*\*|__|\*|_)(?=\S)(.+?)(?<=\S)\1", r"\2", text)  # emphasis
     text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
     text = re.sub(r"[^\w\s-]", "", text).strip().lower()
@@ -113,9 +113,23 @@ def _sections(text):
     return dict(zip(parts[1::2], parts[2::2]))
 
 
-CHEATSHEET_FORMULAS = ("Dot product", "cosine", "Euclidean distance", "unit vectors",
-                       "Autoencoder", "Contrastive", "Triplet", "NormFace", "CosFace", "ArcFace",
-                       "attention", "DTW", "R@k", "MAP@R", "EER")
+CHEATSHEET_FORMULAS = (
+    "Dot product",
+    "cosine",
+    "Euclidean distance",
+    "unit vectors",
+    "Autoencoder",
+    "Contrastive",
+    "Triplet",
+    "NormFace",
+    "CosFace",
+    "ArcFace",
+    "attention",
+    "DTW",
+    "R@k",
+    "MAP@R",
+    "EER",
+)
 
 
 def test_every_cheatsheet_formula_has_a_notebook_link_and_a_function():
@@ -133,17 +147,33 @@ def test_every_cheatsheet_formula_has_a_notebook_link_and_a_function():
         assert mining in sections["Triplet loss"], mining
 
 
-GLOSSARY_TERMS = ("embedding", "anchor", "positive", "negative", "margin", "mining",
-                  "leave-one-out", "test->train", "held-out classes", "R@k", "recall",
-                  "recall against exact search", "MAP@R", "EER", "n_probe")
+GLOSSARY_TERMS = (
+    "embedding",
+    "anchor",
+    "positive",
+    "negative",
+    "margin",
+    "mining",
+    "leave-one-out",
+    "test->train",
+    "held-out classes",
+    "R@k",
+    "recall",
+    "recall against exact search",
+    "MAP@R",
+    "EER",
+    "n_probe",
+)
 
 
 def test_the_glossary_defines_the_course_terms():
     text = (DOCS / "glossary.md").read_text(encoding="utf-8")
     defined = {term.lower() for term in re.findall(r"^\*\*(.+?)\*\*", text, flags=re.MULTILINE)}
     for term in GLOSSARY_TERMS:
-        assert any(term.lower() == entry or term.lower() in entry.split(", ") or entry.startswith(term.lower() + " ")
-                   for entry in defined), f"glossary has no entry for {term!r}"
+        assert any(
+            term.lower() == entry or term.lower() in entry.split(", ") or entry.startswith(term.lower() + " ")
+            for entry in defined
+        ), f"glossary has no entry for {term!r}"
 
 
 def test_r_at_k_means_one_thing_in_notebooks_01_and_07():

@@ -19,8 +19,11 @@ SHIPPED = ("fashion_mnist_subset.npz", "japanese_vowels.npz", "manifest.json")
 @pytest.fixture
 def fake_device_and_data(monkeypatch):
     """Stands in for course_lib.device and course_lib.data; returns their settings."""
-    settings = {"devices": None, "backend": "tensorflow", "data": [
-        {"file": "fashion_mnist_subset.npz", "sha256": "ab", "status": "ok"}]}
+    settings = {
+        "devices": None,
+        "backend": "tensorflow",
+        "data": [{"file": "fashion_mnist_subset.npz", "sha256": "ab", "status": "ok"}],
+    }
     _fake_device(monkeypatch, settings)
     data = types.ModuleType("course_lib.data")
     data.verify_data = lambda: settings["data"]
@@ -35,9 +38,14 @@ def _fake_device(monkeypatch, settings):
     def describe_devices():
         if settings["devices"] is not None:
             raise settings["devices"]
-        return {"backend": settings["backend"], "backend_version": "2.21.0", "keras_version": "3.15.1",
-                "python_version": "3.11.7", "devices": ["CPU:0", "GPU:0 (Fake)"],
-                "accelerator": "GPU"}
+        return {
+            "backend": settings["backend"],
+            "backend_version": "2.21.0",
+            "keras_version": "3.15.1",
+            "python_version": "3.11.7",
+            "devices": ["CPU:0", "GPU:0 (Fake)"],
+            "accelerator": "GPU",
+        }
 
     device = types.ModuleType("course_lib.device")
     device.describe_devices = describe_devices
@@ -88,8 +96,10 @@ def test_doctor_reports_a_missing_data_file(capsys, broken_install):
     out = capsys.readouterr().out
     assert re.search(r"japanese_vowels\.npz +missing", out)
     assert re.search(r"fashion_mnist_subset\.npz +ok", out)
-    assert _problems(out) == ["data/japanese_vowels.npz is missing. Fix: restore it with "
-                              "`git checkout -- data/japanese_vowels.npz` (or clone the course again)."]
+    assert _problems(out) == [
+        "data/japanese_vowels.npz is missing. Fix: restore it with "
+        "`git checkout -- data/japanese_vowels.npz` (or clone the course again)."
+    ]
     assert out.rstrip().endswith("1 problem(s) to fix before the course.")
 
 
@@ -102,9 +112,11 @@ def test_doctor_reports_a_wrong_checksum(capsys, broken_install):
     assert doctor() == 1
     out = capsys.readouterr().out
     assert re.search(r"fashion_mnist_subset\.npz +corrupt", out)
-    assert _problems(out) == ["data/fashion_mnist_subset.npz is corrupt. Fix: restore it with "
-                              "`git checkout -- data/fashion_mnist_subset.npz` (or clone the course "
-                              "again)."]
+    assert _problems(out) == [
+        "data/fashion_mnist_subset.npz is corrupt. Fix: restore it with "
+        "`git checkout -- data/fashion_mnist_subset.npz` (or clone the course "
+        "again)."
+    ]
 
 
 def test_doctor_reports_a_missing_package_and_only_warns_for_an_optional_one(capsys, broken_install):
@@ -125,8 +137,18 @@ def test_doctor_prints_every_section(capsys, fake_device_and_data):
     assert code == 0, out  # every essential package is installed here; device and data are fine
     for section in ("Python", "Packages", "Devices", "Jupyter kernel", "Data (sha256)"):
         assert f"\n{section}\n" in out
-    for package in ("numpy", "keras", "tensorflow", "scikit-learn", "matplotlib", "jupyterlab",
-                    "ipywidgets", "nbval", "faiss", "course_lib"):
+    for package in (
+        "numpy",
+        "keras",
+        "tensorflow",
+        "scikit-learn",
+        "matplotlib",
+        "jupyterlab",
+        "ipywidgets",
+        "nbval",
+        "faiss",
+        "course_lib",
+    ):
         assert f"  {package} " in out
     assert "CPU:0, GPU:0 (Fake)" in out and "accelerator  GPU" in out
     assert "deep-similarity" in out
@@ -137,14 +159,16 @@ def test_doctor_prints_every_section(capsys, fake_device_and_data):
 def test_doctor_reports_problems_with_their_fix(capsys, fake_device_and_data):
     fake_device_and_data["data"] = [
         {"file": "japanese_vowels.npz", "sha256": "cd", "status": "corrupt"},
-        {"file": "fashion_mnist_subset.npz", "sha256": None, "status": "missing"}]
+        {"file": "fashion_mnist_subset.npz", "sha256": None, "status": "missing"},
+    ]
     fake_device_and_data["devices"] = ImportError("No module named 'tensorflow'")
     assert doctor() == 1
     out = capsys.readouterr().out
     assert "devices  unavailable (ImportError: No module named 'tensorflow')" in out
     assert "pip install -e '.[cpu]'" in out
-    assert ("data/japanese_vowels.npz is corrupt. Fix: restore it with "
-            "`git checkout -- data/japanese_vowels.npz`") in out
+    assert (
+        "data/japanese_vowels.npz is corrupt. Fix: restore it with `git checkout -- data/japanese_vowels.npz`"
+    ) in out
     assert "data/fashion_mnist_subset.npz is missing." in out
     assert "problem(s) to fix before the course." in out
 
@@ -182,8 +206,7 @@ def _without(monkeypatch, *labels, installed=()):
     monkeypatch.setattr(doctor_module, "_distribution_version", version)
 
 
-def test_doctor_needs_only_the_package_of_the_configured_backend(capsys, monkeypatch,
-                                                                  fake_device_and_data):
+def test_doctor_needs_only_the_package_of_the_configured_backend(capsys, monkeypatch, fake_device_and_data):
     _without(monkeypatch, "tensorflow", installed=("jax",))
     monkeypatch.setenv("KERAS_BACKEND", "jax")
     fake_device_and_data["backend"] = "jax"

@@ -30,8 +30,9 @@ def _outputs_of(run, cell_number):
 
 
 def test_a_cell_past_the_timeout_is_reported_as_timeout(tmp_path):
-    path = _notebook(tmp_path / "sleeps.ipynb", "import time\nprint('started')",
-                     "time.sleep(60)", "print('never reached')")
+    path = _notebook(
+        tmp_path / "sleeps.ipynb", "import time\nprint('started')", "time.sleep(60)", "print('never reached')"
+    )
     run = _run_one(path, tmp_path, timeout=3)
     assert run.status == "timeout"
     assert run.error.startswith("CellTimeoutError"), run.error
@@ -42,8 +43,7 @@ def test_a_cell_past_the_timeout_is_reported_as_timeout(tmp_path):
 
 
 def test_a_kernel_that_dies_is_reported_as_failed_with_the_cell(tmp_path):
-    path = _notebook(tmp_path / "dies.ipynb", "print('alive')", "import os\nos._exit(1)",
-                     "print('never reached')")
+    path = _notebook(tmp_path / "dies.ipynb", "print('alive')", "import os\nos._exit(1)", "print('never reached')")
     run = _run_one(path, tmp_path, timeout=60)
     assert run.status == "failed"
     assert run.error.startswith("DeadKernelError"), run.error

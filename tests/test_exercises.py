@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 import course_lib
-from course_lib.exercises import ____, ExerciseExpectationError, all_exercises, get_exercise, nb01
+from course_lib.exercises import ExerciseExpectationError, ____, all_exercises, get_exercise, nb01
 from course_lib.exercises.core import (
     CORRECT,
     INCORRECT,
@@ -81,7 +81,7 @@ def _cosine_one_side(a, b):
 
 
 def _recall_skip_first(neighbour_labels, query_labels, k):
-    return (neighbour_labels[:, 1:k + 1] == query_labels[:, None]).any(axis=1).mean()
+    return (neighbour_labels[:, 1 : k + 1] == query_labels[:, None]).any(axis=1).mean()
 
 
 def _recall_no_broadcast(neighbour_labels, query_labels, k):
@@ -141,7 +141,7 @@ def _neighbours_keep_self(embeddings, query_indices, k):
 
 
 def _neighbours_drop_first(embeddings, query_indices, k):
-    return np.argsort(-_cosines_of(embeddings, query_indices), axis=1, kind="stable")[:, 1:k + 1]
+    return np.argsort(-_cosines_of(embeddings, query_indices), axis=1, kind="stable")[:, 1 : k + 1]
 
 
 def _neighbours_top_k_drop_first(embeddings, query_indices, k):
@@ -186,7 +186,7 @@ def _neighbours_scores(embeddings, query_indices, k):
 
 def _neighbours_take_k_then_remove(embeddings, query_indices, k):
     ranked = np.argsort(-_cosines_of(embeddings, query_indices), axis=1)[:, :k]
-    return np.array([row[row != index][:k - 1] for row, index in zip(ranked, query_indices)])
+    return np.array([row[row != index][: k - 1] for row, index in zip(ranked, query_indices)])
 
 
 def _neighbours_one_row(embeddings, query_indices, k):
@@ -320,8 +320,7 @@ RIGHT_ANSWERS = {
         lambda labels, query, k: (labels[:, :k] - query[:, None] == 0).max(axis=1).sum() / len(query),
     ],
     "01.map_at_r": [_map_with_top_k_style, _map_loop],
-    "01.nearest_neighbours": [_neighbours_top_k_then_remove, _neighbours_loop,
-                              _neighbours_exclude_self],
+    "01.nearest_neighbours": [_neighbours_top_k_then_remove, _neighbours_loop, _neighbours_exclude_self],
 }
 
 
@@ -344,8 +343,7 @@ _NOT_A_DIAGNOSIS = ("course's own", "returned None", "expected\\n")
 
 def _diagnosed(answers):
     """The listed wrong answers whose expected message names their mistake."""
-    return [(wrong, message) for wrong, message in answers
-            if not any(marker in message for marker in _NOT_A_DIAGNOSIS)]
+    return [(wrong, message) for wrong, message in answers if not any(marker in message for marker in _NOT_A_DIAGNOSIS)]
 
 
 def test_every_exercise_has_wrong_and_right_answers_listed():
@@ -354,8 +352,9 @@ def test_every_exercise_has_wrong_and_right_answers_listed():
         diagnosed = _diagnosed(ALL_WRONG_ANSWERS[exercise_id])
         assert len(diagnosed) >= 5, (exercise_id, len(diagnosed))
         assert len({message for _, message in diagnosed}) >= 5, exercise_id  # distinct mistakes
-        assert len({wrong for wrong, _ in ALL_WRONG_ANSWERS[exercise_id]}) == len(
-            ALL_WRONG_ANSWERS[exercise_id]), exercise_id
+        assert len({wrong for wrong, _ in ALL_WRONG_ANSWERS[exercise_id]}) == len(ALL_WRONG_ANSWERS[exercise_id]), (
+            exercise_id
+        )
         assert len(ALL_RIGHT_ANSWERS.get(exercise_id, ())) >= 2, exercise_id
         solution = get_exercise(exercise_id).solution_code
         for right in ALL_RIGHT_ANSWERS[exercise_id]:  # written otherwise than the solution
@@ -380,11 +379,7 @@ def test_right_answers_written_otherwise_are_accepted(exercise_id, right):
 
 @pytest.mark.parametrize(
     "exercise_id, wrong, message",
-    [
-        (exercise_id, wrong, message)
-        for exercise_id, answers in ALL_WRONG_ANSWERS.items()
-        for wrong, message in answers
-    ],
+    [(exercise_id, wrong, message) for exercise_id, answers in ALL_WRONG_ANSWERS.items() for wrong, message in answers],
 )
 def test_wrong_answer_is_rejected_with_a_specific_message(exercise_id, wrong, message):
     with warnings.catch_warnings():  # a checker explains a wrong answer without a warning
@@ -493,16 +488,23 @@ def test_the_course_reference_is_spotted_however_it_is_reached():
     def through_closure(a, b):
         return alias(a, b)
 
-    for answer in (course_lib.cosine_similarity, through_module, through_closure,
-                   lambda a, b: [course_lib.cosine_similarity(a, b)][0]):
+    for answer in (
+        course_lib.cosine_similarity,
+        through_module,
+        through_closure,
+        lambda a, b: [course_lib.cosine_similarity(a, b)][0],
+    ):
         result = exercise.evaluate(answer)
         assert result.status == INCORRECT and "course's own version" in result.message
 
 
 @pytest.mark.parametrize(
     "exercise_id, reference",
-    [(exercise_id, reference) for exercise_id, exercise in sorted(all_exercises().items())
-     for reference in exercise.references],
+    [
+        (exercise_id, reference)
+        for exercise_id, exercise in sorted(all_exercises().items())
+        for reference in exercise.references
+    ],
     ids=lambda value: getattr(value, "__name__", str(value)),
 )
 def test_every_course_reference_is_refused(exercise_id, reference):
@@ -540,8 +542,7 @@ def test_exercise_and_result_validate_their_arguments():
     with pytest.raises(TypeError, match="`checker` must be callable"):
         Exercise("x", title="t", checker=3, hint=("h", "i"), solution_code="", answer_name="a")
     with pytest.raises(ValueError, match="`hint` must be two strings"):
-        Exercise("x", title="t", checker=print, hint=("h", "i", "j"), solution_code="",
-                 answer_name="a")
+        Exercise("x", title="t", checker=print, hint=("h", "i", "j"), solution_code="", answer_name="a")
     with pytest.raises(ValueError, match="`status` must be one of"):
         CheckResult("fine", "")
     assert repr(____) == "____"

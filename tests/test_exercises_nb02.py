@@ -83,8 +83,9 @@ def _similarities_flattened(encoder, query, images):
 
 
 def _similarities_batch_row(encoder, query, images):
-    return sklearn_cosine_similarity(encoder.predict(query[None] / 255, verbose=0),
-                                     encoder.predict(images / 255, verbose=0))
+    return sklearn_cosine_similarity(
+        encoder.predict(query[None] / 255, verbose=0), encoder.predict(images / 255, verbose=0)
+    )
 
 
 def _similarities_distances(encoder, query, images):
@@ -113,15 +114,25 @@ def _similarities_mixed(encoder, query, images):  # two mistakes, one per input
 # --- 02.conv_encoder ----------------------------------------------------------------------
 
 
-def _conv_encoder(embedding_dim, *, channel_axis=True, strides=2, padding="same",
-                  conv_activation="relu", code_activation=None, filters=(16, 32),
-                  flatten=True, input_shape=(28, 28), pool=False, extra_dense=False):
+def _conv_encoder(
+    embedding_dim,
+    *,
+    channel_axis=True,
+    strides=2,
+    padding="same",
+    conv_activation="relu",
+    code_activation=None,
+    filters=(16, 32),
+    flatten=True,
+    input_shape=(28, 28),
+    pool=False,
+    extra_dense=False,
+):
     """A conv encoder with one thing changed from the specification."""
     image = keras.Input(shape=input_shape)
     x = layers.Reshape((28, 28, 1))(image) if channel_axis and len(input_shape) == 2 else image
     for n_filters in filters:
-        x = layers.Conv2D(n_filters, 3, strides=1 if pool else strides, padding=padding,
-                          activation=conv_activation)(x)
+        x = layers.Conv2D(n_filters, 3, strides=1 if pool else strides, padding=padding, activation=conv_activation)(x)
         if pool:
             x = layers.MaxPooling2D()(x)
     if flatten:
@@ -142,8 +153,10 @@ WRONG_ANSWERS = {
         (_loss_per_image, r"one value per image: average them"),
         (_loss_last_axis_only, r"shape \(2, 2\).*every pixel axis"),
         # Two different mistakes on two inputs: neither is named, the first input is shown.
-        (lambda x, x_hat: (_loss_keras_mse if len(x) == 2 else _loss_summed_over_images)(x, x_hat),
-         r"^on x = zeros \(2, 2, 2\).*: expected\n1.5\ngot\n0.375 Try again"),
+        (
+            lambda x, x_hat: (_loss_keras_mse if len(x) == 2 else _loss_summed_over_images)(x, x_hat),
+            r"^on x = zeros \(2, 2, 2\).*: expected\n1.5\ngot\n0.375 Try again",
+        ),
     ],
     "02.code_similarities": [
         (_similarities_unscaled, r"raw pixels, 0 to 255.*Divide by 255 BEFORE the encoder"),
@@ -175,8 +188,7 @@ WRONG_ANSWERS = {
         (lambda d: _conv_encoder(d + 1), r"has 33 numbers; expected 32\. Try again"),
         (lambda d: _conv_encoder(d, extra_dense=True), "exactly one Dense"),
         (lambda d: _conv_encoder(d).layers, "return the keras.Model"),
-        (lambda d: build_conv_autoencoder((28, 28), embedding_dim=d, filters=(16, 32))[1],
-         "course's own version"),
+        (lambda d: build_conv_autoencoder((28, 28), embedding_dim=d, filters=(16, 32))[1], "course's own version"),
     ],
 }
 
@@ -200,22 +212,25 @@ def _similarities_course_cosine(encoder, query, images):
 
 
 def _sequential_encoder(embedding_dim):
-    return keras.Sequential([
-        keras.Input(shape=(28, 28)),
-        layers.Reshape((28, 28, 1)),
-        layers.Conv2D(16, 3, strides=2, padding="same", activation="relu"),
-        layers.Conv2D(32, (3, 3), strides=(2, 2), padding="same", activation="relu"),
-        layers.Flatten(),
-        layers.Dense(embedding_dim),
-    ])
+    return keras.Sequential(
+        [
+            keras.Input(shape=(28, 28)),
+            layers.Reshape((28, 28, 1)),
+            layers.Conv2D(16, 3, strides=2, padding="same", activation="relu"),
+            layers.Conv2D(32, (3, 3), strides=(2, 2), padding="same", activation="relu"),
+            layers.Flatten(),
+            layers.Dense(embedding_dim),
+        ]
+    )
 
 
 def _functional_encoder_keywords(embedding_dim):
     inputs = keras.Input((28, 28))
     x = layers.Reshape(target_shape=(28, 28, 1))(inputs)
     for filters in (16, 32):
-        x = layers.Conv2D(filters=filters, kernel_size=(3, 3), strides=2, padding="same",
-                          activation=keras.activations.relu)(x)
+        x = layers.Conv2D(
+            filters=filters, kernel_size=(3, 3), strides=2, padding="same", activation=keras.activations.relu
+        )(x)
     return keras.Model(inputs, layers.Dense(units=embedding_dim)(layers.Flatten()(x)))
 
 

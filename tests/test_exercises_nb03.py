@@ -7,11 +7,9 @@ listed in `WRONG_ANSWERS` here, with its message (at least three per exercise).
 
 import numpy as np
 
-from course_lib.exercises import get_exercise, nb03
-from course_lib.exercises.core import CORRECT, INCORRECT
+from course_lib.exercises import nb03
 from course_lib.losses import ContrastiveLoss, triplet_loss
 from course_lib.verification import best_accuracy_threshold
-
 
 # --- 03.contrastive_loss ----------------------------------------------------------------
 
@@ -50,21 +48,18 @@ def _masks(distances, labels):
 
 def _hard_easiest_negative(distances, labels):
     same, positive = _masks(distances, labels)
-    return (np.where(positive, distances, -np.inf).argmax(1),
-            np.where(~same, distances, -np.inf).argmax(1))
+    return (np.where(positive, distances, -np.inf).argmax(1), np.where(~same, distances, -np.inf).argmax(1))
 
 
 def _hard_easiest_positive(distances, labels):
     same, positive = _masks(distances, labels)
-    return (np.where(positive, distances, np.inf).argmin(1),
-            np.where(~same, distances, np.inf).argmin(1))
+    return (np.where(positive, distances, np.inf).argmin(1), np.where(~same, distances, np.inf).argmin(1))
 
 
 def _hard_negatives_unmasked(distances, labels):
     same, positive = _masks(distances, labels)
     off_diagonal = ~np.eye(len(labels), dtype=bool)
-    return (np.where(positive, distances, -np.inf).argmax(1),
-            np.where(off_diagonal, distances, np.inf).argmin(1))
+    return (np.where(positive, distances, -np.inf).argmax(1), np.where(off_diagonal, distances, np.inf).argmin(1))
 
 
 def _hard_self_as_negative(distances, labels):
@@ -74,8 +69,7 @@ def _hard_self_as_negative(distances, labels):
 
 def _hard_distances(distances, labels):
     same, positive = _masks(distances, labels)
-    return (np.where(positive, distances, -np.inf).max(1),
-            np.where(~same, distances, np.inf).min(1))
+    return (np.where(positive, distances, -np.inf).max(1), np.where(~same, distances, np.inf).min(1))
 
 
 def _hard_positives_unmasked(distances, labels):
@@ -162,8 +156,7 @@ def _threshold_mixed(distances, is_similar):  # a count on the first input, the 
 
 
 def _triplet(**options):
-    return lambda distances, labels, margin: nb03.reference_batch_all(distances, labels, margin,
-                                                                      **options)
+    return lambda distances, labels, margin: nb03.reference_batch_all(distances, labels, margin, **options)
 
 
 def _triplet_batch_hard(distances, labels, margin):
@@ -186,12 +179,14 @@ WRONG_ANSWERS = {
         (_contrastive_mean, r"one loss per pair"),
         (_contrastive_half, r"no factor 1/2"),
         (_contrastive_unsquared_distance, r"SQUARED distance"),
-        (lambda labels, distances, margin: ContrastiveLoss(margin=margin)(labels, distances),
-         "course's own version"),
+        (lambda labels, distances, margin: ContrastiveLoss(margin=margin)(labels, distances), "course's own version"),
         # backwards on the first input, unsquared hinge after: neither mistake explains both
-        (lambda labels, distances, margin: (_contrastive_backwards if len(labels) == 2 else
-                                            _contrastive_unsquared_hinge)(labels, distances, margin),
-         r"^on labels \[1, 0\] at distance 0.*: expected\n\[0., 1.\]\ngot\n\[1., 0.\]"),
+        (
+            lambda labels, distances, margin: (
+                _contrastive_backwards if len(labels) == 2 else _contrastive_unsquared_hinge
+            )(labels, distances, margin),
+            r"^on labels \[1, 0\] at distance 0.*: expected\n\[0., 1.\]\ngot\n\[1., 0.\]",
+        ),
     ],
     "03.batch_hard": [
         (_hard_easiest_negative, r"FARTHEST other-label"),
@@ -200,15 +195,19 @@ WRONG_ANSWERS = {
         (_hard_self_as_negative, r"the anchor itself \(distance 0\)"),
         (_hard_distances, r"returned the distances; return the INDICES"),
         (_hard_positives_unmasked, r"farthest items overall"),
-        (lambda distances, labels: nb03.reference_batch_hard(distances, labels)[::-1],
-         r"\(negatives, positives\)"),
-        (lambda distances, labels: list(nb03.reference_batch_hard(distances, labels))[0],
-         r"return a pair \(hardest_positive, hardest_negative\)"),
+        (lambda distances, labels: nb03.reference_batch_hard(distances, labels)[::-1], r"\(negatives, positives\)"),
+        (
+            lambda distances, labels: list(nb03.reference_batch_hard(distances, labels))[0],
+            r"return a pair \(hardest_positive, hardest_negative\)",
+        ),
         # easiest negatives on the first input, easiest positives on the second
-        (lambda distances, labels: (_hard_easiest_negative if len(labels) == 5 else
-                                    _hard_easiest_positive)(distances, labels),
-         r"^on 5 points .*: expected\nhardest_positive \[1, 0, 3, 2, 2\]\nhardest_negative "
-         r"\[3, 3, 0, 1, 1\]\ngot\nhardest_positive \[1, 0, 3, 2, 2\]\nhardest_negative \[4, 2, 1, 0, 0\]"),
+        (
+            lambda distances, labels: (_hard_easiest_negative if len(labels) == 5 else _hard_easiest_positive)(
+                distances, labels
+            ),
+            r"^on 5 points .*: expected\nhardest_positive \[1, 0, 3, 2, 2\]\nhardest_negative "
+            r"\[3, 3, 0, 1, 1\]\ngot\nhardest_positive \[1, 0, 3, 2, 2\]\nhardest_negative \[4, 2, 1, 0, 0\]",
+        ),
         (lambda distances, labels: triplet_loss(labels, distances), "course's own version"),
     ],
     "03.batch_all_triplet_loss": [
@@ -217,15 +216,20 @@ WRONG_ANSWERS = {
         (_triplet(mask_negatives=False), "negatives include items of the anchor's own class"),
         (_triplet(sign=-1.0), "asks the POSITIVE to be closer"),
         (_triplet(hinge=False, divide_by="valid"), "without the hinge"),
-        (lambda distances, labels, margin: nb03.reference_batch_all(distances**2, labels, margin),
-         "squared the distances"),
-        (lambda distances, labels, margin: nb03.reference_batch_all(distances, labels, 0.0),
-         "no margin"),
+        (
+            lambda distances, labels, margin: nb03.reference_batch_all(distances**2, labels, margin),
+            "squared the distances",
+        ),
+        (lambda distances, labels, margin: nb03.reference_batch_all(distances, labels, 0.0), "no margin"),
         (_triplet_batch_hard, r"^on points .*: expected\n0.915169\ngot\n"),
         (_triplet_keras, r"expected\n.*got"),
-        (lambda distances, labels, margin: _triplet_keras(distances, labels, margin) * 0
-         + float(triplet_loss(labels, distances, margin=margin, mining="batch_all")),
-         "course's own version"),
+        (
+            lambda distances, labels, margin: (
+                _triplet_keras(distances, labels, margin) * 0
+                + float(triplet_loss(labels, distances, margin=margin, mining="batch_all"))
+            ),
+            "course's own version",
+        ),
     ],
     "03.pair_threshold": [
         (_threshold_reversed, r"'similar' for LARGE distances"),
@@ -238,10 +242,12 @@ WRONG_ANSWERS = {
         (_threshold_median, r"^on 400 validation pairs.*not the best one: the best classifies 0\.8925"),
         (_threshold_midpoint, r"not the best one"),
         (_threshold_mean_accuracy, "not that of the threshold you return"),
-        (_threshold_mixed, r"^on distances \[0.1, .*: expected\nthreshold 0.2000, accuracy 0.8571\ngot\n"
-                           r"threshold 0.2000, accuracy 6.0000 Try again"),
-        (lambda distances, is_similar: best_accuracy_threshold(-distances, is_similar),
-         "course's own version"),
+        (
+            _threshold_mixed,
+            r"^on distances \[0.1, .*: expected\nthreshold 0.2000, accuracy 0.8571\ngot\n"
+            r"threshold 0.2000, accuracy 6.0000 Try again",
+        ),
+        (lambda distances, is_similar: best_accuracy_threshold(-distances, is_similar), "course's own version"),
     ],
 }
 
@@ -256,10 +262,10 @@ def _contrastive_loop(labels, distances, margin):
 
 def _hard_loops(distances, labels):
     n = len(labels)
-    positive = [max((j for j in range(n) if j != i and labels[j] == labels[i]),
-                    key=lambda j: distances[i, j]) for i in range(n)]
-    negative = [min((j for j in range(n) if labels[j] != labels[i]), key=lambda j: distances[i, j])
-                for i in range(n)]
+    positive = [
+        max((j for j in range(n) if j != i and labels[j] == labels[i]), key=lambda j: distances[i, j]) for i in range(n)
+    ]
+    negative = [min((j for j in range(n) if labels[j] != labels[i]), key=lambda j: distances[i, j]) for i in range(n)]
     return positive, negative
 
 
@@ -335,8 +341,11 @@ def test_contrastive_reference_matches_course_lib_loss():
 
     rng = np.random.default_rng(0)
     labels, distances = rng.integers(0, 2, 50), rng.uniform(0, 2, 50)
-    np.testing.assert_allclose(nb03.reference_contrastive_loss(labels, distances, 0.8),
-                               np.asarray(contrastive_loss(labels, distances, margin=0.8)), rtol=1e-5)
+    np.testing.assert_allclose(
+        nb03.reference_contrastive_loss(labels, distances, 0.8),
+        np.asarray(contrastive_loss(labels, distances, margin=0.8)),
+        rtol=1e-5,
+    )
 
 
 def test_batch_hard_reference_matches_course_lib_loss():

@@ -4,6 +4,8 @@
 (with its message) and runs the shared checks over every exercise.
 """
 
+import functools
+
 import numpy as np
 
 from course_lib.sequences import masked_mean
@@ -32,8 +34,11 @@ def _dtw(a, b, *, diagonal=True, cost="squared", border=np.inf, reduce=min):
     for i in range(1, len(a) + 1):
         for j in range(1, len(b) + 1):
             difference = a[i - 1] - b[j - 1]
-            frame = {"squared": np.sum(difference ** 2), "euclidean": np.linalg.norm(difference),
-                     "abs": np.sum(np.abs(difference))}[cost]
+            frame = {
+                "squared": np.sum(difference**2),
+                "euclidean": np.linalg.norm(difference),
+                "abs": np.sum(np.abs(difference)),
+            }[cost]
             moves = [table[i - 1, j], table[i, j - 1]] + ([table[i - 1, j - 1]] if diagonal else [])
             table[i, j] = frame + reduce(moves)
     return table
@@ -59,8 +64,7 @@ def _dtw_no_border(a, b):
     return _dtw(a, b)[1:, 1:]
 
 
-def _eer_min_gap(scores, is_same, *, flip_scores=False, flip_labels=False, combine="mean",
-                 return_threshold=False):
+def _eer_min_gap(scores, is_same, *, flip_scores=False, flip_labels=False, combine="mean", return_threshold=False):
     is_same = np.asarray(is_same).astype(bool)
     if flip_labels:
         is_same = ~is_same
@@ -113,7 +117,8 @@ def _dtw_no_start(a, b):
     for i in range(1, len(a) + 1):
         for j in range(1, len(b) + 1):
             table[i, j] = np.sum((a[i - 1] - b[j - 1]) ** 2) + min(
-                table[i - 1, j], table[i, j - 1], table[i - 1, j - 1])
+                table[i - 1, j], table[i, j - 1], table[i - 1, j - 1]
+            )
     return table
 
 
@@ -133,8 +138,9 @@ def _band(a, b, band, **options):
         for i in range(1, len(a) + 1):
             for j in range(1, len(b) + 1):
                 if abs(i - j) <= band:
-                    cost = {"squared": np.sum((a[i - 1] - b[j - 1]) ** 2),
-                            "abs": np.sum(np.abs(a[i - 1] - b[j - 1]))}[options.get("cost", "squared")]
+                    cost = {"squared": np.sum((a[i - 1] - b[j - 1]) ** 2), "abs": np.sum(np.abs(a[i - 1] - b[j - 1]))}[
+                        options.get("cost", "squared")
+                    ]
                     table[i, j] = cost + min(table[i - 1, j], table[i, j - 1], table[i - 1, j - 1])
     return table
 
@@ -200,9 +206,8 @@ def _band_masked_table(a, b, band):
 
 
 def _band_recursive(a, b, band):
-    from functools import lru_cache
 
-    @lru_cache(maxsize=None)
+    @functools.cache
     def cost(i, j):
         if i == 0 and j == 0:
             return 0.0

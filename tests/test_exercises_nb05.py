@@ -73,16 +73,16 @@ def _pool_mean(x, mask, query):
     return (x * mask[..., None]).sum(1) / mask.sum(1, keepdims=True)
 
 
-def _forward(weights, query_lengths, *, axis=-1, compare=np.greater_equal, real=True,
-             into_padding=False, divide="steps"):
+def _forward(
+    weights, query_lengths, *, axis=-1, compare=np.greater_equal, real=True, into_padding=False, divide="steps"
+):
     """The fraction of forward steps, written as a learner might, with one switch per slip."""
     peaks = weights.argmax(axis=axis)
     fractions = []
     for row, length in zip(peaks, query_lengths):
         end = len(row) if not real else min(len(row), length + 1 if into_padding else length)
         steps = compare(np.diff(row[:end]), 0)
-        fractions.append({"steps": steps.mean(), "frames": steps.sum() / length,
-                          "count": steps.sum()}[divide])
+        fractions.append({"steps": steps.mean(), "frames": steps.sum() / length, "count": steps.sum()}[divide])
     return np.array(fractions)
 
 
@@ -100,8 +100,10 @@ WRONG_ANSWERS = {
         (_attention_unscaled, r"sqrt\(d\)"),
         (_attention_output_only, r"return two arrays"),
         (lambda q, k, v, m: _attention(q, k, v, m, axis=-2), "over the queries"),
-        (lambda q, k, v, m: (_attention_no_mask if len(q) == 1 else _attention_unscaled)(q, k, v, m),
-         r"^on query \(1, 1, 2\).*: expected\nweights .*\ngot\nweights "),
+        (
+            lambda q, k, v, m: (_attention_no_mask if len(q) == 1 else _attention_unscaled)(q, k, v, m),
+            r"^on query \(1, 1, 2\).*: expected\nweights .*\ngot\nweights ",
+        ),
         (lambda q, k, v, m: scaled_dot_product_attention(q, k, v, m), "course's own version"),
     ],
     "05.attention_pooling": [
@@ -123,8 +125,10 @@ WRONG_ANSWERS = {
         (lambda w, n: np.diff(w.argmax(axis=-1), axis=1) >= 0, r"shape \(1, 4\), one value per step"),
         (lambda w, n: _forward(w, n).mean(), r"one fraction per pair, shape \(1,\); got shape \(\)"),
         # strictly forward on the first input, padding counted on the others
-        (lambda w, n: _forward(w, n, compare=np.greater) if len(w) == 1 else _forward(w, n, real=False),
-         r"^on weights \(1, 5, 4\).*: expected\n\[0.6667\]\ngot\n\[0.3333\]"),
+        (
+            lambda w, n: _forward(w, n, compare=np.greater) if len(w) == 1 else _forward(w, n, real=False),
+            r"^on weights \(1, 5, 4\).*: expected\n\[0.6667\]\ngot\n\[0.3333\]",
+        ),
     ],
 }
 

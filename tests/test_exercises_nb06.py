@@ -69,8 +69,11 @@ def _probabilities_embeddings_not_normalised(embeddings, weights, scale):
 
 def _probabilities_log(embeddings, weights, scale):
     logits = scale * _cosines(embeddings, weights)
-    return logits - logits.max(axis=1, keepdims=True) - np.log(
-        np.exp(logits - logits.max(axis=1, keepdims=True)).sum(axis=1, keepdims=True))
+    return (
+        logits
+        - logits.max(axis=1, keepdims=True)
+        - np.log(np.exp(logits - logits.max(axis=1, keepdims=True)).sum(axis=1, keepdims=True))
+    )
 
 
 def _probabilities_transposed(embeddings, weights, scale):
@@ -190,20 +193,24 @@ def _cosface_loop(cosines, labels, scale, margin):
 
 RIGHT_ANSWERS = {
     "06.cosine_probabilities": [_probabilities_stable_keras, _probabilities_scipy_einsum],
-    "06.best_case_loss": [_loss_keras_float32,
-                          lambda scale, num_classes: -np.log(np.exp(scale) / (np.exp(scale) + num_classes - 1))],
-    "06.cosface_logits": [_cosface_loop,
-                          lambda c, y, s, m: s * np.where(np.arange(c.shape[1]) == y[:, None], c - m, c)],
+    "06.best_case_loss": [
+        _loss_keras_float32,
+        lambda scale, num_classes: -np.log(np.exp(scale) / (np.exp(scale) + num_classes - 1)),
+    ],
+    "06.cosface_logits": [
+        _cosface_loop,
+        lambda c, y, s, m: s * np.where(np.arange(c.shape[1]) == y[:, None], c - m, c),
+    ],
 }
 WRONG_ANSWERS["06.cosface_logits"].append(
-    (lambda c, y, s, m: margin_logits(c, y, scale=s, margin=m), "course's own version"))
+    (lambda c, y, s, m: margin_logits(c, y, scale=s, margin=m), "course's own version")
+)
 
 
 # --- 06.arcface_logits ----------------------------------------------------------------------
 
 
-def _arcface(cosines, labels, scale, margin, *, clip=True, fallback=True, every_class=False,
-             cosface=False):
+def _arcface(cosines, labels, scale, margin, *, clip=True, fallback=True, every_class=False, cosface=False):
     """ArcFace written as a learner might, with one switch per usual slip."""
     c = np.clip(cosines, -1.0, 1.0) if clip else cosines
     if cosface:
@@ -234,12 +241,16 @@ WRONG_ANSWERS["06.arcface_logits"] = [
     (lambda c, y, s, m: _arcface(c, y, s, m) / s, "not scaled"),
     (lambda c, y, s, m: _arcface(c, y, s, np.radians(m)), "already in radians"),
     (lambda c, y, s, m: _arcface(c, y, s, np.degrees(m)), "to degrees"),
-    (lambda c, y, s, m: np.asarray(margin_logits(c, y, margin_type="arcface", scale=s, margin=m)),
-     "course's own version"),
+    (
+        lambda c, y, s, m: np.asarray(margin_logits(c, y, margin_type="arcface", scale=s, margin=m)),
+        "course's own version",
+    ),
     (lambda c, y, s, m: None, r"returned None: did you forget `return`\?"),
     # CosFace on the first input, no clip on the others: neither names every case.
-    (lambda c, y, s, m: _arcface(c, y, s, m, cosface=len(c) == 2, clip=False),
-     r"^on cosines \[\[0.8, 0.6\], \[0.5, -0.5\]\].*: expected\n.*\ngot\n"),
+    (
+        lambda c, y, s, m: _arcface(c, y, s, m, cosface=len(c) == 2, clip=False),
+        r"^on cosines \[\[0.8, 0.6\], \[0.5, -0.5\]\].*: expected\n.*\ngot\n",
+    ),
 ]
 
 
@@ -274,8 +285,7 @@ def test_arcface_reference_matches_course_lib():
     from course_lib.exercises.nb06 import _ARCFACE_ATOL, _ARCFACE_RTOL, _arcface_cases, reference_arcface
 
     for _, (cosines, labels, scale, margin) in _arcface_cases():
-        course = np.asarray(margin_logits(cosines, labels, margin_type="arcface", scale=scale,
-                                          margin=margin))
+        course = np.asarray(margin_logits(cosines, labels, margin_type="arcface", scale=scale, margin=margin))
         ours = reference_arcface(cosines, labels, scale, margin)
         np.testing.assert_allclose(ours, course, rtol=_ARCFACE_RTOL, atol=_ARCFACE_ATOL)
 

@@ -5,7 +5,6 @@
 """
 
 import numpy as np
-
 import pytest
 
 from course_lib import l2_normalize, make_pairs, map_at_r, recall_at_k, top_k
@@ -48,8 +47,7 @@ def _threshold_array(scores, is_same):
     return np.unique(scores)
 
 
-def _evaluate(search, index_labels, queries, query_labels, *, drop_first=False, r_minus_one=False,
-              fixed_r=None):
+def _evaluate(search, index_labels, queries, query_labels, *, drop_first=False, r_minus_one=False, fixed_r=None):
     n_relevant = (query_labels[:, None] == index_labels[None, :]).sum(axis=1)
     if r_minus_one:
         n_relevant = n_relevant - 1
@@ -76,8 +74,7 @@ def _search_exact_instead(queries, query_labels, search, index_labels):
 
 def _search_euclidean(queries, query_labels, search, index_labels):
     _, index = _search_cases()
-    return _evaluate(lambda q, k: top_k(q, index, k, metric="euclidean"), index_labels, queries,
-                     query_labels)
+    return _evaluate(lambda q, k: top_k(q, index, k, metric="euclidean"), index_labels, queries, query_labels)
 
 
 def _search_tuple(queries, query_labels, search, index_labels):
@@ -99,10 +96,12 @@ WRONG_ANSWERS = {
         (_search_exact_instead, "those of exact search"),
         (_search_euclidean, "expected"),
         (_search_tuple, "return a dict"),
-        (lambda queries, query_labels, search, index_labels: (
-            _search_fixed_r if hasattr(search, "__self__") else _search_leave_one_out
-        )(queries, query_labels, search, index_labels),
-         r"^on an exact cosine search.*: expected\nR@1 .*\ngot\nR@1 "),
+        (
+            lambda queries, query_labels, search, index_labels: (
+                _search_fixed_r if hasattr(search, "__self__") else _search_leave_one_out
+            )(queries, query_labels, search, index_labels),
+            r"^on an exact cosine search.*: expected\nR@1 .*\ngot\nR@1 ",
+        ),
     ],
 }
 
@@ -143,15 +142,18 @@ def _search_per_query(queries, query_labels, search, index_labels):
 
 
 WRONG_ANSWERS["07.choose_threshold"] += [
-    (_threshold_eer_point, r"^on scores \[0.9, .*: at your threshold 0.8000 F1 is 0.500; the best threshold reaches 0.800"),
+    (
+        _threshold_eer_point,
+        r"^on scores \[0.9, .*: at your threshold 0.8000 F1 is 0.500; the best threshold reaches 0.800",
+    ),
     (lambda scores, is_same: choose_threshold(scores, is_same)[0], "course's own version"),
 ]
 RIGHT_ANSWERS = {
-    "07.choose_threshold": [_threshold_loop_f1,
-                            lambda s, y: max(np.unique(s), key=lambda t: _f1_at(s, y, t))],
-    "07.evaluate_search": [_search_per_query,
-                           lambda queries, query_labels, search, index_labels: _evaluate(
-                               search, index_labels, queries, query_labels)],
+    "07.choose_threshold": [_threshold_loop_f1, lambda s, y: max(np.unique(s), key=lambda t: _f1_at(s, y, t))],
+    "07.evaluate_search": [
+        _search_per_query,
+        lambda queries, query_labels, search, index_labels: _evaluate(search, index_labels, queries, query_labels),
+    ],
 }
 
 
@@ -163,7 +165,6 @@ def test_the_threshold_question_keeps_test_pairs_for_measuring():
 
 
 # --- 07.verification_project: the mini-project --------------------------------------------
-
 
 
 def _pair_cosines(pair_set, encoder, *, dot=False):
@@ -190,20 +191,42 @@ def _best_within_limit(scores, is_same, *, below=False, over_all_pairs=False):
     return best_threshold, best_tpr
 
 
-def _project(validation, test, *, choose_on=None, encoder_on=None, dot=False, below=False,
-             over_all_pairs=False, report_on=None, report_fpr=None, threshold=None, encoder=None):
+def _project(
+    validation,
+    test,
+    *,
+    choose_on=None,
+    encoder_on=None,
+    dot=False,
+    below=False,
+    over_all_pairs=False,
+    report_on=None,
+    report_fpr=None,
+    threshold=None,
+    encoder=None,
+):
     """The project as learners write it, with one of their usual mistakes switched on."""
     choose_on, report_on = choose_on or validation, report_on or test
-    per_encoder = {name: _best_within_limit(_pair_cosines(choose_on, name, dot=dot), choose_on.is_same,
-                                            below=below, over_all_pairs=over_all_pairs)
-                   for name in validation.embeddings}
+    per_encoder = {
+        name: _best_within_limit(
+            _pair_cosines(choose_on, name, dot=dot), choose_on.is_same, below=below, over_all_pairs=over_all_pairs
+        )
+        for name in validation.embeddings
+    }
     if encoder_on is not None:  # each encoder's threshold from validation, the encoder by its test TPR
-        encoder = encoder or max(per_encoder, key=lambda name: _pair_rates(
-            _pair_cosines(encoder_on, name), encoder_on.is_same, per_encoder[name][0])[1])
+        encoder = encoder or max(
+            per_encoder,
+            key=lambda name: _pair_rates(_pair_cosines(encoder_on, name), encoder_on.is_same, per_encoder[name][0])[1],
+        )
     encoder = encoder or max(per_encoder, key=lambda name: per_encoder[name][1])
     threshold = per_encoder[encoder][0] if threshold is None else threshold
-    fpr, tpr = _pair_rates(_pair_cosines(report_on, encoder, dot=dot), report_on.is_same, threshold,
-                           below=below, over_all_pairs=over_all_pairs)
+    fpr, tpr = _pair_rates(
+        _pair_cosines(report_on, encoder, dot=dot),
+        report_on.is_same,
+        threshold,
+        below=below,
+        over_all_pairs=over_all_pairs,
+    )
     return {"encoder": encoder, "threshold": threshold, "FPR": report_fpr or fpr, "TPR": tpr}
 
 
@@ -269,8 +292,9 @@ def _project_strictest_threshold(validation, test):
     """FPR 0 on validation: within the limit, but not the highest TPR."""
     encoder = _project(validation, test)["encoder"]
     scores = _pair_cosines(validation, encoder)
-    return _project(validation, test, encoder=encoder,
-                    threshold=np.nextafter(scores[validation.is_same == 0].max(), np.inf))
+    return _project(
+        validation, test, encoder=encoder, threshold=np.nextafter(scores[validation.is_same == 0].max(), np.inf)
+    )
 
 
 def _project_first_encoder(validation, test):
@@ -286,10 +310,16 @@ def _project_notebook_encoder_name(validation, test):
 
 
 WRONG_ANSWERS["07.verification_project"] = [
-    (_project_threshold_on_test, r"^when only the test pairs changed .*your threshold changed .*tuned on the test pairs"),
+    (
+        _project_threshold_on_test,
+        r"^when only the test pairs changed .*your threshold changed .*tuned on the test pairs",
+    ),
     (_project_encoder_on_test, r"your encoder changed from 'encoder B' to .*chosen with test data"),
-    (_project_reads_notebook_test_scores, r"validation pairs changed.*your threshold stayed .*a variable "
-                                          r"of the notebook"),
+    (
+        _project_reads_notebook_test_scores,
+        r"validation pairs changed.*your threshold stayed .*a variable "
+        r"of the notebook",
+    ),
     (_project_typed_threshold, r"your threshold stayed 0.5000: it does not come from `validation`"),
     (_project_reports_the_limit, r"your test FPR is 0.01, the limit you chose the threshold for"),
     (_project_types_its_figures, r"stayed the same when the test pairs changed: .*not numbers typed in"),
@@ -299,8 +329,11 @@ WRONG_ANSWERS["07.verification_project"] = [
     (_project_fpr_over_all_pairs, r"number of ALL pairs"),
     (_project_f1_threshold, r"maximises F1 on the validation pairs"),
     (_project_strictest_threshold, r"a lower one would too"),
-    (_project_first_encoder, r"another encoder reaches a higher validation TPR within the limit "
-                             r"\('encoder B', TPR 0.822\)"),
+    (
+        _project_first_encoder,
+        r"another encoder reaches a higher validation TPR within the limit "
+        r"\('encoder B', TPR 0.822\)",
+    ),
     (_project_forgets_return, r"returned None: did you forget `return`\?"),
     (_project_tuple, r"return a dict with the keys 'encoder', 'threshold', 'FPR', 'TPR'; you returned tuple"),
     (_project_notebook_encoder_name, r"you returned 'CNN triplet \(capstone\)'. Choose among the keys"),
@@ -318,9 +351,12 @@ def _project_with_roc_points(validation, test):
     threshold = best[encoder][0]
     scores = _pair_cosines(test, encoder)
     different, same = scores[test.is_same == 0], scores[test.is_same == 1]
-    return {"encoder": encoder, "threshold": threshold,
-            "FPR": np.count_nonzero(different >= threshold) / different.size,
-            "TPR": np.count_nonzero(same >= threshold) / same.size}
+    return {
+        "encoder": encoder,
+        "threshold": threshold,
+        "FPR": np.count_nonzero(different >= threshold) / different.size,
+        "TPR": np.count_nonzero(same >= threshold) / same.size,
+    }
 
 
 def _project_with_scikit_learn_midpoints(validation, test):
@@ -342,13 +378,16 @@ def _project_with_scikit_learn_midpoints(validation, test):
         choices.append((tpr[index], name, threshold))
     validation_tpr, encoder, threshold = max(choices)
     accepted = cosines(test, encoder) >= threshold
-    return {"encoder": encoder, "threshold": np.float32(threshold), "validation TPR": validation_tpr,
-            "FPR": np.float32(accepted[test.is_same == 0].mean()),
-            "TPR": np.float32(accepted[test.is_same == 1].mean())}
+    return {
+        "encoder": encoder,
+        "threshold": np.float32(threshold),
+        "validation TPR": validation_tpr,
+        "FPR": np.float32(accepted[test.is_same == 0].mean()),
+        "TPR": np.float32(accepted[test.is_same == 1].mean()),
+    }
 
 
-RIGHT_ANSWERS["07.verification_project"] = [
-    _project, _project_with_roc_points, _project_with_scikit_learn_midpoints]
+RIGHT_ANSWERS["07.verification_project"] = [_project, _project_with_roc_points, _project_with_scikit_learn_midpoints]
 
 
 def _project_pools_validation_and_test(validation, test):
@@ -362,8 +401,11 @@ def _project_pools_validation_and_test(validation, test):
 
 
 WRONG_ANSWERS["07.verification_project"].append(
-    (_project_pools_validation_and_test,
-     r"^when only the test pairs changed .*(chosen with test data|tuned on the test pairs)"))
+    (
+        _project_pools_validation_and_test,
+        r"^when only the test pairs changed .*(chosen with test data|tuned on the test pairs)",
+    )
+)
 
 
 def test_the_made_up_pairs_separate_right_from_each_mistake():
@@ -394,8 +436,10 @@ def test_the_solution_on_notebook_sized_float32_data_matches_the_reference():
     rng = np.random.default_rng(3)
     labels = rng.integers(0, 10, 500)
     centres = rng.normal(size=(10, 64)).astype(np.float32)
-    embeddings = {"raw": (centres[labels] + 2 * rng.normal(size=(500, 64))).astype(np.float32),
-                  "trained": (centres[labels] + rng.normal(size=(500, 64))).astype(np.float32)}
+    embeddings = {
+        "raw": (centres[labels] + 2 * rng.normal(size=(500, 64))).astype(np.float32),
+        "trained": (centres[labels] + rng.normal(size=(500, 64))).astype(np.float32),
+    }
     pair_sets = []
     for seed in (0, 1):
         pairs, is_same = make_pairs(labels, n_pairs=1000, seed=seed)
@@ -416,20 +460,23 @@ def test_a_pair_set_keeps_the_arrays_it_is_given_and_describes_itself():
     assert repr(pair_set) == "PairSet(2 encoders: 'pixels' (4, 3), 'ints' (4, 4); 2 pairs, 1 same)"
 
 
-@pytest.mark.parametrize("embeddings, pairs, is_same, error, match", [
-    ([np.eye(3)], [[0, 1]], [1], TypeError, r"non-empty dict .* received list"),
-    ({}, [[0, 1]], [1], TypeError, r"received dict \(empty\)"),
-    ({1: np.eye(3)}, [[0, 1]], [1], TypeError, "encoder names must be strings; received 1"),
-    ({"a": np.array([["x"]])}, [[0, 0]], [1], TypeError, "must hold real numbers"),
-    ({"a": np.ones((2, 3, 3))}, [[0, 1]], [1], ValueError, r"must be 2-D .*received shape \(2, 3, 3\)"),
-    ({"a": np.array([[np.nan]])}, [[0, 0]], [1], ValueError, "must be finite"),
-    ({"a": np.eye(3), "b": np.eye(2)}, [[0, 1]], [1], ValueError, r"same items.*'a': 3, 'b': 2"),
-    ({"a": np.eye(3)}, [0, 1], [1, 0], ValueError, r"shape \(n_pairs, 2\); received \(2,\)"),
-    ({"a": np.eye(3)}, [[0, 3], [0, 1]], [1, 0], ValueError, "rows 0 to 2 .* from 0 to 3"),
-    ({"a": np.eye(3)}, [[0, 1], [1, 2]], [1], ValueError, r"one label per pair, shape \(2,\)"),
-    ({"a": np.eye(3)}, [[0, 1], [1, 2]], [1, 2], ValueError, "1 \\(same class\\) or 0"),
-    ({"a": np.eye(3)}, [[0, 1], [1, 2]], [1, 1], ValueError, "both same \\(1\\) and different \\(0\\)"),
-])
+@pytest.mark.parametrize(
+    "embeddings, pairs, is_same, error, match",
+    [
+        ([np.eye(3)], [[0, 1]], [1], TypeError, r"non-empty dict .* received list"),
+        ({}, [[0, 1]], [1], TypeError, r"received dict \(empty\)"),
+        ({1: np.eye(3)}, [[0, 1]], [1], TypeError, "encoder names must be strings; received 1"),
+        ({"a": np.array([["x"]])}, [[0, 0]], [1], TypeError, "must hold real numbers"),
+        ({"a": np.ones((2, 3, 3))}, [[0, 1]], [1], ValueError, r"must be 2-D .*received shape \(2, 3, 3\)"),
+        ({"a": np.array([[np.nan]])}, [[0, 0]], [1], ValueError, "must be finite"),
+        ({"a": np.eye(3), "b": np.eye(2)}, [[0, 1]], [1], ValueError, r"same items.*'a': 3, 'b': 2"),
+        ({"a": np.eye(3)}, [0, 1], [1, 0], ValueError, r"shape \(n_pairs, 2\); received \(2,\)"),
+        ({"a": np.eye(3)}, [[0, 3], [0, 1]], [1, 0], ValueError, "rows 0 to 2 .* from 0 to 3"),
+        ({"a": np.eye(3)}, [[0, 1], [1, 2]], [1], ValueError, r"one label per pair, shape \(2,\)"),
+        ({"a": np.eye(3)}, [[0, 1], [1, 2]], [1, 2], ValueError, "1 \\(same class\\) or 0"),
+        ({"a": np.eye(3)}, [[0, 1], [1, 2]], [1, 1], ValueError, "both same \\(1\\) and different \\(0\\)"),
+    ],
+)
 def test_a_pair_set_rejects_bad_input_naming_the_fix(embeddings, pairs, is_same, error, match):
     with pytest.raises(error, match=match):
         PairSet(embeddings, pairs, is_same)
@@ -444,4 +491,5 @@ def _project_unseeded_subsample(validation, test):
 
 
 WRONG_ANSWERS["07.verification_project"].append(
-    (_project_unseeded_subsample, r"called twice on the very same pairs .*give any random choice a seed"))
+    (_project_unseeded_subsample, r"called twice on the very same pairs .*give any random choice a seed")
+)

@@ -22,8 +22,15 @@ def explorer():
         "pixels": (queries.reshape(6, -1), index.reshape(30, -1)),
         "random 3-D": (rng.normal(size=(6, 3)), rng.normal(size=(30, 3))),
     }
-    return NeighbourExplorer(queries, index, models, query_labels=QUERY_LABELS,
-                             index_labels=rng.integers(0, 3, 30), class_names=["a", "b", "c"], k=4)
+    return NeighbourExplorer(
+        queries,
+        index,
+        models,
+        query_labels=QUERY_LABELS,
+        index_labels=rng.integers(0, 3, 30),
+        class_names=["a", "b", "c"],
+        k=4,
+    )
 
 
 @pytest.fixture
@@ -62,8 +69,10 @@ def test_layout_wide_slider_class_controls_status_and_figure(explorer):
 def test_status_line_names_the_query_and_counts_same_class_neighbours(explorer):
     found = explorer.update(4)
     counts = {name: int(np.sum(explorer.index_labels[indices] == 1)) for name, (_, indices) in found.items()}
-    assert explorer.status.value == (f"query 4 · b 2 of 2 · same class among the 4 nearest: "
-                                     f"pixels {counts['pixels']}, random 3-D {counts['random 3-D']}")
+    assert explorer.status.value == (
+        f"query 4 · b 2 of 2 · same class among the 4 nearest: "
+        f"pixels {counts['pixels']}, random 3-D {counts['random 3-D']}"
+    )
     assert explorer.status.value == explorer.status_text(4)
 
 
@@ -77,12 +86,15 @@ def test_moving_the_slider_updates_figure_status_and_class_menu(explorer):
     assert explorer.slider.value == 4
 
 
-@pytest.mark.parametrize("start, direction, expected", [
-    (0, +1, [2, 5, 0, 2]),   # class 0 forward, wrapping from the last (5) to the first (0)
-    (0, -1, [5, 2, 0, 5]),   # backward, wrapping from the first to the last
-    (1, +1, [4, 1]),         # class 1 has two queries
-    (3, +1, [3, 3]),         # class 2 has one: stepping stays put
-])
+@pytest.mark.parametrize(
+    "start, direction, expected",
+    [
+        (0, +1, [2, 5, 0, 2]),  # class 0 forward, wrapping from the last (5) to the first (0)
+        (0, -1, [5, 2, 0, 5]),  # backward, wrapping from the first to the last
+        (1, +1, [4, 1]),  # class 1 has two queries
+        (3, +1, [3, 3]),  # class 2 has one: stepping stays put
+    ],
+)
 def test_step_walks_one_class_in_query_order_and_wraps_around(explorer, start, direction, expected):
     explorer.update(start)
     assert [explorer.step(direction) for _ in expected] == expected
@@ -133,8 +145,9 @@ def test_errors_name_the_problem(explorer):
     with pytest.raises(ValueError, match="`query_images` is empty"):
         NeighbourExplorer(images[:0], images, {"m": (np.ones((0, 5)), np.ones((3, 5)))})
     with pytest.raises(ValueError, match=r"`index_labels` holds labels 0..2, but `class_names` has 2 entries"):
-        NeighbourExplorer(images, images, {"m": pair}, query_labels=[0, 1, 1], index_labels=[0, 1, 2],
-                          class_names=["a", "b"])
+        NeighbourExplorer(
+            images, images, {"m": pair}, query_labels=[0, 1, 1], index_labels=[0, 1, 2], class_names=["a", "b"]
+        )
     with pytest.raises(TypeError, match="`class_names` must hold str; received int"):
         NeighbourExplorer(images, images, {"m": pair}, query_labels=[0, 1, 1], class_names=[0, 1])
     with pytest.raises(TypeError, match="`class_names` must be a sequence of str"):

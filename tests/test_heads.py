@@ -93,16 +93,18 @@ def test_labels_of_shape_batch_by_one_and_float_labels_work():
     labels = np.array([0, 3, 1, 1, 2, 0])
     expected = np.asarray(margin_logits(cosines, labels, scale=2.0, margin=0.1))
     np.testing.assert_allclose(np.asarray(margin_logits(cosines, labels[:, None], scale=2.0, margin=0.1)), expected)
-    np.testing.assert_allclose(np.asarray(margin_logits(cosines, labels.astype("float32"), scale=2.0, margin=0.1)),
-                               expected)
+    np.testing.assert_allclose(
+        np.asarray(margin_logits(cosines, labels.astype("float32"), scale=2.0, margin=0.1)), expected
+    )
 
 
 def test_arcface_fallback_beyond_pi_keeps_decreasing():
     margin = 0.5
     angles = np.linspace(0.0, np.pi, 181)
     cosines = np.stack([np.cos(angles), np.zeros_like(angles)], axis=1).astype(np.float32)
-    target = np.asarray(margin_logits(cosines, np.zeros(len(angles), dtype=int), margin_type="arcface",
-                                      scale=1.0, margin=margin))[:, 0]
+    target = np.asarray(
+        margin_logits(cosines, np.zeros(len(angles), dtype=int), margin_type="arcface", scale=1.0, margin=margin)
+    )[:, 0]
     assert np.all(np.diff(target) <= 1e-6), "the true-class logit must not rise as the angle grows"
     beyond = angles + margin > np.pi + 1e-3
     np.testing.assert_allclose(target[beyond], np.cos(angles[beyond]) - margin * np.sin(margin), atol=1e-5)
@@ -121,7 +123,9 @@ def test_arcface_gradient_is_finite_at_the_ends(cosine):
 def test_margin_logits_validation_messages():
     cosines = _cosines()
     labels = np.zeros(6, dtype=int)
-    with pytest.raises(ValueError, match="`margin_type` must be one of 'none', 'cosface', 'arcface'; received 'sphereface'"):
+    with pytest.raises(
+        ValueError, match="`margin_type` must be one of 'none', 'cosface', 'arcface'; received 'sphereface'"
+    ):
         margin_logits(cosines, labels, margin_type="sphereface")
     with pytest.raises(ValueError, match=r"`margin` must be in \[0, 1\)"):
         margin_logits(cosines, labels, margin_type="cosface", margin=1.5)
@@ -215,5 +219,8 @@ def test_fit_one_step_and_save_load_round_trip(tmp_path):
     loaded = keras.models.load_model(path)
     np.testing.assert_allclose(loaded.predict(x, verbose=0), model.predict(x, verbose=0), atol=1e-6)
     assert isinstance(loaded.loss, MarginCosineLoss) and loaded.loss.margin_type == "arcface"
-    assert np.isclose(float(ops.convert_to_numpy(loaded.loss(y, model.predict(x, verbose=0)))),
-                      float(ops.convert_to_numpy(model.loss(y, model.predict(x, verbose=0)))), atol=1e-6)
+    assert np.isclose(
+        float(ops.convert_to_numpy(loaded.loss(y, model.predict(x, verbose=0)))),
+        float(ops.convert_to_numpy(model.loss(y, model.predict(x, verbose=0)))),
+        atol=1e-6,
+    )

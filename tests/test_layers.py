@@ -31,11 +31,14 @@ def test_l2_normalize_gradient_is_finite_at_zero():
     assert np.all(np.isfinite(gradient))
 
 
-@pytest.mark.parametrize("kwargs, error, match", [
-    ({"axis": 1.5}, TypeError, r"`axis` must be an int.*received 1.5"),
-    ({"epsilon": 0}, ValueError, r"`epsilon` must be a positive float.*received 0"),
-    ({"epsilon": -1e-3}, ValueError, r"received -0.001"),
-])
+@pytest.mark.parametrize(
+    "kwargs, error, match",
+    [
+        ({"axis": 1.5}, TypeError, r"`axis` must be an int.*received 1.5"),
+        ({"epsilon": 0}, ValueError, r"`epsilon` must be a positive float.*received 0"),
+        ({"epsilon": -1e-3}, ValueError, r"received -0.001"),
+    ],
+)
 def test_l2_normalize_rejects_bad_options(kwargs, error, match):
     with pytest.raises(error, match=match):
         L2Normalize(**kwargs)
@@ -55,8 +58,7 @@ def test_pair_distance_euclidean_and_cosine():
 
 
 def test_pair_distance_gradient_is_finite_for_identical_pairs():
-    _, gradient = value_and_gradient(lambda a: ops.sum(PairDistance()([a, ops.ones((3, 2))])),
-                                     np.ones((3, 2)))
+    _, gradient = value_and_gradient(lambda a: ops.sum(PairDistance()([a, ops.ones((3, 2))])), np.ones((3, 2)))
     np.testing.assert_array_equal(gradient, 0.0)
 
 
@@ -86,5 +88,6 @@ def test_model_with_both_layers_saves_and_loads(tmp_path):
     model.save(path)
     loaded = keras.saving.load_model(path)
     assert isinstance(loaded.get_layer("distance"), PairDistance)
-    np.testing.assert_allclose(loaded.predict([x[0], x[1]], verbose=0),
-                               model.predict([x[0], x[1]], verbose=0), atol=1e-6)
+    np.testing.assert_allclose(
+        loaded.predict([x[0], x[1]], verbose=0), model.predict([x[0], x[1]], verbose=0), atol=1e-6
+    )

@@ -21,18 +21,36 @@ from course_lib.results import save_results  # noqa: E402
 
 
 def _row(method, map_at_r=0.3, protocol="test leave-one-out", dataset="fashion_mnist", baseline=True):
-    return {"method": method, "dataset": dataset, "protocol": protocol, "baseline": baseline,
-            "R@1": 0.75, "R@5": 0.9, "R@10": 0.95, "MAP@R": map_at_r, "train_seconds": 0.0}
+    return {
+        "method": method,
+        "dataset": dataset,
+        "protocol": protocol,
+        "baseline": baseline,
+        "R@1": 0.75,
+        "R@5": 0.9,
+        "R@10": 0.95,
+        "MAP@R": map_at_r,
+        "train_seconds": 0.0,
+    }
 
 
 @pytest.fixture
 def results_dir(tmp_path):
-    save_results("01_similarity_basics", [_row("raw pixels (cosine)"), _row("raw pixels (euclidean)"),
-                                          _row("raw pixels (cosine)", protocol="test->train")],
-                 results_dir=tmp_path)
+    save_results(
+        "01_similarity_basics",
+        [
+            _row("raw pixels (cosine)"),
+            _row("raw pixels (euclidean)"),
+            _row("raw pixels (cosine)", protocol="test->train"),
+        ],
+        results_dir=tmp_path,
+    )
     save_results("02_autoencoder_similarity", [_row("raw pixels"), _row("PCA (32)", 0.33)], results_dir=tmp_path)
-    save_results("03_cnn_metric_learning", [_row("raw pixels (cosine)"), _row("CNN triplet", 0.75, baseline=False)],
-                 results_dir=tmp_path)
+    save_results(
+        "03_cnn_metric_learning",
+        [_row("raw pixels (cosine)"), _row("CNN triplet", 0.75, baseline=False)],
+        results_dir=tmp_path,
+    )
     save_results("99_someone_elses", [_row("other")], results_dir=tmp_path)
     return tmp_path
 
@@ -41,7 +59,9 @@ def test_load_leaderboard_deduplicates_and_names_the_source(results_dir):
     rows, missing = load_leaderboard(results_dir=results_dir)
     keys = [(row["method"], row["protocol"]) for row in rows]
     assert len(keys) == len(set(keys)) == 5
-    raw = next(row for row in rows if row["method"] == "raw pixels (cosine)" and row["protocol"] == "test leave-one-out")
+    raw = next(
+        row for row in rows if row["method"] == "raw pixels (cosine)" and row["protocol"] == "test leave-one-out"
+    )
     assert raw["notebook"] == "01_similarity_basics"
     assert raw["also_in"] == ["02_autoencoder_similarity", "03_cnn_metric_learning"]
     assert "other" not in {row["method"] for row in rows}  # only the course notebooks
@@ -84,8 +104,10 @@ def test_table_is_sorted_best_first_with_sources(results_dir):
 
 
 def test_select_rows_keeps_one_dataset_and_protocol_best_first():
-    rows = [{"dataset": dataset, "protocol": "test->train", "MAP@R": value}
-            for dataset, value in (("a", 0.1), ("b", 0.9), ("a", 0.5))]
+    rows = [
+        {"dataset": dataset, "protocol": "test->train", "MAP@R": value}
+        for dataset, value in (("a", 0.1), ("b", 0.9), ("a", 0.5))
+    ]
     assert [row["MAP@R"] for row in select_rows(rows, "a", "test->train", "MAP@R")] == [0.5, 0.1]
 
 

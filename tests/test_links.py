@@ -70,13 +70,16 @@ def test_a_fork_changes_one_line_and_every_link_follows(tmp_path):
     assert _setup(again).source.split("\n\n", 1)[1] == _setup(nb).source.split("\n\n", 1)[1]
 
 
-@pytest.mark.parametrize("line, message", [
-    (None, "Expected a line Repository ="),
-    ('Repository = "https://gitlab.com/ann/course"', "Colab and Binder open notebooks from GitHub"),
-    ('Repository = "https://github.com/ann"', "received 'https://github.com/ann'"),
-])
+@pytest.mark.parametrize(
+    "line, message",
+    [
+        (None, "Expected a line Repository ="),
+        ('Repository = "https://gitlab.com/ann/course"', "Colab and Binder open notebooks from GitHub"),
+        ('Repository = "https://github.com/ann"', "received 'https://github.com/ann'"),
+    ],
+)
 def test_repository_url_explains_what_is_wrong(tmp_path, line, message):
-    text = "[project]\nname = 'x'\n\n[project.urls]\n" + (line or "Homepage = \"https://x\"") + "\n"
+    text = "[project]\nname = 'x'\n\n[project.urls]\n" + (line or 'Homepage = "https://x"') + "\n"
     (tmp_path / "pyproject.toml").write_text(text)
     with pytest.raises(ValueError, match=message.replace("(", r"\(")):
         repository_url(tmp_path)
@@ -84,8 +87,7 @@ def test_repository_url_explains_what_is_wrong(tmp_path, line, message):
 
 def test_the_colab_lines_do_nothing_elsewhere(tmp_path):
     code = colab_bootstrap("https://github.com/ann/course") + "print(sys.path[0] == '')"
-    result = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True,
-                            text=True)
+    result = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True)
     assert result.returncode == 0 and result.stdout.strip() == "True"  # sys.path untouched
     assert list(tmp_path.iterdir()) == []  # nothing cloned
 
@@ -101,13 +103,22 @@ def test_the_colab_lines_clone_once_and_import_from_the_clone(tmp_path):
     content = tmp_path / "content"
     content.mkdir()
     url = "https://github.com/ann/course"
-    code = ("import types, sys; sys.modules['google.colab'] = types.ModuleType('google.colab')\n"
-            + colab_bootstrap(url) + "import course_lib; print(course_lib.WHERE, course_lib.__file__)")
-    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "GIT_CONFIG_COUNT": "1",
-           "GIT_CONFIG_KEY_0": f"url.file://{origin}.insteadOf", "GIT_CONFIG_VALUE_0": url}
+    code = (
+        "import types, sys; sys.modules['google.colab'] = types.ModuleType('google.colab')\n"
+        + colab_bootstrap(url)
+        + "import course_lib; print(course_lib.WHERE, course_lib.__file__)"
+    )
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "HOME": str(tmp_path),
+        "GIT_CONFIG_COUNT": "1",
+        "GIT_CONFIG_KEY_0": f"url.file://{origin}.insteadOf",
+        "GIT_CONFIG_VALUE_0": url,
+    }
     for _ in range(2):  # the second run finds the clone and does not clone again
-        result = subprocess.run([sys.executable, "-I", "-c", code], cwd=content, env=env,
-                                capture_output=True, text=True)
+        result = subprocess.run(
+            [sys.executable, "-I", "-c", code], cwd=content, env=env, capture_output=True, text=True
+        )
         assert result.returncode == 0, result.stderr
         expected = "clone " + str(content / "deep-similarity" / "course_lib")
         assert result.stdout.startswith(expected)

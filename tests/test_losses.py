@@ -19,15 +19,11 @@ from course_lib.losses import (
     triplet_loss,
 )
 
-
 # --- NumPy references, written the slow and obvious way -------------------------------
 
 
 def _numpy_contrastive(labels, distances, margin):
-    return np.array([
-        d**2 if y == sampling.SIMILAR else max(0.0, margin - d) ** 2
-        for y, d in zip(labels, distances)
-    ])
+    return np.array([d**2 if y == sampling.SIMILAR else max(0.0, margin - d) ** 2 for y, d in zip(labels, distances)])
 
 
 def _numpy_distances(embeddings):
@@ -105,15 +101,13 @@ def test_contrastive_matches_numpy_on_random_distances_and_both_labels(margin):
 def test_contrastive_accepts_column_shapes_and_float_labels():
     labels = np.array([[1.0], [0.0]])
     distances = np.array([[0.5], [0.25]])
-    np.testing.assert_allclose(np.asarray(contrastive_loss(labels, distances, margin=1.0)),
-                               [0.25, 0.5625])
+    np.testing.assert_allclose(np.asarray(contrastive_loss(labels, distances, margin=1.0)), [0.25, 0.5625])
 
 
 def test_contrastive_loss_class_averages_and_gradients_are_finite():
     loss = ContrastiveLoss(margin=1.0)
     labels = np.array([1.0, 0.0, 1.0, 0.0])
-    value, gradient = value_and_gradient(lambda distances: loss(labels, distances),
-                                         [0.0, 0.0, 0.5, 2.0])
+    value, gradient = value_and_gradient(lambda distances: loss(labels, distances), [0.0, 0.0, 0.5, 2.0])
     assert np.isclose(value, (0.0 + 1.0 + 0.25 + 0.0) / 4)
     np.testing.assert_allclose(gradient, [0.0, -0.5, 0.25, 0.0])  # d/dd of each term / 4
 
@@ -124,10 +118,10 @@ def test_contrastive_loss_class_averages_and_gradients_are_finite():
 def test_pairwise_distances_match_numpy_and_have_finite_gradients():
     _, embeddings = _random_batch(1, normalise=False)
     embeddings[3] = embeddings[0]  # two identical rows: the sqrt must not produce NaN
-    np.testing.assert_allclose(np.asarray(pairwise_distances(embeddings)),
-                               _numpy_distances(embeddings), atol=1e-5)
-    np.testing.assert_allclose(np.asarray(pairwise_distances(embeddings, squared=True)),
-                               _numpy_distances(embeddings) ** 2, atol=1e-4)
+    np.testing.assert_allclose(np.asarray(pairwise_distances(embeddings)), _numpy_distances(embeddings), atol=1e-5)
+    np.testing.assert_allclose(
+        np.asarray(pairwise_distances(embeddings, squared=True)), _numpy_distances(embeddings) ** 2, atol=1e-4
+    )
     _, gradient = value_and_gradient(lambda x: ops.sum(pairwise_distances(x)), embeddings)
     assert np.all(np.isfinite(gradient))
 
@@ -181,32 +175,41 @@ def test_triplet_loss_gradients_are_finite_with_duplicate_embeddings():
     labels, embeddings = _random_batch(6)
     embeddings[1] = embeddings[0]
     for mining in MINING_STRATEGIES:
-        _, gradient = value_and_gradient(lambda x: TripletLoss(mining=mining)(labels, x), embeddings)
+        _, gradient = value_and_gradient(lambda x, mining=mining: TripletLoss(mining=mining)(labels, x), embeddings)
         assert np.all(np.isfinite(gradient)), mining
 
 
 # --- options and errors -----------------------------------------------------------------
 
 
-@pytest.mark.parametrize("make", [
-    lambda: TripletLoss(mining="hard"),
-    lambda: triplet_loss([0, 1], np.eye(2), mining="hard"),
-])
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: TripletLoss(mining="hard"),
+        lambda: triplet_loss([0, 1], np.eye(2), mining="hard"),
+    ],
+)
 def test_invalid_mining_lists_the_options_and_the_value(make):
-    with pytest.raises(ValueError, match=r"`mining` must be one of 'batch_all', 'batch_hard', "
-                                         r"'semi_hard'; received 'hard'"):
+    with pytest.raises(
+        ValueError,
+        match=r"`mining` must be one of 'batch_all', 'batch_hard', "
+        r"'semi_hard'; received 'hard'",
+    ):
         make()
 
 
-@pytest.mark.parametrize("make, error, match", [
-    (lambda: ContrastiveLoss(margin=0.0), ValueError, r"`margin` must be a finite number > 0.*received 0.0"),
-    (lambda: ContrastiveLoss(margin=-1), ValueError, r"received -1.0"),
-    (lambda: ContrastiveLoss(margin="1"), TypeError, r"`margin` must be a number.*received '1'"),
-    (lambda: TripletLoss(margin=-0.1), ValueError, r"finite number >= 0.*received -0.1"),
-    (lambda: TripletLoss(margin=float("nan")), ValueError, r"received nan"),
-    (lambda: TripletLoss(margin=True), TypeError, r"received True"),
-    (lambda: contrastive_loss([1], [0.0], margin=float("inf")), ValueError, r"received inf"),
-])
+@pytest.mark.parametrize(
+    "make, error, match",
+    [
+        (lambda: ContrastiveLoss(margin=0.0), ValueError, r"`margin` must be a finite number > 0.*received 0.0"),
+        (lambda: ContrastiveLoss(margin=-1), ValueError, r"received -1.0"),
+        (lambda: ContrastiveLoss(margin="1"), TypeError, r"`margin` must be a number.*received '1'"),
+        (lambda: TripletLoss(margin=-0.1), ValueError, r"finite number >= 0.*received -0.1"),
+        (lambda: TripletLoss(margin=float("nan")), ValueError, r"received nan"),
+        (lambda: TripletLoss(margin=True), TypeError, r"received True"),
+        (lambda: contrastive_loss([1], [0.0], margin=float("inf")), ValueError, r"received inf"),
+    ],
+)
 def test_invalid_margins_are_rejected(make, error, match):
     with pytest.raises(error, match=match):
         make()
@@ -231,8 +234,11 @@ def _embedding_model(seed=0):
     return keras.Model(inputs, L2Normalize()(hidden))
 
 
-@pytest.mark.parametrize("loss", [TripletLoss(margin=0.3, mining=m) for m in MINING_STRATEGIES]
-                         + [ContrastiveLoss(margin=0.8)], ids=lambda loss: getattr(loss, "mining", "contrastive"))
+@pytest.mark.parametrize(
+    "loss",
+    [TripletLoss(margin=0.3, mining=m) for m in MINING_STRATEGIES] + [ContrastiveLoss(margin=0.8)],
+    ids=lambda loss: getattr(loss, "mining", "contrastive"),
+)
 def test_compiled_model_saves_and_loads_with_its_loss(tmp_path, loss):
     rng = np.random.default_rng(0)
     x = rng.normal(size=(12, 6)).astype(np.float32)
@@ -252,8 +258,9 @@ def test_compiled_model_saves_and_loads_with_its_loss(tmp_path, loss):
     loaded = keras.saving.load_model(path)
     assert type(loaded.loss) is type(loss) and loaded.loss.get_config() == loss.get_config()
     np.testing.assert_allclose(loaded.predict(x, verbose=0), model.predict(x, verbose=0), atol=1e-6)
-    assert np.isclose(loaded.evaluate(x, y, batch_size=12, verbose=0),
-                      model.evaluate(x, y, batch_size=12, verbose=0), atol=1e-6)
+    assert np.isclose(
+        loaded.evaluate(x, y, batch_size=12, verbose=0), model.evaluate(x, y, batch_size=12, verbose=0), atol=1e-6
+    )
 
 
 def test_every_pair_label_combination_is_covered():

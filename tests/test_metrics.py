@@ -115,9 +115,11 @@ def test_retrieval_from_distances_matches_evaluate_retrieval():
     queries, labels = rng.normal(size=(40, 4)), rng.integers(0, 3, size=40)
     index, index_labels = rng.normal(size=(25, 4)), rng.integers(0, 3, size=25)
     assert retrieval_from_distances(euclidean_distances(queries), labels) == pytest.approx(
-        evaluate_retrieval(queries, labels, metric="euclidean"))
-    assert retrieval_from_distances(euclidean_distances(queries, index), labels, index_labels) == \
-        pytest.approx(evaluate_retrieval(queries, labels, index, index_labels, metric="euclidean"))
+        evaluate_retrieval(queries, labels, metric="euclidean")
+    )
+    assert retrieval_from_distances(euclidean_distances(queries, index), labels, index_labels) == pytest.approx(
+        evaluate_retrieval(queries, labels, index, index_labels, metric="euclidean")
+    )
     with pytest.raises(ValueError, match="must be square"):
         retrieval_from_distances(np.zeros((3, 4)), [0, 1, 2])
     with pytest.raises(ValueError, match="one label per index item"):

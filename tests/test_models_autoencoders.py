@@ -58,7 +58,11 @@ def test_dense_layers_and_sizes():
     assert names == ["image", "flatten", "encoder_hidden", "code"]
     decoder = autoencoder.get_layer("decoder")
     assert [layer.name for layer in decoder.layers] == [
-        "code_input", "decoder_hidden", "decoder_output", "reconstruction"]
+        "code_input",
+        "decoder_hidden",
+        "decoder_output",
+        "reconstruction",
+    ]
     assert encoder.get_layer("encoder_hidden").activation.__name__ == "relu"
     assert encoder.get_layer("code").activation.__name__ == "linear"
     assert decoder.get_layer("decoder_output").activation.__name__ == "sigmoid"
@@ -73,8 +77,13 @@ def test_conv_layers_and_sizes():
     assert names == ["image", "add_channel", "encoder_conv_1", "encoder_conv_2", "flatten", "code"]
     decoder = autoencoder.get_layer("decoder")
     assert [layer.name for layer in decoder.layers] == [
-        "code_input", "decoder_dense", "decoder_reshape", "decoder_deconv_1", "decoder_output",
-        "remove_channel"]
+        "code_input",
+        "decoder_dense",
+        "decoder_reshape",
+        "decoder_deconv_1",
+        "decoder_output",
+        "remove_channel",
+    ]
     assert encoder.get_layer("encoder_conv_2").output.shape == (None, 7, 7, 32)
     assert decoder.get_layer("decoder_deconv_1").output.shape == (None, 14, 14, 16)
     assert encoder.get_layer("code").activation.__name__ == "linear"
@@ -135,7 +144,7 @@ def test_layers_of_one_model_get_different_initial_weights(autoencoder_and_encod
     """Each layer draws from its own seed: two kernels of the same shape are not copies."""
     autoencoder, _ = autoencoder_and_encoder()
     kernels = [w for w in _weights(autoencoder) if w.ndim > 1]
-    pairs = [(a, b) for i, a in enumerate(kernels) for b in kernels[i + 1:] if a.shape == b.shape]
+    pairs = [(a, b) for i, a in enumerate(kernels) for b in kernels[i + 1 :] if a.shape == b.shape]
     assert pairs and all(not np.allclose(a, b) for a, b in pairs)
 
 
@@ -160,16 +169,18 @@ def test_invalid_sizes_and_seeds(kind, kwargs, error, match):
 @pytest.mark.parametrize(
     "builder, input_shape, error, match",
     [
-        (build_dense_autoencoder, [28, 28.0], TypeError,
-         r"must hold ints only.*received \[28, 28.0\]"),
+        (build_dense_autoencoder, [28, 28.0], TypeError, r"must hold ints only.*received \[28, 28.0\]"),
         (build_dense_autoencoder, (None, 784), TypeError, r"no None"),
         (build_dense_autoencoder, "28x28", TypeError, r"must be a tuple of ints.*received str"),
         (build_dense_autoencoder, (0, 28), ValueError, r"entries must be >= 1; received \(0, 28\)"),
-        (build_dense_autoencoder, (100, 28, 28, 1), ValueError,
-         r"must have 1, 2 or 3 entries.*received \(100, 28, 28, 1\).*Drop the batch axis: pass "
-         r"x.shape\[1:\] = \(28, 28, 1\)"),
-        (build_conv_autoencoder, (784,), ValueError,
-         r"must have 2 or 3 entries.*received \(784,\)"),
+        (
+            build_dense_autoencoder,
+            (100, 28, 28, 1),
+            ValueError,
+            r"must have 1, 2 or 3 entries.*received \(100, 28, 28, 1\).*Drop the batch axis: pass "
+            r"x.shape\[1:\] = \(28, 28, 1\)",
+        ),
+        (build_conv_autoencoder, (784,), ValueError, r"must have 2 or 3 entries.*received \(784,\)"),
         (build_conv_autoencoder, (2000, 28, 28, 1), ValueError, r"Drop the batch axis"),
     ],
 )
@@ -179,8 +190,11 @@ def test_invalid_input_shapes(builder, input_shape, error, match):
 
 
 def test_conv_size_must_survive_the_strided_convolutions():
-    with pytest.raises(ValueError, match=r"divisible by 2 \*\* len\(filters\) = 8.*received "
-                                         r"input_shape=\(28, 28\) with filters=\(8, 16, 32\)"):
+    with pytest.raises(
+        ValueError,
+        match=r"divisible by 2 \*\* len\(filters\) = 8.*received "
+        r"input_shape=\(28, 28\) with filters=\(8, 16, 32\)",
+    ):
         build_conv_autoencoder((28, 28), filters=(8, 16, 32))
     with pytest.raises(ValueError, match=r"divisible by 2 \*\* len\(filters\) = 2"):
         build_conv_autoencoder((27, 28, 1), filters=(8,))
@@ -227,10 +241,10 @@ def test_save_and_load_round_trip(kind, tmp_path):
     path = tmp_path / f"{kind}_autoencoder.keras"
     autoencoder.save(path)
     loaded = keras.saving.load_model(path)
+    np.testing.assert_array_equal(loaded.predict(images, verbose=0), autoencoder.predict(images, verbose=0))
     np.testing.assert_array_equal(
-        loaded.predict(images, verbose=0), autoencoder.predict(images, verbose=0))
-    np.testing.assert_array_equal(
-        loaded.get_layer("encoder").predict(images, verbose=0), encoder.predict(images, verbose=0))
+        loaded.get_layer("encoder").predict(images, verbose=0), encoder.predict(images, verbose=0)
+    )
 
 
 @pytest.mark.parametrize("kind", BUILDERS)

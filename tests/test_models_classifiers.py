@@ -63,8 +63,11 @@ def test_one_step_fit_trains_the_encoder(head):
 @pytest.mark.parametrize("build", [build_softmax_classifier, build_cosine_classifier])
 def test_save_and_load_round_trip(tmp_path, build):
     model = build(build_cnn_encoder((28, 28), **SMALL), 4)
-    loss = (MarginCosineLoss("arcface", scale=10.0, margin=0.3) if build is build_cosine_classifier
-            else keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+    loss = (
+        MarginCosineLoss("arcface", scale=10.0, margin=0.3)
+        if build is build_cosine_classifier
+        else keras.losses.SparseCategoricalCrossentropy(from_logits=True)
+    )
     model.compile(optimizer="adam", loss=loss)
     x = _images(6)
     model.fit(x, np.arange(6) % 4, epochs=1, verbose=0)

@@ -50,8 +50,7 @@ def test_cnn_encoder_one_step_fit_with_triplet_loss_changes_weights():
     encoder = build_cnn_encoder(**SMALL)
     encoder.compile(optimizer=keras.optimizers.Adam(1e-2), loss=TripletLoss(margin=0.2, mining="batch_all"))
     before = [w.copy() for w in encoder.get_weights()]
-    history = encoder.fit(_images(12), np.repeat(np.arange(3), 4), batch_size=12, epochs=1,
-                          shuffle=False, verbose=0)
+    history = encoder.fit(_images(12), np.repeat(np.arange(3), 4), batch_size=12, epochs=1, shuffle=False, verbose=0)
     assert np.isfinite(history.history["loss"][0])
     assert any(not np.array_equal(a, b) for a, b in zip(before, encoder.get_weights()))
 
@@ -77,7 +76,11 @@ def test_save_and_load_round_trip(tmp_path, build):
     if build == "encoder":
         model, loss, x = encoder, TripletLoss(mining="semi_hard"), _images(6)
     else:
-        model, loss, x = build_siamese_model(encoder, metric="cosine"), ContrastiveLoss(margin=0.5), [_images(6), _images(6, seed=2)]
+        model, loss, x = (
+            build_siamese_model(encoder, metric="cosine"),
+            ContrastiveLoss(margin=0.5),
+            [_images(6), _images(6, seed=2)],
+        )
     model.compile(optimizer="adam", loss=loss)
     y = np.array([0, 0, 1, 1, 2, 2]) if build == "encoder" else np.array([1, 0, 1, 0, 1, 0])
     model.fit(x, y, batch_size=6, epochs=1, shuffle=False, verbose=0)  # builds the optimizer's state
@@ -91,16 +94,19 @@ def test_save_and_load_round_trip(tmp_path, build):
         assert isinstance(loaded.get_layer("distance"), PairDistance)
 
 
-@pytest.mark.parametrize("kwargs, error, match", [
-    ({"input_shape": (784,)}, ValueError, r"`input_shape` must have 2 or 3 entries"),
-    ({"input_shape": (1, 28, 28, 1)}, ValueError, r"Drop the batch axis"),
-    ({"input_shape": (3, 3), "filters": (4, 8, 16)}, ValueError, r"at least 4.*Use fewer filters"),
-    ({"embedding_dim": 0}, ValueError, r"`embedding_dim` must be >= 1"),
-    ({"filters": ()}, ValueError, r"`filters` must name at least one convolution, e.g. \(32, 64, 128\)"),
-    ({"filters": (8, 2.5)}, TypeError, r"must be a positive integer"),
-    ({"seed": -1}, ValueError, r"`seed` must be between 0 and 2\*\*32 - 1"),
-    ({"pooling": "max"}, ValueError, r"`pooling` must be one of 'flatten', 'average'; received 'max'"),
-])
+@pytest.mark.parametrize(
+    "kwargs, error, match",
+    [
+        ({"input_shape": (784,)}, ValueError, r"`input_shape` must have 2 or 3 entries"),
+        ({"input_shape": (1, 28, 28, 1)}, ValueError, r"Drop the batch axis"),
+        ({"input_shape": (3, 3), "filters": (4, 8, 16)}, ValueError, r"at least 4.*Use fewer filters"),
+        ({"embedding_dim": 0}, ValueError, r"`embedding_dim` must be >= 1"),
+        ({"filters": ()}, ValueError, r"`filters` must name at least one convolution, e.g. \(32, 64, 128\)"),
+        ({"filters": (8, 2.5)}, TypeError, r"must be a positive integer"),
+        ({"seed": -1}, ValueError, r"`seed` must be between 0 and 2\*\*32 - 1"),
+        ({"pooling": "max"}, ValueError, r"`pooling` must be one of 'flatten', 'average'; received 'max'"),
+    ],
+)
 def test_cnn_encoder_validation(kwargs, error, match):
     with pytest.raises(error, match=match):
         build_cnn_encoder(**kwargs)

@@ -1,9 +1,8 @@
 """Sequence encoder builders: shapes, seeds, masks, one training step, save/load."""
 
+import keras
 import numpy as np
 import pytest
-
-import keras
 
 from course_lib.losses import TripletLoss
 from course_lib.models import build_attention_encoder, build_rnn_encoder, build_sequence_autoencoder
@@ -11,8 +10,7 @@ from course_lib.sequences import move_padding, sequence_mask
 
 SMALL = {
     build_rnn_encoder: dict(embedding_dim=8, units=6),
-    build_attention_encoder: dict(embedding_dim=8, model_dim=8, num_heads=2, feedforward_dim=16,
-                                  dropout_rate=0.0),
+    build_attention_encoder: dict(embedding_dim=8, model_dim=8, num_heads=2, feedforward_dim=16, dropout_rate=0.0),
 }
 
 
@@ -50,12 +48,11 @@ def test_mask_on_ignores_trailing_padding_and_mask_off_does_not(builder):
     unmasked_wide = builder((14, 3), use_mask=False, **SMALL[builder])
     unmasked_wide.set_weights(unmasked.get_weights())
     if builder is build_rnn_encoder:  # no positions: also blind to padding placed in front
-        np.testing.assert_allclose(masked.predict(move_padding(x, lengths), verbose=0),
-                                   masked.predict(x, verbose=0), atol=1e-5)
-    np.testing.assert_allclose(masked_wide.predict(wide, verbose=0), masked.predict(x, verbose=0),
-                               atol=1e-5)
-    assert not np.allclose(unmasked_wide.predict(wide, verbose=0), unmasked.predict(x, verbose=0),
-                           atol=1e-3)
+        np.testing.assert_allclose(
+            masked.predict(move_padding(x, lengths), verbose=0), masked.predict(x, verbose=0), atol=1e-5
+        )
+    np.testing.assert_allclose(masked_wide.predict(wide, verbose=0), masked.predict(x, verbose=0), atol=1e-5)
+    assert not np.allclose(unmasked_wide.predict(wide, verbose=0), unmasked.predict(x, verbose=0), atol=1e-3)
 
 
 @pytest.mark.parametrize("builder", list(SMALL), ids=lambda b: b.__name__)
@@ -101,8 +98,9 @@ def test_sequence_autoencoder_masked_fit_and_save(tmp_path):
     again, _ = build_sequence_autoencoder((10, 3), embedding_dim=4, units=5, seed=0)
     np.testing.assert_array_equal(autoencoder.predict(x, verbose=0), again.predict(x, verbose=0))
     autoencoder.compile(optimizer="adam", loss="mse")
-    history = autoencoder.fit(x, x, sample_weight=sequence_mask(lengths, 10).astype("float32"),
-                              epochs=1, batch_size=6, verbose=0)
+    history = autoencoder.fit(
+        x, x, sample_weight=sequence_mask(lengths, 10).astype("float32"), epochs=1, batch_size=6, verbose=0
+    )
     assert np.isfinite(history.history["loss"][0])
     path = tmp_path / "sequence_autoencoder.keras"
     autoencoder.save(path)

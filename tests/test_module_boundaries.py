@@ -23,8 +23,11 @@ def _private_imports(path):
         if isinstance(node, ast.ImportFrom) and node.level == 0 and (node.module or "").startswith("course_lib"):
             found += [(node.lineno, node.module, alias.name) for alias in node.names if _is_private(alias.name)]
         elif isinstance(node, ast.ImportFrom) and node.level > 0:
-            found += [(node.lineno, "." * node.level + (node.module or ""), alias.name)
-                      for alias in node.names if _is_private(alias.name)]
+            found += [
+                (node.lineno, "." * node.level + (node.module or ""), alias.name)
+                for alias in node.names
+                if _is_private(alias.name)
+            ]
     return found
 
 
@@ -60,5 +63,8 @@ def test_similarity_and_metrics_work_without_keras():
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     report = json.loads(result.stdout)
     assert report["loaded"] == []
-    assert report["scores"] == [{"R@1": 1.0, "MAP@R": 1.0}, {"R@1": 1.0, "MAP@R": 1.0},
-                                {"R@1": 0.5, "R@2": 0.5, "MAP@R": 0.5}]
+    assert report["scores"] == [
+        {"R@1": 1.0, "MAP@R": 1.0},
+        {"R@1": 1.0, "MAP@R": 1.0},
+        {"R@1": 0.5, "R@2": 0.5, "MAP@R": 0.5},
+    ]

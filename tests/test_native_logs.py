@@ -50,8 +50,14 @@ def test_is_harmless_native_line_rejects_bytes():
 
 
 def _stderr_of(code, **env):
-    result = subprocess.run([sys.executable, "-c", textwrap.dedent(code)], capture_output=True, text=True,
-                            cwd=ROOT, env={**os.environ, "PYTHONPATH": ROOT, **env}, timeout=120)
+    result = subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(code)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": ROOT, **env},
+        timeout=120,
+    )
     assert result.returncode == 0, result.stderr
     return result.stderr
 
@@ -80,7 +86,8 @@ def test_course_native_logs_all_shows_every_line():
 def test_setup_device_then_training_writes_nothing_to_stderr():
     # The real thing: TensorFlow's start-up and tf.data lines, as a notebook's setup cell and
     # first fit produce them. Python warnings would still show (they are not filtered).
-    stderr = _stderr_of("""
+    stderr = _stderr_of(
+        """
         from course_lib.device import setup_device
         setup_device(seed=0, verbose=False)
         import numpy as np
@@ -89,7 +96,9 @@ def test_setup_device_then_training_writes_nothing_to_stderr():
         model.compile(optimizer="adam", loss="mse")
         model.fit(np.ones((8, 3)), np.ones(8), epochs=1, verbose=0)
         model.predict(np.ones((2, 3)), verbose=0)
-    """, TF_CPP_MIN_LOG_LEVEL="0")
+    """,
+        TF_CPP_MIN_LOG_LEVEL="0",
+    )
     assert stderr == "", stderr
 
 
@@ -98,7 +107,13 @@ def test_the_command_line_writes_no_tensorflow_lines_to_stderr(command):
     # Both commands load TensorFlow; importing course_lib sets no environment variable, so
     # the program itself must keep the start-up lines out.
     env = {key: value for key, value in os.environ.items() if key != "TF_CPP_MIN_LOG_LEVEL"}
-    result = subprocess.run([sys.executable, "-m", "course_lib", *command], capture_output=True, text=True,
-                            cwd=ROOT, env={**env, "PYTHONPATH": ROOT}, timeout=300)
+    result = subprocess.run(
+        [sys.executable, "-m", "course_lib", *command],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env={**env, "PYTHONPATH": ROOT},
+        timeout=300,
+    )
     assert "absl::InitializeLog" not in result.stderr and "oneDNN" not in result.stderr, result.stderr
     assert result.stderr == "", result.stderr

@@ -42,8 +42,7 @@ def _called_name(call):
 
 
 def _test_names(node):
-    return sorted({name.id for name in ast.walk(node)
-                   if isinstance(name, ast.Name) and TEST_NAME.search(name.id)})
+    return sorted({name.id for name in ast.walk(node) if isinstance(name, ast.Name) and TEST_NAME.search(name.id)})
 
 
 def leaks(source):
@@ -66,8 +65,9 @@ def leaks(source):
             kinds = {f"a threshold search (`{name}`)": arguments}
         else:
             kinds = {}
-        kinds["`validation_data`"] = [keyword.value for keyword in call.keywords
-                                      if keyword.arg in ("validation_data", "callbacks")]
+        kinds["`validation_data`"] = [
+            keyword.value for keyword in call.keywords if keyword.arg in ("validation_data", "callbacks")
+        ]
         for what, nodes in kinds.items():
             names = sorted({n for node in nodes for n in _test_names(node)})
             if names:
@@ -91,34 +91,43 @@ def notebook_code(path):
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda path: path.stem)
 def test_no_test_data_in_training_validation_callbacks_or_threshold_searches(path):
-    problems = [f"{where}: test data {names} reaches {what}"
-                for where, source in notebook_code(path) for what, names in leaks(source)]
+    problems = [
+        f"{where}: test data {names} reaches {what}"
+        for where, source in notebook_code(path)
+        for what, names in leaks(source)
+    ]
     assert not problems, "\n".join(problems)
 
 
-@pytest.mark.parametrize("source", [
-    "model.fit(x_train, y_train, validation_data=(x_test, y_test))",
-    "history = encoder.fit(x_test_input, y_train)",
-    "siamese.fit(batches, callbacks=[RetrievalMonitor(encoder, x_test, y_test)])",
-    "monitor = RetrievalMonitor(encoder, x_test, y_test)",
-    "pair_threshold(pair_distances[name], test_is_similar)",
-    "threshold, f1 = choose_threshold(test_scores, test_is_same)",
-    "pca.fit(x_test.reshape(len(x_test), -1))",
-    "autoencoder.fit(x, x, validation_data=(x_test, x_test, mask_test))",
-])
+@pytest.mark.parametrize(
+    "source",
+    [
+        "model.fit(x_train, y_train, validation_data=(x_test, y_test))",
+        "history = encoder.fit(x_test_input, y_train)",
+        "siamese.fit(batches, callbacks=[RetrievalMonitor(encoder, x_test, y_test)])",
+        "monitor = RetrievalMonitor(encoder, x_test, y_test)",
+        "pair_threshold(pair_distances[name], test_is_similar)",
+        "threshold, f1 = choose_threshold(test_scores, test_is_same)",
+        "pca.fit(x_test.reshape(len(x_test), -1))",
+        "autoencoder.fit(x, x, validation_data=(x_test, x_test, mask_test))",
+    ],
+)
 def test_the_leak_detector_catches_each_kind_of_leak(source):
     assert leaks(source), source
 
 
-@pytest.mark.parametrize("source", [
-    "model.fit(x_fit, y_fit, validation_data=(x_val, y_val))",
-    "threshold, f1 = choose_threshold(val_scores, val_is_same)",
-    "precision_recall_f1(test_scores, test_is_same, [threshold])",
-    "rows.append(evaluate_retrieval(test_embeddings, y_test))",
-    "equal_error_rate(*pair_scores(cosine_similarity(e_test), y_test))",
-    "latest_results = contest(x)",  # 'contest' and 'latest' are not the word 'test'
-    "best_accuracy_threshold(-test_distances, test_is_similar)  # upper bound, never a choice",
-])
+@pytest.mark.parametrize(
+    "source",
+    [
+        "model.fit(x_fit, y_fit, validation_data=(x_val, y_val))",
+        "threshold, f1 = choose_threshold(val_scores, val_is_same)",
+        "precision_recall_f1(test_scores, test_is_same, [threshold])",
+        "rows.append(evaluate_retrieval(test_embeddings, y_test))",
+        "equal_error_rate(*pair_scores(cosine_similarity(e_test), y_test))",
+        "latest_results = contest(x)",  # 'contest' and 'latest' are not the word 'test'
+        "best_accuracy_threshold(-test_distances, test_is_similar)  # upper bound, never a choice",
+    ],
+)
 def test_the_leak_detector_accepts_honest_code(source):
     assert not leaks(source), source
 
@@ -139,8 +148,9 @@ def _learner_facing_texts():
 
 
 def test_learner_facing_text_says_nothing_about_how_the_course_was_made():
-    found = [f"{where}: {match.group(0)!r}" for where, text in _learner_facing_texts()
-             for match in MAKING_OF.finditer(text)]
+    found = [
+        f"{where}: {match.group(0)!r}" for where, text in _learner_facing_texts() for match in MAKING_OF.finditer(text)
+    ]
     assert not found, "\n".join(found)
 
 

@@ -23,8 +23,7 @@ from course_lib.notebooks import (
 )
 
 v4 = nbformat.v4
-KERNELSPEC = {"name": "deep-similarity", "display_name": "Python (Deep Similarity)",
-              "language": "python"}
+KERNELSPEC = {"name": "deep-similarity", "display_name": "Python (Deep Similarity)", "language": "python"}
 
 
 @pytest.fixture
@@ -44,31 +43,30 @@ def fake_exercises(monkeypatch):
 
 
 def _dirty_notebook():
-    code = v4.new_code_cell("print(1)", execution_count=4,
-                            outputs=[v4.new_output("stream", name="stdout", text="1\n")])
-    code.metadata.update({"scrolled": True, "ExecuteTime": {"start": "x"}, "tags": ["keep"],
-                          "execution": {"iopub.status.busy": "2026"}})
+    code = v4.new_code_cell("print(1)", execution_count=4, outputs=[v4.new_output("stream", name="stdout", text="1\n")])
+    code.metadata.update(
+        {"scrolled": True, "ExecuteTime": {"start": "x"}, "tags": ["keep"], "execution": {"iopub.status.busy": "2026"}}
+    )
     markdown = v4.new_markdown_cell("# Title")
     markdown.metadata["collapsed"] = False
-    return v4.new_notebook(cells=[markdown, code],
-                           metadata={"kernelspec": dict(KERNELSPEC), "widgets": {"state": {}}})
+    return v4.new_notebook(cells=[markdown, code], metadata={"kernelspec": dict(KERNELSPEC), "widgets": {"state": {}}})
 
 
 def _exercise_notebook(exercise_id="01.answer"):
-    exercise = v4.new_code_cell("answer = ____", execution_count=2,
-                                outputs=[v4.new_output("stream", name="stdout", text="x")])
+    exercise = v4.new_code_cell(
+        "answer = ____", execution_count=2, outputs=[v4.new_output("stream", name="stdout", text="x")]
+    )
     exercise.metadata["exercise"] = exercise_id
-    return v4.new_notebook(cells=[v4.new_markdown_cell("Fill in `answer`."), exercise,
-                                  v4.new_code_cell("print(answer)")],
-                           metadata={"kernelspec": dict(KERNELSPEC)})
+    return v4.new_notebook(
+        cells=[v4.new_markdown_cell("Fill in `answer`."), exercise, v4.new_code_cell("print(answer)")],
+        metadata={"kernelspec": dict(KERNELSPEC)},
+    )
 
 
 def test_find_notebooks_sorts_and_filters(tmp_path):
-    for name in ("10_last.ipynb", "02_b.ipynb", "01_a.ipynb", "draft.ipynb", "1_short.ipynb",
-                 "03_notes.md"):
+    for name in ("10_last.ipynb", "02_b.ipynb", "01_a.ipynb", "draft.ipynb", "1_short.ipynb", "03_notes.md"):
         (tmp_path / name).write_text("{}")
-    assert [path.name for path in find_notebooks(tmp_path)] == [
-        "01_a.ipynb", "02_b.ipynb", "10_last.ipynb"]
+    assert [path.name for path in find_notebooks(tmp_path)] == ["01_a.ipynb", "02_b.ipynb", "10_last.ipynb"]
     with pytest.raises(ValueError, match="does not exist"):
         find_notebooks(tmp_path / "missing")
 
@@ -131,16 +129,18 @@ def test_clean_notebook_rewrites_only_when_needed(tmp_path):
 def test_solve_notebook_replaces_only_exercise_cells(fake_exercises):
     nb = _exercise_notebook()
     solved = solve_notebook(nb)
-    assert [cell.source for cell in solved.cells] == [
-        "Fill in `answer`.", "answer = 42\n", "print(answer)"]
+    assert [cell.source for cell in solved.cells] == ["Fill in `answer`.", "answer = 42\n", "print(answer)"]
     assert solved.cells[1].metadata["exercise"] == "01.answer"
     assert solved.cells[1].outputs == [] and solved.cells[1].execution_count is None
     assert nb.cells[1].source == "answer = ____" and nb.cells[1].outputs  # the input is untouched
 
 
 def test_solve_notebook_errors(fake_exercises):
-    with pytest.raises(ValueError, match=r"cell 2: unknown exercise id '01\.nope' \(No exercise "
-                                         r"with id '01\.nope'\)"):
+    with pytest.raises(
+        ValueError,
+        match=r"cell 2: unknown exercise id '01\.nope' \(No exercise "
+        r"with id '01\.nope'\)",
+    ):
         solve_notebook(_exercise_notebook("01.nope"))
     with pytest.raises(ValueError, match=r"cell 2: metadata 'exercise' must be an exercise id str"):
         solve_notebook(_exercise_notebook(7))
@@ -208,4 +208,3 @@ def test_progress_rewrites_one_line_on_a_terminal():
 def test_kernel_peak_is_read_from_proc():
     assert notebooks.execute._sample_kernel_peak_mib(os.getpid()) > 1
     assert notebooks.execute._sample_kernel_peak_mib(None) is None
-

@@ -39,15 +39,16 @@ def close_figures():
 
 CALLS = {
     "neighbours": lambda ax: plot_neighbours(
-        QUERIES, NEIGHBOURS, query_labels=QUERY_LABELS, neighbour_labels=NEIGHBOUR_LABELS,
-        class_names=["a", "b", "c"], scores=RNG.random((3, 4)), ax=ax,
+        QUERIES,
+        NEIGHBOURS,
+        query_labels=QUERY_LABELS,
+        neighbour_labels=NEIGHBOUR_LABELS,
+        class_names=["a", "b", "c"],
+        scores=RNG.random((3, 4)),
+        ax=ax,
     ),
-    "similarity": lambda ax: plot_similarity_matrix(
-        np.eye(4), labels=[1, 0, 1, 0], ax=ax
-    ),
-    "embedding": lambda ax: plot_embedding_2d(
-        RNG.normal(size=(40, 5)), np.arange(40) % 4, ax=ax
-    ),
+    "similarity": lambda ax: plot_similarity_matrix(np.eye(4), labels=[1, 0, 1, 0], ax=ax),
+    "embedding": lambda ax: plot_embedding_2d(RNG.normal(size=(40, 5)), np.arange(40) % 4, ax=ax),
     "curves": lambda ax: plot_training_curves(HISTORY, ax=ax),
 }
 
@@ -94,8 +95,9 @@ def test_mosaic_is_one_image_of_the_right_shape():
 
 
 def test_mosaic_grows_with_text_lines():
-    ax = plot_neighbours(QUERIES, NEIGHBOURS, query_labels=QUERY_LABELS,
-                         neighbour_labels=NEIGHBOUR_LABELS, scores=np.zeros((3, 4)))
+    ax = plot_neighbours(
+        QUERIES, NEIGHBOURS, query_labels=QUERY_LABELS, neighbour_labels=NEIGHBOUR_LABELS, scores=np.zeros((3, 4))
+    )
     assert ax.images[0].get_array().shape == _mosaic_size(10, 12, 3, 4, 2)
 
 
@@ -124,16 +126,14 @@ def test_rgb_images_give_an_rgba_mosaic():
 
 
 def test_frame_colours_follow_labels():
-    ax = plot_neighbours(QUERIES, NEIGHBOURS, query_labels=QUERY_LABELS,
-                         neighbour_labels=NEIGHBOUR_LABELS)
+    ax = plot_neighbours(QUERIES, NEIGHBOURS, query_labels=QUERY_LABELS, neighbour_labels=NEIGHBOUR_LABELS)
     colours = [patch.get_edgecolor() for patch in ax.patches]
     assert len(colours) == 12
     assert colours.count(to_rgba(SAME_LABEL_COLOR)) == 8
     assert colours.count(to_rgba(DIFFERENT_LABEL_COLOR)) == 4
     # the third neighbour of query 0 has label 1 != 0
     frames_row0 = sorted(ax.patches[:4], key=lambda patch: patch.get_x())
-    assert [p.get_gid() for p in frames_row0] == [
-        "same-label", "same-label", "different-label", "same-label"]
+    assert [p.get_gid() for p in frames_row0] == ["same-label", "same-label", "different-label", "same-label"]
 
 
 def test_no_frames_without_query_labels():
@@ -143,9 +143,14 @@ def test_no_frames_without_query_labels():
 
 def test_captions_use_class_names_and_scores():
     scores = np.full((3, 4), 0.876)
-    ax = plot_neighbours(QUERIES, NEIGHBOURS, query_labels=QUERY_LABELS,
-                         neighbour_labels=NEIGHBOUR_LABELS,
-                         class_names=["cat", "dog", "owl"], scores=scores)
+    ax = plot_neighbours(
+        QUERIES,
+        NEIGHBOURS,
+        query_labels=QUERY_LABELS,
+        neighbour_labels=NEIGHBOUR_LABELS,
+        class_names=["cat", "dog", "owl"],
+        scores=scores,
+    )
     texts = [t.get_text() for t in ax.texts]
     assert len(texts) == 3 + 12
     assert "cat" in texts  # query 0's caption
@@ -154,9 +159,13 @@ def test_captions_use_class_names_and_scores():
 
 
 def test_5_queries_8_neighbours_figure_is_a_sensible_size():
-    ax = plot_neighbours(RNG.random((5, 28, 28)), RNG.random((5, 8, 28, 28)),
-                         query_labels=np.zeros(5, int), neighbour_labels=np.zeros((5, 8), int),
-                         scores=np.zeros((5, 8)))
+    ax = plot_neighbours(
+        RNG.random((5, 28, 28)),
+        RNG.random((5, 8, 28, 28)),
+        query_labels=np.zeros(5, int),
+        neighbour_labels=np.zeros((5, 8), int),
+        scores=np.zeros((5, 8)),
+    )
     width, height = ax.figure.get_size_inches()
     assert 8 < width < 12 and 5 < height < 10
 
@@ -193,8 +202,7 @@ def test_label_and_score_shapes_are_checked():
 def test_label_without_class_name_raises_before_drawing():
     n_figures = len(plt.get_fignums())
     with pytest.raises(ValueError, match=r"holds label 2, but `class_names` has 2 entries"):
-        plot_neighbours(QUERIES, NEIGHBOURS, query_labels=QUERY_LABELS,
-                        class_names=["a", "b"])
+        plot_neighbours(QUERIES, NEIGHBOURS, query_labels=QUERY_LABELS, class_names=["a", "b"])
     assert len(plt.get_fignums()) == n_figures
 
 
@@ -223,8 +231,7 @@ def test_similarity_matrix_class_names_and_colorbar():
 
 
 def test_similarity_matrix_without_colorbar_and_with_tick_labels():
-    ax = plot_similarity_matrix(np.zeros((2, 3)), tick_labels=(["r0", "r1"], ["a", "b", "c"]),
-                                colorbar=False)
+    ax = plot_similarity_matrix(np.zeros((2, 3)), tick_labels=(["r0", "r1"], ["a", "b", "c"]), colorbar=False)
     assert len(ax.figure.axes) == 1
     assert [t.get_text() for t in ax.get_xticklabels()] == ["a", "b", "c"]
     assert [t.get_text() for t in ax.get_yticklabels()] == ["r0", "r1"]
@@ -335,8 +342,7 @@ def test_training_curves_accept_a_keras_history():
     model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
     model.compile(optimizer="sgd", loss="mse")
     x = np.ones((8, 2), "float32")
-    history = model.fit(x, np.zeros((8, 1)), validation_data=(x, np.zeros((8, 1))),
-                        epochs=2, verbose=0)
+    history = model.fit(x, np.zeros((8, 1)), validation_data=(x, np.zeros((8, 1))), epochs=2, verbose=0)
     ax = plot_training_curves(history, metrics="loss")
     assert [line.get_label() for line in ax.get_lines()] == ["loss", "val_loss"]
     assert ax.get_ylabel() == "loss"
@@ -348,8 +354,11 @@ def test_training_curves_requested_val_metric_joins_its_twin():
 
 
 def test_training_curves_missing_metric_lists_available_keys():
-    with pytest.raises(ValueError, match=r"'auc' not in the history; available keys: 'loss', "
-                                         r"'accuracy', 'val_loss', 'val_accuracy'"):
+    with pytest.raises(
+        ValueError,
+        match=r"'auc' not in the history; available keys: 'loss', "
+        r"'accuracy', 'val_loss', 'val_accuracy'",
+    ):
         plot_training_curves(HISTORY, metrics=["loss", "auc"])
 
 

@@ -45,8 +45,7 @@ def _conda_packages():
 def test_environment_yml_and_pyproject_name_the_same_packages():
     pyproject, conda = _pyproject_packages(), _conda_packages()
     assert pyproject == conda, (
-        f"only in pyproject.toml: {sorted(pyproject - conda)}; "
-        f"only in environment.yml: {sorted(conda - pyproject)}"
+        f"only in pyproject.toml: {sorted(pyproject - conda)}; only in environment.yml: {sorted(conda - pyproject)}"
     )
 
 
@@ -76,10 +75,13 @@ def test_binder_installs_what_make_setup_installs():
     install = _make_recipe_line(r'-m pip install --quiet -e "\.\[\$\(EXTRA\),(?P<extras>[\w,]+)\]"$')
     extras = [extra for extra in install["extras"].split(",") if extra != "dev"]
     assert f'python -m pip install --quiet -e ".[cpu,{",".join(extras)}]"' in post_build
-    kernel = _make_recipe_line(r"-m ipykernel install --user --name \$\(KERNEL_NAME\) "
-                               r'--display-name "(?P<display>[^"]+)"')
-    assert (f'python -m ipykernel install --user --name deep-similarity '
-            f'--display-name "{kernel["display"]}"') in post_build
+    kernel = _make_recipe_line(
+        r"-m ipykernel install --user --name \$\(KERNEL_NAME\) "
+        r'--display-name "(?P<display>[^"]+)"'
+    )
+    assert (
+        f'python -m ipykernel install --user --name deep-similarity --display-name "{kernel["display"]}"'
+    ) in post_build
     assert "KERNEL_NAME ?= deep-similarity" in (ROOT / "Makefile").read_text()
 
 
@@ -87,5 +89,4 @@ def test_binder_uses_its_own_folder_not_the_conda_file():
     # repo2docker reads binder/ first and then ignores environment.yml at the root.
     assert (ROOT / "binder" / "runtime.txt").read_text().strip().startswith("python-3.")
     assert not (ROOT / "postBuild").exists(), "a root postBuild would be ignored; keep it in binder/"
-    assert not any((ROOT / "binder" / name).exists()
-                   for name in ("environment.yml", "requirements.txt", "apt.txt"))
+    assert not any((ROOT / "binder" / name).exists() for name in ("environment.yml", "requirements.txt", "apt.txt"))

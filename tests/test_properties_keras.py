@@ -65,8 +65,7 @@ def test_pair_distance_matches_float64_reference(x):
     a, b = _pairs(x)
     reference = np.sqrt(((a.astype(np.float64) - b) ** 2).sum(-1))
     result = np.asarray(pair_distance(a, b))
-    np.testing.assert_allclose(result, _to_float32(np.where(reference > 1e-6, reference, 0.0)),
-                               rtol=1e-5, atol=2e-6)
+    np.testing.assert_allclose(result, _to_float32(np.where(reference > 1e-6, reference, 0.0)), rtol=1e-5, atol=2e-6)
     np.testing.assert_allclose(np.asarray(PairDistance()([a, b])), result)
     cosine = 1.0 - (_unit64(a) * _unit64(b)).sum(-1)
     np.testing.assert_allclose(np.asarray(PairDistance(metric="cosine")([a, b])), cosine, atol=1e-6)
@@ -77,16 +76,14 @@ def test_pairwise_distances_match_float64_reference(x, squared):
     """Every pair within rtol 1e-5 of float64 differences (inf beyond float32); diagonal 0."""
     reference = np.sqrt(((x[:, None, :].astype(np.float64) - x[None, :, :]) ** 2).sum(-1))
     result = np.asarray(pairwise_distances(x, squared=squared))
-    np.testing.assert_allclose(result, _to_float32(reference**2 if squared else reference),
-                               rtol=1e-5, atol=1e-44)
+    np.testing.assert_allclose(result, _to_float32(reference**2 if squared else reference), rtol=1e-5, atol=1e-44)
     assert np.all(np.diag(result) == 0)
 
 
 # --- losses --------------------------------------------------------------------------------
 
 
-@given(st.integers(0, 2**32 - 1), st.integers(1, 20), st.integers(-20, 18),
-       st.sampled_from([0.1, 1.0, 1e10]))
+@given(st.integers(0, 2**32 - 1), st.integers(1, 20), st.integers(-20, 18), st.sampled_from([0.1, 1.0, 1e10]))
 def test_contrastive_loss_matches_float64_reference(seed, n, scale, margin):
     """`y d^2 + (1 - y) max(0, m - d)^2` within rtol 1e-5; inf (not NaN) beyond float32."""
     rng = np.random.default_rng(seed)
@@ -133,12 +130,17 @@ def test_cosine_logits_match_float64_reference(embeddings, weights, scale):
     """`scale * cos` within 2e-6 * scale, at any magnitude (zero rows give 0, not NaN)."""
     weights = np.resize(weights, (len(weights), embeddings.shape[1]))
     expected = scale * (_unit64(embeddings) @ _unit64(weights).T)
-    np.testing.assert_allclose(np.asarray(cosine_logits(embeddings, weights, scale=scale)), expected,
-                               atol=2e-6 * scale)
+    np.testing.assert_allclose(np.asarray(cosine_logits(embeddings, weights, scale=scale)), expected, atol=2e-6 * scale)
 
 
-@given(st.integers(0, 2**32 - 1), st.integers(1, 8), st.integers(2, 5), st.sampled_from(MARGIN_TYPES),
-       st.sampled_from([0.0, 0.2, 0.5]), st.sampled_from([1.0, 16.0]))
+@given(
+    st.integers(0, 2**32 - 1),
+    st.integers(1, 8),
+    st.integers(2, 5),
+    st.sampled_from(MARGIN_TYPES),
+    st.sampled_from([0.0, 0.2, 0.5]),
+    st.sampled_from([1.0, 16.0]),
+)
 def test_margin_logits_match_float64_reference(seed, n, n_classes, margin_type, margin, scale):
     """Margin on the true class only, within 1e-4 * scale of a float64 reference."""
     rng = np.random.default_rng(seed)
@@ -149,8 +151,7 @@ def test_margin_logits_match_float64_reference(seed, n, n_classes, margin_type, 
     expected = _reference_logits(cosines, label, margin_type, scale, margin)
     result = np.asarray(margin_logits(cosines, label, margin_type=margin_type, scale=scale, margin=margin))
     np.testing.assert_allclose(result, expected, atol=1e-4 * scale)
-    loss = np.asarray(MarginCosineLoss(margin_type, scale=scale, margin=margin, reduction=None)(
-        label, cosines))
+    loss = np.asarray(MarginCosineLoss(margin_type, scale=scale, margin=margin, reduction=None)(label, cosines))
     shifted = expected - expected.max(axis=1, keepdims=True)
     reference = -(shifted[np.arange(n), label] - np.log(np.exp(shifted).sum(axis=1)))
     np.testing.assert_allclose(loss, reference, rtol=1e-4, atol=1e-4)
@@ -202,8 +203,6 @@ def test_mismatched_lengths_and_non_binary_labels_are_refused(n_labels, n_rows, 
     if n_labels != n_rows:
         assert_own_error(lambda: contrastive_loss(np.ones(n_labels), np.ones(n_rows)), name="y_true")
         assert_own_error(lambda: triplet_loss(np.zeros(n_labels), np.ones((n_rows, 2))), name="labels")
-        assert_own_error(lambda: margin_logits(np.zeros((n_rows, 2)), np.zeros(n_labels)),
-                         name="labels")
-    assert_own_error(lambda: contrastive_loss(np.full(n_rows, bad_label), np.ones(n_rows)),
-                     name="y_true")
+        assert_own_error(lambda: margin_logits(np.zeros((n_rows, 2)), np.zeros(n_labels)), name="labels")
+    assert_own_error(lambda: contrastive_loss(np.full(n_rows, bad_label), np.ones(n_rows)), name="y_true")
     assert_own_error(lambda: contrastive_loss(np.ones(n_rows), -np.ones(n_rows)), name="distances")

@@ -99,26 +99,24 @@ def test_top_k_euclidean_matches_float64_reference(database, data):
     k = data.draw(st.integers(1, len(database) - exclude_self))
     queries = database if exclude_self else database[: data.draw(st.integers(1, len(database)))]
     batch_size = data.draw(st.sampled_from([None, 1, 7]))
-    scores, indices = top_k(queries, database, k, metric="euclidean", batch_size=batch_size,
-                            exclude_self=exclude_self)
+    scores, indices = top_k(queries, database, k, metric="euclidean", batch_size=batch_size, exclude_self=exclude_self)
     reference = _euclidean64(queries, database)
     if exclude_self:
         np.fill_diagonal(reference, np.inf)
         assert not np.any(indices == np.arange(len(queries))[:, None])
     else:
         assert np.all(scores[:, 0] == 0.0)  # every query is a database row
-    _check_neighbours(scores, indices, reference.astype(np.float32).astype(np.float64), k,
-                      larger_is_better=False, rtol=1e-6, atol=0)
+    _check_neighbours(
+        scores, indices, reference.astype(np.float32).astype(np.float64), k, larger_is_better=False, rtol=1e-6, atol=0
+    )
 
 
 @settings(max_examples=6)
-@given(st.integers(0, 2**32 - 1), st.integers(-30, 30), st.integers(-30, 34), st.integers(1, 4),
-       st.booleans())
+@given(st.integers(0, 2**32 - 1), st.integers(-30, 30), st.integers(-30, 34), st.integers(1, 4), st.booleans())
 def test_top_k_grouped_path_matches_float64_reference(seed, scale, offset, k, exclude_self):
     """The grouped selection (large databases) returns the true k nearest too."""
     rng = np.random.default_rng(seed)
-    database = (rng.normal(size=(4500, 5)) * 10.0**scale
-                + rng.normal(size=5) * 10.0**offset).astype(np.float32)
+    database = (rng.normal(size=(4500, 5)) * 10.0**scale + rng.normal(size=5) * 10.0**offset).astype(np.float32)
     queries = database[:50] if not exclude_self else database
     for metric in ("euclidean", "cosine"):
         scores, indices = top_k(queries, database, k, metric=metric, exclude_self=exclude_self)
@@ -149,8 +147,9 @@ def test_exact_index_matches_cosine_reference(vectors, data):
     """ExactIndex.search is cosine top_k over the stored vectors (atol 2e-6)."""
     k = data.draw(st.integers(1, len(vectors)))
     scores, indices = ExactIndex.from_vectors(vectors).search(vectors, k)
-    _check_neighbours(scores, indices, _unit64(vectors) @ _unit64(vectors).T, k,
-                      larger_is_better=True, rtol=0, atol=2e-6)
+    _check_neighbours(
+        scores, indices, _unit64(vectors) @ _unit64(vectors).T, k, larger_is_better=True, rtol=0, atol=2e-6
+    )
 
 
 # --- bad input: course_lib's own errors ---------------------------------------------------
@@ -176,8 +175,16 @@ ARRAY_CALLS = {
     "recall_at_k_vs_exact": lambda bad: recall_at_k_vs_exact(bad, [[0, 1], [1, 0]]),
 }
 
-FLOAT64_CALLS = {"retrieval_from_distances", "pair_scores", "dtw_distance", "dtw_distances",
-                 "pad_sequences", "roc_points", "precision_recall_f1", "masked_mean"}
+FLOAT64_CALLS = {
+    "retrieval_from_distances",
+    "pair_scores",
+    "dtw_distance",
+    "dtw_distances",
+    "pad_sequences",
+    "roc_points",
+    "precision_recall_f1",
+    "masked_mean",
+}
 
 
 @pytest.mark.parametrize("call, bad", list(itertools.product(ARRAY_CALLS, BAD_ARRAYS)))
@@ -200,7 +207,8 @@ LABEL_CALLS = {
     "make_pairs": lambda bad: sampling.make_pairs(bad, n_pairs=4),
     "make_triplets": lambda bad: sampling.make_triplets(bad, n_triplets=4),
     "class_balanced_batches": lambda bad: sampling.class_balanced_batches(
-        bad, classes_per_batch=2, samples_per_class=2, n_batches=1),
+        bad, classes_per_batch=2, samples_per_class=2, n_batches=1
+    ),
     "sequence_mask": lambda bad: sequences.sequence_mask(bad),
     "masked_mean mask": lambda bad: sequences.masked_mean(np.ones((4, 1, 1)), bad),
 }
@@ -212,8 +220,9 @@ def test_label_arguments_are_checked_by_course_lib(call, bad):
     assert_own_error(lambda: LABEL_CALLS[call](BAD_LABELS[bad]))
 
 
-BAD_OPTIONS = st.one_of(st.none(), st.floats(allow_nan=True), st.text(max_size=3),
-                        st.complex_numbers(), st.integers(-3, 0), st.booleans())
+BAD_OPTIONS = st.one_of(
+    st.none(), st.floats(allow_nan=True), st.text(max_size=3), st.complex_numbers(), st.integers(-3, 0), st.booleans()
+)
 
 
 @given(BAD_OPTIONS)
@@ -257,10 +266,10 @@ def test_recall_and_map_match_reference(n_queries, n_neighbours, data):
     if np.all(neighbour >= 10**15) != np.all(query >= 10**15):  # the same label family
         query = query * 10**15 + 7 if np.all(neighbour >= 10**15) else query
     k = data.draw(st.integers(1, n_neighbours))
-    n_relevant = np.asarray(data.draw(st.lists(st.integers(0, n_neighbours), min_size=n_queries,
-                                               max_size=n_queries)))
+    n_relevant = np.asarray(data.draw(st.lists(st.integers(0, n_neighbours), min_size=n_queries, max_size=n_queries)))
     assert metrics.recall_at_k(neighbour, query, k) == pytest.approx(
-        _recall_reference(neighbour.astype(np.int64), query, k))
+        _recall_reference(neighbour.astype(np.int64), query, k)
+    )
     expected = _map_reference(neighbour.astype(np.int64), query, n_relevant)
     result = metrics.map_at_r(neighbour, query, n_relevant)
     assert (np.isnan(result) and np.isnan(expected)) or result == pytest.approx(expected)
@@ -270,8 +279,7 @@ def test_recall_and_map_match_reference(n_queries, n_neighbours, data):
 def test_evaluate_retrieval_matches_brute_force(embeddings, data):
     """Leave-one-out R@k and MAP@R from float64 distances; MAP@R always in [0, 1]."""
     label = data.draw(labels(len(embeddings), max_classes=len(embeddings)))
-    ks = tuple(sorted(set(data.draw(st.lists(st.integers(1, len(embeddings) - 1), min_size=1,
-                                             max_size=3)))))
+    ks = tuple(sorted(set(data.draw(st.lists(st.integers(1, len(embeddings) - 1), min_size=1, max_size=3)))))
     result = metrics.evaluate_retrieval(embeddings, label, ks=ks, metric="euclidean")
     assert all(0.0 <= value <= 1.0 for value in result.values()), result
     distances = _euclidean64(embeddings, embeddings)
@@ -321,8 +329,9 @@ def test_roc_points_and_eer_match_counts(pairs):
 
 
 @given(scored_pairs())
-@example((np.array([7.0, 10, 2, 6, 0, 5, 12, 8, 9, 1, 3, 11, 4]),
-          np.array([0, 1, 0, 1, 0, 0, 0, 0, 1, 1, 0, 1, 0])))  # F1 2/3 at 9 and at 6
+@example(
+    (np.array([7.0, 10, 2, 6, 0, 5, 12, 8, 9, 1, 3, 11, 4]), np.array([0, 1, 0, 1, 0, 0, 0, 0, 1, 1, 0, 1, 0]))
+)  # F1 2/3 at 9 and at 6
 def test_precision_recall_f1_and_choose_threshold_match_exact_fractions(pairs):
     """P, R, F1 equal exact fractions; choose_threshold is the highest threshold of best F1."""
     scores, is_same = pairs
@@ -349,8 +358,7 @@ def test_pair_scores_match_loops(x, data):
     similarity = column @ column.T
     label = data.draw(labels(len(x)))
     scores, is_same = verification.pair_scores(similarity, label)
-    expected = [(similarity[i, j], int(label[i] == label[j]))
-                for i, j in itertools.combinations(range(len(x)), 2)]
+    expected = [(similarity[i, j], int(label[i] == label[j])) for i, j in itertools.combinations(range(len(x)), 2)]
     assert list(zip(scores.tolist(), is_same.tolist())) == expected
 
 
@@ -364,23 +372,21 @@ def test_sequence_mask_matches_reference(lengths, as_float):
     assert mask.tolist() == expected
 
 
-@given(st.integers(0, 2**32 - 1), st.integers(1, 4), st.integers(1, 4), st.integers(1, 3),
-       st.integers(-10, 10))
+@given(st.integers(0, 2**32 - 1), st.integers(1, 4), st.integers(1, 4), st.integers(1, 3), st.integers(-10, 10))
 def test_dtw_distances_match_the_plain_recurrence(seed, n_queries, n_database, n_features, scale):
     """Vectorised DTW equals the two-loop recurrence per pair (rtol 1e-9), padding ignored."""
     rng = np.random.default_rng(seed)
-    make = lambda: [rng.normal(size=(rng.integers(1, 6), n_features)) * 10.0**scale  # noqa: E731
-                    for _ in range(n_queries)]
+    make = lambda: [  # noqa: E731
+        rng.normal(size=(rng.integers(1, 6), n_features)) * 10.0**scale for _ in range(n_queries)
+    ]
     query_list, database_list = make(), make()[:n_database] or make()[:1]
     queries, query_lengths = sequences.pad_sequences(query_list, dtype=np.float64)
     database, database_lengths = sequences.pad_sequences(database_list, dtype=np.float64)
-    result = sequences.dtw_distances(queries, database, query_lengths=query_lengths,
-                                     database_lengths=database_lengths)
+    result = sequences.dtw_distances(queries, database, query_lengths=query_lengths, database_lengths=database_lengths)
     expected = [[sequences.dtw_distance(q, d) for d in database_list] for q in query_list]
     np.testing.assert_allclose(result, expected, rtol=1e-9, atol=1e-300)
     mask = sequences.sequence_mask(query_lengths, queries.shape[1])
-    np.testing.assert_allclose(sequences.masked_mean(queries, mask),
-                               [q.mean(axis=0) for q in query_list], rtol=1e-5)
+    np.testing.assert_allclose(sequences.masked_mean(queries, mask), [q.mean(axis=0) for q in query_list], rtol=1e-5)
 
 
 # --- search and sampling -----------------------------------------------------------------
@@ -395,8 +401,9 @@ def test_kmeans_centroids_have_unit_length(x, data):
         assert_own_error(lambda: kmeans(vectors, 1), name=None)
         return
     n_clusters = data.draw(st.integers(1, n_nonzero))
-    centroids = kmeans(vectors, n_clusters, n_iterations=data.draw(st.integers(1, 4)),
-                       seed=data.draw(st.integers(0, 10)))
+    centroids = kmeans(
+        vectors, n_clusters, n_iterations=data.draw(st.integers(1, 4)), seed=data.draw(st.integers(0, 10))
+    )
     np.testing.assert_allclose(np.linalg.norm(centroids.astype(np.float64), axis=1), 1.0, atol=1e-6)
 
 
@@ -404,9 +411,13 @@ def test_kmeans_centroids_have_unit_length(x, data):
 def test_recall_at_k_vs_exact_matches_sets(n_queries, k, data):
     rows = st.lists(st.integers(-1, 8), min_size=k, max_size=k, unique=True)
     found = np.array(data.draw(st.lists(rows, min_size=n_queries, max_size=n_queries)))
-    exact = np.array(data.draw(st.lists(st.lists(st.integers(0, 8), min_size=k, max_size=k,
-                                                 unique=True), min_size=n_queries,
-                                        max_size=n_queries)))
+    exact = np.array(
+        data.draw(
+            st.lists(
+                st.lists(st.integers(0, 8), min_size=k, max_size=k, unique=True), min_size=n_queries, max_size=n_queries
+            )
+        )
+    )
     expected = sum(len(set(f) & set(e)) for f, e in zip(found.tolist(), exact.tolist())) / exact.size
     assert recall_at_k_vs_exact(found, exact) == pytest.approx(expected)
 
@@ -428,7 +439,6 @@ def test_samplers_keep_classes_apart(n, data):
     assert np.all(anchor == positive) and np.all(anchor != negative)
     assert np.all(triplets[:, 0] != triplets[:, 1])
     if counts.min() >= 2:
-        batches = sampling.class_balanced_batches(label, classes_per_batch=2, samples_per_class=2,
-                                                  n_batches=3, seed=3)
+        batches = sampling.class_balanced_batches(label, classes_per_batch=2, samples_per_class=2, n_batches=3, seed=3)
         for batch in as_int[batches].reshape(3, 2, 2):
             assert np.all(batch[:, 0] == batch[:, 1]) and batch[0, 0] != batch[1, 0]

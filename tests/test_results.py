@@ -25,16 +25,17 @@ def _row(**changes):
 
 
 def test_round_trip_adds_the_notebook_and_keeps_order(tmp_path):
-    first = [_row(), _row(method="siamese", baseline=False, train_seconds=12.5, EER=0.1,
-                          notes="margin=0.5")]
+    first = [_row(), _row(method="siamese", baseline=False, train_seconds=12.5, EER=0.1, notes="margin=0.5")]
     second = [_row(protocol="test->train")]
     # Written out of course order: load_results sorts by file name.
     save_results("02_siamese", first, results_dir=tmp_path)
     save_results("01_basics", second, results_dir=tmp_path)
     rows = load_results(results_dir=tmp_path)
     assert [(row["notebook"], row["method"]) for row in rows] == [
-        ("01_basics", "cosine on pixels"), ("02_siamese", "cosine on pixels"),
-        ("02_siamese", "siamese")]
+        ("01_basics", "cosine on pixels"),
+        ("02_siamese", "cosine on pixels"),
+        ("02_siamese", "siamese"),
+    ]
     assert rows[2] == {**first[1], "notebook": "02_siamese"}
 
 
@@ -67,8 +68,16 @@ def test_default_folder_is_the_build_dir(tmp_path, monkeypatch):
 
 
 def test_numpy_scalars_become_python_floats(tmp_path):
-    row = _row(**{"R@1": np.float32(0.5), "R@5": np.float64(0.75), "R@10": np.array(1.0),
-                  "MAP@R": np.int64(0), "train_seconds": np.float32(3.5)}, baseline=np.bool_(False))
+    row = _row(
+        **{
+            "R@1": np.float32(0.5),
+            "R@5": np.float64(0.75),
+            "R@10": np.array(1.0),
+            "MAP@R": np.int64(0),
+            "train_seconds": np.float32(3.5),
+        },
+        baseline=np.bool_(False),
+    )
     save_results("01_basics", [row], results_dir=tmp_path)
     (loaded,) = load_results(results_dir=tmp_path)
     assert loaded["R@1"] == 0.5 and type(loaded["R@1"]) is float
@@ -81,18 +90,23 @@ def test_missing_folder_gives_no_rows(tmp_path):
 
 
 def test_unknown_protocol_lists_the_valid_ones(tmp_path):
-    with pytest.raises(ValueError, match=r"rows\[1\]\['protocol'\]` must be one of "
-                                         r"'test leave-one-out', 'test->train', "
-                                         r"'held-out classes leave-one-out'; received 'test'"):
+    with pytest.raises(
+        ValueError,
+        match=r"rows\[1\]\['protocol'\]` must be one of "
+        r"'test leave-one-out', 'test->train', "
+        r"'held-out classes leave-one-out'; received 'test'",
+    ):
         save_results("01_basics", [_row(), _row(protocol="test")], results_dir=tmp_path)
     assert PROTOCOLS == ("test leave-one-out", "test->train", "held-out classes leave-one-out")
 
 
-@pytest.mark.parametrize("key, value", [("R@1", 1.5), ("MAP@R", -0.1), ("EER", 2.0),
-                                        ("R@5", float("nan"))])
+@pytest.mark.parametrize("key, value", [("R@1", 1.5), ("MAP@R", -0.1), ("EER", 2.0), ("R@5", float("nan"))])
 def test_metric_out_of_range(tmp_path, key, value):
-    with pytest.raises(ValueError, match=rf"rows\[0\]: '{key}' must be a fraction in \[0, 1\]; "
-                                         rf"received {value!r}"):
+    with pytest.raises(
+        ValueError,
+        match=rf"rows\[0\]: '{key}' must be a fraction in \[0, 1\]; "
+        rf"received {value!r}",
+    ):
         save_results("01_basics", [_row(**{key: value})], results_dir=tmp_path)
 
 
@@ -108,8 +122,11 @@ def test_missing_and_unknown_keys(tmp_path):
     del row["MAP@R"]
     with pytest.raises(ValueError, match=r"rows\[0\] is missing required key\(s\) 'MAP@R'"):
         save_results("01_basics", [row], results_dir=tmp_path)
-    with pytest.raises(ValueError, match=r"unknown key\(s\) 'R@20'.*Allowed keys: method, "
-                                         r"dataset.*EER, notes \(optional\)"):
+    with pytest.raises(
+        ValueError,
+        match=r"unknown key\(s\) 'R@20'.*Allowed keys: method, "
+        r"dataset.*EER, notes \(optional\)",
+    ):
         save_results("01_basics", [_row(**{"R@20": 0.99})], results_dir=tmp_path)
 
 
@@ -129,17 +146,23 @@ def test_wrong_types(tmp_path):
 
 
 def test_duplicate_rows_are_rejected(tmp_path):
-    with pytest.raises(ValueError, match=r"rows\[0\] and rows\[1\] both report method "
-                                         r"'cosine on pixels'"):
+    with pytest.raises(
+        ValueError,
+        match=r"rows\[0\] and rows\[1\] both report method "
+        r"'cosine on pixels'",
+    ):
         save_results("01_basics", [_row(), _row(notes="again")], results_dir=tmp_path)
 
 
-@pytest.mark.parametrize("name, match", [
-    ("", "non-empty file stem"),
-    ("results/01_basics", "bare file stem"),
-    ("..", "bare file stem"),
-    ("01_basics.ipynb", "without an extension; received '01_basics.ipynb'. Use '01_basics'"),
-])
+@pytest.mark.parametrize(
+    "name, match",
+    [
+        ("", "non-empty file stem"),
+        ("results/01_basics", "bare file stem"),
+        ("..", "bare file stem"),
+        ("01_basics.ipynb", "without an extension; received '01_basics.ipynb'. Use '01_basics'"),
+    ],
+)
 def test_bad_notebook_names(tmp_path, name, match):
     with pytest.raises(ValueError, match=match):
         save_results(name, [_row()], results_dir=tmp_path)
@@ -151,13 +174,18 @@ def test_notebook_name_must_be_a_str(tmp_path):
         save_results(tmp_path / "01_basics", [_row()], results_dir=tmp_path)
 
 
-@pytest.mark.parametrize("content, match", [
-    ("{not json", "cannot be read as JSON"),
-    ('{"format": "other/2", "rows": []}', "expected a results file with \"format\""),
-    ('[1, 2]', "received 'list'"),
-    (json.dumps({"format": FORMAT, "notebook": "02_bad", "rows": [{"method": "x"}]}),
-     r"rows\[0\] is missing required key"),
-])
+@pytest.mark.parametrize(
+    "content, match",
+    [
+        ("{not json", "cannot be read as JSON"),
+        ('{"format": "other/2", "rows": []}', 'expected a results file with "format"'),
+        ("[1, 2]", "received 'list'"),
+        (
+            json.dumps({"format": FORMAT, "notebook": "02_bad", "rows": [{"method": "x"}]}),
+            r"rows\[0\] is missing required key",
+        ),
+    ],
+)
 def test_malformed_file_names_the_file(tmp_path, content, match):
     save_results("01_basics", [_row()], results_dir=tmp_path)
     (tmp_path / "02_bad.json").write_text(content)
@@ -167,11 +195,12 @@ def test_malformed_file_names_the_file(tmp_path, content, match):
 
 
 def test_results_table_aligns_three_decimals():
-    rows = [_row(**{"R@1": 0.71234}),
-            _row(method="siamese (contrastive)", baseline=False, train_seconds=41.26, EER=0.125)]
+    rows = [
+        _row(**{"R@1": 0.71234}),
+        _row(method="siamese (contrastive)", baseline=False, train_seconds=41.26, EER=0.125),
+    ]
     lines = results_table(rows).splitlines()
-    assert lines[0].split() == ["method", "dataset", "protocol", "R@1", "R@5", "R@10", "MAP@R",
-                                "EER", "train", "s"]
+    assert lines[0].split() == ["method", "dataset", "protocol", "R@1", "R@5", "R@10", "MAP@R", "EER", "train", "s"]
     assert set(lines[1]) == {"-", " "}
     assert "0.712" in lines[2] and "0.71234" not in lines[2]
     assert lines[2].split()[-2:] == ["-", "0.0"]  # no EER for the baseline

@@ -38,18 +38,38 @@ def test_header_seconds_reads_seconds_and_minutes():
 
 
 def test_record_and_update_header_round_trip(tmp_path):
-    nb = nbformat.v4.new_notebook(cells=[
-        nbformat.v4.new_markdown_cell("# 01 demo\n\n**Run time:** about 3 hours, typed by hand.\n\nMore."),
-    ])
+    nb = nbformat.v4.new_notebook(
+        cells=[
+            nbformat.v4.new_markdown_cell("# 01 demo\n\n**Run time:** about 3 hours, typed by hand.\n\nMore."),
+        ]
+    )
     path = tmp_path / "01_demo.ipynb"
     nbformat.write(nb, path)
     (tmp_path / "run_times.json").write_text(json.dumps({"00_other": {"seconds": 1.0}}))
-    run = NotebookRun(notebook=path, status="ok", seconds=83.2, peak_mib=900.4, process_peak_mib=None,
-                      kernel_peak_mib=None, error=None, cell=None,
-                      executed=None, html=None)
-    failed = NotebookRun(notebook=tmp_path / "02_failed.ipynb", status="failed", seconds=1.0,
-                         peak_mib=None, process_peak_mib=None, kernel_peak_mib=None, error="boom", cell=3,
-                         executed=None, html=None)
+    run = NotebookRun(
+        notebook=path,
+        status="ok",
+        seconds=83.2,
+        peak_mib=900.4,
+        process_peak_mib=None,
+        kernel_peak_mib=None,
+        error=None,
+        cell=None,
+        executed=None,
+        html=None,
+    )
+    failed = NotebookRun(
+        notebook=tmp_path / "02_failed.ipynb",
+        status="failed",
+        seconds=1.0,
+        peak_mib=None,
+        process_peak_mib=None,
+        kernel_peak_mib=None,
+        error="boom",
+        cell=3,
+        executed=None,
+        html=None,
+    )
     record_run_times([run, failed], tmp_path)
     records = read_run_times(tmp_path)
     assert sorted(records) == ["00_other", "01_demo"]  # the failed run is not recorded
@@ -89,8 +109,11 @@ def test_header_study_time_follows_the_rule(path):
     estimate = study_time(path)
     assert study_time_line(estimate) in header, "run `python -m course_lib headers`"
     assert study_minutes_stated(header) == estimate.minutes
-    by_hand = (estimate.words / WORDS_PER_MINUTE + estimate.code_exercises * MINUTES_PER_CODE_EXERCISE
-               + estimate.questions * MINUTES_PER_QUESTION)
+    by_hand = (
+        estimate.words / WORDS_PER_MINUTE
+        + estimate.code_exercises * MINUTES_PER_CODE_EXERCISE
+        + estimate.questions * MINUTES_PER_QUESTION
+    )
     assert estimate.minutes - 5 < by_hand <= estimate.minutes and estimate.minutes % 5 == 0
 
 
@@ -103,8 +126,10 @@ def test_study_time_counts_words_and_exercises_and_rounds_up():
 
 def test_update_study_time_adds_the_line_once_and_ignores_the_time_lines(tmp_path):
     path = tmp_path / "01_demo.ipynb"
-    cells = [nbformat.v4.new_markdown_cell("# Demo words\n\n**Run time:** about 5 seconds.\n\nEnd."),
-             nbformat.v4.new_code_cell("x = 1")]
+    cells = [
+        nbformat.v4.new_markdown_cell("# Demo words\n\n**Run time:** about 5 seconds.\n\nEnd."),
+        nbformat.v4.new_code_cell("x = 1"),
+    ]
     cells[1].metadata["exercise"] = "01.cosine_matrix"
     nbformat.write(nbformat.v4.new_notebook(cells=cells), path)
     assert study_time(path).words == 7 and study_time(path).code_exercises == 1  # "x = 1" is 3

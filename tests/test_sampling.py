@@ -5,7 +5,6 @@ import pytest
 
 from course_lib import data, sampling
 
-
 LABELS = np.repeat(np.arange(5), [2, 3, 10, 1, 4])
 
 
@@ -117,15 +116,16 @@ BALANCED_LABELS = np.repeat(np.arange(7), [30, 25, 40, 20, 33, 50, 21])
 
 
 def test_class_balanced_batches_shape_and_balance():
-    batches = sampling.class_balanced_batches(BALANCED_LABELS, classes_per_batch=3, samples_per_class=4,
-                                              n_batches=100, seed=1)
+    batches = sampling.class_balanced_batches(
+        BALANCED_LABELS, classes_per_batch=3, samples_per_class=4, n_batches=100, seed=1
+    )
     assert batches.shape == (100, 12) and batches.dtype == np.int64
     assert batches.min() >= 0 and batches.max() < len(BALANCED_LABELS)
     grouped = BALANCED_LABELS[batches].reshape(100, 3, 4)
-    assert np.all(grouped == grouped[:, :, :1])               # K consecutive samples per class
+    assert np.all(grouped == grouped[:, :, :1])  # K consecutive samples per class
     assert all(len(set(row)) == 3 for row in grouped[:, :, 0])  # P distinct classes per batch
-    assert all(len(set(batch)) == 12 for batch in batches)      # no sample twice in a batch
-    for n in range(1, 101):                                     # classes appear in turn
+    assert all(len(set(batch)) == 12 for batch in batches)  # no sample twice in a batch
+    for n in range(1, 101):  # classes appear in turn
         counts = np.bincount(grouped[:n, :, 0].ravel(), minlength=7)
         assert counts.max() - counts.min() <= 1, (n, counts)
 
@@ -156,12 +156,20 @@ def test_class_balanced_batches_on_real_labels():
     [
         (np.zeros((4, 2), int), {}, ValueError, r"1-D array of integer class labels"),
         (np.zeros(8, int), {}, ValueError, r"at least 2 distinct classes"),
-        (BALANCED_LABELS, {"classes_per_batch": 1}, ValueError,
-         r"`classes_per_batch` must be between 2 \(a batch needs negatives\) and the number of classes, 7; received 1"),
+        (
+            BALANCED_LABELS,
+            {"classes_per_batch": 1},
+            ValueError,
+            r"`classes_per_batch` must be between 2 \(a batch needs negatives\) and the number of classes, 7; received 1",  # noqa: E501
+        ),
         (BALANCED_LABELS, {"classes_per_batch": 8}, ValueError, r"number of classes, 7; received 8"),
         (BALANCED_LABELS, {"samples_per_class": 1}, ValueError, r"`samples_per_class` must be >= 2.*received 1"),
-        (BALANCED_LABELS, {"samples_per_class": 21}, ValueError,
-         r"smallest class: class 3 has 20 samples; received samples_per_class=21"),
+        (
+            BALANCED_LABELS,
+            {"samples_per_class": 21},
+            ValueError,
+            r"smallest class: class 3 has 20 samples; received samples_per_class=21",
+        ),
         (BALANCED_LABELS, {"n_batches": 0}, ValueError, r"`n_batches` must be >= 1"),
         (BALANCED_LABELS, {"classes_per_batch": 2.0}, TypeError, r"`classes_per_batch` must be a positive integer"),
         (BALANCED_LABELS, {"seed": -1}, ValueError, r"`seed` must be between 0 and 2\*\*32 - 1"),

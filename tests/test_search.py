@@ -120,7 +120,7 @@ def test_kmeans_recovers_planted_clusters(seed):
     assigned = np.argmax(unit @ centroids.T, axis=1)
     assert adjusted_rand_score(labels, assigned) == 1.0
     # Each centroid sits on its planted centre: the mean of 100 noisy copies, renormalised.
-    matched = centroids[assigned[:: 100]]  # the centroid of planted cluster 0, 1, ...
+    matched = centroids[assigned[::100]]  # the centroid of planted cluster 0, 1, ...
     cosines = np.sum(matched * centres, axis=1)
     assert cosines.min() > 0.999, cosines
 
@@ -154,7 +154,8 @@ def test_evaluate_search_equals_evaluate_retrieval_for_exact_search(data):
     vectors, labels, queries, query_labels = data
     index = ExactIndex.from_vectors(vectors)
     assert evaluate_search(queries, query_labels, index.search, labels) == pytest.approx(
-        evaluate_retrieval(queries, query_labels, vectors, labels))
+        evaluate_retrieval(queries, query_labels, vectors, labels)
+    )
 
 
 def test_evaluate_search_counts_minus_one_as_a_miss():

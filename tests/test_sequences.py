@@ -148,7 +148,6 @@ def test_dtw_reproduces_published_one_nn_accuracy_on_japanese_vowels():
 
     x_train, lengths_train, y_train = load_japanese_vowels("train")
     x_test, lengths_test, y_test = load_japanese_vowels("test")
-    distances = dtw_distances(x_test, x_train, query_lengths=lengths_test,
-                              database_lengths=lengths_train)
+    distances = dtw_distances(x_test, x_train, query_lengths=lengths_test, database_lengths=lengths_train)
     accuracy = np.mean(y_train[distances.argmin(axis=1)] == y_test)
     assert abs(accuracy - 0.949) < 0.01

@@ -92,9 +92,7 @@ def test_identity_between_euclidean_and_cosine_for_unit_vectors(rng):
 def test_euclidean_matches_sklearn(rng):
     a, b = rng.normal(size=(6, 3)), rng.normal(size=(5, 3))
     np.testing.assert_allclose(euclidean_distances(a, b), sk_euclidean(a, b), atol=1e-5)
-    np.testing.assert_allclose(
-        euclidean_distances(a, b, squared=True), sk_euclidean(a, b, squared=True), atol=1e-4
-    )
+    np.testing.assert_allclose(euclidean_distances(a, b, squared=True), sk_euclidean(a, b, squared=True), atol=1e-4)
     assert euclidean_distances([0.0, 0.0], [3.0, 4.0]) == pytest.approx(5.0)
 
 
@@ -106,8 +104,7 @@ def _float64_distances(a, b):
 @pytest.mark.parametrize("shape, offset", [((500, 64), 0.0), ((500, 64), 1000.0), ((1200, 784), 0.0)])
 def test_euclidean_self_comparison_has_an_exactly_zero_diagonal(rng, shape, offset):
     a = (rng.normal(size=shape) + offset).astype(np.float32)
-    for distances in (euclidean_distances(a), euclidean_distances(a, a),
-                      euclidean_distances(a, squared=True)):
+    for distances in (euclidean_distances(a), euclidean_distances(a, a), euclidean_distances(a, squared=True)):
         assert distances.dtype == np.float32
         np.testing.assert_array_equal(np.diag(distances), np.zeros(shape[0], np.float32))
     # Equal rows in a different array are 0 apart too.

@@ -11,8 +11,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from course_lib.notebooks import NotebookRun
-from course_lib.notebooks import site
+from course_lib.notebooks import NotebookRun, site
 
 UTC = datetime.timezone.utc
 CPU = {"accelerator": "CPU", "gpu_names": [], "cpu_cores": 2}
@@ -20,11 +19,11 @@ GPU = {"accelerator": "GPU", "gpu_names": ["NVIDIA H200"], "cpu_cores": 16}
 
 
 def _info(devices=CPU, limits=None):
-    return site.collect_run_info(devices=devices, limits=limits,
-                                 now=datetime.datetime(2026, 12, 2, 4, 30, tzinfo=UTC))
+    return site.collect_run_info(devices=devices, limits=limits, now=datetime.datetime(2026, 12, 2, 4, 30, tzinfo=UTC))
 
 
 # --- run info ---------------------------------------------------------------------------
+
 
 def test_collect_run_info_records_date_machine_and_versions():
     info = _info(limits={"cpus": 1, "memory": 2048.0})
@@ -46,15 +45,21 @@ def test_collect_run_info_rejects_bad_input():
 
 
 def test_write_run_info_keeps_other_notebooks(tmp_path):
-    first = [NotebookRun(notebook=Path("00_setup.ipynb"), status="ok", seconds=12.34, peak_mib=900.4),
-             NotebookRun(notebook=Path("01_basics.ipynb"), status="ok", seconds=20.0)]
+    first = [
+        NotebookRun(notebook=Path("00_setup.ipynb"), status="ok", seconds=12.34, peak_mib=900.4),
+        NotebookRun(notebook=Path("01_basics.ipynb"), status="ok", seconds=20.0),
+    ]
     site.write_run_info(tmp_path, _info(), first)
     again = [NotebookRun(notebook=Path("01_basics.ipynb"), status="slow", seconds=99.0)]
     path = site.write_run_info(tmp_path, _info(GPU), again)
     data = json.loads(path.read_text())
     assert path.name == "run-info.json"
-    assert data["notebooks"]["00_setup"] == {"status": "ok", "seconds": 12.3, "peak_mib": 900,
-                                             "date": "2026-12-02T04:30:00+00:00"}
+    assert data["notebooks"]["00_setup"] == {
+        "status": "ok",
+        "seconds": 12.3,
+        "peak_mib": 900,
+        "date": "2026-12-02T04:30:00+00:00",
+    }
     assert data["notebooks"]["01_basics"]["status"] == "slow"
     assert data["machine"]["gpus"] == ["NVIDIA H200"]
 
@@ -85,23 +90,42 @@ PNG = "iVBORw0KGgo="
 
 
 def _widget_notebook(with_state=True):
-    view = nbformat.v4.new_output("display_data", data={
-        "text/plain": "VBox(...)",
-        "application/vnd.jupyter.widget-view+json": {"model_id": "box", "version_major": 2,
-                                                     "version_minor": 0}})
-    cell = nbformat.v4.new_code_cell("display(explorer.widget)", outputs=[
-        nbformat.v4.new_output("stream", name="stdout", text="before\n"), view])
+    view = nbformat.v4.new_output(
+        "display_data",
+        data={
+            "text/plain": "VBox(...)",
+            "application/vnd.jupyter.widget-view+json": {"model_id": "box", "version_major": 2, "version_minor": 0},
+        },
+    )
+    cell = nbformat.v4.new_code_cell(
+        "display(explorer.widget)", outputs=[nbformat.v4.new_output("stream", name="stdout", text="before\n"), view]
+    )
     nb = nbformat.v4.new_notebook(cells=[cell])
     if with_state:
-        nb.metadata["widgets"] = {"application/vnd.jupyter.widget-state+json": {"state": {
-            "box": {"model_name": "VBoxModel",
-                    "state": {"children": ["IPY_MODEL_slider", "IPY_MODEL_label", "IPY_MODEL_out"]}},
-            "slider": {"model_name": "IntSliderModel", "state": {"value": 46}},
-            "label": {"model_name": "LabelModel", "state": {"value": "query 46 · Shirt"}},
-            "out": {"model_name": "OutputModel", "state": {"outputs": [
-                {"output_type": "display_data", "data": {"image/png": PNG, "text/plain": "<Figure>"},
-                 "metadata": {}}]}},
-        }}}
+        nb.metadata["widgets"] = {
+            "application/vnd.jupyter.widget-state+json": {
+                "state": {
+                    "box": {
+                        "model_name": "VBoxModel",
+                        "state": {"children": ["IPY_MODEL_slider", "IPY_MODEL_label", "IPY_MODEL_out"]},
+                    },
+                    "slider": {"model_name": "IntSliderModel", "state": {"value": 46}},
+                    "label": {"model_name": "LabelModel", "state": {"value": "query 46 · Shirt"}},
+                    "out": {
+                        "model_name": "OutputModel",
+                        "state": {
+                            "outputs": [
+                                {
+                                    "output_type": "display_data",
+                                    "data": {"image/png": PNG, "text/plain": "<Figure>"},
+                                    "metadata": {},
+                                }
+                            ]
+                        },
+                    },
+                }
+            }
+        }
     return nb
 
 
@@ -124,6 +148,7 @@ def test_static_widget_views_fails_without_saved_state():
 
 # --- config and assembly ----------------------------------------------------------------
 
+
 def _course(tmp_path, *, extra_code=None, error=False):
     """Two tiny course notebooks and their 'executed' copies; returns (course, run folder)."""
     shipped, run = tmp_path / "notebooks", tmp_path / "run"
@@ -131,17 +156,21 @@ def _course(tmp_path, *, extra_code=None, error=False):
     run.mkdir(parents=True)
     course = []
     for stem, title in (("00_intro", "00 · Intro"), ("01_metrics", "01 · Metrics")):
-        cells = [nbformat.v4.new_markdown_cell(f"# {title}\n\ntext"),
-                 nbformat.v4.new_markdown_cell("## Retrieval metrics\n\nMAP@R and R@k. Next: "
-                                               "[metrics](01_metrics.ipynb#retrieval-metrics)"),
-                 nbformat.v4.new_code_cell("print(1 + 1)")]
+        cells = [
+            nbformat.v4.new_markdown_cell(f"# {title}\n\ntext"),
+            nbformat.v4.new_markdown_cell(
+                "## Retrieval metrics\n\nMAP@R and R@k. Next: [metrics](01_metrics.ipynb#retrieval-metrics)"
+            ),
+            nbformat.v4.new_code_cell("print(1 + 1)"),
+        ]
         nb = nbformat.v4.new_notebook(cells=cells)
         nbformat.write(nb, shipped / f"{stem}.ipynb")
         executed = nbformat.v4.new_notebook(cells=[nbformat.from_dict(cell) for cell in cells])
         executed.cells[2].outputs = [nbformat.v4.new_output("stream", name="stdout", text="2\n")]
         if error:
-            executed.cells[2].outputs = [nbformat.v4.new_output(
-                "error", ename="ZeroDivisionError", evalue="division by zero", traceback=[])]
+            executed.cells[2].outputs = [
+                nbformat.v4.new_output("error", ename="ZeroDivisionError", evalue="division by zero", traceback=[])
+            ]
         if extra_code:
             executed.cells[2].source = extra_code
         nbformat.write(executed, run / f"{stem}.ipynb")
@@ -156,21 +185,25 @@ def _docs(tmp_path, glossary=True):
     if glossary:
         (docs / "glossary.md").write_text(
             "# Glossary\n\n**MAP@R**: see [metrics](notebooks/01_metrics.ipynb#retrieval-metrics);"
-            " code: `course_lib.metrics.map_at_r`.\n")
+            " code: `course_lib.metrics.map_at_r`.\n"
+        )
     return docs
 
 
 def test_mkdocs_config_is_offline_and_in_course_order():
-    config = site.mkdocs_config(docs_dir="/src", site_dir="/site",
-                                notebooks=[("00 · Intro", "notebooks/00_intro.ipynb"),
-                                           ("01 · Metrics", "notebooks/01_metrics.ipynb")],
-                                pages=[("Glossary", "glossary.md")])
+    config = site.mkdocs_config(
+        docs_dir="/src",
+        site_dir="/site",
+        notebooks=[("00 · Intro", "notebooks/00_intro.ipynb"), ("01 · Metrics", "notebooks/01_metrics.ipynb")],
+        pages=[("Glossary", "glossary.md")],
+    )
     assert config["theme"]["font"] is False and config["use_directory_urls"] is False
     assert "offline" in config["plugins"] and "search" in config["plugins"]
     jupyter = next(plugin["mkdocs-jupyter"] for plugin in config["plugins"] if isinstance(plugin, dict))
     assert jupyter["execute"] is False and jupyter["include"] == ["*.ipynb"]
-    assert config["nav"][1] == {"Notebooks": [{"00 · Intro": "notebooks/00_intro.ipynb"},
-                                              {"01 · Metrics": "notebooks/01_metrics.ipynb"}]}
+    assert config["nav"][1] == {
+        "Notebooks": [{"00 · Intro": "notebooks/00_intro.ipynb"}, {"01 · Metrics": "notebooks/01_metrics.ipynb"}]
+    }
     with pytest.raises(TypeError, match="list of \\(title, path\\) pairs"):
         site.mkdocs_config(docs_dir="/src", site_dir="/site", notebooks=["00_intro.ipynb"])
 
@@ -178,14 +211,17 @@ def test_mkdocs_config_is_offline_and_in_course_order():
 def test_assemble_site_source_lists_the_pages_that_exist(tmp_path):
     course, run = _course(tmp_path)
     site.write_run_info(run, _info(), [])
-    config_path = site.assemble_site_source(run, tmp_path / "src", site_dir=tmp_path / "site",
-                                            docs_dir=_docs(tmp_path), course=course)
+    config_path = site.assemble_site_source(
+        run, tmp_path / "src", site_dir=tmp_path / "site", docs_dir=_docs(tmp_path), course=course
+    )
     import yaml
 
     config = yaml.safe_load(config_path.read_text())
     assert config["nav"][-1] == {"Glossary": "glossary.md"}
     assert [list(item.values())[0] for item in config["nav"][1]["Notebooks"]] == [
-        "notebooks/00_intro.ipynb", "notebooks/01_metrics.ipynb"]
+        "notebooks/00_intro.ipynb",
+        "notebooks/01_metrics.ipynb",
+    ]
     assert list(config["nav"][1]["Notebooks"][0]) == ["00 · Intro"]
     assert (tmp_path / "src" / "notebooks" / "01_metrics.ipynb").is_file()
     index = (tmp_path / "src" / "index.md").read_text()
@@ -195,19 +231,23 @@ def test_assemble_site_source_lists_the_pages_that_exist(tmp_path):
 def test_assemble_site_source_refuses_stale_failed_or_missing_runs(tmp_path):
     course, run = _course(tmp_path / "stale", extra_code="print(3)")
     with pytest.raises(ValueError, match="other code than the course notebook"):
-        site.assemble_site_source(run, tmp_path / "src", site_dir=tmp_path / "site",
-                                  docs_dir=_docs(tmp_path / "stale"), course=course)
+        site.assemble_site_source(
+            run, tmp_path / "src", site_dir=tmp_path / "site", docs_dir=_docs(tmp_path / "stale"), course=course
+        )
     course, run = _course(tmp_path / "error", error=True)
     with pytest.raises(ValueError, match="ZeroDivisionError"):
-        site.assemble_site_source(run, tmp_path / "src", site_dir=tmp_path / "site",
-                                  docs_dir=_docs(tmp_path / "error"), course=course)
+        site.assemble_site_source(
+            run, tmp_path / "src", site_dir=tmp_path / "site", docs_dir=_docs(tmp_path / "error"), course=course
+        )
     (run / "01_metrics.ipynb").unlink()
     with pytest.raises(ValueError, match="lacks the executed 01_metrics.ipynb"):
-        site.assemble_site_source(run, tmp_path / "src", site_dir=tmp_path / "site",
-                                  docs_dir=tmp_path / "error" / "docs", course=course)
+        site.assemble_site_source(
+            run, tmp_path / "src", site_dir=tmp_path / "site", docs_dir=tmp_path / "error" / "docs", course=course
+        )
 
 
 # --- link checker -----------------------------------------------------------------------
+
 
 def _write_site(root, pages, index_docs):
     for name, text in pages.items():
@@ -218,34 +258,46 @@ def _write_site(root, pages, index_docs):
 
 
 def test_check_site_accepts_a_good_site(tmp_path):
-    _write_site(tmp_path, {
-        "index.html": '<a href="notebooks/00_a.html#setup">a</a><script src="assets/x.js"></script>'
-                      '<style>.x[data-mime-type="application/vnd.jupyter.stderr"]{}</style>',
-        "notebooks/00_a.html": '<h2 id="setup">Setup</h2><a href="../index.html">home</a>'
-                               '<a href="https://example.org">out</a><a href="#setup">top</a>',
-        "assets/x.js": "",
-        "404.html": '<a href="/index.html">served from the root</a>',
-    }, [{"location": "notebooks/00_a.html", "title": "A", "text": "MAP@R"}])
+    _write_site(
+        tmp_path,
+        {
+            "index.html": '<a href="notebooks/00_a.html#setup">a</a><script src="assets/x.js"></script>'
+            '<style>.x[data-mime-type="application/vnd.jupyter.stderr"]{}</style>',
+            "notebooks/00_a.html": '<h2 id="setup">Setup</h2><a href="../index.html">home</a>'
+            '<a href="https://example.org">out</a><a href="#setup">top</a>',
+            "assets/x.js": "",
+            "404.html": '<a href="/index.html">served from the root</a>',
+        },
+        [{"location": "notebooks/00_a.html", "title": "A", "text": "MAP@R"}],
+    )
     assert site.check_site(tmp_path, notebooks=["00_a.ipynb"]) == []
 
 
 def test_check_site_reports_each_problem(tmp_path):
-    _write_site(tmp_path, {
-        "index.html": '<a href="notebooks/00_a.html#nowhere">a</a><img src="gone.png">'
-                      '<script src="https://cdn.example.org/lib.js"></script>',
-        "notebooks/00_a.html": '<div class="jp-RenderedText" data-mime-type='
-                               '"application/vnd.jupyter.stderr"><pre>warning</pre></div>'
-                               '<pre>Traceback (most recent call last):</pre>',
-    }, [{"location": "index.html", "title": "Home", "text": "R@k"}])
-    problems = site.check_site(tmp_path, notebooks=["00_a.ipynb", "01_b.ipynb"],
-                               pages=["index.md", "glossary.md"])
-    expected = ["missing page notebooks/01_b.html", "missing page glossary.html",
-                "broken anchor 'notebooks/00_a.html#nowhere'", "broken link 'gone.png'",
-                "remote asset <script src='https://cdn.example.org/lib.js'>",
-                "notebooks/00_a.html: shows an error or stderr output (<div",
-                "notebooks/00_a.html: shows an error or stderr output (a traceback)",
-                "search index lacks notebook 00_a.ipynb", "search index lacks notebook 01_b.ipynb",
-                "search index does not find 'MAP@R'"]
+    _write_site(
+        tmp_path,
+        {
+            "index.html": '<a href="notebooks/00_a.html#nowhere">a</a><img src="gone.png">'
+            '<script src="https://cdn.example.org/lib.js"></script>',
+            "notebooks/00_a.html": '<div class="jp-RenderedText" data-mime-type='
+            '"application/vnd.jupyter.stderr"><pre>warning</pre></div>'
+            "<pre>Traceback (most recent call last):</pre>",
+        },
+        [{"location": "index.html", "title": "Home", "text": "R@k"}],
+    )
+    problems = site.check_site(tmp_path, notebooks=["00_a.ipynb", "01_b.ipynb"], pages=["index.md", "glossary.md"])
+    expected = [
+        "missing page notebooks/01_b.html",
+        "missing page glossary.html",
+        "broken anchor 'notebooks/00_a.html#nowhere'",
+        "broken link 'gone.png'",
+        "remote asset <script src='https://cdn.example.org/lib.js'>",
+        "notebooks/00_a.html: shows an error or stderr output (<div",
+        "notebooks/00_a.html: shows an error or stderr output (a traceback)",
+        "search index lacks notebook 00_a.ipynb",
+        "search index lacks notebook 01_b.ipynb",
+        "search index does not find 'MAP@R'",
+    ]
     for text in expected:
         assert any(text in problem for problem in problems), (text, problems)
     assert len(problems) == len(expected), problems
@@ -253,16 +305,20 @@ def test_check_site_reports_each_problem(tmp_path):
 
 # --- a tiny site built with MkDocs --------------------------------------------------------
 
+
 def test_tiny_site_resolves_notebook_links_and_anchors_from_docs_pages(tmp_path):
     pytest.importorskip("mkdocs_jupyter", reason="needs the site extra: pip install -e '.[site]'")
     course, run = _course(tmp_path)
-    config = site.assemble_site_source(run, tmp_path / "src", site_dir=tmp_path / "site",
-                                       docs_dir=_docs(tmp_path), course=course)
+    config = site.assemble_site_source(
+        run, tmp_path / "src", site_dir=tmp_path / "site", docs_dir=_docs(tmp_path), course=course
+    )
     site.build_site(config)
     glossary = (tmp_path / "site" / "glossary.html").read_text()
     assert 'href="notebooks/01_metrics.html#retrieval-metrics"' in glossary
     assert "<code>course_lib.metrics.map_at_r</code>" in glossary
     intro = (tmp_path / "site" / "notebooks" / "00_intro.html").read_text()
     assert 'href="01_metrics.html#retrieval-metrics"' in intro  # the page, not the .ipynb
-    assert site.check_site(tmp_path / "site", notebooks=[path.name for path in course],
-                           pages=["index.md", "glossary.md"]) == []
+    assert (
+        site.check_site(tmp_path / "site", notebooks=[path.name for path in course], pages=["index.md", "glossary.md"])
+        == []
+    )

@@ -17,12 +17,12 @@ Solutions run in the notebook's namespace, where the setup cell has imported
 import importlib
 
 from course_lib.exercises.core import (
-    ____,
     CheckResult,
     Exercise,
     ExerciseExpectationError,
     Incorrect,
     NotAttempted,
+    ____,
     registered_exercises,
 )
 

@@ -145,8 +145,9 @@ def close_to(atol, *, rtol=1e-5, equal_nan=False):
 
     With `equal_nan`, NaN agrees with NaN: for a usual mistake whose answer holds NaN.
     """
-    return lambda got, value: np.shape(got) == np.shape(value) and np.allclose(
-        got, value, rtol=rtol, atol=atol, equal_nan=equal_nan)
+    return lambda got, value: (
+        np.shape(got) == np.shape(value) and np.allclose(got, value, rtol=rtol, atol=atol, equal_nan=equal_nan)
+    )
 
 
 def as_learner_array(value, what):
@@ -208,10 +209,7 @@ def call_learner(function, *args, description):
         with np.errstate(all="ignore"):  # the verdict explains NaN better than a warning
             value = function(*args)
     except Exception as error:  # the learner's code may fail in any way; report it kindly
-        raise Incorrect(
-            f"your function raised {type(error).__name__}: {error} (called with "
-            f"{description})."
-        ) from None
+        raise Incorrect(f"your function raised {type(error).__name__}: {error} (called with {description}).") from None
     return screen_returned(value)
 
 
@@ -252,14 +250,14 @@ def explain_failures(failures, *, passed=(), mistakes=None, same, render=describ
         cases = list(failures) + list(passed)
         candidates = [mistakes(*case[1]) for case in cases]
         for index, (_, message) in enumerate(candidates[0]):
-            if all(_agrees(same, case[2], case_mistakes[index][0])
-                   for case, case_mistakes in zip(cases, candidates)):
+            if all(_agrees(same, case[2], case_mistakes[index][0]) for case, case_mistakes in zip(cases, candidates)):
                 return f"on {description}: {message}"
     return f"on {description}: expected\n{render(expected)}\ngot\n{render(got)}"
 
 
-def check_cases(function, cases, *, expected, same, convert=None, mistakes=None,
-                render=describe_array, call=call_learner):
+def check_cases(
+    function, cases, *, expected, same, convert=None, mistakes=None, render=describe_array, call=call_learner
+):
     """Runs the learner's function on every case and raises `Incorrect` if any is wrong.
 
     Args:
@@ -285,8 +283,7 @@ def check_cases(function, cases, *, expected, same, convert=None, mistakes=None,
             got = convert(got, want, description)
         (passed if _agrees(same, got, want) else failures).append((description, args, got, want))
     if failures:
-        raise Incorrect(explain_failures(failures, passed=passed, mistakes=mistakes, same=same,
-                                         render=render))
+        raise Incorrect(explain_failures(failures, passed=passed, mistakes=mistakes, same=same, render=render))
 
 
 def _code_names(code):
@@ -370,8 +367,7 @@ class Exercise:
             them, for references whose modules are slow to import. Defaults to none.
     """
 
-    def __init__(self, exercise_id, *, title, checker, hint, solution_code, answer_name,
-                 references=()):
+    def __init__(self, exercise_id, *, title, checker, hint, solution_code, answer_name, references=()):
         for name, value in (("exercise_id", exercise_id), ("title", title)):
             if not isinstance(value, str) or not value.strip():
                 raise ValueError(f"`{name}` must be a non-empty string; received {value!r}.")
@@ -431,14 +427,9 @@ class Exercise:
         expected = os.environ.get(EXPECT_ENV_VAR, "").strip().lower()
         if expected:
             if expected not in (CORRECT, NOT_ATTEMPTED):
-                raise ValueError(
-                    f"{EXPECT_ENV_VAR} must be 'correct' or 'not attempted'; received "
-                    f"{expected!r}."
-                )
+                raise ValueError(f"{EXPECT_ENV_VAR} must be 'correct' or 'not attempted'; received {expected!r}.")
             if result.status != expected:
-                raise ExerciseExpectationError(
-                    f"Exercise {self.exercise_id}: expected {expected!r}, got {result}"
-                )
+                raise ExerciseExpectationError(f"Exercise {self.exercise_id}: expected {expected!r}, got {result}")
         return result
 
     def hint(self, step=None):
@@ -451,8 +442,7 @@ class Exercise:
         if step is None:
             step = min(self._hints_shown + 1, count)
         if step not in range(1, count + 1):
-            raise ValueError(f"`step` must be one of {list(range(1, count + 1))} or None; "
-                             f"received {step!r}.")
+            raise ValueError(f"`step` must be one of {list(range(1, count + 1))} or None; received {step!r}.")
         self._hints_shown = max(self._hints_shown, step)
         more = " (call .hint() again for a step closer to the code)" if step < count else ""
         print(f"Hint {step}/{count} ({self.exercise_id}){more}: {self.hint_steps[step - 1]}")
@@ -489,8 +479,20 @@ class Question(Exercise):
         why: one or two sentences printed with a right answer.
     """
 
-    def __init__(self, exercise_id, *, title, prompt, answer, answer_name, hint, why,
-                 choices=None, explanations=(), tolerance=1e-3):
+    def __init__(
+        self,
+        exercise_id,
+        *,
+        title,
+        prompt,
+        answer,
+        answer_name,
+        hint,
+        why,
+        choices=None,
+        explanations=(),
+        tolerance=1e-3,
+    ):
         self.prompt = textwrap.dedent(prompt).strip()
         self.choices = dict(choices) if choices else None
         self.answer = answer
@@ -498,10 +500,15 @@ class Question(Exercise):
         self.tolerance = tolerance
         self.why = why
         if self.choices is not None and answer not in self.choices:
-            raise ValueError(f"`answer` must be one of the choices {sorted(self.choices)}; "
-                             f"received {answer!r}.")
-        super().__init__(exercise_id, title=title, checker=self._check_answer, hint=hint,
-                         solution_code=f"{answer_name} = {answer!r}", answer_name=answer_name)
+            raise ValueError(f"`answer` must be one of the choices {sorted(self.choices)}; received {answer!r}.")
+        super().__init__(
+            exercise_id,
+            title=title,
+            checker=self._check_answer,
+            hint=hint,
+            solution_code=f"{answer_name} = {answer!r}",
+            answer_name=answer_name,
+        )
 
     def _check_answer(self, answer):
         if answer is None:

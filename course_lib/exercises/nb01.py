@@ -51,14 +51,26 @@ def _cosine_mistakes(a, b):
     unit_a = a / np.maximum(np.linalg.norm(a, axis=1, keepdims=True), 1e-12)
     unit_b = b / np.maximum(np.linalg.norm(b, axis=1, keepdims=True), 1e-12)
     return [
-        (dot, "you returned the plain dot product a @ b.T; cosine divides by both lengths. "
-              "L2-normalise each row of a and of b first."),
-        (euclidean, "you returned Euclidean distances. Cosine similarity is the dot product of "
-                    "L2-normalised rows: it measures the angle, not the gap."),
-        (-euclidean, "you returned negative Euclidean distances. Cosine similarity is the dot "
-                     "product of L2-normalised rows: it measures the angle, not the gap."),
-        (norm_a0 @ norm_b0.T, "you normalised the columns (axis=0). Each row is one vector: use "
-                              "np.linalg.norm(x, axis=1, keepdims=True)."),
+        (
+            dot,
+            "you returned the plain dot product a @ b.T; cosine divides by both lengths. "
+            "L2-normalise each row of a and of b first.",
+        ),
+        (
+            euclidean,
+            "you returned Euclidean distances. Cosine similarity is the dot product of "
+            "L2-normalised rows: it measures the angle, not the gap.",
+        ),
+        (
+            -euclidean,
+            "you returned negative Euclidean distances. Cosine similarity is the dot "
+            "product of L2-normalised rows: it measures the angle, not the gap.",
+        ),
+        (
+            norm_a0 @ norm_b0.T,
+            "you normalised the columns (axis=0). Each row is one vector: use "
+            "np.linalg.norm(x, axis=1, keepdims=True).",
+        ),
         (unit_a @ b.T, "you normalised the rows of a but not those of b; both sides need length 1."),
         (a @ unit_b.T, "you normalised the rows of b but not those of a; both sides need length 1."),
     ]
@@ -81,12 +93,14 @@ def _as_matrix(got, expected, description):
     return got
 
 
-
 def _check_cosine_matrix(function):
     check_cases(
-        function, [(description, (a, b)) for description, a, b in _cosine_cases()],
+        function,
+        [(description, (a, b)) for description, a, b in _cosine_cases()],
         expected=lambda a, b: similarity.cosine_similarity(a, b).astype(np.float64),
-        convert=_as_matrix, same=close_to(1e-4), mistakes=_cosine_mistakes,
+        convert=_as_matrix,
+        same=close_to(1e-4),
+        mistakes=_cosine_mistakes,
     )
     return "your cosine matrix matches course_lib.cosine_similarity, zero vectors included."
 
@@ -126,49 +140,64 @@ cosine_matrix = register(
 def _recall_cases():
     rng = np.random.default_rng(2)
     return [
-        ("neighbour_labels [[1, 0, 0], [2, 2, 1], [0, 0, 0]], query_labels [0, 1, 0], k=1",
-         (np.array([[1, 0, 0], [2, 2, 1], [0, 0, 0]]), np.array([0, 1, 0]), 1)),
-        ("neighbour_labels [[1, 0, 0], [2, 2, 1], [0, 0, 0]], query_labels [0, 1, 0], k=2",
-         (np.array([[1, 0, 0], [2, 2, 1], [0, 0, 0]]), np.array([0, 1, 0]), 2)),
-        ("neighbour_labels [[3, 3, 1, 1], [0, 2, 2, 2]], query_labels [3, 2], k=3",
-         (np.array([[3, 3, 1, 1], [0, 2, 2, 2]]), np.array([3, 2]), 3)),
-        ("random labels of 50 queries x 10 neighbours, k=5",
-         (rng.integers(0, 4, size=(50, 10)), rng.integers(0, 4, size=50), 5)),
+        (
+            "neighbour_labels [[1, 0, 0], [2, 2, 1], [0, 0, 0]], query_labels [0, 1, 0], k=1",
+            (np.array([[1, 0, 0], [2, 2, 1], [0, 0, 0]]), np.array([0, 1, 0]), 1),
+        ),
+        (
+            "neighbour_labels [[1, 0, 0], [2, 2, 1], [0, 0, 0]], query_labels [0, 1, 0], k=2",
+            (np.array([[1, 0, 0], [2, 2, 1], [0, 0, 0]]), np.array([0, 1, 0]), 2),
+        ),
+        (
+            "neighbour_labels [[3, 3, 1, 1], [0, 2, 2, 2]], query_labels [3, 2], k=3",
+            (np.array([[3, 3, 1, 1], [0, 2, 2, 2]]), np.array([3, 2]), 3),
+        ),
+        (
+            "random labels of 50 queries x 10 neighbours, k=5",
+            (rng.integers(0, 4, size=(50, 10)), rng.integers(0, 4, size=50), 5),
+        ),
     ]
 
 
 def _recall_mistakes(neighbour_labels, query_labels, k):
     hits = neighbour_labels == query_labels[:, None]
     return [
-        (hits[:, :k].mean(),
-         "you returned the average fraction of matching neighbours (precision@k). "
-         "R@k asks only whether at least one of the first k matches: use .any(axis=1)."),
+        (
+            hits[:, :k].mean(),
+            "you returned the average fraction of matching neighbours (precision@k). "
+            "R@k asks only whether at least one of the first k matches: use .any(axis=1).",
+        ),
         (hits[:, k - 1].mean(), "you looked only at the k-th neighbour; look at all of the first k."),
-        (hits[:, : k + 1].any(axis=1).mean(),
-         "you counted k + 1 neighbours; the first k are neighbour_labels[:, :k]."),
-        (hits[:, 1: k + 1].any(axis=1).mean(),
-         "you skipped the first neighbour; the first k are neighbour_labels[:, :k] (column 0 "
-         "is the nearest)."),
+        (hits[:, : k + 1].any(axis=1).mean(), "you counted k + 1 neighbours; the first k are neighbour_labels[:, :k]."),
+        (
+            hits[:, 1 : k + 1].any(axis=1).mean(),
+            "you skipped the first neighbour; the first k are neighbour_labels[:, :k] (column 0 is the nearest).",
+        ),
         (hits.any(axis=1).mean(), "you used every neighbour column; keep only the first k."),
     ]
 
 
 def _as_number(what):
     """`convert` for answers that are one number."""
+
     def convert(got, expected, description):
         got = as_learner_array(got, what)
         if got.size != 1:
-            raise Incorrect(f"on {description}: expected one number, got an array of shape "
-                            f"{got.shape}.")
+            raise Incorrect(f"on {description}: expected one number, got an array of shape {got.shape}.")
         return float(got.reshape(()))
+
     return convert
 
 
 def _check_recall_at_k(function):
     check_cases(
-        function, _recall_cases(), expected=metrics.recall_at_k,
-        convert=_as_number("a single number between 0 and 1"), same=close_to(1e-9),
-        mistakes=_recall_mistakes, render=lambda value: f"{value:.4f}",
+        function,
+        _recall_cases(),
+        expected=metrics.recall_at_k,
+        convert=_as_number("a single number between 0 and 1"),
+        same=close_to(1e-9),
+        mistakes=_recall_mistakes,
+        render=lambda value: f"{value:.4f}",
     )
     return "your recall@k matches course_lib.metrics.recall_at_k."
 
@@ -215,11 +244,18 @@ def _leave_one_out(similarities, labels, *, keep_self=False, ascending=False):
     return labels[order], n_relevant
 
 
-def reference_map_at_r(similarities, labels, *, keep_self=False, ascending=False,
-                       divide_by="R", singletons="leave out", weighting="precision"):
+def reference_map_at_r(
+    similarities,
+    labels,
+    *,
+    keep_self=False,
+    ascending=False,
+    divide_by="R",
+    singletons="leave out",
+    weighting="precision",
+):
     """MAP@R with each item searched against the others; the options give the usual slips."""
-    neighbour_labels, n_relevant = _leave_one_out(similarities, labels, keep_self=keep_self,
-                                                  ascending=ascending)
+    neighbour_labels, n_relevant = _leave_one_out(similarities, labels, keep_self=keep_self, ascending=ascending)
     precisions = []
     for row, query, r in zip(neighbour_labels, labels, n_relevant):
         if r == 0:
@@ -235,21 +271,26 @@ def reference_map_at_r(similarities, labels, *, keep_self=False, ascending=False
 
 def _map_cases():
     rng = np.random.default_rng(11)
-    small = np.array([[1.0, 0.9, 0.1, 0.8, 0.2],
-                      [0.9, 1.0, 0.3, 0.2, 0.7],
-                      [0.1, 0.3, 1.0, 0.6, 0.4],
-                      [0.8, 0.2, 0.6, 1.0, 0.5],
-                      [0.2, 0.7, 0.4, 0.5, 1.0]])
+    small = np.array(
+        [
+            [1.0, 0.9, 0.1, 0.8, 0.2],
+            [0.9, 1.0, 0.3, 0.2, 0.7],
+            [0.1, 0.3, 1.0, 0.6, 0.4],
+            [0.8, 0.2, 0.6, 1.0, 0.5],
+            [0.2, 0.7, 0.4, 0.5, 1.0],
+        ]
+    )
     centres = rng.normal(size=(4, 6))
     labels = np.append(rng.integers(0, 3, size=39), 3)  # class 3 has one item: no relevant other
     points = centres[labels] + rng.normal(scale=1.2, size=(40, 6))
     unit = points / np.linalg.norm(points, axis=1, keepdims=True)
     return [
-        ("the 5 x 5 similarities [[1, .9, .1, .8, .2], [.9, 1, .3, .2, .7], [.1, .3, 1, .6, .4], "
-         "[.8, .2, .6, 1, .5], [.2, .7, .4, .5, 1]] with labels [0, 0, 1, 0, 1]",
-         (small, np.array([0, 0, 1, 0, 1]))),
-        ("cosine similarities of 40 random points in 4 classes, one class with a single item",
-         (unit @ unit.T, labels)),
+        (
+            "the 5 x 5 similarities [[1, .9, .1, .8, .2], [.9, 1, .3, .2, .7], [.1, .3, 1, .6, .4], "
+            "[.8, .2, .6, 1, .5], [.2, .7, .4, .5, 1]] with labels [0, 0, 1, 0, 1]",
+            (small, np.array([0, 0, 1, 0, 1])),
+        ),
+        ("cosine similarities of 40 random points in 4 classes, one class with a single item", (unit @ unit.T, labels)),
     ]
 
 
@@ -258,33 +299,48 @@ def _map_mistakes(similarities, labels):
         return reference_map_at_r(similarities, labels, **options)
 
     return [
-        (variant(keep_self=True),
-         "you left each item among its own neighbours (it is always the first, similarity 1) "
-         "and counted it in R. Leave-one-out searches each item against the OTHERS: R is the "
-         "number of other items with its label."),
-        (variant(ascending=True),
-         "you ranked the least similar items first; these are similarities, so the nearest "
-         "neighbour has the LARGEST value."),
-        (variant(divide_by="hits"),
-         "you divided by the number of hits among the first R neighbours (plain average "
-         "precision); MAP@R divides by R, so a missed relevant item costs."),
-        (variant(weighting="hits"),
-         "you returned the fraction of relevant items among the first R (R-precision); MAP@R "
-         "weights each hit by the precision P(i) at its rank."),
-        (variant(singletons="zero"),
-         "you counted items with no other item of their class as 0; they have R = 0 and are "
-         "left out of the mean."),
+        (
+            variant(keep_self=True),
+            "you left each item among its own neighbours (it is always the first, similarity 1) "
+            "and counted it in R. Leave-one-out searches each item against the OTHERS: R is the "
+            "number of other items with its label.",
+        ),
+        (
+            variant(ascending=True),
+            "you ranked the least similar items first; these are similarities, so the nearest "
+            "neighbour has the LARGEST value.",
+        ),
+        (
+            variant(divide_by="hits"),
+            "you divided by the number of hits among the first R neighbours (plain average "
+            "precision); MAP@R divides by R, so a missed relevant item costs.",
+        ),
+        (
+            variant(weighting="hits"),
+            "you returned the fraction of relevant items among the first R (R-precision); MAP@R "
+            "weights each hit by the precision P(i) at its rank.",
+        ),
+        (
+            variant(singletons="zero"),
+            "you counted items with no other item of their class as 0; they have R = 0 and are left out of the mean.",
+        ),
     ]
 
 
 def _check_map_at_r(function):
     check_cases(
-        function, _map_cases(), expected=reference_map_at_r,
-        convert=_as_number("one number between 0 and 1"), same=close_to(1e-9),
-        mistakes=_map_mistakes, render=lambda value: f"{value:.4f}",
+        function,
+        _map_cases(),
+        expected=reference_map_at_r,
+        convert=_as_number("one number between 0 and 1"),
+        same=close_to(1e-9),
+        mistakes=_map_mistakes,
+        render=lambda value: f"{value:.4f}",
     )
-    return ("your MAP@R matches course_lib's leave-one-out evaluation: it rewards putting ALL "
-            "same-class items first, not just one.")
+    return (
+        "your MAP@R matches course_lib's leave-one-out evaluation: it rewards putting ALL "
+        "same-class items first, not just one."
+    )
 
 
 map_at_r = register(
@@ -342,14 +398,17 @@ def _neighbour_cases():
     # large enough that np.argpartition returns its k best unsorted
     large = rng.normal(size=(4000, 6)) * rng.uniform(0.1, 5.0, size=(4000, 1))
     return [
-        ("embeddings [[1, 0], [2, 0], [0, 1], [1, 1], [4, 0], [-1, 1]], query_indices [1, 3], k=2 "
-         "(items 0 and 4 point the same way as item 1: cosine 1)",
-         (small, np.array([1, 3]), 2)),
-        ("random embeddings (40, 6) in which items 3, 12 and 21 point the same way (and items 8 "
-         "and 35), query_indices [12, 8, 30, 0], k=5",
-         (random, np.array([12, 8, 30, 0]), 5)),
-        ("random embeddings (4000, 6), query_indices [10, 2500], k=400",
-         (large, np.array([10, 2500]), 400)),
+        (
+            "embeddings [[1, 0], [2, 0], [0, 1], [1, 1], [4, 0], [-1, 1]], query_indices [1, 3], k=2 "
+            "(items 0 and 4 point the same way as item 1: cosine 1)",
+            (small, np.array([1, 3]), 2),
+        ),
+        (
+            "random embeddings (40, 6) in which items 3, 12 and 21 point the same way (and items 8 "
+            "and 35), query_indices [12, 8, 30, 0], k=5",
+            (random, np.array([12, 8, 30, 0]), 5),
+        ),
+        ("random embeddings (4000, 6), query_indices [10, 2500], k=400", (large, np.array([10, 2500]), 400)),
     ]
 
 
@@ -371,8 +430,7 @@ def _ranked_like(got, scores, allowed, *, best_from=None, order="best first"):
     best scores of `best_from` (default: `allowed`), in `order` ("best first", "worst first"
     or "any"); equal scores (within `_TIE_TOLERANCE`) may come in any order."""
     got = np.asarray(got)
-    if got.ndim != 2 or got.shape[0] != len(scores) or not np.all(np.isfinite(got)) \
-            or not np.all(got == np.round(got)):
+    if got.ndim != 2 or got.shape[0] != len(scores) or not np.all(np.isfinite(got)) or not np.all(got == np.round(got)):
         return False
     best_from = allowed if best_from is None else best_from
     k = got.shape[1]
@@ -407,34 +465,51 @@ def _neighbour_mistakes(embeddings, query_indices, k):
     def kept_self(got):
         got = np.asarray(got)
         return _ranked_like(got, scores, everyone) and all(
-            index in row for index, row in zip(query_indices, got.astype(int).tolist()))
+            index in row for index, row in zip(query_indices, got.astype(int).tolist())
+        )
 
     return [
-        (kept_self,
-         "each item is its own first neighbour (cosine 1 with itself). Leave the item out: "
-         "its neighbours are the OTHER items."),
-        (lambda got: _ranked_like(got, scores, everyone, best_from=others),
-         "some rows hold the item itself: you dropped the first neighbour, but another item "
-         "pointing the same way (cosine 1 too) can come before it. Leave the item out by its "
-         "INDEX, e.g. set scores[r, query_indices[r]] = -np.inf before sorting."),
-        (lambda got: _ranked_like(got, scores, diagonal),
-         "you left out item r from row r (e.g. with np.fill_diagonal), but row r belongs to item "
-         "query_indices[r]: leave out scores[r, query_indices[r]]."),
-        (lambda got: _ranked_like(got, scores, others, order="worst first"),
-         "right neighbours, wrong order: best (most similar) first."),
-        (lambda got: _ranked_like(got, scores, others, order="any"),
-         "right neighbours, but not sorted: np.argpartition finds the k best without ordering "
-         "them. Sort them by falling cosine, best first."),
-        (lambda got: _ranked_like(got, -scores, others),
-         "you returned the k LEAST similar items: np.argsort sorts from small to large; sort "
-         "-scores instead."),
-        (lambda got: _ranked_like(got, dot, others),
-         "you ranked by the plain dot product, which favours long vectors; cosine divides by "
-         "the lengths."),
-        (lambda got: _ranked_like(got, euclidean, others),
-         "these are the Euclidean nearest neighbours; the exercise asks for cosine similarity."),
-        (lambda got: np.shape(got) == best_scores.shape and np.allclose(got, best_scores, atol=1e-5),
-         "you returned the cosines; return the indices of the items."),
+        (
+            kept_self,
+            "each item is its own first neighbour (cosine 1 with itself). Leave the item out: "
+            "its neighbours are the OTHER items.",
+        ),
+        (
+            lambda got: _ranked_like(got, scores, everyone, best_from=others),
+            "some rows hold the item itself: you dropped the first neighbour, but another item "
+            "pointing the same way (cosine 1 too) can come before it. Leave the item out by its "
+            "INDEX, e.g. set scores[r, query_indices[r]] = -np.inf before sorting.",
+        ),
+        (
+            lambda got: _ranked_like(got, scores, diagonal),
+            "you left out item r from row r (e.g. with np.fill_diagonal), but row r belongs to item "
+            "query_indices[r]: leave out scores[r, query_indices[r]].",
+        ),
+        (
+            lambda got: _ranked_like(got, scores, others, order="worst first"),
+            "right neighbours, wrong order: best (most similar) first.",
+        ),
+        (
+            lambda got: _ranked_like(got, scores, others, order="any"),
+            "right neighbours, but not sorted: np.argpartition finds the k best without ordering "
+            "them. Sort them by falling cosine, best first.",
+        ),
+        (
+            lambda got: _ranked_like(got, -scores, others),
+            "you returned the k LEAST similar items: np.argsort sorts from small to large; sort -scores instead.",
+        ),
+        (
+            lambda got: _ranked_like(got, dot, others),
+            "you ranked by the plain dot product, which favours long vectors; cosine divides by the lengths.",
+        ),
+        (
+            lambda got: _ranked_like(got, euclidean, others),
+            "these are the Euclidean nearest neighbours; the exercise asks for cosine similarity.",
+        ),
+        (
+            lambda got: np.shape(got) == best_scores.shape and np.allclose(got, best_scores, atol=1e-5),
+            "you returned the cosines; return the indices of the items.",
+        ),
     ]
 
 
@@ -448,8 +523,10 @@ def _as_index_table(got, expected, description):
             f"item out first, then take k."
         )
     if got.shape != (rows, k):
-        raise Incorrect(f"on {description}: expected shape ({rows}, {k}), one row of k = {k} "
-                        f"indices per query item; got shape {got.shape}.")
+        raise Incorrect(
+            f"on {description}: expected shape ({rows}, {k}), one row of k = {k} "
+            f"indices per query item; got shape {got.shape}."
+        )
     return got
 
 
@@ -459,17 +536,21 @@ def _render_index_table(value, *, shown=8):
         return describe_array(rows)
     return "\n".join(
         str(row) if len(row) <= shown else f"{str(row[:shown])[:-1]}, ...] ({len(row)} in all)"
-        for row in rows.astype(int).tolist())
+        for row in rows.astype(int).tolist()
+    )
 
 
 def _check_nearest_neighbours(function):
     check_cases(
-        function, _neighbour_cases(), expected=_Neighbours, convert=_as_index_table,
+        function,
+        _neighbour_cases(),
+        expected=_Neighbours,
+        convert=_as_index_table,
         same=lambda got, right: _ranked_like(got, right.scores, right.others),
-        mistakes=_neighbour_mistakes, render=_render_index_table,
+        mistakes=_neighbour_mistakes,
+        render=_render_index_table,
     )
-    return ("you found each item's nearest OTHER items, best first, even where another item "
-            "ties with it at cosine 1.")
+    return "you found each item's nearest OTHER items, best first, even where another item ties with it at cosine 1."
 
 
 nearest_neighbours = register(
@@ -523,7 +604,9 @@ unit_distance = register(
             "Expand ||u - v||^2 as a dot product of (u - v) with itself.",
             "||u - v||^2 = ||u||^2 + ||v||^2 - 2 u.v, and both lengths are 1.",
         ),
-        why=("||u - v||^2 = 2 - 2 cos(u, v) for unit vectors: after L2 normalisation, ranking by "
-             "Euclidean distance and ranking by cosine give the same neighbours."),
+        why=(
+            "||u - v||^2 = 2 - 2 cos(u, v) for unit vectors: after L2 normalisation, ranking by "
+            "Euclidean distance and ranking by cosine give the same neighbours."
+        ),
     )
 )

@@ -14,10 +14,10 @@ import re
 import numpy as np
 
 from course_lib.exercises.core import (
-    ____,
     Exercise,
     Incorrect,
     Question,
+    ____,
     as_learner_array,
     call_learner,
     check_cases,
@@ -67,8 +67,7 @@ def _call_briefly(function, *args, description, shape_hint):
     except Exception as error:  # the learner's code may fail in any way; report it kindly
         hint = f" {shape_hint}" if _SHAPE_ERROR.search(_ANSI.sub("", str(error))) else ""
         raise Incorrect(
-            f"your function raised {type(error).__name__}: {_brief(error)} (called with "
-            f"{description}).{hint}"
+            f"your function raised {type(error).__name__}: {_brief(error)} (called with {description}).{hint}"
         ) from None
     finally:
         tensorflow_logger.setLevel(level)
@@ -86,12 +85,15 @@ def _reconstruction_cases():
     flat = rng.random((4, 784))
     one = rng.random((1, 4, 4))
     return [
-        ("x = zeros (2, 2, 2), x_hat = [[[1, 0], [0, 1]], [[0.5, 0.5], [0.5, 0.5]]]",
-         (x_small, x_hat_small)),
-        ("x and x_hat random, shape (5, 28, 28)",
-         (images, np.clip(images + rng.normal(scale=0.2, size=images.shape), 0, 1))),
-        ("x and x_hat random, flattened images of shape (4, 784)",
-         (flat, np.clip(flat + rng.normal(scale=0.3, size=flat.shape), 0, 1))),
+        ("x = zeros (2, 2, 2), x_hat = [[[1, 0], [0, 1]], [[0.5, 0.5], [0.5, 0.5]]]", (x_small, x_hat_small)),
+        (
+            "x and x_hat random, shape (5, 28, 28)",
+            (images, np.clip(images + rng.normal(scale=0.2, size=images.shape), 0, 1)),
+        ),
+        (
+            "x and x_hat random, flattened images of shape (4, 784)",
+            (flat, np.clip(flat + rng.normal(scale=0.3, size=flat.shape), 0, 1)),
+        ),
         ("one image, x and x_hat of shape (1, 4, 4)", (one, rng.random((1, 4, 4)))),
     ]
 
@@ -106,36 +108,47 @@ def _reconstruction_mistakes(x, x_hat):
     per_image = np.sum(difference**2, axis=1)
     last_axis = np.sum((x - x_hat) ** 2, axis=-1)
     return [
-        (np.mean(difference**2),
-         "you averaged over the pixels too: that is Keras's loss='mse', which is L divided "
-         "by the number of pixels. Sum the squares over the pixels of each image, then "
-         "average over the images."),
-        (np.sum(difference**2),
-         "you summed over the images too; L is the average over the images of each "
-         "image's summed squared error."),
-        (np.mean(np.sqrt(np.sum(difference**2, axis=1))),
-         "you averaged the Euclidean norms ||x - x_hat||; L uses the squared norm, so "
-         "leave out the square root."),
-        (np.mean(np.sum(np.abs(difference), axis=1)),
-         "you summed absolute differences (an L1 loss); L sums squared differences."),
-        (np.mean(np.sum(difference, axis=1)),
-         "you summed the differences without squaring them, so positive and negative "
-         "errors cancel; square them first."),
-        (_same_array(per_image),
-         f"you returned an array of shape {per_image.shape}, one value per image: average "
-         f"them with .mean() to get one number."),
-        (_same_array(last_axis),
-         f"you returned an array of shape {last_axis.shape}: you summed over the last axis "
-         f"only. Sum over every pixel axis of each image, e.g. axis=tuple(range(1, x.ndim)), "
-         f"or flatten first with x.reshape(len(x), -1)."),
+        (
+            np.mean(difference**2),
+            "you averaged over the pixels too: that is Keras's loss='mse', which is L divided "
+            "by the number of pixels. Sum the squares over the pixels of each image, then "
+            "average over the images.",
+        ),
+        (
+            np.sum(difference**2),
+            "you summed over the images too; L is the average over the images of each image's summed squared error.",
+        ),
+        (
+            np.mean(np.sqrt(np.sum(difference**2, axis=1))),
+            "you averaged the Euclidean norms ||x - x_hat||; L uses the squared norm, so leave out the square root.",
+        ),
+        (
+            np.mean(np.sum(np.abs(difference), axis=1)),
+            "you summed absolute differences (an L1 loss); L sums squared differences.",
+        ),
+        (
+            np.mean(np.sum(difference, axis=1)),
+            "you summed the differences without squaring them, so positive and negative "
+            "errors cancel; square them first.",
+        ),
+        (
+            _same_array(per_image),
+            f"you returned an array of shape {per_image.shape}, one value per image: average "
+            f"them with .mean() to get one number.",
+        ),
+        (
+            _same_array(last_axis),
+            f"you returned an array of shape {last_axis.shape}: you summed over the last axis "
+            f"only. Sum over every pixel axis of each image, e.g. axis=tuple(range(1, x.ndim)), "
+            f"or flatten first with x.reshape(len(x), -1).",
+        ),
     ]
 
 
 def _same_array(value):
     """A predicate for `explain_failures`: the answer holds the numbers of `value`, in order
     (an answer of one number has been turned into a float already)."""
-    return lambda got: np.size(got) == np.size(value) and np.allclose(
-        np.ravel(got), np.ravel(value), rtol=1e-5)
+    return lambda got: np.size(got) == np.size(value) and np.allclose(np.ravel(got), np.ravel(value), rtol=1e-5)
 
 
 def _as_loss(got, expected, description):
@@ -154,14 +167,15 @@ def _render_loss(value):
 
 def _check_reconstruction_loss(function):
     check_cases(
-        function, _reconstruction_cases(), expected=_reference_reconstruction_loss,
-        convert=_as_loss, mistakes=_reconstruction_mistakes, render=_render_loss,
+        function,
+        _reconstruction_cases(),
+        expected=_reference_reconstruction_loss,
+        convert=_as_loss,
+        mistakes=_reconstruction_mistakes,
+        render=_render_loss,
         same=lambda got, value: np.ndim(got) == 0 and np.isclose(got, value, rtol=1e-5, atol=1e-8),
     )
-    return (
-        "your loss is the mean over images of ||x - x_hat||^2 (784 times Keras's mse on "
-        "28x28 images)."
-    )
+    return "your loss is the mean over images of ||x - x_hat||^2 (784 times Keras's mse on 28x28 images)."
 
 
 reconstruction_loss = register(
@@ -196,9 +210,12 @@ def _with_random_biases(model, seed):
     """`model` with seeded random biases: with the zero biases of a fresh model, a ReLU
     network is blind to the scale of its input, which a trained one is not."""
     rng = np.random.default_rng(seed)
-    model.set_weights([weight if weight.ndim > 1 else
-                       rng.normal(scale=0.5, size=weight.shape).astype(weight.dtype)
-                       for weight in model.get_weights()])
+    model.set_weights(
+        [
+            weight if weight.ndim > 1 else rng.normal(scale=0.5, size=weight.shape).astype(weight.dtype)
+            for weight in model.get_weights()
+        ]
+    )
     return model
 
 
@@ -210,12 +227,15 @@ def _similarity_cases():
     _, dense_encoder = build_dense_autoencoder((28, 28), embedding_dim=8, hidden_units=16, seed=22)
     _, conv_encoder = build_conv_autoencoder((28, 28), embedding_dim=6, filters=(4,), seed=23)
     return [
-        ("a dense encoder to 8 numbers, query = one uint8 image (28, 28), images = 5 uint8 "
-         "images (5, 28, 28)",
-         (_with_random_biases(dense_encoder, 22), images[0], images[[200, 400, 1, 600, 2]])),
-        ("a convolutional encoder to 6 numbers, query = one uint8 image (28, 28), images = 4 "
-         "uint8 images (4, 28, 28)",
-         (_with_random_biases(conv_encoder, 23), images[1000], images[[1001, 1200, 3, 1800]])),
+        (
+            "a dense encoder to 8 numbers, query = one uint8 image (28, 28), images = 5 uint8 images (5, 28, 28)",
+            (_with_random_biases(dense_encoder, 22), images[0], images[[200, 400, 1, 600, 2]]),
+        ),
+        (
+            "a convolutional encoder to 6 numbers, query = one uint8 image (28, 28), images = 4 "
+            "uint8 images (4, 28, 28)",
+            (_with_random_biases(conv_encoder, 23), images[1000], images[[1001, 1200, 3, 1800]]),
+        ),
     ]
 
 
@@ -241,29 +261,44 @@ def _similarity_mistakes(encoder, query, images):
     flat_query, flat_images = query.reshape(-1).astype(np.float64), images.reshape(len(images), -1)
     right = cosines(query_code, image_codes)
     return [
-        (cosines(raw_query, raw_images),
-         "you gave the encoder the raw pixels, 0 to 255; it expects the pixels as "
-         "load_fashion_mnist gives them, divided by 255 into [0, 1]. A network is not "
-         "scale-free: its biases and non-linearities see a 255 times larger input, so the codes "
-         "change. Divide by 255 BEFORE the encoder."),
-        (cosines(query_code, raw_images),
-         "you divided the query by 255 but not the images: both must get the same "
-         "preprocessing before the encoder, or their codes are not comparable."),
-        (cosines(raw_query, image_codes),
-         "you divided the images by 255 but not the query: both must get the same "
-         "preprocessing before the encoder, or their codes are not comparable."),
-        (image_codes @ query_code,
-         "you returned plain dot products of the codes; cosine divides by both lengths "
-         "(normalise the codes first)."),
-        (_unit_rows(image_codes) @ query_code,
-         "you normalised the images' codes but not the query's; both sides need length 1."),
-        (image_codes @ _unit_rows(query_code),
-         "you normalised the query's code but not the images'; both sides need length 1."),
+        (
+            cosines(raw_query, raw_images),
+            "you gave the encoder the raw pixels, 0 to 255; it expects the pixels as "
+            "load_fashion_mnist gives them, divided by 255 into [0, 1]. A network is not "
+            "scale-free: its biases and non-linearities see a 255 times larger input, so the codes "
+            "change. Divide by 255 BEFORE the encoder.",
+        ),
+        (
+            cosines(query_code, raw_images),
+            "you divided the query by 255 but not the images: both must get the same "
+            "preprocessing before the encoder, or their codes are not comparable.",
+        ),
+        (
+            cosines(raw_query, image_codes),
+            "you divided the images by 255 but not the query: both must get the same "
+            "preprocessing before the encoder, or their codes are not comparable.",
+        ),
+        (
+            image_codes @ query_code,
+            "you returned plain dot products of the codes; cosine divides by both lengths (normalise the codes first).",
+        ),
+        (
+            _unit_rows(image_codes) @ query_code,
+            "you normalised the images' codes but not the query's; both sides need length 1.",
+        ),
+        (
+            image_codes @ _unit_rows(query_code),
+            "you normalised the query's code but not the images'; both sides need length 1.",
+        ),
         (1.0 - right, "you returned cosine DISTANCES, 1 - cos; return the similarities."),
-        (np.linalg.norm(image_codes - query_code, axis=1),
-         "you returned Euclidean distances between the codes; return cosine similarities."),
-        (cosines(flat_query, flat_images),
-         "you compared the pixels, not the codes: run the images through the encoder first."),
+        (
+            np.linalg.norm(image_codes - query_code, axis=1),
+            "you returned Euclidean distances between the codes; return cosine similarities.",
+        ),
+        (
+            cosines(flat_query, flat_images),
+            "you compared the pixels, not the codes: run the images through the encoder first.",
+        ),
     ]
 
 
@@ -271,20 +306,27 @@ def _as_similarities(got, expected, description):
     (n,) = expected.shape
     got = as_learner_array(got, f"an array of {n} similarities, shape ({n},)")
     if got.shape == (1, n):
-        raise Incorrect(f"on {description}: you returned shape (1, {n}), a batch of one row; "
-                        f"return the row itself, shape ({n},): take [0].")
+        raise Incorrect(
+            f"on {description}: you returned shape (1, {n}), a batch of one row; "
+            f"return the row itself, shape ({n},): take [0]."
+        )
     if got.shape in ((n, n), (n + 1, n + 1), (n + 1, n), (n, n + 1)):
-        raise Incorrect(f"on {description}: you returned a matrix {got.shape}, every pair compared; "
-                        f"return only the query compared with each of the {n} images, shape ({n},).")
+        raise Incorrect(
+            f"on {description}: you returned a matrix {got.shape}, every pair compared; "
+            f"return only the query compared with each of the {n} images, shape ({n},)."
+        )
     if got.shape == (n + 1,):
-        raise Incorrect(f"on {description}: you returned {n + 1} numbers, the query compared with "
-                        f"itself too; return one similarity per image, shape ({n},).")
+        raise Incorrect(
+            f"on {description}: you returned {n + 1} numbers, the query compared with "
+            f"itself too; return one similarity per image, shape ({n},)."
+        )
     if got.ndim == 2 and got.shape[0] == n:
-        raise Incorrect(f"on {description}: you returned shape {got.shape}, the images' codes; "
-                        f"compare each with the query's code: one cosine per image, shape ({n},).")
+        raise Incorrect(
+            f"on {description}: you returned shape {got.shape}, the images' codes; "
+            f"compare each with the query's code: one cosine per image, shape ({n},)."
+        )
     if got.shape != (n,):
-        raise Incorrect(f"on {description}: expected shape ({n},), one similarity per image; got "
-                        f"shape {got.shape}.")
+        raise Incorrect(f"on {description}: expected shape ({n},), one similarity per image; got shape {got.shape}.")
     return got
 
 
@@ -296,19 +338,24 @@ def _check_code_similarities(function):
         "(shape (1, 28, 28)), keeping each image's own shape.",
     )
     check_cases(
-        function, _similarity_cases(), expected=_reference_similarities,
-        convert=_as_similarities, call=call, mistakes=_similarity_mistakes,
+        function,
+        _similarity_cases(),
+        expected=_reference_similarities,
+        convert=_as_similarities,
+        call=call,
+        mistakes=_similarity_mistakes,
         same=lambda got, value: np.allclose(got, value, atol=1e-4, rtol=1e-4),
     )
-    return ("same preprocessing as in training, a batch axis for the one query, then the cosine "
-            "of the codes: the query compared with each image.")
+    return (
+        "same preprocessing as in training, a batch axis for the one query, then the cosine "
+        "of the codes: the query compared with each image."
+    )
 
 
 code_similarities = register(
     Exercise(
         "02.code_similarities",
-        title="Cosine similarities between the code of ONE raw uint8 image and the codes of a "
-              "batch of raw images.",
+        title="Cosine similarities between the code of ONE raw uint8 image and the codes of a batch of raw images.",
         checker=_check_code_similarities,
         hint=(
             """
@@ -373,9 +420,7 @@ def _check_conv_layers(convs, description):
     for conv, n_filters in zip(convs, (16, 32)):
         where = f"{description}: Conv2D {conv.name!r}"
         if conv.filters != n_filters:
-            raise Incorrect(
-                f"{where} has {conv.filters} filters; the first has 16 and the second 32."
-            )
+            raise Incorrect(f"{where} has {conv.filters} filters; the first has 16 and the second 32.")
         if tuple(conv.kernel_size) != (3, 3):
             raise Incorrect(f"{where} has kernel_size {tuple(conv.kernel_size)}; use 3 (3x3).")
         if tuple(conv.strides) != (2, 2):
@@ -391,8 +436,7 @@ def _check_conv_layers(convs, description):
             )
         if _activation_name(conv) != "relu":
             raise Incorrect(
-                f"{where} has activation {_activation_name(conv)!r}; use activation='relu' "
-                f"on both convolutions."
+                f"{where} has activation {_activation_name(conv)!r}; use activation='relu' on both convolutions."
             )
 
 
@@ -402,14 +446,15 @@ def _build_conv_encoder(function, embedding_dim):
 
     description = f"build_conv_encoder({embedding_dim})"
     model = _call_briefly(
-        function, embedding_dim, description=f"embedding_dim={embedding_dim}",
+        function,
+        embedding_dim,
+        description=f"embedding_dim={embedding_dim}",
         shape_hint="Conv2D needs images with a channel axis, (batch, 28, 28, 1): put "
         "keras.layers.Reshape((28, 28, 1)) right after the Input.",
     )
     if not isinstance(model, keras.Model):
         raise Incorrect(
-            f"{description} returned {type(model).__name__}; return the keras.Model, "
-            f"keras.Model(inputs, code)."
+            f"{description} returned {type(model).__name__}; return the keras.Model, keras.Model(inputs, code)."
         )
     return model
 
@@ -445,8 +490,7 @@ def _check_one_conv_encoder(model, embedding_dim, code_sizes):
             f"image with strided convolutions instead (strides=2), as the autoencoder's "
             f"decoder mirrors them with strided transposed convolutions."
         )
-    _check_conv_layers([layer for layer in layers if isinstance(layer, keras.layers.Conv2D)],
-                       description)
+    _check_conv_layers([layer for layer in layers if isinstance(layer, keras.layers.Conv2D)], description)
     output_shape = tuple(model.outputs[0].shape)
     if len(output_shape) != 2:
         raise Incorrect(
@@ -459,12 +503,10 @@ def _check_one_conv_encoder(model, embedding_dim, code_sizes):
         fixed = (
             f" It has {output_shape[1]} numbers whatever embedding_dim is "
             f"({' or '.join(map(str, code_sizes))}): use the argument, Dense(embedding_dim)."
-            if len(sizes) == 1 else ""
+            if len(sizes) == 1
+            else ""
         )
-        raise Incorrect(
-            f"{description}: the code has {output_shape[1]} numbers; expected "
-            f"{embedding_dim}.{fixed}"
-        )
+        raise Incorrect(f"{description}: the code has {output_shape[1]} numbers; expected {embedding_dim}.{fixed}")
     denses = [layer for layer in layers if isinstance(layer, keras.layers.Dense)]
     if len(denses) != 1:
         raise Incorrect(
@@ -489,8 +531,7 @@ def _check_one_conv_encoder(model, embedding_dim, code_sizes):
 
 
 def _check_conv_encoder(function):
-    models = {embedding_dim: _build_conv_encoder(function, embedding_dim)
-              for embedding_dim in (32, 8)}
+    models = {embedding_dim: _build_conv_encoder(function, embedding_dim) for embedding_dim in (32, 8)}
     code_sizes = {embedding_dim: _code_size(model) for embedding_dim, model in models.items()}
     for embedding_dim, model in models.items():
         _check_one_conv_encoder(model, embedding_dim, code_sizes)
@@ -552,8 +593,7 @@ linear_autoencoder_pca = register(
         """,
         choices={
             "a": "the same values as PCA's coordinates, up to the order of the numbers",
-            "b": "the same subspace only: each code is an invertible linear mix of the k "
-                 "PCA coordinates",
+            "b": "the same subspace only: each code is an invertible linear mix of the k PCA coordinates",
             "c": "the same cosine nearest neighbours as PCA's coordinates",
             "d": "nothing in common with PCA: the encoder is learned, not computed",
         },
@@ -561,13 +601,13 @@ linear_autoencoder_pca = register(
         answer_name="linear_autoencoder_pca_answer",
         explanations={
             "a": "The loss only sees the reconstruction. For any invertible k x k matrix A, the "
-                 "encoder A E and the decoder D A^-1 reconstruct exactly as well, so the codes "
-                 "are A times PCA's coordinates, not the coordinates themselves.",
+            "encoder A E and the decoder D A^-1 reconstruct exactly as well, so the codes "
+            "are A times PCA's coordinates, not the coordinates themselves.",
             "c": "Cosine survives a rotation or a uniform scaling, but not a general invertible "
-                 "mix A: stretching one direction changes the angles, so the nearest neighbours "
-                 "by cosine can change.",
+            "mix A: stretching one direction changes the angles, so the nearest neighbours "
+            "by cosine can change.",
             "d": "At its best, the encoder spans exactly the space of the first k principal "
-                 "components (Baldi and Hornik, 1989); only the basis in that space is free.",
+            "components (Baldi and Hornik, 1989); only the basis in that space is free.",
         },
         hint=(
             "The loss only asks that the decoder can rebuild x from the code. If you mix the "
@@ -576,7 +616,7 @@ linear_autoencoder_pca = register(
             "Which of the choices is left unchanged by every such A?",
         ),
         why="the reconstruction fixes the subspace, not the basis: codes are PCA's coordinates "
-            "mixed by some invertible matrix, so distances and cosines between codes can differ "
-            "from PCA's.",
+        "mixed by some invertible matrix, so distances and cosines between codes can differ "
+        "from PCA's.",
     )
 )

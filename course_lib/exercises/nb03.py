@@ -48,14 +48,22 @@ def _contrastive_cases():
     labels = rng.integers(0, 2, size=12)
     labels[:2] = [SIMILAR, DISSIMILAR]
     return [
-        ("labels [1, 0] at distance 0, margin 1.0 (the convention)",
-         (np.array([SIMILAR, DISSIMILAR]), np.array([0.0, 0.0]), 1.0)),
-        ("12 random pairs (both labels), distances in [0, 2], margin 1.0",
-         (labels, rng.uniform(0.0, 2.0, size=12), 1.0)),
-        ("dissimilar pairs at, just inside and beyond the margin 0.5: distances [0.5, 0.4, 0.8]",
-         (np.array([DISSIMILAR] * 3), np.array([0.5, 0.4, 0.8]), 0.5)),
-        ("labels [1, 0, 1, 0], distances [0.3, 0.3, 1.5, 1.5], margin 2.0",
-         (np.array([1, 0, 1, 0]), np.array([0.3, 0.3, 1.5, 1.5]), 2.0)),
+        (
+            "labels [1, 0] at distance 0, margin 1.0 (the convention)",
+            (np.array([SIMILAR, DISSIMILAR]), np.array([0.0, 0.0]), 1.0),
+        ),
+        (
+            "12 random pairs (both labels), distances in [0, 2], margin 1.0",
+            (labels, rng.uniform(0.0, 2.0, size=12), 1.0),
+        ),
+        (
+            "dissimilar pairs at, just inside and beyond the margin 0.5: distances [0.5, 0.4, 0.8]",
+            (np.array([DISSIMILAR] * 3), np.array([0.5, 0.4, 0.8]), 0.5),
+        ),
+        (
+            "labels [1, 0, 1, 0], distances [0.3, 0.3, 1.5, 1.5], margin 2.0",
+            (np.array([1, 0, 1, 0]), np.array([0.3, 0.3, 1.5, 1.5]), 2.0),
+        ),
     ]
 
 
@@ -63,22 +71,28 @@ def _contrastive_mistakes(labels, distances, margin):
     y, d = labels.astype(np.float64), distances.astype(np.float64)
     hinge = np.maximum(margin - d, 0.0)
     return [
-        (reference_contrastive_loss(1 - y, d, margin),
-         "you used the labels backwards: here 1 = SIMILAR (same class) and 0 = DISSIMILAR, as "
-         "stated in course_lib.sampling. Similar pairs pay d**2; dissimilar pairs pay the "
-         "squared hinge. (Hadsell et al. 2006 wrote Y = 0 for similar pairs; we do not.)"),
-        (y * d**2 + (1 - y) * hinge,
-         "the dissimilar term must be squared: np.maximum(margin - d, 0) ** 2."),
-        (y * d**2 + (1 - y) * (margin - d) ** 2,
-         "dissimilar pairs beyond the margin must cost 0, but yours still pay (margin - d)**2. "
-         "Clip the shortfall at zero: np.maximum(margin - d, 0) ** 2."),
-        (y * d + (1 - y) * hinge**2,
-         "the similar term is the SQUARED distance, d ** 2, not d."),
-        (0.5 * reference_contrastive_loss(y, d, margin),
-         "your values are half the expected ones: the course's formula has no factor 1/2 "
-         "(Hadsell et al. write one; here a dissimilar pair at distance 0 costs margin**2)."),
-        (y * d**2 + (1 - y) * np.maximum(margin - d**2, 0.0) ** 2,
-         "the margin applies to the distance d, not to d**2: use np.maximum(margin - d, 0) ** 2."),
+        (
+            reference_contrastive_loss(1 - y, d, margin),
+            "you used the labels backwards: here 1 = SIMILAR (same class) and 0 = DISSIMILAR, as "
+            "stated in course_lib.sampling. Similar pairs pay d**2; dissimilar pairs pay the "
+            "squared hinge. (Hadsell et al. 2006 wrote Y = 0 for similar pairs; we do not.)",
+        ),
+        (y * d**2 + (1 - y) * hinge, "the dissimilar term must be squared: np.maximum(margin - d, 0) ** 2."),
+        (
+            y * d**2 + (1 - y) * (margin - d) ** 2,
+            "dissimilar pairs beyond the margin must cost 0, but yours still pay (margin - d)**2. "
+            "Clip the shortfall at zero: np.maximum(margin - d, 0) ** 2.",
+        ),
+        (y * d + (1 - y) * hinge**2, "the similar term is the SQUARED distance, d ** 2, not d."),
+        (
+            0.5 * reference_contrastive_loss(y, d, margin),
+            "your values are half the expected ones: the course's formula has no factor 1/2 "
+            "(Hadsell et al. write one; here a dissimilar pair at distance 0 costs margin**2).",
+        ),
+        (
+            y * d**2 + (1 - y) * np.maximum(margin - d**2, 0.0) ** 2,
+            "the margin applies to the distance d, not to d**2: use np.maximum(margin - d, 0) ** 2.",
+        ),
     ]
 
 
@@ -90,15 +104,18 @@ def _as_pair_losses(got, expected, description):
             f"({len(expected)},). Keras averages them over the batch for you."
         )
     if got.shape != expected.shape:
-        raise Incorrect(f"on {description}: expected shape {expected.shape}, one loss per pair; got "
-                        f"shape {got.shape}.")
+        raise Incorrect(f"on {description}: expected shape {expected.shape}, one loss per pair; got shape {got.shape}.")
     return got
 
 
 def _check_contrastive_loss(function):
     check_cases(
-        function, _contrastive_cases(), expected=reference_contrastive_loss,
-        convert=_as_pair_losses, same=close_to(1e-6), mistakes=_contrastive_mistakes,
+        function,
+        _contrastive_cases(),
+        expected=reference_contrastive_loss,
+        convert=_as_pair_losses,
+        same=close_to(1e-6),
+        mistakes=_contrastive_mistakes,
     )
     return "your contrastive loss matches course_lib.losses.contrastive_loss, margin edge included."
 
@@ -154,8 +171,10 @@ def _batch_hard_cases():
     rng.shuffle(labels)
     points = rng.normal(size=(16, 5))
     return [
-        ("5 points [[0, 0], [0, 1], [2, 0], [1, 0.9], [2, 1.2]] with labels [0, 0, 1, 1, 1]",
-         (_distance_matrix(small_points), small_labels)),
+        (
+            "5 points [[0, 0], [0, 1], [2, 0], [1, 0.9], [2, 1.2]] with labels [0, 0, 1, 1, 1]",
+            (_distance_matrix(small_points), small_labels),
+        ),
         ("16 random points, 4 classes of 4, shuffled", (_distance_matrix(points), labels)),
     ]
 
@@ -175,29 +194,44 @@ def _batch_hard_mistakes(distances, labels):
     closest_other = np.where(~eye, distances, np.inf).argmin(axis=1)
     rows = np.arange(n)
     return [
-        ((distances[rows, positive], distances[rows, negative]),
-         "you returned the distances; return the INDICES (argmax / argmin, not max / min)."),
-        ((easiest_positive, negative),
-         "your positives are the CLOSEST same-label items; batch-hard takes the farthest "
-         "positive (the hardest to pull in): argmax over the positives."),
-        ((positive, easiest_negative),
-         "your negatives are the FARTHEST other-label items; batch-hard takes the closest "
-         "negative (the hardest to push away): argmin over the negatives."),
-        ((positive, closest_other),
-         "your negatives include items of the anchor's own class: mask out every same-label "
-         "column (labels[:, None] == labels[None, :]) before taking the argmin."),
-        ((positive, np.arange(n)),
-         "each anchor's closest 'negative' is the anchor itself (distance 0): a negative must "
-         "have a DIFFERENT label."),
-        ((np.arange(n), negative),
-         "each anchor's positive is the anchor itself: exclude the diagonal (a positive is "
-         "ANOTHER item with the same label)."),
-        ((distances.argmax(axis=1), negative),
-         "your positives are the farthest items overall, whatever their label: restrict the "
-         "argmax to same-label items."),
-        ((negative, positive),
-         "you returned (negatives, positives): return (hardest_positive, hardest_negative), "
-         "in that order."),
+        (
+            (distances[rows, positive], distances[rows, negative]),
+            "you returned the distances; return the INDICES (argmax / argmin, not max / min).",
+        ),
+        (
+            (easiest_positive, negative),
+            "your positives are the CLOSEST same-label items; batch-hard takes the farthest "
+            "positive (the hardest to pull in): argmax over the positives.",
+        ),
+        (
+            (positive, easiest_negative),
+            "your negatives are the FARTHEST other-label items; batch-hard takes the closest "
+            "negative (the hardest to push away): argmin over the negatives.",
+        ),
+        (
+            (positive, closest_other),
+            "your negatives include items of the anchor's own class: mask out every same-label "
+            "column (labels[:, None] == labels[None, :]) before taking the argmin.",
+        ),
+        (
+            (positive, np.arange(n)),
+            "each anchor's closest 'negative' is the anchor itself (distance 0): a negative must "
+            "have a DIFFERENT label.",
+        ),
+        (
+            (np.arange(n), negative),
+            "each anchor's positive is the anchor itself: exclude the diagonal (a positive is "
+            "ANOTHER item with the same label).",
+        ),
+        (
+            (distances.argmax(axis=1), negative),
+            "your positives are the farthest items overall, whatever their label: restrict the "
+            "argmax to same-label items.",
+        ),
+        (
+            (negative, positive),
+            "you returned (negatives, positives): return (hardest_positive, hardest_negative), in that order.",
+        ),
     ]
 
 
@@ -212,8 +246,9 @@ def _as_index_pair(got, expected, description):
     for name, value in zip(("hardest_positive", "hardest_negative"), got):
         array = as_learner_array(value, "indices")
         if array.shape != (n,):
-            raise Incorrect(f"on {description}: `{name}` must hold one index per anchor, shape "
-                            f"({n},); got shape {array.shape}.")
+            raise Incorrect(
+                f"on {description}: `{name}` must hold one index per anchor, shape ({n},); got shape {array.shape}."
+            )
         arrays.append(array)
     return tuple(arrays)
 
@@ -230,10 +265,13 @@ def _render_index_pair(pair):
 
 def _check_batch_hard(function):
     check_cases(
-        function, _batch_hard_cases(), expected=reference_batch_hard, convert=_as_index_pair,
-        same=lambda got, value: all(np.shape(g) == np.shape(v) and np.allclose(g, v)
-                                    for g, v in zip(got, value)),
-        mistakes=_batch_hard_mistakes, render=_render_index_pair,
+        function,
+        _batch_hard_cases(),
+        expected=reference_batch_hard,
+        convert=_as_index_pair,
+        same=lambda got, value: all(np.shape(g) == np.shape(v) and np.allclose(g, v) for g, v in zip(got, value)),
+        mistakes=_batch_hard_mistakes,
+        render=_render_index_pair,
     )
     return "you mined the batch-hard positive and negative of every anchor."
 
@@ -272,8 +310,9 @@ batch_hard = register(
 # --- 03.batch_all_triplet_loss --------------------------------------------------------------
 
 
-def reference_batch_all(distances, labels, margin, *, self_positive=False, mask_negatives=True,
-                        hinge=True, sign=1.0, divide_by="active"):
+def reference_batch_all(
+    distances, labels, margin, *, self_positive=False, mask_negatives=True, hinge=True, sign=1.0, divide_by="active"
+):
     """The batch-all triplet loss; the options give the usual slips."""
     distances = np.asarray(distances, dtype=np.float64)
     same = labels[:, None] == labels[None, :]
@@ -292,15 +331,19 @@ def _triplet_cases():
     labels = rng.permutation(np.repeat(np.arange(4), 4))
     labels_singleton = np.array([0, 0, 0, 1, 1, 2])
     return [
-        ("points [[0, 0], [0, 0.3], [0.4, 0], [2, 2], [0.5, 0.4]], labels [0, 0, 1, 1, 0], margin 0.2",
-         (_distance_matrix(points), np.array([0, 0, 1, 1, 0]), 0.2)),
-        ("16 random points, 4 classes of 4, margin 0.5",
-         (_distance_matrix(rng.normal(size=(16, 3))), labels, 0.5)),
-        ("6 random points, labels [0, 0, 0, 1, 1, 2] (class 2 has no positive), margin 1.0",
-         (_distance_matrix(rng.normal(size=(6, 2))), labels_singleton, 1.0)),
-        ("two classes far apart, labels [0, 0, 1, 1], margin 0.2: every triplet is easy",
-         (_distance_matrix(np.array([[0.0, 0.0], [0.1, 0.0], [5.0, 0.0], [5.1, 0.0]])),
-          np.array([0, 0, 1, 1]), 0.2)),
+        (
+            "points [[0, 0], [0, 0.3], [0.4, 0], [2, 2], [0.5, 0.4]], labels [0, 0, 1, 1, 0], margin 0.2",
+            (_distance_matrix(points), np.array([0, 0, 1, 1, 0]), 0.2),
+        ),
+        ("16 random points, 4 classes of 4, margin 0.5", (_distance_matrix(rng.normal(size=(16, 3))), labels, 0.5)),
+        (
+            "6 random points, labels [0, 0, 0, 1, 1, 2] (class 2 has no positive), margin 1.0",
+            (_distance_matrix(rng.normal(size=(6, 2))), labels_singleton, 1.0),
+        ),
+        (
+            "two classes far apart, labels [0, 0, 1, 1], margin 0.2: every triplet is easy",
+            (_distance_matrix(np.array([[0.0, 0.0], [0.1, 0.0], [5.0, 0.0], [5.1, 0.0]])), np.array([0, 0, 1, 1]), 0.2),
+        ),
     ]
 
 
@@ -309,25 +352,38 @@ def _triplet_mistakes(distances, labels, margin):
         return reference_batch_all(distances, labels, margin, **options)
 
     return [
-        (variant(divide_by="valid"),
-         "you averaged over every valid triplet; batch-all divides the sum by the number of "
-         "ACTIVE triplets (loss > 0), so the many easy triplets do not dilute the loss."),
-        (variant(self_positive=True),
-         "your triplets include the anchor as its own positive (distance 0); a positive is "
-         "ANOTHER item with the anchor's label: exclude the diagonal."),
-        (variant(mask_negatives=False),
-         "your negatives include items of the anchor's own class; a negative has a DIFFERENT "
-         "label."),
-        (variant(sign=-1.0),
-         "you computed D(a, n) - D(a, p) + margin; the loss asks the POSITIVE to be closer: "
-         "max(0, D(a, p) - D(a, n) + margin)."),
-        (variant(hinge=False, divide_by="valid"),
-         "you averaged D(a, p) - D(a, n) + margin without the hinge: triplets already satisfied "
-         "must cost 0, np.maximum(..., 0)."),
-        (reference_batch_all(distances**2, labels, margin),
-         "you squared the distances; the course's triplet loss uses the distances as given."),
-        (reference_batch_all(distances, labels, 0.0),
-         "there is no margin in your loss: max(0, D(a, p) - D(a, n) + margin)."),
+        (
+            variant(divide_by="valid"),
+            "you averaged over every valid triplet; batch-all divides the sum by the number of "
+            "ACTIVE triplets (loss > 0), so the many easy triplets do not dilute the loss.",
+        ),
+        (
+            variant(self_positive=True),
+            "your triplets include the anchor as its own positive (distance 0); a positive is "
+            "ANOTHER item with the anchor's label: exclude the diagonal.",
+        ),
+        (
+            variant(mask_negatives=False),
+            "your negatives include items of the anchor's own class; a negative has a DIFFERENT label.",
+        ),
+        (
+            variant(sign=-1.0),
+            "you computed D(a, n) - D(a, p) + margin; the loss asks the POSITIVE to be closer: "
+            "max(0, D(a, p) - D(a, n) + margin).",
+        ),
+        (
+            variant(hinge=False, divide_by="valid"),
+            "you averaged D(a, p) - D(a, n) + margin without the hinge: triplets already satisfied "
+            "must cost 0, np.maximum(..., 0).",
+        ),
+        (
+            reference_batch_all(distances**2, labels, margin),
+            "you squared the distances; the course's triplet loss uses the distances as given.",
+        ),
+        (
+            reference_batch_all(distances, labels, 0.0),
+            "there is no margin in your loss: max(0, D(a, p) - D(a, n) + margin).",
+        ),
     ]
 
 
@@ -335,18 +391,26 @@ def _check_batch_all(function):
     def as_number(got, expected, description):
         got = as_learner_array(got, "one number, the loss of the batch")
         if got.size != 1:
-            raise Incorrect(f"on {description}: expected one number (the loss of the batch), got "
-                            f"an array of shape {got.shape}. Sum the triplet losses and divide "
-                            f"by the number of active triplets.")
+            raise Incorrect(
+                f"on {description}: expected one number (the loss of the batch), got "
+                f"an array of shape {got.shape}. Sum the triplet losses and divide "
+                f"by the number of active triplets."
+            )
         return float(got.reshape(()))
 
     check_cases(
-        function, _triplet_cases(), expected=reference_batch_all, convert=as_number,
+        function,
+        _triplet_cases(),
+        expected=reference_batch_all,
+        convert=as_number,
         same=lambda got, value: np.isclose(got, value, rtol=1e-5, atol=1e-7),
-        mistakes=_triplet_mistakes, render=lambda value: f"{value:.6g}",
+        mistakes=_triplet_mistakes,
+        render=lambda value: f"{value:.6g}",
     )
-    return ("your loss matches course_lib's TripletLoss(mining='batch_all'): every valid triplet "
-            "counts, averaged over the active ones.")
+    return (
+        "your loss matches course_lib's TripletLoss(mining='batch_all'): every valid triplet "
+        "counts, averaged over the active ones."
+    )
 
 
 batch_all_triplet_loss = register(
@@ -407,15 +471,22 @@ def _threshold_cases():
     distances = np.where(is_similar == SIMILAR, rng.normal(0.6, 0.2, n), rng.normal(1.1, 0.25, n))
     distances = np.clip(distances, 0.0, 2.0)
     rounded_similar = (rng.random(250) < 0.5).astype(np.int64)
-    rounded = np.round(np.where(rounded_similar == SIMILAR, rng.normal(0.5, 0.25, 250),
-                                rng.normal(1.0, 0.25, 250)), 1).clip(0.0, 2.0)
+    rounded = np.round(
+        np.where(rounded_similar == SIMILAR, rng.normal(0.5, 0.25, 250), rng.normal(1.0, 0.25, 250)), 1
+    ).clip(0.0, 2.0)
     return [
-        ("distances [0.1, 0.2, 0.5, 0.9, 1.0, 1.4, 1.6], is_similar [1, 1, 0, 1, 0, 0, 0]",
-         (np.array([0.1, 0.2, 0.5, 0.9, 1.0, 1.4, 1.6]), np.array([1, 1, 0, 1, 0, 0, 0]))),
-        ("400 validation pairs, 30% similar (distance about 0.6) and 70% dissimilar (about 1.1)",
-         (distances, is_similar)),
-        ("250 validation pairs whose distances are rounded to 0.1, so many pairs share one",
-         (rounded, rounded_similar)),
+        (
+            "distances [0.1, 0.2, 0.5, 0.9, 1.0, 1.4, 1.6], is_similar [1, 1, 0, 1, 0, 0, 0]",
+            (np.array([0.1, 0.2, 0.5, 0.9, 1.0, 1.4, 1.6]), np.array([1, 1, 0, 1, 0, 0, 0])),
+        ),
+        (
+            "400 validation pairs, 30% similar (distance about 0.6) and 70% dissimilar (about 1.1)",
+            (distances, is_similar),
+        ),
+        (
+            "250 validation pairs whose distances are rounded to 0.1, so many pairs share one",
+            (rounded, rounded_similar),
+        ),
     ]
 
 
@@ -430,22 +501,25 @@ class _Threshold:
 
     def accuracies_at(self, threshold):
         """The accuracy of "similar when distance <= t", and of "< t" (as good a convention)."""
-        return [float(np.mean((self.distances <= threshold) == self.similar)),
-                float(np.mean((self.distances < threshold) == self.similar))]
+        return [
+            float(np.mean((self.distances <= threshold) == self.similar)),
+            float(np.mean((self.distances < threshold) == self.similar)),
+        ]
 
     def reports(self, got, *, best=True):
         """Whether `got = (t, accuracy)` states the accuracy of its t (and t is a best one)."""
         threshold, accuracy = got
-        return any(np.isclose(accuracy, value) and (not best or value >= self.accuracy - 1e-9)
-                   for value in self.accuracies_at(threshold))
+        return any(
+            np.isclose(accuracy, value) and (not best or value >= self.accuracy - 1e-9)
+            for value in self.accuracies_at(threshold)
+        )
 
 
 def _threshold_mistakes(distances, is_similar):
     right = _Threshold(distances, is_similar)
     n = len(distances)
     worst = [min(right.accuracies_at(t)[rule] for t in right.candidates) for rule in (0, 1)]
-    best_indices = [i for i, t in enumerate(right.candidates)
-                    if max(right.accuracies_at(t)) >= right.accuracy - 1e-9]
+    best_indices = [i for i, t in enumerate(right.candidates) if max(right.accuracies_at(t)) >= right.accuracy - 1e-9]
     largest_similar = float(right.distances[right.similar].max())
 
     def flipped(got):  # the accuracy of "similar when distance > t" at the learner's t
@@ -453,36 +527,52 @@ def _threshold_mistakes(distances, is_similar):
         return any(np.isclose(accuracy, 1.0 - value) for value in right.accuracies_at(threshold))
 
     return [
-        (lambda got: np.isclose(got[0], right.accuracy) and right.reports(got[::-1]),
-         "you returned (accuracy, threshold); return (threshold, accuracy), in that order."),
-        (flipped,
-         "you predicted 'similar' for LARGE distances (or compared with the labels backwards). "
-         "A small distance means similar: predict similar where distances <= t, and compare with "
-         "is_similar == 1 (SIMILAR)."),
-        (lambda got: right.reports((got[0], got[1] / n)),
-         f"your accuracy is a count of correct pairs; divide by the number of pairs ({n}): it is "
-         f"a fraction between 0 and 1."),
-        (lambda got: right.reports((got[0], got[1] / 100)),
-         "your accuracy is a percentage; return it as a fraction between 0 and 1."),
-        (lambda got: any(np.isclose(got[0], i) for i in best_indices)
-         and np.isclose(got[1], right.accuracy),
-         "you returned the position of the best candidate; return the candidate itself, "
-         "candidates[best], a distance."),
-        (lambda got: np.isclose(got[0], largest_similar) and np.isclose(got[1], 1.0),
-         "you counted only the similar pairs: any threshold above all their distances calls "
-         "every one of them right. The accuracy counts every pair, similar and dissimilar: "
-         "np.mean((distances <= t) == (is_similar == 1))."),
-        (lambda got: right.reports(got, best=False) and np.any(np.isclose(got[1], worst)),
-         "you kept the threshold with the LOWEST accuracy: take np.argmax of the accuracies, "
-         "not np.argmin."),
-        (lambda got: right.reports(got, best=False),
-         f"your threshold is not the best one: the best classifies {right.accuracy:.4f} of these "
-         f"pairs right. Try every distance as a candidate and keep the one with the highest "
-         f"accuracy."),
-        (lambda got: not right.reports(got, best=False),
-         "the accuracy you return is not that of the threshold you return: with t, "
-         "np.mean((distances <= t) == (is_similar == 1)) gives another number. Return the "
-         "accuracy of the threshold you keep."),
+        (
+            lambda got: np.isclose(got[0], right.accuracy) and right.reports(got[::-1]),
+            "you returned (accuracy, threshold); return (threshold, accuracy), in that order.",
+        ),
+        (
+            flipped,
+            "you predicted 'similar' for LARGE distances (or compared with the labels backwards). "
+            "A small distance means similar: predict similar where distances <= t, and compare with "
+            "is_similar == 1 (SIMILAR).",
+        ),
+        (
+            lambda got: right.reports((got[0], got[1] / n)),
+            f"your accuracy is a count of correct pairs; divide by the number of pairs ({n}): it is "
+            f"a fraction between 0 and 1.",
+        ),
+        (
+            lambda got: right.reports((got[0], got[1] / 100)),
+            "your accuracy is a percentage; return it as a fraction between 0 and 1.",
+        ),
+        (
+            lambda got: any(np.isclose(got[0], i) for i in best_indices) and np.isclose(got[1], right.accuracy),
+            "you returned the position of the best candidate; return the candidate itself, "
+            "candidates[best], a distance.",
+        ),
+        (
+            lambda got: np.isclose(got[0], largest_similar) and np.isclose(got[1], 1.0),
+            "you counted only the similar pairs: any threshold above all their distances calls "
+            "every one of them right. The accuracy counts every pair, similar and dissimilar: "
+            "np.mean((distances <= t) == (is_similar == 1)).",
+        ),
+        (
+            lambda got: right.reports(got, best=False) and np.any(np.isclose(got[1], worst)),
+            "you kept the threshold with the LOWEST accuracy: take np.argmax of the accuracies, not np.argmin.",
+        ),
+        (
+            lambda got: right.reports(got, best=False),
+            f"your threshold is not the best one: the best classifies {right.accuracy:.4f} of these "
+            f"pairs right. Try every distance as a candidate and keep the one with the highest "
+            f"accuracy.",
+        ),
+        (
+            lambda got: not right.reports(got, best=False),
+            "the accuracy you return is not that of the threshold you return: with t, "
+            "np.mean((distances <= t) == (is_similar == 1)) gives another number. Return the "
+            "accuracy of the threshold you keep.",
+        ),
     ]
 
 
@@ -490,31 +580,39 @@ def _as_threshold_pair(got, expected, description):
     if isinstance(got, np.ndarray) and got.shape == (2,):
         got = tuple(got)
     if not isinstance(got, (tuple, list)) or len(got) != 2:
-        raise Incorrect(f"on {description}: return a pair (threshold, accuracy) of two numbers; got "
-                        f"{type(got).__name__}.")
+        raise Incorrect(
+            f"on {description}: return a pair (threshold, accuracy) of two numbers; got {type(got).__name__}."
+        )
     threshold = as_learner_array(got[0], "a threshold (one number)")
     accuracy = as_learner_array(got[1], "an accuracy (one number)")
     if threshold.size != 1 or accuracy.size != 1:
-        raise Incorrect(f"on {description}: the threshold and the accuracy must be single numbers; "
-                        f"got shapes {threshold.shape} and {accuracy.shape}.")
+        raise Incorrect(
+            f"on {description}: the threshold and the accuracy must be single numbers; "
+            f"got shapes {threshold.shape} and {accuracy.shape}."
+        )
     return float(threshold.reshape(())), float(accuracy.reshape(()))
 
 
 def _render_threshold(value):
-    threshold, accuracy = ((value.threshold, value.accuracy) if isinstance(value, _Threshold)
-                           else value)
+    threshold, accuracy = (value.threshold, value.accuracy) if isinstance(value, _Threshold) else value
     return f"threshold {threshold:.4f}, accuracy {accuracy:.4f}"
 
 
 def _check_pair_threshold(function):
     check_cases(
-        function, _threshold_cases(), expected=_Threshold, convert=_as_threshold_pair,
-        same=lambda got, right: right.reports(got), mistakes=_threshold_mistakes,
+        function,
+        _threshold_cases(),
+        expected=_Threshold,
+        convert=_as_threshold_pair,
+        same=lambda got, right: right.reports(got),
+        mistakes=_threshold_mistakes,
         render=_render_threshold,
     )
-    return ("you found the threshold with the best pair accuracy. Chosen on validation pairs, it "
-            "is then measured once on test pairs: its accuracy on the pairs it was chosen on is "
-            "a little optimistic.")
+    return (
+        "you found the threshold with the best pair accuracy. Chosen on validation pairs, it "
+        "is then measured once on test pairs: its accuracy on the pairs it was chosen on is "
+        "a little optimistic."
+    )
 
 
 pair_threshold = register(
@@ -560,8 +658,7 @@ semi_hard = register(
         """,
         choices={
             "a": "closer to the anchor than the positive is, D(a, n) < D(a, p)",
-            "b": "farther than the positive, but by less than the margin: "
-                 "D(a, p) < D(a, n) < D(a, p) + margin",
+            "b": "farther than the positive, but by less than the margin: D(a, p) < D(a, n) < D(a, p) + margin",
             "c": "farther than the positive by more than the margin",
             "d": "of the anchor's own class",
         },
@@ -569,9 +666,8 @@ semi_hard = register(
         answer_name="semi_hard_answer",
         explanations={
             "a": "Those are the HARD negatives; picking only them early in training tends to "
-                 "collapse every embedding to one point.",
-            "c": "Those triplets already cost 0: max(0, D(a, p) - D(a, n) + margin) = 0, so they "
-                 "teach nothing.",
+            "collapse every embedding to one point.",
+            "c": "Those triplets already cost 0: max(0, D(a, p) - D(a, n) + margin) = 0, so they teach nothing.",
             "d": "An item of the anchor's class is a positive, never a negative.",
         },
         hint=(
@@ -581,6 +677,6 @@ semi_hard = register(
             "closer than the positive, D(a, n) > D(a, p).",
         ),
         why="semi-hard triplets still cost something (loss in (0, margin)) without being the "
-            "noisiest, hardest ones: FaceNet found them the steadiest to learn from.",
+        "noisiest, hardest ones: FaceNet found them the steadiest to learn from.",
     )
 )

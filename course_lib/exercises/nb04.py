@@ -23,14 +23,15 @@ from course_lib.exercises.core import (
 __all__ = ["masked_mean_pooling", "dtw_table", "eer", "banded_dtw", "slow_copy"]
 
 
-
 def _as_shape(what):
     """`convert` that checks the answer has the expected shape."""
+
     def convert(got, expected, description):
         got = as_learner_array(got, what)
         if got.shape != np.shape(expected):
             raise Incorrect(f"on {description}: expected shape {np.shape(expected)}, got {got.shape}.")
         return got
+
     return convert
 
 
@@ -40,15 +41,17 @@ def _as_shape(what):
 def _pooling_cases():
     rng = np.random.default_rng(4)
     # An RNN's outputs at padded steps are not zero: every case has values there.
-    x_small = np.array([[[1.0, 2.0], [3.0, 4.0], [9.0, 9.0], [7.0, -5.0]],
-                        [[5.0, 6.0], [0.5, 0.5], [2.0, 1.0], [-1.0, 3.0]]])
+    x_small = np.array(
+        [[[1.0, 2.0], [3.0, 4.0], [9.0, 9.0], [7.0, -5.0]], [[5.0, 6.0], [0.5, 0.5], [2.0, 1.0], [-1.0, 3.0]]]
+    )
     mask_small = np.array([[True, True, False, False], [True, False, False, False]])
     lengths = np.array([7, 3, 12, 1, 9])
     return [
-        ("x of shape (2, 4, 2) with lengths [2, 1], padded steps holding non-zero values",
-         (x_small, mask_small)),
-        ("x of shape (5, 12, 4) with lengths [7, 3, 12, 1, 9], padded steps holding RNN-like "
-         "non-zero outputs", (rng.normal(size=(5, 12, 4)), sequences.sequence_mask(lengths, 12))),
+        ("x of shape (2, 4, 2) with lengths [2, 1], padded steps holding non-zero values", (x_small, mask_small)),
+        (
+            "x of shape (5, 12, 4) with lengths [7, 3, 12, 1, 9], padded steps holding RNN-like non-zero outputs",
+            (rng.normal(size=(5, 12, 4)), sequences.sequence_mask(lengths, 12)),
+        ),
     ]
 
 
@@ -56,42 +59,55 @@ def _pooling_mistakes(x, mask):
     real = x * mask[..., None]
     counts = mask.sum(axis=1, keepdims=True)
     return [
-        (x.mean(axis=1),
-         f"you averaged over all {x.shape[1]} steps, padding included. Sum only the real steps "
-         f"(x * mask[..., None]) and divide by each sequence's length, mask.sum(axis=1)."),
-        (x.sum(axis=1) / counts,
-         "you divided by the number of real steps but summed the padded steps too. An RNN's "
-         "outputs at padded steps are not zero: multiply by the mask before summing, "
-         "(x * mask[..., None]).sum(axis=1)."),
-        (real.sum(axis=1), "you returned the sum of the real steps; divide by each sequence's "
-                           "number of real steps."),
-        (real.sum(axis=1) / mask.sum(),
-         "you divided by the number of real steps in the whole batch, mask.sum(); divide each "
-         "sequence by its own count, mask.sum(axis=1)[:, None]."),
-        (real.mean(axis=1),
-         "you zeroed the padded steps but then divided by every step (.mean(axis=1)); divide by "
-         "each sequence's number of real steps, mask.sum(axis=1)."),
+        (
+            x.mean(axis=1),
+            f"you averaged over all {x.shape[1]} steps, padding included. Sum only the real steps "
+            f"(x * mask[..., None]) and divide by each sequence's length, mask.sum(axis=1).",
+        ),
+        (
+            x.sum(axis=1) / counts,
+            "you divided by the number of real steps but summed the padded steps too. An RNN's "
+            "outputs at padded steps are not zero: multiply by the mask before summing, "
+            "(x * mask[..., None]).sum(axis=1).",
+        ),
+        (real.sum(axis=1), "you returned the sum of the real steps; divide by each sequence's number of real steps."),
+        (
+            real.sum(axis=1) / mask.sum(),
+            "you divided by the number of real steps in the whole batch, mask.sum(); divide each "
+            "sequence by its own count, mask.sum(axis=1)[:, None].",
+        ),
+        (
+            real.mean(axis=1),
+            "you zeroed the padded steps but then divided by every step (.mean(axis=1)); divide by "
+            "each sequence's number of real steps, mask.sum(axis=1).",
+        ),
     ]
 
 
 def _as_pooled(got, expected, description):
     got = as_learner_array(got, f"an array of shape {expected.shape}")
     if got.shape != expected.shape:
-        hint = " You averaged over the features (axis=2); average over the time steps, axis=1." if (
-            got.ndim == 2 and got.shape[1] != expected.shape[1]) else ""
-        raise Incorrect(f"on {description}: expected shape {expected.shape} (one vector per "
-                        f"sequence), got {got.shape}.{hint}")
+        hint = (
+            " You averaged over the features (axis=2); average over the time steps, axis=1."
+            if (got.ndim == 2 and got.shape[1] != expected.shape[1])
+            else ""
+        )
+        raise Incorrect(
+            f"on {description}: expected shape {expected.shape} (one vector per sequence), got {got.shape}.{hint}"
+        )
     return got
 
 
 def _check_masked_mean_pooling(function):
     check_cases(
-        function, _pooling_cases(),
+        function,
+        _pooling_cases(),
         expected=lambda x, mask: sequences.masked_mean(x, mask).astype(np.float64),
-        convert=_as_pooled, same=close_to(1e-5), mistakes=_pooling_mistakes,
+        convert=_as_pooled,
+        same=close_to(1e-5),
+        mistakes=_pooling_mistakes,
     )
-    return ("your pooling ignores the padded steps whatever they hold, like "
-            "GlobalAveragePooling1D given a mask.")
+    return "your pooling ignores the padded steps whatever they hold, like GlobalAveragePooling1D given a mask."
 
 
 masked_mean_pooling = register(
@@ -123,8 +139,7 @@ masked_mean_pooling = register(
 # --- 04.dtw_table ------------------------------------------------------------------------
 
 
-def _reference_table(a, b, *, cost="squared", diagonal=True, border=np.inf, reduce=min, start=0.0,
-                     band=None):
+def _reference_table(a, b, *, cost="squared", diagonal=True, border=np.inf, reduce=min, start=0.0, band=None):
     table = np.full((len(a) + 1, len(b) + 1), border, dtype=np.float64)
     table[0, 0] = start
     for i in range(1, len(a) + 1):
@@ -133,8 +148,11 @@ def _reference_table(a, b, *, cost="squared", diagonal=True, border=np.inf, redu
                 table[i, j] = np.inf
                 continue
             difference = a[i - 1] - b[j - 1]
-            frame = np.sum(difference ** 2) if cost == "squared" else (
-                np.sqrt(np.sum(difference ** 2)) if cost == "euclidean" else np.sum(np.abs(difference)))
+            frame = (
+                np.sum(difference**2)
+                if cost == "squared"
+                else (np.sqrt(np.sum(difference**2)) if cost == "euclidean" else np.sum(np.abs(difference)))
+            )
             moves = [table[i - 1, j], table[i, j - 1]] + ([table[i - 1, j - 1]] if diagonal else [])
             table[i, j] = frame + reduce(moves)
     return table
@@ -143,19 +161,30 @@ def _reference_table(a, b, *, cost="squared", diagonal=True, border=np.inf, redu
 def _dtw_cases():
     rng = np.random.default_rng(5)
     return [
-        ("a = [[0], [1], [2]], b = [[0], [1], [1], [2]]",
-         np.array([[0.0], [1.0], [2.0]]), np.array([[0.0], [1.0], [1.0], [2.0]])),
-        ("a = [[0, 0], [1, 2]], b = [[1, 0], [1, 1], [3, 2]]",
-         np.array([[0.0, 0.0], [1.0, 2.0]]), np.array([[1.0, 0.0], [1.0, 1.0], [3.0, 2.0]])),
+        (
+            "a = [[0], [1], [2]], b = [[0], [1], [1], [2]]",
+            np.array([[0.0], [1.0], [2.0]]),
+            np.array([[0.0], [1.0], [1.0], [2.0]]),
+        ),
+        (
+            "a = [[0, 0], [1, 2]], b = [[1, 0], [1, 1], [3, 2]]",
+            np.array([[0.0, 0.0], [1.0, 2.0]]),
+            np.array([[1.0, 0.0], [1.0, 1.0], [3.0, 2.0]]),
+        ),
         ("a random (5, 3), b random (7, 3)", rng.normal(size=(5, 3)), rng.normal(size=(7, 3))),
     ]
 
 
 _COST_MISTAKES = (
-    (dict(cost="euclidean"), "your frame cost is the Euclidean distance; this course's DTW uses "
-                             "the squared distance, np.sum((a[i-1] - b[j-1]) ** 2)."),
-    (dict(cost="abs"), "your frame cost is the absolute (L1) difference; use the squared "
-                       "distance, np.sum((a[i-1] - b[j-1]) ** 2)."),
+    (
+        dict(cost="euclidean"),
+        "your frame cost is the Euclidean distance; this course's DTW uses "
+        "the squared distance, np.sum((a[i-1] - b[j-1]) ** 2).",
+    ),
+    (
+        dict(cost="abs"),
+        "your frame cost is the absolute (L1) difference; use the squared distance, np.sum((a[i-1] - b[j-1]) ** 2).",
+    ),
 )
 
 
@@ -164,16 +193,22 @@ def _dtw_mistakes(a, b):
         return _reference_table(a, b, **options)
 
     return [
-        (table(start=np.inf),
-         "D[0, 0] must be 0: it is the cost of aligning two empty beginnings. With inf there, "
-         "no path can start and every cell stays inf."),
-        (table(diagonal=False),
-         "every inner cell is inf. D[1, 1] can only be reached from D[0, 0] by the diagonal "
-         "move: take the minimum of up, left and diagonal, D[i-1, j-1] included (the maximum "
-         "would pick the inf border everywhere)."),
-        (table(border=0.0),
-         "the border row and column (except D[0, 0] = 0) must be inf; with 0 there an alignment "
-         "could skip the start of a sequence for free."),
+        (
+            table(start=np.inf),
+            "D[0, 0] must be 0: it is the cost of aligning two empty beginnings. With inf there, "
+            "no path can start and every cell stays inf.",
+        ),
+        (
+            table(diagonal=False),
+            "every inner cell is inf. D[1, 1] can only be reached from D[0, 0] by the diagonal "
+            "move: take the minimum of up, left and diagonal, D[i-1, j-1] included (the maximum "
+            "would pick the inf border everywhere).",
+        ),
+        (
+            table(border=0.0),
+            "the border row and column (except D[0, 0] = 0) must be inf; with 0 there an alignment "
+            "could skip the start of a sequence for free.",
+        ),
         *[(table(**options), message) for options, message in _COST_MISTAKES],
     ]
 
@@ -182,14 +217,21 @@ def _check_dtw_table(function):
     def as_table(got, expected, description):
         got = as_learner_array(got, f"an array of shape {expected.shape}")
         if got.shape != expected.shape:
-            hint = (" Include the border row and column (index 0) with D[0, 0] = 0."
-                    if got.shape == (expected.shape[0] - 1, expected.shape[1] - 1) else "")
+            hint = (
+                " Include the border row and column (index 0) with D[0, 0] = 0."
+                if got.shape == (expected.shape[0] - 1, expected.shape[1] - 1)
+                else ""
+            )
             raise Incorrect(f"on {description}: expected shape {expected.shape}, got {got.shape}.{hint}")
         return got
 
     check_cases(
-        function, [(description, (a, b)) for description, a, b in _dtw_cases()],
-        expected=_reference_table, convert=as_table, same=close_to(1e-6), mistakes=_dtw_mistakes,
+        function,
+        [(description, (a, b)) for description, a, b in _dtw_cases()],
+        expected=_reference_table,
+        convert=as_table,
+        same=close_to(1e-6),
+        mistakes=_dtw_mistakes,
     )
     return "your table matches the recurrence; its corner is course_lib's dtw_distance."
 
@@ -238,12 +280,17 @@ def _eer_cases():
     labels = np.concatenate([np.ones(300, int), np.zeros(500, int)])
     order = rng.permutation(len(scores))
     return [
-        ("scores [0.9, 0.8, 0.7, 0.1], is_same [1, 1, 0, 0]",
-         np.array([0.9, 0.8, 0.7, 0.1]), np.array([1, 1, 0, 0])),
-        ("scores [0.9, 0.8, 0.6, 0.3, 0.2, 0.1], is_same [1, 0, 1, 1, 0, 0]",
-         np.array([0.9, 0.8, 0.6, 0.3, 0.2, 0.1]), np.array([1, 0, 1, 1, 0, 0])),
-        ("800 shuffled pair scores: 300 same pairs around 0.7, 500 different pairs around 0.3",
-         scores[order], labels[order]),
+        ("scores [0.9, 0.8, 0.7, 0.1], is_same [1, 1, 0, 0]", np.array([0.9, 0.8, 0.7, 0.1]), np.array([1, 1, 0, 0])),
+        (
+            "scores [0.9, 0.8, 0.6, 0.3, 0.2, 0.1], is_same [1, 0, 1, 1, 0, 0]",
+            np.array([0.9, 0.8, 0.6, 0.3, 0.2, 0.1]),
+            np.array([1, 0, 1, 1, 0, 0]),
+        ),
+        (
+            "800 shuffled pair scores: 300 same pairs around 0.7, 500 different pairs around 0.3",
+            scores[order],
+            labels[order],
+        ),
     ]
 
 
@@ -269,32 +316,44 @@ def _eer_from_roc_curve(scores, labels, *, drop_intermediate):
 def _eer_mistakes(scores, labels):
     expected = verification.equal_error_rate(scores, labels)
     return [
-        (2 * expected, "you returned FPR + FNR; the EER is the rate where the two are equal, "
-                       "their average there, not their sum."),
-        (verification.equal_error_rate(-scores, labels),
-         "you accepted pairs with a LOW score (or swapped the labels, which gives the same "
-         "numbers). The scores are similarities and is_same = 1 (SIMILAR) marks a same-speaker "
-         "pair: accept when score >= threshold."),
-        (_eer_over_all_pairs(scores, labels),
-         "you divided the errors by the number of all pairs; the false positive rate divides by "
-         "the different pairs, the false negative rate by the same pairs."),
-        (_eer_from_roc_curve(scores, labels, drop_intermediate=True),
-         "scikit-learn's roc_curve leaves out ROC points by default (drop_intermediate=True), "
-         "here the ones where FPR and FNR cross: pass drop_intermediate=False, or try every "
-         "score as a threshold yourself."),
-        (lambda got: np.any(np.isclose(got, scores)),
-         "you returned a threshold (a score); return the error rate at that threshold."),
+        (
+            2 * expected,
+            "you returned FPR + FNR; the EER is the rate where the two are equal, their average there, not their sum.",
+        ),
+        (
+            verification.equal_error_rate(-scores, labels),
+            "you accepted pairs with a LOW score (or swapped the labels, which gives the same "
+            "numbers). The scores are similarities and is_same = 1 (SIMILAR) marks a same-speaker "
+            "pair: accept when score >= threshold.",
+        ),
+        (
+            _eer_over_all_pairs(scores, labels),
+            "you divided the errors by the number of all pairs; the false positive rate divides by "
+            "the different pairs, the false negative rate by the same pairs.",
+        ),
+        (
+            _eer_from_roc_curve(scores, labels, drop_intermediate=True),
+            "scikit-learn's roc_curve leaves out ROC points by default (drop_intermediate=True), "
+            "here the ones where FPR and FNR cross: pass drop_intermediate=False, or try every "
+            "score as a threshold yourself.",
+        ),
+        (
+            lambda got: np.any(np.isclose(got, scores)),
+            "you returned a threshold (a score); return the error rate at that threshold.",
+        ),
     ]
 
 
 def _check_eer(function):
     check_cases(
-        function, [(description, (scores, labels)) for description, scores, labels in _eer_cases()],
+        function,
+        [(description, (scores, labels)) for description, scores, labels in _eer_cases()],
         expected=verification.equal_error_rate,
         convert=_as_shape("one number between 0 and 1"),
         # EER definitions differ by less than one pair's share where FPR and FNR cross
         same=lambda got, value: np.shape(got) == () and abs(float(got) - value) <= 0.01,
-        mistakes=_eer_mistakes, render=lambda value: f"{float(value):.4f}",
+        mistakes=_eer_mistakes,
+        render=lambda value: f"{float(value):.4f}",
     )
     return "your EER matches course_lib.verification.equal_error_rate."
 
@@ -338,14 +397,19 @@ def _band_cases():
     rng = np.random.default_rng(44)
     walk = np.cumsum(rng.normal(size=(9, 2)), axis=0)
     return [
-        ("a = [[0], [1], [2], [3], [3]], b = [[0], [0], [1], [2], [3]], band=0 (no warping)",
-         (np.array([[0.0], [1.0], [2.0], [3.0], [3.0]]), np.array([[0.0], [0.0], [1.0], [2.0], [3.0]]), 0)),
-        ("a = a random walk (9, 2), b = the same walk delayed by 3 steps (9, 2), band=2",
-         (walk, np.vstack([np.repeat(walk[:1], 3, axis=0), walk[:6]]), 2)),
-        ("a random (6, 3), b random (8, 3), band=3",
-         (rng.normal(size=(6, 3)), rng.normal(size=(8, 3)), 3)),
-        ("a random (3, 2), b random (7, 2), band=2: the band is narrower than the length gap",
-         (rng.normal(size=(3, 2)), rng.normal(size=(7, 2)), 2)),
+        (
+            "a = [[0], [1], [2], [3], [3]], b = [[0], [0], [1], [2], [3]], band=0 (no warping)",
+            (np.array([[0.0], [1.0], [2.0], [3.0], [3.0]]), np.array([[0.0], [0.0], [1.0], [2.0], [3.0]]), 0),
+        ),
+        (
+            "a = a random walk (9, 2), b = the same walk delayed by 3 steps (9, 2), band=2",
+            (walk, np.vstack([np.repeat(walk[:1], 3, axis=0), walk[:6]]), 2),
+        ),
+        ("a random (6, 3), b random (8, 3), band=3", (rng.normal(size=(6, 3)), rng.normal(size=(8, 3)), 3)),
+        (
+            "a random (3, 2), b random (7, 2), band=2: the band is narrower than the length gap",
+            (rng.normal(size=(3, 2)), rng.normal(size=(7, 2)), 2),
+        ),
     ]
 
 
@@ -359,11 +423,16 @@ def _band_mistakes(a, b, band):
         return float(_reference_table(a, b, **options)[-1, -1])
 
     return [
-        (corner(), "you returned plain DTW: the band is missing. Cells with |i - j| > band "
-                   "must stay inf, so no alignment strays more than `band` steps off the diagonal."),
-        (corner(band=band - 1),
-         "your band is one step too narrow: keep cells with |i - j| <= band (the diagonal plus "
-         "`band` cells on each side)."),
+        (
+            corner(),
+            "you returned plain DTW: the band is missing. Cells with |i - j| > band "
+            "must stay inf, so no alignment strays more than `band` steps off the diagonal.",
+        ),
+        (
+            corner(band=band - 1),
+            "your band is one step too narrow: keep cells with |i - j| <= band (the diagonal plus "
+            "`band` cells on each side).",
+        ),
         (corner(band=band + 1), "your band is one step too wide: keep cells with |i - j| <= band."),
         *[(corner(band=band, **options), message) for options, message in _COST_MISTAKES],
     ]
@@ -373,26 +442,33 @@ def _check_banded_dtw(function):
     def as_distance(got, expected, description):
         got = as_learner_array(got, "one number, the DTW distance")
         if got.ndim == 2:
-            raise Incorrect(f"on {description}: you returned the table, shape {got.shape}; return "
-                            f"its corner D[len(a), len(b)], the distance.")
+            raise Incorrect(
+                f"on {description}: you returned the table, shape {got.shape}; return "
+                f"its corner D[len(a), len(b)], the distance."
+            )
         if got.size != 1:
             raise Incorrect(f"on {description}: expected one number, got shape {got.shape}.")
         return float(got.reshape(()))
 
     check_cases(
-        function, _band_cases(), expected=reference_banded_dtw, convert=as_distance,
+        function,
+        _band_cases(),
+        expected=reference_banded_dtw,
+        convert=as_distance,
         same=lambda got, value: bool(np.isclose(got, value, rtol=1e-9, atol=1e-9)),
-        mistakes=_band_mistakes, render=lambda value: f"{value:.6g}",
+        mistakes=_band_mistakes,
+        render=lambda value: f"{value:.6g}",
     )
-    return ("your band keeps the alignment near the diagonal: cheaper to compute (about "
-            "(2 band + 1) cells per row), and a sequence can no longer be stretched without limit.")
+    return (
+        "your band keeps the alignment near the diagonal: cheaper to compute (about "
+        "(2 band + 1) cells per row), and a sequence can no longer be stretched without limit."
+    )
 
 
 banded_dtw = register(
     Exercise(
         "04.banded_dtw",
-        title="The DTW distance of a and b when the alignment may stray at most `band` steps "
-              "from the diagonal.",
+        title="The DTW distance of a and b when the alignment may stray at most `band` steps from the diagonal.",
         checker=_check_banded_dtw,
         hint=(
             """
@@ -435,16 +511,14 @@ slow_copy = register(
         answer=0.0,
         answer_name="slow_copy_answer",
         explanations=(
-            (2.0, "That compares a with b's first three frames one to one; DTW may repeat a "
-                  "frame of a to follow b."),
+            (2.0, "That compares a with b's first three frames one to one; DTW may repeat a frame of a to follow b."),
             (1.0, "Look again: can every frame of b meet a frame of a with the same value?"),
         ),
         hint=(
             "DTW may match one frame of a with several consecutive frames of b.",
-            "Match a[0] with b[0], b[1]; a[1] with b[2], b[3]; a[2] with b[4], b[5]: what does "
-            "each match cost?",
+            "Match a[0] with b[0], b[1]; a[1] with b[2], b[3]; a[2] with b[4], b[5]: what does each match cost?",
         ),
         why="b is a played at half speed, and DTW aligns it perfectly: every frame meets its "
-            "equal, so the distance is 0. DTW compares shapes, not speeds.",
+        "equal, so the distance is 0. DTW compares shapes, not speeds.",
     )
 )

@@ -54,12 +54,24 @@ def _reference_attention(query, key, value, mask, *, scale=True, axis=-1, mask_m
 def _attention_cases():
     rng = np.random.default_rng(7)
     return [
-        ("query (1, 1, 2) = [[[1, 1]]], key = value = [[[1, 0], [0, 1], [5, 5]]], mask [[1, 1, 0]]",
-         (np.ones((1, 1, 2)), np.array([[[1.0, 0.0], [0.0, 1.0], [5.0, 5.0]]]),
-          np.array([[[1.0, 0.0], [0.0, 1.0], [5.0, 5.0]]]), np.array([[True, True, False]]))),
-        ("random query (2, 3, 4), key (2, 5, 4), value (2, 5, 3), lengths [5, 2]",
-         (rng.normal(size=(2, 3, 4)) * 2, rng.normal(size=(2, 5, 4)) * 2,
-          rng.normal(size=(2, 5, 3)), np.array([[True] * 5, [True, True, False, False, False]]))),
+        (
+            "query (1, 1, 2) = [[[1, 1]]], key = value = [[[1, 0], [0, 1], [5, 5]]], mask [[1, 1, 0]]",
+            (
+                np.ones((1, 1, 2)),
+                np.array([[[1.0, 0.0], [0.0, 1.0], [5.0, 5.0]]]),
+                np.array([[[1.0, 0.0], [0.0, 1.0], [5.0, 5.0]]]),
+                np.array([[True, True, False]]),
+            ),
+        ),
+        (
+            "random query (2, 3, 4), key (2, 5, 4), value (2, 5, 3), lengths [5, 2]",
+            (
+                rng.normal(size=(2, 3, 4)) * 2,
+                rng.normal(size=(2, 5, 4)) * 2,
+                rng.normal(size=(2, 5, 3)),
+                np.array([[True] * 5, [True, True, False, False, False]]),
+            ),
+        ),
     ]
 
 
@@ -71,22 +83,31 @@ def _attention_mistakes(query, key, value, mask):
     unmasked = variant(mask_mode="none")
     padded = ~np.broadcast_to(mask[:, None, :], weights.shape)
     return [
-        (unmasked,
-         f"padded keys got weight up to {unmasked[1][padded].max(initial=0):.3f}; you did not "
-         f"use the mask. Set masked scores to -1e9 before the softmax."),
-        (variant(mask_mode="zero"),
-         "you set the masked scores to 0, but a score of 0 still gets weight after exp(): "
-         "exp(0) = 1. Set masked scores to -1e9 before the softmax."),
-        (variant(mask_mode="after"),
-         "you zeroed the padded weights after the softmax, so each query's weights no longer "
-         "sum to 1. Mask the scores before the softmax, not the weights after it."),
-        (variant(axis=-2),
-         "you took the softmax over the queries (axis -2); the weights a(i, j) sum to 1 over "
-         "the keys i, the last axis."),
-        (variant(scale=False),
-         f"you forgot to divide the scores by sqrt(d) = sqrt({query.shape[-1]})."),
-        (lambda got: np.allclose(got[1], weights, atol=1e-5),
-         "the weights are right but the output is not; it is weights @ value."),
+        (
+            unmasked,
+            f"padded keys got weight up to {unmasked[1][padded].max(initial=0):.3f}; you did not "
+            f"use the mask. Set masked scores to -1e9 before the softmax.",
+        ),
+        (
+            variant(mask_mode="zero"),
+            "you set the masked scores to 0, but a score of 0 still gets weight after exp(): "
+            "exp(0) = 1. Set masked scores to -1e9 before the softmax.",
+        ),
+        (
+            variant(mask_mode="after"),
+            "you zeroed the padded weights after the softmax, so each query's weights no longer "
+            "sum to 1. Mask the scores before the softmax, not the weights after it.",
+        ),
+        (
+            variant(axis=-2),
+            "you took the softmax over the queries (axis -2); the weights a(i, j) sum to 1 over "
+            "the keys i, the last axis.",
+        ),
+        (variant(scale=False), f"you forgot to divide the scores by sqrt(d) = sqrt({query.shape[-1]})."),
+        (
+            lambda got: np.allclose(got[1], weights, atol=1e-5),
+            "the weights are right but the output is not; it is weights @ value.",
+        ),
     ]
 
 
@@ -98,11 +119,15 @@ def _as_output_and_weights(got, expected, description):
     weights = as_learner_array(got[1], "the weights array")
     expected_output, expected_weights = expected
     if weights.shape != expected_weights.shape:
-        raise Incorrect(f"on {description}: weights should have shape {expected_weights.shape} "
-                        f"(batch, queries, keys); got {weights.shape}.")
+        raise Incorrect(
+            f"on {description}: weights should have shape {expected_weights.shape} "
+            f"(batch, queries, keys); got {weights.shape}."
+        )
     if output.shape != expected_output.shape:
-        raise Incorrect(f"on {description}: output should have shape {expected_output.shape} "
-                        f"(batch, queries, value size); got {output.shape}.")
+        raise Incorrect(
+            f"on {description}: output should have shape {expected_output.shape} "
+            f"(batch, queries, value size); got {output.shape}."
+        )
     return output, weights
 
 
@@ -112,8 +137,12 @@ def _render_attention(pair):
 
 def _check_masked_attention(function):
     check_cases(
-        function, _attention_cases(), expected=_reference_attention,
-        convert=_as_output_and_weights, mistakes=_attention_mistakes, render=_render_attention,
+        function,
+        _attention_cases(),
+        expected=_reference_attention,
+        convert=_as_output_and_weights,
+        mistakes=_attention_mistakes,
+        render=_render_attention,
         same=lambda got, value: all(np.allclose(g, v, atol=1e-5) for g, v in zip(got, value)),
     )
     return "your attention matches course_lib.attention.scaled_dot_product_attention; padding gets 0."
@@ -159,11 +188,11 @@ def _pooling_cases():
     mask = np.arange(6)[None, :] < lengths[:, None]
     x = rng.normal(size=(3, 6, 4)) * mask[..., None]
     return [
-        ("x [[[1, 0], [0, 1], [0, 0]]], mask [[1, 1, 0]], query [2, 0]",
-         (np.array([[[1.0, 0.0], [0.0, 1.0], [0.0, 0.0]]]), np.array([[True, True, False]]),
-          np.array([2.0, 0.0]))),
-        ("random x (3, 6, 4) with lengths [6, 2, 4], query (4,)",
-         (x, mask, rng.normal(size=4) * 2)),
+        (
+            "x [[[1, 0], [0, 1], [0, 0]]], mask [[1, 1, 0]], query [2, 0]",
+            (np.array([[[1.0, 0.0], [0.0, 1.0], [0.0, 0.0]]]), np.array([[True, True, False]]), np.array([2.0, 0.0])),
+        ),
+        ("random x (3, 6, 4) with lengths [6, 2, 4], query (4,)", (x, mask, rng.normal(size=4) * 2)),
     ]
 
 
@@ -182,28 +211,36 @@ def _pooling_and_weights(x, mask, query, *, scale=True, use_mask=True, axis=1):
 def _pooling_mistakes(x, mask, query):
     weights = _pooling_and_weights(x, mask, query)[1]
     return [
-        (weights,
-         f"you returned the weights, shape {weights.shape}; return the pooled vectors, sum "
-         f"over t of a_t x_t, shape ({len(x)}, {x.shape[-1]})."),
-        (_reference_pooling(x, mask, query, use_mask=False),
-         "the padded steps took part: mask the scores (-1e9) before the softmax."),
-        (_reference_pooling(x, mask, query, scale=False),
-         "you forgot to divide the scores by sqrt(d)."),
-        (_reference_pooling(x, mask, query, axis=0),
-         "you took the softmax over the batch (axis 0); it runs over the time steps of each "
-         "sequence, axis 1."),
-        ((x * mask[..., None]).sum(1) / mask.sum(1, keepdims=True),
-         "you returned the masked mean; weight the steps by the softmax of their scores "
-         "x_t . w / sqrt(d)."),
+        (
+            weights,
+            f"you returned the weights, shape {weights.shape}; return the pooled vectors, sum "
+            f"over t of a_t x_t, shape ({len(x)}, {x.shape[-1]}).",
+        ),
+        (
+            _reference_pooling(x, mask, query, use_mask=False),
+            "the padded steps took part: mask the scores (-1e9) before the softmax.",
+        ),
+        (_reference_pooling(x, mask, query, scale=False), "you forgot to divide the scores by sqrt(d)."),
+        (
+            _reference_pooling(x, mask, query, axis=0),
+            "you took the softmax over the batch (axis 0); it runs over the time steps of each sequence, axis 1.",
+        ),
+        (
+            (x * mask[..., None]).sum(1) / mask.sum(1, keepdims=True),
+            "you returned the masked mean; weight the steps by the softmax of their scores x_t . w / sqrt(d).",
+        ),
     ]
 
 
 def _check_attention_pooling(function):
     check_cases(
-        function, _pooling_cases(), expected=_reference_pooling,
-        convert=lambda got, expected, description: as_learner_array(
-            got, f"an array of shape {expected.shape}"),
-        same=close_to(1e-5), mistakes=_pooling_mistakes, render=describe_with_shape,
+        function,
+        _pooling_cases(),
+        expected=_reference_pooling,
+        convert=lambda got, expected, description: as_learner_array(got, f"an array of shape {expected.shape}"),
+        same=close_to(1e-5),
+        mistakes=_pooling_mistakes,
+        render=describe_with_shape,
     )
     return "your pooling matches course_lib.attention.AttentionPooling."
 
@@ -243,8 +280,9 @@ attention_pooling = register(
 # --- 05.forward_fraction -------------------------------------------------------------------
 
 
-def reference_forward_fraction(weights, query_lengths, *, axis=-1, strict=False, steps="real",
-                               divide_by="steps", backwards=False):
+def reference_forward_fraction(
+    weights, query_lengths, *, axis=-1, strict=False, steps="real", divide_by="steps", backwards=False
+):
     """For each pair, the fraction of steps j -> j + 1 between real query frames at which the
     most attended key frame does not move back; the options give the usual slips."""
     peaks = np.argmax(weights, axis=axis)
@@ -252,9 +290,11 @@ def reference_forward_fraction(weights, query_lengths, *, axis=-1, strict=False,
     kept = moves < 0 if backwards else (moves > 0 if strict else moves >= 0)
     target = np.arange(1, peaks.shape[1])[None, :]  # step j -> j + 1 is counted at j + 1
     lengths = np.asarray(query_lengths)[:, None]
-    valid = {"real": target < lengths,                       # both frames real
-             "all": np.ones_like(target < lengths),          # padded frames too
-             "into padding": target - 1 < lengths}[steps]    # from the last real frame on
+    valid = {
+        "real": target < lengths,  # both frames real
+        "all": np.ones_like(target < lengths),  # padded frames too
+        "into padding": target - 1 < lengths,
+    }[steps]  # from the last real frame on
     counted = np.sum(kept & valid, axis=1)
     total = {"steps": valid.sum(axis=1), "frames": lengths[:, 0], "count": 1}[divide_by]
     return counted / total
@@ -272,23 +312,35 @@ def _alignment_cases():
         for i, (query_length, key_length) in enumerate(zip(query_lengths, key_lengths)):
             queries[i, :query_length] = walks[i, :query_length]
             warp = np.sort(rng.uniform(0, query_length - 1, size=key_length))
-            keys[i, :key_length] = walks[i, np.round(warp).astype(int)] + rng.normal(
-                scale=0.3, size=(key_length, 3))
+            keys[i, :key_length] = walks[i, np.round(warp).astype(int)] + rng.normal(scale=0.3, size=(key_length, 3))
         key_mask = np.arange(steps)[None, :] < np.asarray(key_lengths)[:, None]
         return _reference_attention(queries * sharpness, keys, keys, key_mask)[1]
 
-    tiny = np.array([[[0.7, 0.1, 0.1, 0.1],
-                      [0.2, 0.6, 0.1, 0.1],
-                      [0.1, 0.7, 0.1, 0.1],
-                      [0.6, 0.2, 0.1, 0.1],
-                      [0.25, 0.25, 0.25, 0.25]]])
+    tiny = np.array(
+        [
+            [
+                [0.7, 0.1, 0.1, 0.1],
+                [0.2, 0.6, 0.1, 0.1],
+                [0.1, 0.7, 0.1, 0.1],
+                [0.6, 0.2, 0.1, 0.1],
+                [0.25, 0.25, 0.25, 0.25],
+            ]
+        ]
+    )
     return [
-        ("weights (1, 5, 4) = [[[.7, .1, .1, .1], [.2, .6, .1, .1], [.1, .7, .1, .1], "
-         "[.6, .2, .1, .1], [.25, .25, .25, .25]]], query_lengths [4]", (tiny, np.array([4]))),
-        ("cross-attention weights (4, 12, 12) of 4 pairs, query_lengths [9, 5, 12, 3]",
-         (attention_maps([9, 5, 12, 3], [10, 12, 7, 6], 12, 2.0), np.array([9, 5, 12, 3]))),
-        ("cross-attention weights (3, 16, 16) of 3 pairs, query_lengths [16, 7, 11]",
-         (attention_maps([16, 7, 11], [12, 14, 16], 16, 1.0), np.array([16, 7, 11]))),
+        (
+            "weights (1, 5, 4) = [[[.7, .1, .1, .1], [.2, .6, .1, .1], [.1, .7, .1, .1], "
+            "[.6, .2, .1, .1], [.25, .25, .25, .25]]], query_lengths [4]",
+            (tiny, np.array([4])),
+        ),
+        (
+            "cross-attention weights (4, 12, 12) of 4 pairs, query_lengths [9, 5, 12, 3]",
+            (attention_maps([9, 5, 12, 3], [10, 12, 7, 6], 12, 2.0), np.array([9, 5, 12, 3])),
+        ),
+        (
+            "cross-attention weights (3, 16, 16) of 3 pairs, query_lengths [16, 7, 11]",
+            (attention_maps([16, 7, 11], [12, 14, 16], 16, 1.0), np.array([16, 7, 11])),
+        ),
     ]
 
 
@@ -297,26 +349,39 @@ def _alignment_mistakes(weights, query_lengths):
         return reference_forward_fraction(weights, query_lengths, **options)
 
     return [
-        (variant(steps="all"),
-         "you counted the steps between padded query frames too; only the real frames of A "
-         "count, j + 1 < query_lengths[b]."),
-        (variant(steps="into padding"),
-         "you counted the step from A's last real frame into its padding; a step j -> j + 1 "
-         "counts only when frame j + 1 is real too."),
-        (variant(strict=True),
-         "you counted only the steps that move strictly forward; a step that stays on the same "
-         "key frame does not move back either (DTW allows it: one frame of B matched to several "
-         "frames of A)."),
-        (variant(backwards=True),
-         "you returned the fraction of steps that move BACK; return the fraction that do not."),
-        (variant(divide_by="frames"),
-         "you divided by the number of real frames; a sequence of L frames has L - 1 steps."),
-        (variant(divide_by="count"),
-         "you returned the number of such steps; divide by each pair's number of steps, "
-         "query_lengths - 1."),
-        (variant(axis=-2),
-         "you took the argmax over the queries (axis 1), for each key frame; each query frame j "
-         "of A is a row, and where it looks is the argmax over the keys, the last axis."),
+        (
+            variant(steps="all"),
+            "you counted the steps between padded query frames too; only the real frames of A "
+            "count, j + 1 < query_lengths[b].",
+        ),
+        (
+            variant(steps="into padding"),
+            "you counted the step from A's last real frame into its padding; a step j -> j + 1 "
+            "counts only when frame j + 1 is real too.",
+        ),
+        (
+            variant(strict=True),
+            "you counted only the steps that move strictly forward; a step that stays on the same "
+            "key frame does not move back either (DTW allows it: one frame of B matched to several "
+            "frames of A).",
+        ),
+        (
+            variant(backwards=True),
+            "you returned the fraction of steps that move BACK; return the fraction that do not.",
+        ),
+        (
+            variant(divide_by="frames"),
+            "you divided by the number of real frames; a sequence of L frames has L - 1 steps.",
+        ),
+        (
+            variant(divide_by="count"),
+            "you returned the number of such steps; divide by each pair's number of steps, query_lengths - 1.",
+        ),
+        (
+            variant(axis=-2),
+            "you took the argmax over the queries (axis 1), for each key frame; each query frame j "
+            "of A is a row, and where it looks is the argmax over the keys, the last axis.",
+        ),
     ]
 
 
@@ -324,29 +389,33 @@ def _as_fractions(got, expected, description):
     (n,) = expected.shape
     got = as_learner_array(got, f"an array of {n} fractions, one per pair")
     if got.ndim == 2 and got.shape[0] == n:
-        raise Incorrect(f"on {description}: you returned shape {got.shape}, one value per step; "
-                        f"return one fraction per pair, shape ({n},).")
+        raise Incorrect(
+            f"on {description}: you returned shape {got.shape}, one value per step; "
+            f"return one fraction per pair, shape ({n},)."
+        )
     if got.shape != (n,):
-        raise Incorrect(f"on {description}: expected one fraction per pair, shape ({n},); got "
-                        f"shape {got.shape}.")
+        raise Incorrect(f"on {description}: expected one fraction per pair, shape ({n},); got shape {got.shape}.")
     return got
 
 
 def _check_forward_fraction(function):
     check_cases(
-        function, _alignment_cases(), expected=reference_forward_fraction, convert=_as_fractions,
-        same=close_to(1e-9), mistakes=_alignment_mistakes,
+        function,
+        _alignment_cases(),
+        expected=reference_forward_fraction,
+        convert=_as_fractions,
+        same=close_to(1e-9),
+        mistakes=_alignment_mistakes,
         render=lambda value: str(np.round(np.asarray(value, dtype=float), 4).tolist()),
     )
-    return ("you can measure how monotone a soft alignment is: DTW's path never moves back, "
-            "attention is free to.")
+    return "you can measure how monotone a soft alignment is: DTW's path never moves back, attention is free to."
 
 
 forward_fraction = register(
     Exercise(
         "05.forward_fraction",
         title="For each cross-attention map of a batch, the fraction of steps between real query "
-              "frames whose most attended key frame does not move back.",
+        "frames whose most attended key frame does not move back.",
         checker=_check_forward_fraction,
         hint=(
             """
@@ -393,12 +462,12 @@ softmax_axis = register(
         answer_name="softmax_axis_answer",
         explanations={
             "a": "Then each key would share one unit of weight among the queries, and a query's "
-                 "output, weights @ value, would not be an average of the values: the weights in "
-                 "its row could sum to anything.",
+            "output, weights @ value, would not be an average of the values: the weights in "
+            "its row could sum to anything.",
             "c": "The sequences of a batch are unrelated; mixing them would let one sequence's "
-                 "scores change another's weights.",
+            "scores change another's weights.",
             "d": "Then the queries would compete with each other for one unit of weight; each "
-                 "query gets its own distribution over the keys.",
+            "query gets its own distribution over the keys.",
         },
         hint=(
             "Each query's output is a weighted average of the values, one value per key. Over "
@@ -407,6 +476,6 @@ softmax_axis = register(
             "keys. So the softmax runs along the last axis, the keys.",
         ),
         why="each query spreads one unit of attention over the keys (axis -1), so its output is "
-            "a weighted average of the values; padded keys are removed before this softmax.",
+        "a weighted average of the values; padded keys are removed before this softmax.",
     )
 )

@@ -23,7 +23,11 @@ from course_lib.exercises.core import (
 )
 
 __all__ = [
-    "cosine_probabilities", "best_case_loss", "cosface_logits", "arcface_logits", "arcface_target",
+    "cosine_probabilities",
+    "best_case_loss",
+    "cosface_logits",
+    "arcface_logits",
+    "arcface_target",
 ]
 
 
@@ -39,15 +43,22 @@ def _probability_cases():
     with_zero = rng.normal(size=(4, 4)) * 3
     with_zero[2] = 0.0
     return [
-        ("embeddings [[2, 0], [1, 1]], weights [[1, 0], [0, 3]], scale 10",
-         (np.array([[2.0, 0.0], [1.0, 1.0]]), np.array([[1.0, 0.0], [0.0, 3.0]]), 10.0)),
-        ("random embeddings (4, 4) whose row 2 is all zeros, weights (3, 4) of mixed lengths, "
-         "scale 16",
-         (with_zero, rng.normal(size=(3, 4)) * np.array([[0.5], [2.0], [7.0]]), 16.0)),
-        ("random embeddings (3, 5), weights (4, 5), scale 1",
-         (rng.normal(size=(3, 5)), rng.normal(size=(4, 5)) * 2, 1.0)),
-        ("random embeddings (4, 3), weights (5, 3), scale 1000",
-         (rng.normal(size=(4, 3)), rng.normal(size=(5, 3)), 1000.0)),
+        (
+            "embeddings [[2, 0], [1, 1]], weights [[1, 0], [0, 3]], scale 10",
+            (np.array([[2.0, 0.0], [1.0, 1.0]]), np.array([[1.0, 0.0], [0.0, 3.0]]), 10.0),
+        ),
+        (
+            "random embeddings (4, 4) whose row 2 is all zeros, weights (3, 4) of mixed lengths, scale 16",
+            (with_zero, rng.normal(size=(3, 4)) * np.array([[0.5], [2.0], [7.0]]), 16.0),
+        ),
+        (
+            "random embeddings (3, 5), weights (4, 5), scale 1",
+            (rng.normal(size=(3, 5)), rng.normal(size=(4, 5)) * 2, 1.0),
+        ),
+        (
+            "random embeddings (4, 3), weights (5, 3), scale 1000",
+            (rng.normal(size=(4, 3)), rng.normal(size=(5, 3)), 1000.0),
+        ),
     ]
 
 
@@ -65,75 +76,107 @@ def _probability_mistakes(embeddings, weights, scale):
     logits = scale * cosines
     with np.errstate(all="ignore"):
         unguarded = (embeddings / np.linalg.norm(embeddings, axis=1, keepdims=True)) @ (
-            weights / np.linalg.norm(weights, axis=1, keepdims=True)).T
+            weights / np.linalg.norm(weights, axis=1, keepdims=True)
+        ).T
         overflowing = np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)
         underflowing = np.exp(logits - scale) / np.exp(logits - scale).sum(axis=1, keepdims=True)
     return [
-        (overflowing,
-         f"your probabilities hold NaN at scale {scale:g}: np.exp({scale:g}) overflows to inf, "
-         f"and inf / inf is NaN. Subtract each row's largest logit before np.exp: the softmax "
-         f"does not change (the factor cancels), and no exponent is above 0."),
-        (_softmax_rows(scale * unguarded),
-         "your probabilities hold NaN for the zero embedding: it has length 0, so dividing by it "
-         "gives NaN. Divide by np.maximum(norm, 1e-12): a zero vector then has cosine 0 with "
-         "every class, and equal probabilities."),
-        (_softmax_rows(logits, axis=0),
-         "you took the softmax over the embeddings (axis 0); each embedding's probabilities "
-         "are over the classes: the softmax runs along each row, axis 1."),
-        (logits, "you returned the logits s * cos; the probabilities are their softmax over the "
-                 "classes."),
-        (_softmax_rows(cosines),
-         "you left out the scale: softmax(cos) can never be confident, since the cosines lie in "
-         "[-1, 1]. Multiply them by `scale` first."),
-        (_softmax_rows(cosines / scale),
-         "you divided the cosines by the scale; multiply them: s * cos, a larger s gives sharper "
-         "probabilities."),
-        (_softmax_rows(scale * embeddings @ weights.T),
-         "you used the plain dot product: L2-normalise the embeddings and the class weights "
-         "first, so only the angles count."),
-        (_softmax_rows(scale * _unit(embeddings) @ weights.T),
-         "you normalised the embeddings but not the class weights; both sides need length 1 "
-         "(a long class weight vector would win by its length alone)."),
-        (_softmax_rows(scale * embeddings @ _unit(weights).T),
-         "you normalised the class weights but not the embeddings; both sides need length 1."),
-        (underflowing,
-         f"your probabilities hold NaN at scale {scale:g}: you subtracted the scale, the largest "
-         f"logit possible, but in a row whose best cosine is far from 1 every exp() then "
-         f"underflows to 0, and 0 / 0 is NaN. Subtract each row's OWN largest logit, "
-         f"logits.max(axis=1, keepdims=True)."),
-        (lambda got: np.shape(got) == logits.shape and np.all(got <= 1e-9)
-         and np.allclose(np.exp(got), _softmax_rows(logits), atol=1e-6),
-         "you returned log-probabilities (log_softmax); return the probabilities themselves."),
+        (
+            overflowing,
+            f"your probabilities hold NaN at scale {scale:g}: np.exp({scale:g}) overflows to inf, "
+            f"and inf / inf is NaN. Subtract each row's largest logit before np.exp: the softmax "
+            f"does not change (the factor cancels), and no exponent is above 0.",
+        ),
+        (
+            _softmax_rows(scale * unguarded),
+            "your probabilities hold NaN for the zero embedding: it has length 0, so dividing by it "
+            "gives NaN. Divide by np.maximum(norm, 1e-12): a zero vector then has cosine 0 with "
+            "every class, and equal probabilities.",
+        ),
+        (
+            _softmax_rows(logits, axis=0),
+            "you took the softmax over the embeddings (axis 0); each embedding's probabilities "
+            "are over the classes: the softmax runs along each row, axis 1.",
+        ),
+        (logits, "you returned the logits s * cos; the probabilities are their softmax over the classes."),
+        (
+            _softmax_rows(cosines),
+            "you left out the scale: softmax(cos) can never be confident, since the cosines lie in "
+            "[-1, 1]. Multiply them by `scale` first.",
+        ),
+        (
+            _softmax_rows(cosines / scale),
+            "you divided the cosines by the scale; multiply them: s * cos, a larger s gives sharper probabilities.",
+        ),
+        (
+            _softmax_rows(scale * embeddings @ weights.T),
+            "you used the plain dot product: L2-normalise the embeddings and the class weights "
+            "first, so only the angles count.",
+        ),
+        (
+            _softmax_rows(scale * _unit(embeddings) @ weights.T),
+            "you normalised the embeddings but not the class weights; both sides need length 1 "
+            "(a long class weight vector would win by its length alone).",
+        ),
+        (
+            _softmax_rows(scale * embeddings @ _unit(weights).T),
+            "you normalised the class weights but not the embeddings; both sides need length 1.",
+        ),
+        (
+            underflowing,
+            f"your probabilities hold NaN at scale {scale:g}: you subtracted the scale, the largest "
+            f"logit possible, but in a row whose best cosine is far from 1 every exp() then "
+            f"underflows to 0, and 0 / 0 is NaN. Subtract each row's OWN largest logit, "
+            f"logits.max(axis=1, keepdims=True).",
+        ),
+        (
+            lambda got: (
+                np.shape(got) == logits.shape
+                and np.all(got <= 1e-9)
+                and np.allclose(np.exp(got), _softmax_rows(logits), atol=1e-6)
+            ),
+            "you returned log-probabilities (log_softmax); return the probabilities themselves.",
+        ),
     ]
 
 
 def _as_probabilities(got, expected, description):
     got = as_learner_array(got, f"an array of shape {expected.shape}")
     if got.shape == expected.shape[::-1] and got.shape != expected.shape:
-        raise Incorrect(f"on {description}: expected shape {expected.shape}, one row per "
-                        f"embedding and one column per class; got {got.shape}, a transpose. "
-                        f"Compare embeddings @ weights.T.")
+        raise Incorrect(
+            f"on {description}: expected shape {expected.shape}, one row per "
+            f"embedding and one column per class; got {got.shape}, a transpose. "
+            f"Compare embeddings @ weights.T."
+        )
     if got.shape != expected.shape:
-        raise Incorrect(f"on {description}: expected shape {expected.shape}, one probability per "
-                        f"embedding and class; got {got.shape}.")
+        raise Incorrect(
+            f"on {description}: expected shape {expected.shape}, one probability per "
+            f"embedding and class; got {got.shape}."
+        )
     return got
 
 
 def _check_cosine_probabilities(function):
     check_cases(
-        function, _probability_cases(), expected=_reference_probabilities,
-        convert=_as_probabilities, same=close_to(1e-6, equal_nan=True),
-        mistakes=_probability_mistakes, render=describe_with_shape,
+        function,
+        _probability_cases(),
+        expected=_reference_probabilities,
+        convert=_as_probabilities,
+        same=close_to(1e-6, equal_nan=True),
+        mistakes=_probability_mistakes,
+        render=describe_with_shape,
     )
-    return ("your probabilities match the softmax of course_lib.heads.cosine_logits: the same "
-            "cosines give nearly equal probabilities at scale 1 and a one-hot answer at scale 1000.")
+    return (
+        "your probabilities match the softmax of course_lib.heads.cosine_logits: the same "
+        "cosines give nearly equal probabilities at scale 1 and a one-hot answer at scale 1000."
+    )
 
 
 cosine_probabilities = register(
     Exercise(
         "06.cosine_probabilities",
         title="Class probabilities of a cosine head: the softmax over the classes of "
-              "scale * cos(embedding i, class weight c).",
+        "scale * cos(embedding i, class weight c).",
         checker=_check_cosine_probabilities,
         hint=(
             """
@@ -167,8 +210,7 @@ def _as_margin_logits(got, expected, description):
     """`convert` for margin logits: one logit per class, the cosines' shape."""
     got = as_learner_array(got, f"an array of shape {expected.shape}")
     if got.shape != expected.shape:
-        raise Incorrect(f"on {description}: expected one logit per class, shape {expected.shape}; "
-                        f"got {got.shape}.")
+        raise Incorrect(f"on {description}: expected one logit per class, shape {expected.shape}; got {got.shape}.")
     return got
 
 
@@ -188,14 +230,18 @@ def _best_case(scale, num_classes):
 def _best_case_mistakes(scale, num_classes):
     probability = np.exp(scale) / (np.exp(scale) + num_classes - 1)
     return [
-        (probability, "you returned the probability of the true class; the loss is its "
-                      "negative log, -log(p)."),
+        (probability, "you returned the probability of the true class; the loss is its negative log, -log(p)."),
         (np.log(probability), "you returned log(p), which is negative; the loss is -log(p)."),
-        (np.log1p(num_classes * np.exp(-scale)), "you counted num_classes other classes; the "
-                                                 "true class is one of them, so there are "
-                                                 "num_classes - 1 others."),
-        (np.log1p(np.exp(-scale)), "you counted only one other class; there are "
-                                   "num_classes - 1 of them, each with cosine 0, exp(0) = 1."),
+        (
+            np.log1p(num_classes * np.exp(-scale)),
+            "you counted num_classes other classes; the "
+            "true class is one of them, so there are "
+            "num_classes - 1 others.",
+        ),
+        (
+            np.log1p(np.exp(-scale)),
+            "you counted only one other class; there are num_classes - 1 of them, each with cosine 0, exp(0) = 1.",
+        ),
         (-np.log10(probability), "you used log base 10; cross-entropy uses the natural log, np.log."),
     ]
 
@@ -209,14 +255,18 @@ def _as_one_number(got, expected, description):
 
 def _check_best_case_loss(function):
     check_cases(  # float32 round-off (e.g. the loss computed with Keras) is accepted
-        function, [(f"scale={scale}, num_classes={num_classes}", (scale, num_classes))
-                   for scale, num_classes in _LOSS_CASES],
+        function,
+        [(f"scale={scale}, num_classes={num_classes}", (scale, num_classes)) for scale, num_classes in _LOSS_CASES],
         expected=lambda scale, num_classes: float(_best_case(scale, num_classes)),
-        convert=_as_one_number, mistakes=_best_case_mistakes, render=lambda value: f"{value:.6g}",
+        convert=_as_one_number,
+        mistakes=_best_case_mistakes,
+        render=lambda value: f"{value:.6g}",
         same=lambda got, value: np.isclose(got, value, rtol=_FLOAT32_RTOL, atol=_FLOAT32_ATOL),
     )
-    return ("with cosines the loss cannot reach 0 unless the scale is large: at scale 1 and 10 "
-            "classes even a perfect classifier pays 1.46.")
+    return (
+        "with cosines the loss cannot reach 0 unless the scale is large: at scale 1 and 10 "
+        "classes even a perfect classifier pays 1.46."
+    )
 
 
 best_case_loss = register(
@@ -250,10 +300,14 @@ best_case_loss = register(
 def _cosface_cases():
     rng = np.random.default_rng(62)
     return [
-        ("cosines [[0.8, 0.6], [0.5, -0.5]], labels [0, 1], scale 10, margin 0.2",
-         (np.array([[0.8, 0.6], [0.5, -0.5]]), np.array([0, 1]), 10.0, 0.2)),
-        ("random cosines (6, 4), labels [3, 0, 1, 1, 2, 0], scale 16, margin 0.35",
-         (np.tanh(rng.normal(size=(6, 4))), np.array([3, 0, 1, 1, 2, 0]), 16.0, 0.35)),
+        (
+            "cosines [[0.8, 0.6], [0.5, -0.5]], labels [0, 1], scale 10, margin 0.2",
+            (np.array([[0.8, 0.6], [0.5, -0.5]]), np.array([0, 1]), 10.0, 0.2),
+        ),
+        (
+            "random cosines (6, 4), labels [3, 0, 1, 1, 2, 0], scale 16, margin 0.35",
+            (np.tanh(rng.normal(size=(6, 4))), np.array([3, 0, 1, 1, 2, 0]), 16.0, 0.35),
+        ),
     ]
 
 
@@ -264,24 +318,37 @@ def _reference_cosface(cosines, labels, scale, margin):
 def _cosface_mistakes(cosines, labels, scale, margin):
     is_true = np.eye(cosines.shape[1])[labels]
     return [
-        (scale * (cosines - margin), "you subtracted the margin from every class; only the "
-                                     "true class (labels[i]) gets it, through a one-hot mask."),
-        (scale * (cosines + margin * is_true), "you added the margin; CosFace subtracts it from "
-                                               "the true class, to make training harder."),
-        (scale * cosines - margin * is_true, "you subtracted the margin after scaling; it is "
-                                             "scale * (cos - margin): the margin is in cosine units."),
-        (cosines - margin * is_true, "the margin is right but the logits are not scaled: "
-                                     "multiply by `scale`."),
-        (scale * (cosines - margin * (1 - is_true)), "you put the margin on the other classes; "
-                                                     "it goes on the true class only."),
+        (
+            scale * (cosines - margin),
+            "you subtracted the margin from every class; only the "
+            "true class (labels[i]) gets it, through a one-hot mask.",
+        ),
+        (
+            scale * (cosines + margin * is_true),
+            "you added the margin; CosFace subtracts it from the true class, to make training harder.",
+        ),
+        (
+            scale * cosines - margin * is_true,
+            "you subtracted the margin after scaling; it is scale * (cos - margin): the margin is in cosine units.",
+        ),
+        (cosines - margin * is_true, "the margin is right but the logits are not scaled: multiply by `scale`."),
+        (
+            scale * (cosines - margin * (1 - is_true)),
+            "you put the margin on the other classes; it goes on the true class only.",
+        ),
         (scale * cosines, "there is no margin in your logits; subtract it from the true class."),
     ]
 
 
 def _check_cosface_logits(function):
     check_cases(
-        function, _cosface_cases(), expected=_reference_cosface, convert=_as_margin_logits,
-        same=close_to(1e-6), mistakes=_cosface_mistakes, render=describe_with_shape,
+        function,
+        _cosface_cases(),
+        expected=_reference_cosface,
+        convert=_as_margin_logits,
+        same=close_to(1e-6),
+        mistakes=_cosface_mistakes,
+        render=describe_with_shape,
     )
     return "your logits match course_lib.heads.margin_logits(..., margin_type='cosface')."
 
@@ -321,8 +388,7 @@ cosface_logits = register(
 _ARCFACE_RTOL, _ARCFACE_ATOL = 1e-3, 1e-6
 
 
-def reference_arcface(cosines, labels, scale, margin, *, clip=True, fallback=True,
-                      every_class=False):
+def reference_arcface(cosines, labels, scale, margin, *, clip=True, fallback=True, every_class=False):
     """ArcFace logits in NumPy; the options give the usual slips.
 
     The true class gets `scale * cos(theta + margin)` with the cosine clipped to [-1, 1],
@@ -334,10 +400,12 @@ def reference_arcface(cosines, labels, scale, margin, *, clip=True, fallback=Tru
         shifted = np.cos(np.arccos(bounded) + margin)
         if fallback:
             # theta + m > pi is cos(theta) < cos(pi - m); NaN (no clip) stays NaN
-            shifted = np.where(bounded < np.cos(np.pi - margin),
-                               cosines - margin * np.sin(margin), shifted)
-    is_true = np.ones_like(cosines, dtype=bool) if every_class else (
-        np.arange(cosines.shape[1]) == np.asarray(labels)[:, None])
+            shifted = np.where(bounded < np.cos(np.pi - margin), cosines - margin * np.sin(margin), shifted)
+    is_true = (
+        np.ones_like(cosines, dtype=bool)
+        if every_class
+        else (np.arange(cosines.shape[1]) == np.asarray(labels)[:, None])
+    )
     return scale * np.where(is_true, shifted, cosines)
 
 
@@ -347,15 +415,32 @@ def _arcface_cases():
     random_labels = np.array([4, 0, 2, 2, 1, 3])
     random_cosines[[1, 4], random_labels[[1, 4]]] = [-0.97, 0.999]
     return [
-        ("cosines [[0.8, 0.6], [0.5, -0.5]], labels [0, 1], scale 10, margin 0.5",
-         (np.array([[0.8, 0.6], [0.5, -0.5]]), np.array([0, 1]), 10.0, 0.5)),
-        ("true-class cosines [1.0000001, 1, -0.95, -1, -1.0000001] (a hair beyond +-1 is "
-         "float round-off; below -cos(m), theta + m > pi), scale 16, margin 0.5",
-         (np.array([[1.0 + 1e-7, 0.2, -0.3], [0.1, 1.0, 0.4], [0.3, 0.0, -0.95],
-                    [-1.0, 0.6, 0.2], [0.5, -1.0 - 1e-7, 0.1]]),
-          np.array([0, 1, 2, 0, 1]), 16.0, 0.5)),
-        ("random cosines (6, 5), labels [4, 0, 2, 2, 1, 3], scale 30, margin 0.3",
-         (random_cosines, random_labels, 30.0, 0.3)),
+        (
+            "cosines [[0.8, 0.6], [0.5, -0.5]], labels [0, 1], scale 10, margin 0.5",
+            (np.array([[0.8, 0.6], [0.5, -0.5]]), np.array([0, 1]), 10.0, 0.5),
+        ),
+        (
+            "true-class cosines [1.0000001, 1, -0.95, -1, -1.0000001] (a hair beyond +-1 is "
+            "float round-off; below -cos(m), theta + m > pi), scale 16, margin 0.5",
+            (
+                np.array(
+                    [
+                        [1.0 + 1e-7, 0.2, -0.3],
+                        [0.1, 1.0, 0.4],
+                        [0.3, 0.0, -0.95],
+                        [-1.0, 0.6, 0.2],
+                        [0.5, -1.0 - 1e-7, 0.1],
+                    ]
+                ),
+                np.array([0, 1, 2, 0, 1]),
+                16.0,
+                0.5,
+            ),
+        ),
+        (
+            "random cosines (6, 5), labels [4, 0, 2, 2, 1, 3], scale 30, margin 0.3",
+            (random_cosines, random_labels, 30.0, 0.3),
+        ),
     ]
 
 
@@ -367,8 +452,10 @@ def _outside_clip(cosines, labels, scale, margin):
 
     def matches(got):
         missing = np.isnan(got)
-        return bool(np.all(outside[missing]) and np.allclose(
-            got[~missing], expected[~missing], rtol=_ARCFACE_RTOL, atol=_ARCFACE_ATOL))
+        return bool(
+            np.all(outside[missing])
+            and np.allclose(got[~missing], expected[~missing], rtol=_ARCFACE_RTOL, atol=_ARCFACE_ATOL)
+        )
 
     return matches
 
@@ -380,48 +467,65 @@ def _arcface_mistakes(cosines, labels, scale, margin):
         return reference_arcface(cosines, labels, scale, margin, **options)
 
     return [
-        (_outside_clip(cosines, labels, scale, margin),
-         "your logits hold NaN where a true-class cosine is a hair outside [-1, 1] (float "
-         "round-off, e.g. 1.0000001): arccos and sqrt(1 - cos^2) are undefined there. Clip "
-         "the cosines to [-1, 1] first, np.clip(cosines, -1, 1)."),
-        (variant(every_class=True),
-         "you added the angular margin on every class; only the true class (labels[i]) gets "
-         "it, the others keep scale * cos(theta)."),
-        (variant(fallback=False),
-         "where theta + m > pi (cos(theta) < cos(pi - m)), cos(theta + m) rises again and "
-         "would reward the worst angles; there use cos(theta) - m * sin(m) instead."),
-        (scale * np.where(is_true, cosines - margin, cosines),
-         "you subtracted the margin from the cosine (CosFace); ArcFace adds it to the ANGLE: "
-         "cos(arccos(cos) + m)."),
-        (variant() / scale,
-         "the margin is right but the logits are not scaled: multiply by `scale`."),
-        (reference_arcface(cosines, labels, scale, np.radians(margin)),
-         f"you converted the margin from degrees; it is already in radians ({margin} rad "
-         f"is {np.degrees(margin):.1f} degrees), as np.arccos returns."),
-        (reference_arcface(cosines, labels, scale, np.degrees(margin)),
-         f"you converted the margin to degrees; np.arccos and np.cos work in radians, and "
-         f"the margin {margin} is in radians already."),
-        (reference_arcface(cosines, labels, scale, -margin, fallback=False),
-         "you subtracted the margin from the angle, cos(theta - m), which makes the true class "
-         "EASIER; ArcFace adds it, cos(theta + m)."),
+        (
+            _outside_clip(cosines, labels, scale, margin),
+            "your logits hold NaN where a true-class cosine is a hair outside [-1, 1] (float "
+            "round-off, e.g. 1.0000001): arccos and sqrt(1 - cos^2) are undefined there. Clip "
+            "the cosines to [-1, 1] first, np.clip(cosines, -1, 1).",
+        ),
+        (
+            variant(every_class=True),
+            "you added the angular margin on every class; only the true class (labels[i]) gets "
+            "it, the others keep scale * cos(theta).",
+        ),
+        (
+            variant(fallback=False),
+            "where theta + m > pi (cos(theta) < cos(pi - m)), cos(theta + m) rises again and "
+            "would reward the worst angles; there use cos(theta) - m * sin(m) instead.",
+        ),
+        (
+            scale * np.where(is_true, cosines - margin, cosines),
+            "you subtracted the margin from the cosine (CosFace); ArcFace adds it to the ANGLE: cos(arccos(cos) + m).",
+        ),
+        (variant() / scale, "the margin is right but the logits are not scaled: multiply by `scale`."),
+        (
+            reference_arcface(cosines, labels, scale, np.radians(margin)),
+            f"you converted the margin from degrees; it is already in radians ({margin} rad "
+            f"is {np.degrees(margin):.1f} degrees), as np.arccos returns.",
+        ),
+        (
+            reference_arcface(cosines, labels, scale, np.degrees(margin)),
+            f"you converted the margin to degrees; np.arccos and np.cos work in radians, and "
+            f"the margin {margin} is in radians already.",
+        ),
+        (
+            reference_arcface(cosines, labels, scale, -margin, fallback=False),
+            "you subtracted the margin from the angle, cos(theta - m), which makes the true class "
+            "EASIER; ArcFace adds it, cos(theta + m).",
+        ),
     ]
 
 
 def _check_arcface_logits(function):
     check_cases(
-        function, _arcface_cases(), expected=reference_arcface, convert=_as_margin_logits,
+        function,
+        _arcface_cases(),
+        expected=reference_arcface,
+        convert=_as_margin_logits,
         same=close_to(_ARCFACE_ATOL, rtol=_ARCFACE_RTOL, equal_nan=True),
-        mistakes=_arcface_mistakes, render=describe_with_shape,
+        mistakes=_arcface_mistakes,
+        render=describe_with_shape,
     )
-    return ("your logits match course_lib.heads.margin_logits(..., margin_type='arcface'), "
-            "edges included: cosines at +-1 and angles where theta + m > pi.")
+    return (
+        "your logits match course_lib.heads.margin_logits(..., margin_type='arcface'), "
+        "edges included: cosines at +-1 and angles where theta + m > pi."
+    )
 
 
 arcface_logits = register(
     Exercise(
         "06.arcface_logits",
-        title="ArcFace logits: scale * cos(theta + margin) on each row's true class, "
-              "scale * cos elsewhere.",
+        title="ArcFace logits: scale * cos(theta + margin) on each row's true class, scale * cos elsewhere.",
         checker=_check_arcface_logits,
         hint=(
             """
@@ -472,12 +576,12 @@ arcface_target = register(
         answer_name="arcface_target_answer",
         explanations={
             "a": "Adding m to every angle lowers every logit together, so the softmax barely "
-                 "changes; the point is to make the TRUE class harder to win.",
+            "changes; the point is to make the TRUE class harder to win.",
             "c": "Lowering the other classes' logits would make training easier, not harder; "
-                 "the margin handicaps the true class, so the embedding must beat the others "
-                 "by m.",
+            "the margin handicaps the true class, so the embedding must beat the others "
+            "by m.",
             "d": "The margin needs the label, which is unknown when predicting: at inference the "
-                 "class is the argmax of the plain cosines.",
+            "class is the argmax of the plain cosines.",
         },
         hint=(
             "The margin is a handicap: it makes the model win by more than it needs to. Whom "
@@ -486,6 +590,6 @@ arcface_target = register(
             "every other logit stays s cos(theta).",
         ),
         why="only the true class's angle grows by m, in training only: the embedding must be "
-            "closer to its class centre than to any other by an angular margin.",
+        "closer to its class centre than to any other by an angular margin.",
     )
 )

@@ -43,8 +43,11 @@ def _threshold_cases():
     is_same = rng.random(400) < 0.2  # one pair in five is "same", as in most real systems
     scores = np.where(is_same, rng.normal(0.6, 0.15, 400), rng.normal(0.2, 0.2, 400))
     return [
-        ("scores [0.9, 0.8, 0.6, 0.3, 0.1], is_same [1, 0, 1, 0, 0]",
-         np.array([0.9, 0.8, 0.6, 0.3, 0.1]), np.array([True, False, True, False, False])),
+        (
+            "scores [0.9, 0.8, 0.6, 0.3, 0.1], is_same [1, 0, 1, 0, 0]",
+            np.array([0.9, 0.8, 0.6, 0.3, 0.1]),
+            np.array([True, False, True, False, False]),
+        ),
         ("400 random pairs, 20% of them same", scores, is_same),
     ]
 
@@ -52,8 +55,7 @@ def _threshold_cases():
 def _returns_best_f1(function):
     """Whether the answer is the best F1 on every case (not a threshold that happens to equal it)."""
     for _, scores, is_same in _threshold_cases():
-        got = float(np.ravel(call_learner(function, scores.copy(), is_same.astype(np.int64),
-                                          description=""))[0])
+        got = float(np.ravel(call_learner(function, scores.copy(), is_same.astype(np.int64), description=""))[0])
         if not np.isclose(got, precision_recall_f1(scores, is_same, np.unique(scores))[2].max()):
             return False
     return True
@@ -61,12 +63,12 @@ def _returns_best_f1(function):
 
 def _check_choose_threshold(function):
     for description, scores, is_same in _threshold_cases():
-        got = call_learner(function, scores.copy(), is_same.astype(np.int64),
-                           description=description)
+        got = call_learner(function, scores.copy(), is_same.astype(np.int64), description=description)
         got = as_learner_array(got, "one threshold, a number")
         if got.size != 1:
-            raise Incorrect(f"on {description}: return one threshold, a number; you returned "
-                            f"an array of shape {got.shape}.")
+            raise Incorrect(
+                f"on {description}: return one threshold, a number; you returned an array of shape {got.shape}."
+            )
         threshold = float(got.ravel()[0])
         if np.isnan(threshold):
             raise Incorrect(f"on {description}: your threshold is NaN; return one of the scores.")
@@ -77,24 +79,35 @@ def _check_choose_threshold(function):
         if np.isclose(mine, best, atol=1e-12):
             continue
         if np.isclose(threshold, best) and _returns_best_f1(function):
-            raise Incorrect(f"on {description}: you returned the best F1 ({best:.3f}); return "
-                            f"the threshold that reaches it.")
+            raise Incorrect(
+                f"on {description}: you returned the best F1 ({best:.3f}); return the threshold that reaches it."
+            )
         if threshold <= scores.min():
-            raise Incorrect(f"on {description}: a threshold at or below every score accepts every "
-                            f"pair (recall 1, F1 {mine:.3f}); the best F1 is {best:.3f}.")
+            raise Incorrect(
+                f"on {description}: a threshold at or below every score accepts every "
+                f"pair (recall 1, F1 {mine:.3f}); the best F1 is {best:.3f}."
+            )
         accuracies = np.array([np.mean((scores >= t) == is_same) for t in candidates])
         if np.isclose(threshold, candidates[np.argmax(accuracies)]) and accuracies.max() > np.mean(
-                (scores >= candidates[np.argmax(f1s)]) == is_same):
-            raise Incorrect(f"on {description}: your threshold maximises accuracy (F1 {mine:.3f}); "
-                            f"maximise F1, which ignores the many easy different pairs (best "
-                            f"F1 {best:.3f}).")
+            (scores >= candidates[np.argmax(f1s)]) == is_same
+        ):
+            raise Incorrect(
+                f"on {description}: your threshold maximises accuracy (F1 {mine:.3f}); "
+                f"maximise F1, which ignores the many easy different pairs (best "
+                f"F1 {best:.3f})."
+            )
         if np.isclose(_f1(scores, is_same, threshold, strict=True), best, atol=1e-12):
-            raise Incorrect(f"on {description}: your threshold is best for 'same when score > t'; "
-                            f"the course accepts a pair when score >= threshold.")
-        raise Incorrect(f"on {description}: at your threshold {threshold:.4f} F1 is {mine:.3f}; "
-                        f"the best threshold reaches {best:.3f}.")
-    return ("your threshold maximises F1. In the notebook, choose it on validation pairs and "
-            "only measure it on test pairs.")
+            raise Incorrect(
+                f"on {description}: your threshold is best for 'same when score > t'; "
+                f"the course accepts a pair when score >= threshold."
+            )
+        raise Incorrect(
+            f"on {description}: at your threshold {threshold:.4f} F1 is {mine:.3f}; "
+            f"the best threshold reaches {best:.3f}."
+        )
+    return (
+        "your threshold maximises F1. In the notebook, choose it on validation pairs and only measure it on test pairs."
+    )
 
 
 choose_threshold = register(
@@ -137,8 +150,7 @@ choose_threshold = register(
 # --- 07.evaluate_search --------------------------------------------------------------------
 
 
-def _reference_evaluation(query_embeddings, query_labels, search, index_labels, *,
-                          leave_one_out=False, fixed_r=None):
+def _reference_evaluation(query_embeddings, query_labels, search, index_labels, *, leave_one_out=False, fixed_r=None):
     n_relevant = (query_labels[:, None] == index_labels[None, :]).sum(axis=1)
     if leave_one_out:
         n_relevant = n_relevant - 1
@@ -149,8 +161,10 @@ def _reference_evaluation(query_embeddings, query_labels, search, index_labels, 
     if leave_one_out:
         indices = indices[:, 1:]
     neighbour_labels = index_labels[indices]
-    return {"R@1": recall_at_k(neighbour_labels, query_labels, k=1),
-            "MAP@R": map_at_r(neighbour_labels, query_labels, n_relevant)}
+    return {
+        "R@1": recall_at_k(neighbour_labels, query_labels, k=1),
+        "MAP@R": map_at_r(neighbour_labels, query_labels, n_relevant),
+    }
 
 
 def _search_cases():
@@ -163,18 +177,27 @@ def _search_cases():
     index = centres[index_labels] + rng.normal(scale=1.1, size=(240, 8))
     index *= rng.uniform(0.2, 5.0, size=(240, 1))  # lengths vary: only the direction counts
     query_labels = rng.integers(0, 4, 60)
-    queries = (centres[query_labels] + rng.normal(scale=1.1, size=(60, 8))) * rng.uniform(
-        0.2, 5.0, size=(60, 1))
+    queries = (centres[query_labels] + rng.normal(scale=1.1, size=(60, 8))) * rng.uniform(0.2, 5.0, size=(60, 1))
 
     def exact_search(query_embeddings, k):
         return top_k(query_embeddings, index, k)
 
     ivf = IVFIndex.from_vectors(index, n_lists=4, n_probe=3, seed=0)
     return [
-        ("an exact cosine search: 60 new queries against an index of 240 vectors, 4 classes",
-         queries, query_labels, exact_search, index_labels),
-        ("an approximate search (IVFIndex, 3 of 4 cells probed) on the same data",
-         queries, query_labels, ivf.search, index_labels),
+        (
+            "an exact cosine search: 60 new queries against an index of 240 vectors, 4 classes",
+            queries,
+            query_labels,
+            exact_search,
+            index_labels,
+        ),
+        (
+            "an approximate search (IVFIndex, 3 of 4 cells probed) on the same data",
+            queries,
+            query_labels,
+            ivf.search,
+            index_labels,
+        ),
     ], index
 
 
@@ -187,17 +210,22 @@ def _search_mistakes(index):
             return _reference_evaluation(queries, query_labels, search, index_labels, **options)
 
         return [
-            (variant(leave_one_out=True),
-             "you treated the queries as part of the index (leave-one-out: the first neighbour "
-             "dropped, or R - 1 relevant items). The new queries are not in the index: keep "
-             "every neighbour, and R is the number of index items with the query's label."),
-            (variant(fixed_r=10),
-             "MAP@R needs R neighbours per query, R = the number of index items with the "
-             "query's label, not a fixed 10."),
-            (_reference_evaluation(queries, query_labels, lambda q, k: top_k(q, index, k),
-                                   index_labels),
-             "your figures are those of exact search; evaluate the `search` function you are "
-             "given (it may be approximate)."),
+            (
+                variant(leave_one_out=True),
+                "you treated the queries as part of the index (leave-one-out: the first neighbour "
+                "dropped, or R - 1 relevant items). The new queries are not in the index: keep "
+                "every neighbour, and R is the number of index items with the query's label.",
+            ),
+            (
+                variant(fixed_r=10),
+                "MAP@R needs R neighbours per query, R = the number of index items with the "
+                "query's label, not a fixed 10.",
+            ),
+            (
+                _reference_evaluation(queries, query_labels, lambda q, k: top_k(q, index, k), index_labels),
+                "your figures are those of exact search; evaluate the `search` function you are "
+                "given (it may be approximate).",
+            ),
         ]
 
     return mistakes
@@ -207,21 +235,27 @@ def _as_figures(got, expected, description):
     """`convert` for 07.evaluate_search: the dict {"R@1": number, "MAP@R": number}."""
     if not isinstance(got, dict) or set(got) != {"R@1", "MAP@R"}:
         keys = sorted(got) if isinstance(got, dict) else type(got).__name__
-        raise Incorrect(f"on {description}: return a dict with exactly the keys 'R@1' and "
-                        f"'MAP@R'; you returned {keys}.")
+        raise Incorrect(
+            f"on {description}: return a dict with exactly the keys 'R@1' and 'MAP@R'; you returned {keys}."
+        )
     return {key: float(as_learner_array(got[key], f"a number for {key!r}")) for key in got}
 
 
 def _check_evaluate_search(function):
     cases, index = _search_cases()
     check_cases(
-        function, [(description, tuple(args)) for description, *args in cases],
-        expected=_reference_evaluation, convert=_as_figures, mistakes=_search_mistakes(index),
+        function,
+        [(description, tuple(args)) for description, *args in cases],
+        expected=_reference_evaluation,
+        convert=_as_figures,
+        mistakes=_search_mistakes(index),
         same=lambda got, value: all(np.isclose(got[key], value[key], atol=1e-6) for key in value),
         render=lambda figures: ", ".join(f"{key} {value:.4f}" for key, value in figures.items()),
     )
-    return ("your evaluation matches course_lib.metrics.evaluate_retrieval for new queries, for "
-            "exact and approximate search alike.")
+    return (
+        "your evaluation matches course_lib.metrics.evaluate_retrieval for new queries, for "
+        "exact and approximate search alike."
+    )
 
 
 evaluate_search = register(
@@ -274,11 +308,11 @@ threshold_data = register(
         answer_name="threshold_data_answer",
         explanations={
             "a": "Then the test F1 is the best F1 over many thresholds on those very pairs: an "
-                 "optimistic figure that new pairs will not reach. The test pairs only measure.",
+            "optimistic figure that new pairs will not reach. The test pairs only measure.",
             "c": "The embedding has fit those items: their same and different pairs are further "
-                 "apart than new pairs' will be, so the threshold lands in the wrong place.",
+            "apart than new pairs' will be, so the threshold lands in the wrong place.",
             "d": "Choosing the best of many candidate thresholds is fitting, even for one number; "
-                 "on the pairs you report, it inflates the figure.",
+            "on the pairs you report, it inflates the figure.",
         },
         hint=(
             "Choosing a threshold is fitting a parameter: the pairs you fit on cannot also give "
@@ -286,7 +320,6 @@ threshold_data = register(
             "Training data is fit by the embedding, test data is kept to measure; one set is "
             "left for choosing settings such as the threshold.",
         ),
-        why="the threshold is a fitted setting: choose it on validation pairs, then measure it "
-            "once on the test pairs.",
+        why="the threshold is a fitted setting: choose it on validation pairs, then measure it once on the test pairs.",
     )
 )

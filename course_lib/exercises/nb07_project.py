@@ -90,14 +90,14 @@ class PairSet:
             if not isinstance(name, str):
                 raise TypeError(f"encoder names must be strings; received {name!r}.")
             array = to_numpy(vectors, f"embeddings[{name!r}]")
-            if not np.issubdtype(array.dtype, np.number) or np.issubdtype(array.dtype,
-                                                                            np.complexfloating):
-                raise TypeError(f"`embeddings[{name!r}]` must hold real numbers; received dtype "
-                                f"{array.dtype}.")
+            if not np.issubdtype(array.dtype, np.number) or np.issubdtype(array.dtype, np.complexfloating):
+                raise TypeError(f"`embeddings[{name!r}]` must hold real numbers; received dtype {array.dtype}.")
             if array.ndim != 2:
-                raise ValueError(f"`embeddings[{name!r}]` must be 2-D (n_items, dim); received "
-                                 f"shape {array.shape}. Flatten images with "
-                                 f"x.reshape(len(x), -1).")
+                raise ValueError(
+                    f"`embeddings[{name!r}]` must be 2-D (n_items, dim); received "
+                    f"shape {array.shape}. Flatten images with "
+                    f"x.reshape(len(x), -1)."
+                )
             if not np.issubdtype(array.dtype, np.floating):
                 array = array.astype(np.float64)
             if not np.isfinite(array).all():
@@ -106,22 +106,23 @@ class PairSet:
         n_items = {array.shape[0] for array in checked.values()}
         if len(n_items) != 1:
             rows = {name: array.shape[0] for name, array in checked.items()}
-            raise ValueError(f"every encoder must embed the same items, one row each; received "
-                             f"rows {rows}.")
+            raise ValueError(f"every encoder must embed the same items, one row each; received rows {rows}.")
         n_items = n_items.pop()
         pairs = as_integers(pairs, "pairs", what="row indices")
         if pairs.ndim != 2 or pairs.shape[1] != 2:
             raise ValueError(f"`pairs` must have shape (n_pairs, 2); received {pairs.shape}.")
         if pairs.size and (pairs.min() < 0 or pairs.max() >= n_items):
-            raise ValueError(f"`pairs` must index rows 0 to {n_items - 1} of the embeddings; "
-                             f"received indices from {pairs.min()} to {pairs.max()}.")
+            raise ValueError(
+                f"`pairs` must index rows 0 to {n_items - 1} of the embeddings; "
+                f"received indices from {pairs.min()} to {pairs.max()}."
+            )
         flags = as_flags(is_same, "is_same", what="1 (same class) or 0 (different)")
         if flags.shape != (len(pairs),):
-            raise ValueError(f"`is_same` must have one label per pair, shape ({len(pairs)},); "
-                             f"received {flags.shape}.")
+            raise ValueError(f"`is_same` must have one label per pair, shape ({len(pairs)},); received {flags.shape}.")
         if flags.all() or not flags.any():
-            raise ValueError("`is_same` must hold both same (1) and different (0) pairs, or one "
-                             "of the rates is undefined.")
+            raise ValueError(
+                "`is_same` must hold both same (1) and different (0) pairs, or one of the rates is undefined."
+            )
         self.embeddings = checked
         self.pairs = pairs
         self.is_same = flags.astype(np.int64)
@@ -129,8 +130,10 @@ class PairSet:
     def __repr__(self):
         encoders = ", ".join(f"{name!r} {array.shape}" for name, array in self.embeddings.items())
         count = len(self.embeddings)
-        return (f"PairSet({count} encoder{'s' if count > 1 else ''}: {encoders}; "
-                f"{len(self.pairs)} pairs, {int(self.is_same.sum())} same)")
+        return (
+            f"PairSet({count} encoder{'s' if count > 1 else ''}: {encoders}; "
+            f"{len(self.pairs)} pairs, {int(self.is_same.sum())} same)"
+        )
 
 
 # --- the reference: scores, rates, the choice -------------------------------------------------
@@ -158,14 +161,12 @@ def _rate_table(scores, is_same, thresholds, *, below=False, over_all_pairs=Fals
     same = np.asarray(is_same) == 1
     false_positives = np.sum(accepted & ~same, axis=1)
     true_positives = np.sum(accepted & same, axis=1)
-    return (false_positives / (len(scores) if over_all_pairs else np.sum(~same)),
-            true_positives / np.sum(same))
+    return (false_positives / (len(scores) if over_all_pairs else np.sum(~same)), true_positives / np.sum(same))
 
 
 def _rates(pair_set, encoder, threshold, **options):
     """`(FPR, TPR)` of `encoder` at `threshold` on `pair_set`, as two floats."""
-    fpr, tpr = _rate_table(_scores(pair_set, encoder, **options), pair_set.is_same, [threshold],
-                           **options)
+    fpr, tpr = _rate_table(_scores(pair_set, encoder, **options), pair_set.is_same, [threshold], **options)
     return float(fpr[0]), float(tpr[0])
 
 
@@ -204,8 +205,7 @@ def _reference(validation, test):
 
 #: name, dimension, noise per dimension, unit length: B is best, and not of unit length, so a
 #: dot product instead of the cosine changes the choice.
-_ENCODERS = (("encoder A", 48, 1.8, False), ("encoder B", 32, 1.0, False),
-             ("encoder C", 8, 0.6, True))
+_ENCODERS = (("encoder A", 48, 1.8, False), ("encoder B", 32, 1.0, False), ("encoder C", 8, 0.6, True))
 _N_CLASSES = 6
 
 
@@ -228,7 +228,7 @@ def _made_up_arrays(seed, *, n_items, n_pairs, rotate):
     return dict(zip((name for name, *_ in _ENCODERS), vectors)), pairs, is_same
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _arrays():
     # 320 and 290 different pairs: 1% of either is not a whole number of pairs, so "<=" and
     # "<" the limit agree, and a measured test FPR is never exactly the limit.
@@ -243,8 +243,7 @@ def _arrays():
 def _pair_set(name):
     """A fresh `PairSet` of the made-up data `name` (fresh, so that no call sees another's edits)."""
     embeddings, pairs, is_same = _arrays()[name]
-    return PairSet({key: value.copy() for key, value in embeddings.items()}, pairs.copy(),
-                   is_same.copy())
+    return PairSet({key: value.copy() for key, value in embeddings.items()}, pairs.copy(), is_same.copy())
 
 
 _CASES = (
@@ -265,16 +264,17 @@ class _Outcome:
         self.validation_fpr, self.validation_tpr = _rates(validation, encoder, threshold)
 
     def __str__(self):
-        return (f"encoder {self.encoder!r}, threshold {self.threshold:.4f} (on validation: FPR "
-                f"{self.validation_fpr:.4f}, TPR {self.validation_tpr:.3f}); test FPR "
-                f"{self.fpr:.4f}, TPR {self.tpr:.3f}")
+        return (
+            f"encoder {self.encoder!r}, threshold {self.threshold:.4f} (on validation: FPR "
+            f"{self.validation_fpr:.4f}, TPR {self.validation_tpr:.3f}); test FPR "
+            f"{self.fpr:.4f}, TPR {self.tpr:.3f}"
+        )
 
 
 def _number(value, key, description):
     number = as_learner_array(value, f"a number for {key!r}")
     if number.size != 1:
-        raise Incorrect(f"on {description}: {key!r} must be one number; you returned an array of "
-                        f"shape {number.shape}.")
+        raise Incorrect(f"on {description}: {key!r} must be one number; you returned an array of shape {number.shape}.")
     number = float(number.reshape(()))
     if np.isnan(number):
         raise Incorrect(f"on {description}: your {key!r} is NaN.")
@@ -284,19 +284,25 @@ def _number(value, key, description):
 def _as_outcome(got, validation, description):
     """The learner's dict as an `_Outcome`, or `Incorrect` naming what is missing or wrong."""
     if not isinstance(got, dict):
-        raise Incorrect(f"on {description}: return a dict with the keys {', '.join(map(repr, KEYS))}; "
-                        f"you returned {type(got).__name__}.")
+        raise Incorrect(
+            f"on {description}: return a dict with the keys {', '.join(map(repr, KEYS))}; "
+            f"you returned {type(got).__name__}."
+        )
     missing = [key for key in KEYS if key not in got]
     if missing:
-        raise Incorrect(f"on {description}: your dict lacks the key(s) {', '.join(map(repr, missing))}; "
-                        f"it has {', '.join(map(repr, got))}.")
+        raise Incorrect(
+            f"on {description}: your dict lacks the key(s) {', '.join(map(repr, missing))}; "
+            f"it has {', '.join(map(repr, got))}."
+        )
     encoder = got["encoder"]
     names = list(validation.embeddings)
     if not isinstance(encoder, str) or encoder not in names:
         shown = repr(encoder) if isinstance(encoder, str) else f"a {type(encoder).__name__}"
-        raise Incorrect(f"on {description}: 'encoder' must be the name of one of the encoders you "
-                        f"are given ({', '.join(map(repr, names))}); you returned {shown}. Choose "
-                        f"among the keys of validation.embeddings.")
+        raise Incorrect(
+            f"on {description}: 'encoder' must be the name of one of the encoders you "
+            f"are given ({', '.join(map(repr, names))}); you returned {shown}. Choose "
+            f"among the keys of validation.embeddings."
+        )
     threshold, fpr, tpr = (_number(got[key], key, description) for key in KEYS[1:])
     return _Outcome(encoder, threshold, fpr, tpr, validation)
 
@@ -308,7 +314,8 @@ def _same_figures(outcome, fpr, tpr):
 def _is_right(outcome, validation, test):
     """The choice is as good as the best on validation, and the figures are its test rates."""
     return _chosen_right(outcome, validation) and _same_figures(
-        outcome, *_rates(test, outcome.encoder, outcome.threshold))
+        outcome, *_rates(test, outcome.encoder, outcome.threshold)
+    )
 
 
 def _mistakes(outcomes):
@@ -327,55 +334,75 @@ def _mistakes(outcomes):
         def done_with(**options):  # the whole project done with this mistake
             fpr, tpr = _rates(test, outcome.encoder, outcome.threshold, **options)
             figures = _same_figures(outcome, fpr, tpr) or (
-                options.get("over_all_pairs") and _same_figures(outcome, fpr, tpr * np.mean(
-                    test.is_same)))  # TPR over all pairs too
+                options.get("over_all_pairs") and _same_figures(outcome, fpr, tpr * np.mean(test.is_same))
+            )  # TPR over all pairs too
             return _chosen_right(outcome, validation, **options) and figures
 
         validation_scores = _scores(validation, outcome.encoder)
         f1 = precision_recall_f1(validation_scores, validation.is_same, np.unique(validation_scores))[2]
-        own_f1 = precision_recall_f1(validation_scores, validation.is_same,
-                                     outcome.threshold - SCORE_TOLERANCE)[2]
+        own_f1 = precision_recall_f1(validation_scores, validation.is_same, outcome.threshold - SCORE_TOLERANCE)[2]
         best_tpr = _best_tprs(validation)
         winner = max(best_tpr, key=best_tpr.get)
         return [
-            (lambda got: right or abs(got.fpr - FPR_LIMIT) < 1e-12,
-             f"your test FPR is {FPR_LIMIT}, the limit you chose the threshold for, not the rate "
-             f"measured on the test pairs. Measure it: the share of different test pairs whose "
-             f"score is >= your threshold."),
-            (lambda got: right or _same_figures(got, *_rates(validation, got.encoder, got.threshold)),
-             "your FPR and TPR are those of the validation pairs at your threshold. Step 2 "
-             "reports them on the test pairs: the validation figures were what you chose by."),
-            (lambda got: right or (_same_figures(got, first.fpr, first.tpr)
-                                   and _same_figures(other_test, first.fpr, first.tpr)),
-             "your FPR and TPR stayed the same when the test pairs changed: report what your code "
-             "measures on `test` at your choice, not numbers typed in."),
-            (lambda got: right or done_with(below=True),
-             "you accepted a pair when its score is <= the threshold. Cosine similarity grows "
-             "with similarity: accept a pair when its score is >= the threshold."),
-            (lambda got: right or done_with(dot=True),
-             "you scored the pairs with the plain dot product. Some encoders' vectors are not of "
-             "unit length (as raw pixels and PCA coefficients are not): divide each by its "
-             "length first, so the score is the cosine."),
-            (lambda got: right or done_with(over_all_pairs=True),
-             "your FPR divides the different pairs accepted by the number of ALL pairs. FPR is a "
-             "share of the different pairs: divide by the number of different pairs."),
-            (lambda got: right or (np.isclose(own_f1, f1.max(), atol=1e-12)
-                                   and got.validation_fpr > FPR_LIMIT),
-             f"your threshold maximises F1 on the validation pairs, as in section 4, and lets "
-             f"through more than FPR_LIMIT = {FPR_LIMIT} of the different pairs. The rule here "
-             f"is another one: the highest TPR among thresholds with FPR <= FPR_LIMIT."),
-            (lambda got: right or got.validation_fpr > FPR_LIMIT,
-             f"on the validation pairs your threshold accepts a share {outcome.validation_fpr:.4f} "
-             f"of the different pairs, more than FPR_LIMIT = {FPR_LIMIT}. Keep only thresholds "
-             f"whose validation FPR is <= FPR_LIMIT."),
-            (lambda got: right or got.validation_tpr < best_tpr[got.encoder] - 1e-12,
-             "your threshold keeps the validation FPR within the limit, but a lower one would too "
-             "and accept more same pairs. Among the thresholds within the limit, take the one "
-             "with the highest TPR (the lowest of them)."),
-            (lambda got: right or got.encoder != winner,
-             f"another encoder reaches a higher validation TPR within the limit ({winner!r}, TPR "
-             f"{best_tpr[winner]:.3f}). Find each encoder's best threshold, then keep the encoder "
-             f"with the highest TPR."),
+            (
+                lambda got: right or abs(got.fpr - FPR_LIMIT) < 1e-12,
+                f"your test FPR is {FPR_LIMIT}, the limit you chose the threshold for, not the rate "
+                f"measured on the test pairs. Measure it: the share of different test pairs whose "
+                f"score is >= your threshold.",
+            ),
+            (
+                lambda got: right or _same_figures(got, *_rates(validation, got.encoder, got.threshold)),
+                "your FPR and TPR are those of the validation pairs at your threshold. Step 2 "
+                "reports them on the test pairs: the validation figures were what you chose by.",
+            ),
+            (
+                lambda got: (
+                    right
+                    or (_same_figures(got, first.fpr, first.tpr) and _same_figures(other_test, first.fpr, first.tpr))
+                ),
+                "your FPR and TPR stayed the same when the test pairs changed: report what your code "
+                "measures on `test` at your choice, not numbers typed in.",
+            ),
+            (
+                lambda got: right or done_with(below=True),
+                "you accepted a pair when its score is <= the threshold. Cosine similarity grows "
+                "with similarity: accept a pair when its score is >= the threshold.",
+            ),
+            (
+                lambda got: right or done_with(dot=True),
+                "you scored the pairs with the plain dot product. Some encoders' vectors are not of "
+                "unit length (as raw pixels and PCA coefficients are not): divide each by its "
+                "length first, so the score is the cosine.",
+            ),
+            (
+                lambda got: right or done_with(over_all_pairs=True),
+                "your FPR divides the different pairs accepted by the number of ALL pairs. FPR is a "
+                "share of the different pairs: divide by the number of different pairs.",
+            ),
+            (
+                lambda got: right or (np.isclose(own_f1, f1.max(), atol=1e-12) and got.validation_fpr > FPR_LIMIT),
+                f"your threshold maximises F1 on the validation pairs, as in section 4, and lets "
+                f"through more than FPR_LIMIT = {FPR_LIMIT} of the different pairs. The rule here "
+                f"is another one: the highest TPR among thresholds with FPR <= FPR_LIMIT.",
+            ),
+            (
+                lambda got: right or got.validation_fpr > FPR_LIMIT,
+                f"on the validation pairs your threshold accepts a share {outcome.validation_fpr:.4f} "
+                f"of the different pairs, more than FPR_LIMIT = {FPR_LIMIT}. Keep only thresholds "
+                f"whose validation FPR is <= FPR_LIMIT.",
+            ),
+            (
+                lambda got: right or got.validation_tpr < best_tpr[got.encoder] - 1e-12,
+                "your threshold keeps the validation FPR within the limit, but a lower one would too "
+                "and accept more same pairs. Among the thresholds within the limit, take the one "
+                "with the highest TPR (the lowest of them).",
+            ),
+            (
+                lambda got: right or got.encoder != winner,
+                f"another encoder reaches a higher validation TPR within the limit ({winner!r}, TPR "
+                f"{best_tpr[winner]:.3f}). Find each encoder's best threshold, then keep the encoder "
+                f"with the highest TPR.",
+            ),
         ]
 
     return mistakes
@@ -393,58 +420,66 @@ def _protocol(outcomes, again):
             f"called twice on the very same pairs ({_CASES[0][0]}), your function chose "
             f"{first.encoder!r} at {first.threshold:.4f}, then {again.encoder!r} at "
             f"{again.threshold:.4f}. Make it deterministic (give any random choice a seed), so "
-            f"that the choice depends on the validation pairs alone.")
+            f"that the choice depends on the validation pairs alone."
+        )
     if other_test.encoder != first.encoder:
         raise Incorrect(
             f"when only the test pairs changed ({_CASES[1][0]}), your encoder changed from "
             f"{first.encoder!r} to {other_test.encoder!r}: it was chosen with test data. Choose "
             f"the encoder and the threshold from `validation` only; `test` measures that one "
-            f"choice, once, at the end.")
+            f"choice, once, at the end."
+        )
     if abs(other_test.threshold - first.threshold) > 1e-12:
         raise Incorrect(
             f"when only the test pairs changed ({_CASES[1][0]}), your threshold changed from "
             f"{first.threshold:.4f} to {other_test.threshold:.4f}: it was tuned on the test pairs. "
-            f"Choose it on `validation` only; `test` measures that one choice, once, at the end.")
+            f"Choose it on `validation` only; `test` measures that one choice, once, at the end."
+        )
     if abs(other_validation.threshold - first.threshold) <= 1e-12:
         raise Incorrect(
             f"when the validation pairs changed ({_CASES[2][0]}), your threshold stayed "
             f"{first.threshold:.4f}: it does not come from `validation` (a number typed in, or a "
-            f"variable of the notebook?). Compute it from the validation pairs you are given.")
+            f"variable of the notebook?). Compute it from the validation pairs you are given."
+        )
 
 
 def _check_verification_project(function):
     outcomes, cases = [], []
     for description, validation_name, test_name in _CASES:
-        got = call_learner(function, _pair_set(validation_name), _pair_set(test_name),
-                           description=description)
+        got = call_learner(function, _pair_set(validation_name), _pair_set(test_name), description=description)
         validation, test = _pair_set(validation_name), _pair_set(test_name)
         outcomes.append(_as_outcome(got, validation, description))
         cases.append((description, validation, test))
     description, validation_name, test_name = _CASES[0]
-    again = call_learner(function, _pair_set(validation_name), _pair_set(test_name),
-                         description=description)
+    again = call_learner(function, _pair_set(validation_name), _pair_set(test_name), description=description)
     _protocol(outcomes, _as_outcome(again, _pair_set(validation_name), description))
     failures, passed = [], []
     for (description, validation, test), outcome in zip(cases, outcomes):
         expected = _reference(validation, test)
-        expected = _Outcome(expected["encoder"], expected["threshold"], expected["FPR"],
-                            expected["TPR"], validation)
+        expected = _Outcome(expected["encoder"], expected["threshold"], expected["FPR"], expected["TPR"], validation)
         case = (description, (validation, test, outcome), outcome, expected)
         (passed if _is_right(outcome, validation, test) else failures).append(case)
     if failures:
-        raise Incorrect(explain_failures(
-            failures, passed=passed, mistakes=_mistakes(outcomes),
-            same=lambda got, value: _same_figures(got, value.fpr, value.tpr), render=str))
-    return ("your choice comes from the validation pairs alone, it is the best there, and your "
-            "figures are what that choice does on the test pairs. Run it on the notebook's pairs "
-            "below.")
+        raise Incorrect(
+            explain_failures(
+                failures,
+                passed=passed,
+                mistakes=_mistakes(outcomes),
+                same=lambda got, value: _same_figures(got, value.fpr, value.tpr),
+                render=str,
+            )
+        )
+    return (
+        "your choice comes from the validation pairs alone, it is the best there, and your "
+        "figures are what that choice does on the test pairs. Run it on the notebook's pairs "
+        "below."
+    )
 
 
 verification_project = register(
     Exercise(
         "07.verification_project",
-        title="Choose an encoder and a threshold on validation pairs; report their FPR and TPR "
-              "on test pairs.",
+        title="Choose an encoder and a threshold on validation pairs; report their FPR and TPR on test pairs.",
         checker=_check_verification_project,
         hint=(
             """

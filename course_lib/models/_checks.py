@@ -25,11 +25,7 @@ def check_input_shape(input_shape, *, ranks, what, example):
         )
     if len(dims) not in ranks:
         allowed = ", ".join(str(rank) for rank in ranks[:-1]) + f" or {ranks[-1]}"
-        fix = (
-            f" Drop the batch axis: pass x.shape[1:] = {dims[1:]}."
-            if len(dims) == max(ranks) + 1
-            else ""
-        )
+        fix = f" Drop the batch axis: pass x.shape[1:] = {dims[1:]}." if len(dims) == max(ranks) + 1 else ""
         raise ValueError(
             f"`input_shape` must have {allowed} entries, the shape of ONE {what} without "
             f"the batch axis, e.g. {example}; received {dims} ({len(dims)} entries).{fix}"
@@ -54,9 +50,7 @@ def check_filters(filters, *, example):
             f"e.g. {example}; received {type(filters).__name__} {filters!r}."
         )
     if not filters:
-        raise ValueError(
-            f"`filters` must name at least one convolution, e.g. {example}; received ()."
-        )
+        raise ValueError(f"`filters` must name at least one convolution, e.g. {example}; received ().")
     return tuple(check_positive_int(f, f"filters[{i}]") for i, f in enumerate(filters))
 
 

@@ -84,9 +84,7 @@ def build_dense_autoencoder(input_shape=(28, 28), *, embedding_dim=32, hidden_un
     import keras
     from keras import layers
 
-    input_shape = check_input_shape(
-        input_shape, ranks=(1, 2, 3), what="input", example="(28, 28) or (784,)"
-    )
+    input_shape = check_input_shape(input_shape, ranks=(1, 2, 3), what="input", example="(28, 28) or (784,)")
     embedding_dim = check_positive_int(embedding_dim, "embedding_dim")
     hidden_units = check_positive_int(hidden_units, "hidden_units")
     seed = check_seed(seed)
@@ -115,9 +113,7 @@ def build_dense_autoencoder(input_shape=(28, 28), *, embedding_dim=32, hidden_un
     decoder = keras.Model(code_input, reconstruction, name="decoder")
 
     autoencoder_input = keras.Input(shape=input_shape, name="image")
-    autoencoder = keras.Model(
-        autoencoder_input, decoder(encoder(autoencoder_input)), name="dense_autoencoder"
-    )
+    autoencoder = keras.Model(autoencoder_input, decoder(encoder(autoencoder_input)), name="dense_autoencoder")
     return autoencoder, encoder
 
 
@@ -186,9 +182,7 @@ def build_conv_autoencoder(input_shape=(28, 28, 1), *, embedding_dim=32, filters
     import keras
     from keras import layers
 
-    input_shape = check_input_shape(
-        input_shape, ranks=(2, 3), what="image", example="(28, 28, 1) or (28, 28)"
-    )
+    input_shape = check_input_shape(input_shape, ranks=(2, 3), what="image", example="(28, 28, 1) or (28, 28)")
     embedding_dim = check_positive_int(embedding_dim, "embedding_dim")
     filters = check_filters(filters, example="(16, 32)")
     seed = check_seed(seed)
@@ -213,29 +207,48 @@ def build_conv_autoencoder(input_shape=(28, 28, 1), *, embedding_dim=32, filters
     if len(input_shape) == 2:
         x = layers.Reshape((height, width, 1), name="add_channel")(x)
     for index, n_filters in enumerate(filters, start=1):
-        x = layers.Conv2D(n_filters, 3, strides=2, padding="same", activation="relu",
-                          kernel_initializer=initializer(), name=f"encoder_conv_{index}")(x)
+        x = layers.Conv2D(
+            n_filters,
+            3,
+            strides=2,
+            padding="same",
+            activation="relu",
+            kernel_initializer=initializer(),
+            name=f"encoder_conv_{index}",
+        )(x)
     bottleneck_shape = (height // factor, width // factor, filters[-1])
     x = layers.Flatten(name="flatten")(x)
     code = layers.Dense(embedding_dim, kernel_initializer=initializer(), name="code")(x)
     encoder = keras.Model(image, code, name="encoder")
 
     code_input = keras.Input(shape=(embedding_dim,), name="code_input")
-    y = layers.Dense(math.prod(bottleneck_shape), activation="relu",
-                     kernel_initializer=initializer(), name="decoder_dense")(code_input)
+    y = layers.Dense(
+        math.prod(bottleneck_shape), activation="relu", kernel_initializer=initializer(), name="decoder_dense"
+    )(code_input)
     y = layers.Reshape(bottleneck_shape, name="decoder_reshape")(y)
     for index, n_filters in enumerate(filters[-2::-1], start=1):
-        y = layers.Conv2DTranspose(n_filters, 3, strides=2, padding="same", activation="relu",
-                                   kernel_initializer=initializer(),
-                                   name=f"decoder_deconv_{index}")(y)
-    y = layers.Conv2DTranspose(channels, 3, strides=2, padding="same", activation="sigmoid",
-                               kernel_initializer=initializer(), name="decoder_output")(y)
+        y = layers.Conv2DTranspose(
+            n_filters,
+            3,
+            strides=2,
+            padding="same",
+            activation="relu",
+            kernel_initializer=initializer(),
+            name=f"decoder_deconv_{index}",
+        )(y)
+    y = layers.Conv2DTranspose(
+        channels,
+        3,
+        strides=2,
+        padding="same",
+        activation="sigmoid",
+        kernel_initializer=initializer(),
+        name="decoder_output",
+    )(y)
     if len(input_shape) == 2:
         y = layers.Reshape(input_shape, name="remove_channel")(y)
     decoder = keras.Model(code_input, y, name="decoder")
 
     autoencoder_input = keras.Input(shape=input_shape, name="image")
-    autoencoder = keras.Model(
-        autoencoder_input, decoder(encoder(autoencoder_input)), name="conv_autoencoder"
-    )
+    autoencoder = keras.Model(autoencoder_input, decoder(encoder(autoencoder_input)), name="conv_autoencoder")
     return autoencoder, encoder

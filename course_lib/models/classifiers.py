@@ -28,9 +28,7 @@ __all__ = ["build_cosine_classifier", "build_softmax_classifier"]
 def _check_num_classes(num_classes):
     num_classes = check_positive_int(num_classes, "num_classes")
     if num_classes < 2:
-        raise ValueError(
-            f"`num_classes` must be >= 2 (a classifier needs two classes); received {num_classes}."
-        )
+        raise ValueError(f"`num_classes` must be >= 2 (a classifier needs two classes); received {num_classes}.")
     return num_classes
 
 
@@ -78,8 +76,9 @@ def build_softmax_classifier(encoder, num_classes, *, seed=0, name="softmax_clas
         features = keras.Model(encoder.inputs, encoder.layers[-1].input, name=f"{encoder.name}_features")
     else:
         features = encoder
-    logits = layers.Dense(num_classes, kernel_initializer=keras.initializers.GlorotUniform(seed=seed),
-                          name="logits")(features(image))
+    logits = layers.Dense(num_classes, kernel_initializer=keras.initializers.GlorotUniform(seed=seed), name="logits")(
+        features(image)
+    )
     return keras.Model(image, logits, name=name)
 
 

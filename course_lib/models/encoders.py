@@ -28,8 +28,9 @@ __all__ = ["POOLINGS", "build_cnn_encoder", "build_siamese_model"]
 POOLINGS = ("flatten", "average")
 
 
-def build_cnn_encoder(input_shape=(28, 28, 1), *, embedding_dim=64, filters=(32, 64, 128),
-                      pooling="flatten", seed=0, name="cnn_encoder"):
+def build_cnn_encoder(
+    input_shape=(28, 28, 1), *, embedding_dim=64, filters=(32, 64, 128), pooling="flatten", seed=0, name="cnn_encoder"
+):
     """Builds a small CNN that maps an image to an L2-normalised embedding.
 
     One block per entry of `filters`: a 3x3 convolution ("same" padding, no
@@ -86,9 +87,7 @@ def build_cnn_encoder(input_shape=(28, 28, 1), *, embedding_dim=64, filters=(32,
     >>> [layer.name for layer in encoder.layers][-3:]
     ['flatten', 'embedding', 'l2_normalize']
     """
-    input_shape = check_input_shape(
-        input_shape, ranks=(2, 3), what="image", example="(28, 28, 1) or (28, 28)"
-    )
+    input_shape = check_input_shape(input_shape, ranks=(2, 3), what="image", example="(28, 28, 1) or (28, 28)")
     embedding_dim = check_positive_int(embedding_dim, "embedding_dim")
     filters = check_filters(filters, example="(32, 64, 128)")
     check_choice(pooling, "pooling", POOLINGS)
@@ -108,9 +107,14 @@ def build_cnn_encoder(input_shape=(28, 28, 1), *, embedding_dim=64, filters=(32,
     if len(input_shape) == 2:
         x = layers.Reshape((height, width, 1), name="add_channel")(x)
     for index, n_filters in enumerate(filters, start=1):
-        x = layers.Conv2D(n_filters, 3, padding="same", use_bias=False,
-                          kernel_initializer=keras.initializers.HeNormal(seed=next(seeds)),
-                          name=f"conv_{index}")(x)
+        x = layers.Conv2D(
+            n_filters,
+            3,
+            padding="same",
+            use_bias=False,
+            kernel_initializer=keras.initializers.HeNormal(seed=next(seeds)),
+            name=f"conv_{index}",
+        )(x)
         x = layers.BatchNormalization(name=f"batch_norm_{index}")(x)
         x = layers.ReLU(name=f"relu_{index}")(x)
         if index < len(filters):
@@ -119,8 +123,9 @@ def build_cnn_encoder(input_shape=(28, 28, 1), *, embedding_dim=64, filters=(32,
         x = layers.Flatten(name="flatten")(x)
     else:
         x = layers.GlobalAveragePooling2D(name="global_pool")(x)
-    x = layers.Dense(embedding_dim, kernel_initializer=keras.initializers.GlorotUniform(
-        seed=next(seeds)), name="embedding")(x)
+    x = layers.Dense(
+        embedding_dim, kernel_initializer=keras.initializers.GlorotUniform(seed=next(seeds)), name="embedding"
+    )(x)
     embedding = L2Normalize(name="l2_normalize")(x)
     return keras.Model(image, embedding, name=name)
 

@@ -34,8 +34,7 @@ _EXAMPLE = "(29, 12) for Japanese Vowels"
 
 
 def _sequence_shape(input_shape):
-    return check_input_shape(input_shape, ranks=(2,), what="sequence (max_length, n_features)",
-                              example=_EXAMPLE)
+    return check_input_shape(input_shape, ranks=(2,), what="sequence (max_length, n_features)", example=_EXAMPLE)
 
 
 class _Seeds:
@@ -56,12 +55,18 @@ class _Seeds:
 
 def _rnn_layer(cell, units, seeds, *, return_sequences, name):
     layer_class = {"gru": keras.layers.GRU, "lstm": keras.layers.LSTM}[cell]
-    return layer_class(units, return_sequences=return_sequences, kernel_initializer=seeds.glorot(),
-                       recurrent_initializer=seeds.orthogonal(), name=name)
+    return layer_class(
+        units,
+        return_sequences=return_sequences,
+        kernel_initializer=seeds.glorot(),
+        recurrent_initializer=seeds.orthogonal(),
+        name=name,
+    )
 
 
-def build_rnn_encoder(input_shape=(29, 12), *, embedding_dim=32, units=64, cell="gru",
-                      bidirectional=True, use_mask=True, seed=0):
+def build_rnn_encoder(
+    input_shape=(29, 12), *, embedding_dim=32, units=64, cell="gru", bidirectional=True, use_mask=True, seed=0
+):
     """Builds an RNN encoder: masked recurrent layer, mean pooling, L2-normalised embedding.
 
     Layers: `sequence` (Input), `masking` (only with `use_mask`), `rnn`
@@ -112,8 +117,7 @@ def build_rnn_encoder(input_shape=(29, 12), *, embedding_dim=32, units=64, cell=
     return keras.Model(inputs, outputs, name="rnn_encoder")
 
 
-def build_sequence_autoencoder(input_shape=(29, 12), *, embedding_dim=32, units=64,
-                               use_mask=True, seed=0):
+def build_sequence_autoencoder(input_shape=(29, 12), *, embedding_dim=32, units=64, use_mask=True, seed=0):
     """Builds a GRU sequence autoencoder and its encoder (unsupervised embeddings).
 
     The encoder reads the sequence into a code; the decoder repeats the code at
@@ -174,9 +178,18 @@ def build_sequence_autoencoder(input_shape=(29, 12), *, embedding_dim=32, units=
     return keras.Model(outer, y, name="sequence_autoencoder"), encoder
 
 
-def build_attention_encoder(input_shape=(29, 12), *, embedding_dim=32, model_dim=64, num_heads=4,
-                            num_layers=1, feedforward_dim=128, dropout_rate=0.1, use_mask=True,
-                            seed=0):
+def build_attention_encoder(
+    input_shape=(29, 12),
+    *,
+    embedding_dim=32,
+    model_dim=64,
+    num_heads=4,
+    num_layers=1,
+    feedforward_dim=128,
+    dropout_rate=0.1,
+    use_mask=True,
+    seed=0,
+):
     """Builds a self-attention (Transformer) encoder with attention pooling.
 
     Frames are projected to `model_dim`, given sinusoidal positions, passed
@@ -236,19 +249,27 @@ def build_attention_encoder(input_shape=(29, 12), *, embedding_dim=32, model_dim
     x = PositionalEncoding(name="positions")(x)
     for index in range(1, num_layers + 1):
         attention = keras.layers.MultiHeadAttention(
-            num_heads, model_dim // num_heads, dropout=dropout_rate,
-            kernel_initializer=seeds.glorot(), name=f"self_attention_{index}",
+            num_heads,
+            model_dim // num_heads,
+            dropout=dropout_rate,
+            kernel_initializer=seeds.glorot(),
+            name=f"self_attention_{index}",
         )(x, x)
         x = keras.layers.LayerNormalization(name=f"norm_{index}a")(
-            keras.layers.Add(name=f"residual_{index}a")([x, attention]))
-        hidden = keras.layers.Dense(feedforward_dim, activation="relu",
-                                    kernel_initializer=seeds.glorot(), name=f"feedforward_{index}")(x)
-        hidden = keras.layers.Dense(model_dim, kernel_initializer=seeds.glorot(),
-                                    name=f"feedforward_out_{index}")(hidden)
-        hidden = keras.layers.Dropout(dropout_rate, seed=int(layer_seeds(seed + index, 1)[0]),
-                                      name=f"dropout_{index}")(hidden)
+            keras.layers.Add(name=f"residual_{index}a")([x, attention])
+        )
+        hidden = keras.layers.Dense(
+            feedforward_dim, activation="relu", kernel_initializer=seeds.glorot(), name=f"feedforward_{index}"
+        )(x)
+        hidden = keras.layers.Dense(model_dim, kernel_initializer=seeds.glorot(), name=f"feedforward_out_{index}")(
+            hidden
+        )
+        hidden = keras.layers.Dropout(dropout_rate, seed=int(layer_seeds(seed + index, 1)[0]), name=f"dropout_{index}")(
+            hidden
+        )
         x = keras.layers.LayerNormalization(name=f"norm_{index}b")(
-            keras.layers.Add(name=f"residual_{index}b")([x, hidden]))
+            keras.layers.Add(name=f"residual_{index}b")([x, hidden])
+        )
     x = AttentionPooling(name="attention_pool")(x)
     x = keras.layers.Dense(embedding_dim, kernel_initializer=seeds.glorot(), name="embedding")(x)
     outputs = L2Normalize(name="l2_normalize")(x)

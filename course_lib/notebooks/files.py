@@ -54,7 +54,7 @@ def find_notebooks(folder=None):
 
 
 def strip_outputs(nb):
-    """Removes outputs, execution counts and volatile metadata, in place.
+    """Removes outputs, execution counts and volatile metadata, in place (with `nbstripout`).
 
     Volatile metadata is what changes on every run or click: per cell
     `execution` (timings), `collapsed`, `scrolled` and `ExecuteTime`; per
@@ -76,14 +76,12 @@ def strip_outputs(nb):
     >>> nb.cells[0].outputs, nb.cells[0].execution_count, dict(nb.cells[0].metadata)
     ([], None, {})
     """
-    for key in _NOTEBOOK_VOLATILE:
-        nb.metadata.pop(key, None)
-    for cell in nb.cells:
-        for key in _CELL_VOLATILE:
-            cell.metadata.pop(key, None)
-        if cell.cell_type == "code":
-            cell.outputs = []
-            cell.execution_count = None
+    from nbstripout import strip_output
+
+    # nbstripout already drops the per-cell keys and the notebook's `widgets` and
+    # `signature`; `keep_id` keeps the cells' stable ids ("cell-00", ...).
+    extra = [f"metadata.{key}" for key in _NOTEBOOK_VOLATILE] + [f"cell.metadata.{key}" for key in _CELL_VOLATILE]
+    strip_output(nb, keep_output=False, keep_count=False, keep_id=True, extra_keys=extra)
     return nb
 
 

@@ -45,15 +45,11 @@ def plot_training_curves(history, *, metrics=None, ax=None):
             f"its .history dict; received {type(history).__name__}."
         )
     if not records:
-        raise ValueError(
-            "`history` is empty: no metric was recorded. Did model.fit run for at "
-            "least one epoch?"
-        )
+        raise ValueError("`history` is empty: no metric was recorded. Did model.fit run for at least one epoch?")
     available = list(records)
     if metrics is None:
         metrics = [key for key in available if not key.startswith("val_")]
-        metrics += [key for key in available
-                    if key.startswith("val_") and key[4:] not in records]
+        metrics += [key for key in available if key.startswith("val_") and key[4:] not in records]
     else:
         metrics = [metrics] if isinstance(metrics, str) else list(metrics)
     missing = [name for name in metrics if name not in records]
@@ -64,8 +60,7 @@ def plot_training_curves(history, *, metrics=None, ax=None):
         )
 
     # A requested `val_x` whose `x` is requested too is drawn as x's dashed twin.
-    metrics = [name for name in metrics
-               if not (name.startswith("val_") and name[4:] in metrics)]
+    metrics = [name for name in metrics if not (name.startswith("val_") and name[4:] in metrics)]
     if ax is None:
         ax = new_axes((7.0, 4.5))
     n_epochs = max(len(values) for values in records.values())
@@ -78,8 +73,7 @@ def plot_training_curves(history, *, metrics=None, ax=None):
                 continue
             values = as_array(records[key], f"history[{key!r}]", allow_nonfinite=True)
             epochs = np.arange(1, len(values) + 1)
-            ax.plot(epochs, values, style, color=colour, marker=marker, markersize=3,
-                    label=key)
+            ax.plot(epochs, values, style, color=colour, marker=marker, markersize=3, label=key)
     ax.set_xlabel("epoch")
     ax.set_ylabel(metrics[0] if len(metrics) == 1 else "value")
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))

@@ -72,8 +72,7 @@ def plot_embedding_2d(
     max_points = check_positive_int(max_points, "max_points")
     if n_samples < 2 or n_dims < 2:
         raise ValueError(
-            f"`embeddings` needs at least 2 rows and 2 columns for a 2-D plot; "
-            f"received shape {embeddings.shape}."
+            f"`embeddings` needs at least 2 rows and 2 columns for a 2-D plot; received shape {embeddings.shape}."
         )
     classes = np.unique(labels)
     names = [label_text(c, class_names, "labels") for c in classes]
@@ -90,15 +89,15 @@ def plot_embedding_2d(
 
         pca = PCA(n_components=2, random_state=seed)
         points = pca.fit_transform(embeddings)
-        axis_names = [f"PC {i + 1} ({ratio:.0%} of variance)"
-                      for i, ratio in enumerate(pca.explained_variance_ratio_)]
+        axis_names = [f"PC {i + 1} ({ratio:.0%} of variance)" for i, ratio in enumerate(pca.explained_variance_ratio_)]
         how = ", PCA"
     else:
         from sklearn.manifold import TSNE
 
         perplexity = min(30.0, max(1.0, (len(embeddings) - 1) / 3))
-        points = TSNE(n_components=2, perplexity=perplexity, init="pca",
-                      learning_rate="auto", random_state=seed).fit_transform(embeddings)
+        points = TSNE(
+            n_components=2, perplexity=perplexity, init="pca", learning_rate="auto", random_state=seed
+        ).fit_transform(embeddings)
         axis_names, how = ["t-SNE 1", "t-SNE 2"], ", t-SNE"
 
     colours = class_colours(len(classes))
@@ -107,13 +106,26 @@ def plot_embedding_2d(
     if ax is None:
         ax = new_axes((7.5, 6.0))
     size = 6 if len(points) > 1000 else 16
-    ax.scatter(points[order, 0], points[order, 1], s=size, alpha=0.8, linewidths=0,
-               c=[colour_of[label] for label in labels[order]])
+    ax.scatter(
+        points[order, 0],
+        points[order, 1],
+        s=size,
+        alpha=0.8,
+        linewidths=0,
+        c=[colour_of[label] for label in labels[order]],
+    )
     if len(classes) <= 20:
-        handles = [Line2D([], [], marker="o", linestyle="", color=colour_of[c], label=name)
-                   for c, name in zip(classes, names)]
-        ax.legend(handles=handles, title="class", loc="upper left",
-                  bbox_to_anchor=(1.01, 1.0), fontsize="small", frameon=False)
+        handles = [
+            Line2D([], [], marker="o", linestyle="", color=colour_of[c], label=name) for c, name in zip(classes, names)
+        ]
+        ax.legend(
+            handles=handles,
+            title="class",
+            loc="upper left",
+            bbox_to_anchor=(1.01, 1.0),
+            fontsize="small",
+            frameon=False,
+        )
     ax.set_xlabel(axis_names[0])
     ax.set_ylabel(axis_names[1])
     ax.set_title(f"{n_dims}-D embeddings{how} ({len(points)} of {n_samples} points)")

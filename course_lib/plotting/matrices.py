@@ -103,10 +103,7 @@ def plot_similarity_matrix(
             )
         labels = as_labels(labels, "labels")
         if len(labels) != n_rows:
-            raise ValueError(
-                f"`labels` must have one label per row of `matrix` ({n_rows}); "
-                f"received {len(labels)}."
-            )
+            raise ValueError(f"`labels` must have one label per row of `matrix` ({n_rows}); received {len(labels)}.")
         order = np.argsort(labels, kind="stable")
         matrix = matrix[np.ix_(order, order)]
         labels = labels[order]

@@ -5,9 +5,9 @@ from matplotlib.patches import Rectangle
 
 from course_lib._validation import as_array, as_labels
 from course_lib.plotting._common import (
-    TEXT_SIZE,
     DIFFERENT_LABEL_COLOR,
     SAME_LABEL_COLOR,
+    TEXT_SIZE,
     label_text,
     new_axes,
 )
@@ -26,8 +26,7 @@ def _as_images(images, name, batch_shape_text, n_batch_dims):
         channels = 3
     else:
         hint = (
-            f" If the images are flattened, reshape them first, e.g. "
-            f"{name}.reshape(*{name}.shape[:-1], 28, 28)."
+            f" If the images are flattened, reshape them first, e.g. {name}.reshape(*{name}.shape[:-1], 28, 28)."
             if array.ndim == n_batch_dims + 1
             else ""
         )
@@ -43,10 +42,7 @@ def _as_images(images, name, batch_shape_text, n_batch_dims):
 def _grid_labels(labels, name, shape):
     array = np.asarray(labels)
     if array.shape != shape:
-        raise ValueError(
-            f"`{name}` must have shape {shape}, one label per image; received shape "
-            f"{array.shape}."
-        )
+        raise ValueError(f"`{name}` must have shape {shape}, one label per image; received shape {array.shape}.")
     return as_labels(array.reshape(-1), name).reshape(shape)
 
 
@@ -109,9 +105,7 @@ def plot_neighbours(
     >>> plt.close(ax.figure)
     """
     queries, channels = _as_images(query_images, "query_images", "(n_queries", 1)
-    neighbours, neighbour_channels = _as_images(
-        neighbour_images, "neighbour_images", "(n_queries, k", 2
-    )
+    neighbours, neighbour_channels = _as_images(neighbour_images, "neighbour_images", "(n_queries, k", 2)
     n_queries, k = neighbours.shape[:2]
     if n_queries != len(queries):
         raise ValueError(
@@ -173,8 +167,7 @@ def plot_neighbours(
         top = pad + row * row_height
         put(queries[row], top, column_left(0))
         if query_labels is not None:
-            captions.append((0, top, [label_text(query_labels[row], class_names,
-                                                  "query_labels")]))
+            captions.append((0, top, [label_text(query_labels[row], class_names, "query_labels")]))
         for rank in range(k):
             left = column_left(rank + 1)
             put(neighbours[row, rank], top, left)
@@ -193,8 +186,7 @@ def plot_neighbours(
         inches_per_pixel = 1.0 / (w + pad)
         ax = new_axes((width * inches_per_pixel + 0.3, height * inches_per_pixel + 0.5))
     if channels == 1:
-        ax.imshow(np.ma.masked_invalid(mosaic), cmap="gray", vmin=0.0, vmax=1.0,
-                  interpolation="nearest")
+        ax.imshow(np.ma.masked_invalid(mosaic), cmap="gray", vmin=0.0, vmax=1.0, interpolation="nearest")
     else:
         ax.imshow(mosaic, interpolation="nearest")
     frame_margin = 0.25 * pad

@@ -176,8 +176,13 @@ def top_k(queries, database, k, *, metric="cosine", batch_size=None, exclude_sel
         indices = ops.convert_to_numpy(indices).astype(np.int64)
         if metric == "euclidean":
             best, indices = _euclidean_neighbours(
-                originals[0][start : start + batch_size], originals[1], queries[start : start + batch_size],
-                ops.convert_to_numpy(best), indices, k, scale,
+                originals[0][start : start + batch_size],
+                originals[1],
+                queries[start : start + batch_size],
+                ops.convert_to_numpy(best),
+                indices,
+                k,
+                scale,
             )
         else:
             best = np.clip(ops.convert_to_numpy(best), -1.0, 1.0)
@@ -224,15 +229,19 @@ def _euclidean_neighbours(queries, database, scaled_queries, scores, candidates,
     # The tail: the head's candidates that were not kept (in score order), then the rest.
     kept = (candidates[:, :n_head, None] == head_indices[:, None, :]).any(axis=-1)
     left = np.argsort(kept, axis=1, kind="stable")[:, : n_head - head]
-    tail = np.concatenate([np.take_along_axis(candidates[:, :n_head], left, axis=1), candidates[:, n_head:]],
-                          axis=1)[:, : k - head]
-    tail_scores = np.concatenate([np.take_along_axis(scores[:, :n_head], left, axis=1), scores[:, n_head:]],
-                                 axis=1)[:, : k - head].astype(np.float64)
+    tail = np.concatenate([np.take_along_axis(candidates[:, :n_head], left, axis=1), candidates[:, n_head:]], axis=1)[
+        :, : k - head
+    ]
+    tail_scores = np.concatenate([np.take_along_axis(scores[:, :n_head], left, axis=1), scores[:, n_head:]], axis=1)[
+        :, : k - head
+    ].astype(np.float64)
     # ||q - x||^2 = ||q||^2 - 2 (q.x - ||x||^2 / 2), in the scaled units.
     squared_norms = np.einsum("ij,ij->i", scaled_queries, scaled_queries, dtype=np.float64)
     tail_distances = np.sqrt(np.maximum(squared_norms[:, None] - 2.0 * tail_scores, 0.0)) / float(scale)
-    return (np.concatenate([head_distances, tail_distances.astype(np.float32)], axis=1),
-            np.concatenate([head_indices, tail], axis=1))
+    return (
+        np.concatenate([head_distances, tail_distances.astype(np.float32)], axis=1),
+        np.concatenate([head_indices, tail], axis=1),
+    )
 
 
 def _refine_euclidean(queries, database, candidates, k):
@@ -246,13 +255,14 @@ def _refine_euclidean(queries, database, candidates, k):
     step = max(1, 2**22 // (n_search * queries.shape[1]))  # about 32 MiB of differences
     for start in range(0, n_queries, step):
         rows = slice(start, start + step)
-        differences = (database[candidates[rows]].astype(np.float64)
-                       - queries[rows, None, :].astype(np.float64))
+        differences = database[candidates[rows]].astype(np.float64) - queries[rows, None, :].astype(np.float64)
         distances[rows] = np.sqrt(np.einsum("qcf,qcf->qc", differences, differences))
     order = np.lexsort((candidates, distances), axis=-1)[:, :k]
     with np.errstate(over="ignore"):  # beyond float32's range: inf, as documented
-        return (np.take_along_axis(distances, order, axis=1).astype(np.float32),
-                np.take_along_axis(candidates, order, axis=1))
+        return (
+            np.take_along_axis(distances, order, axis=1).astype(np.float32),
+            np.take_along_axis(candidates, order, axis=1),
+        )
 
 
 class ExactIndex:

@@ -3,7 +3,7 @@
 import numpy as np
 
 from course_lib._validation import check_positive_int, check_seed
-from course_lib.search._common import check_vectors, TrainedIndex
+from course_lib.search._common import TrainedIndex, check_vectors
 from course_lib.similarity import l2_normalize
 
 __all__ = ["FaissIVFIndex", "faiss_available"]
@@ -66,14 +66,13 @@ class FaissIVFIndex(TrainedIndex):
         if faiss is None:
             raise ImportError(
                 "FaissIVFIndex needs the optional faiss package, which is not installed. "
-                "Install the course's search extra: pip install -e \".[search]\" (or "
+                'Install the course\'s search extra: pip install -e ".[search]" (or '
                 "pip install faiss-cpu); IVFIndex works without it."
             )
         self.dim = check_positive_int(dim, "dim")
         self.n_lists = check_positive_int(n_lists, "n_lists")
         self._quantiser = faiss.IndexFlatIP(self.dim)
-        self._index = faiss.IndexIVFFlat(self._quantiser, self.dim, self.n_lists,
-                                         faiss.METRIC_INNER_PRODUCT)
+        self._index = faiss.IndexIVFFlat(self._quantiser, self.dim, self.n_lists, faiss.METRIC_INNER_PRODUCT)
         self._index.cp.seed = check_seed(seed)
         self.n_probe = n_probe
 
@@ -85,7 +84,9 @@ class FaissIVFIndex(TrainedIndex):
     @n_probe.setter
     def n_probe(self, value):
         self._index.nprobe = check_positive_int(
-            value, "n_probe", maximum=self.n_lists,
+            value,
+            "n_probe",
+            maximum=self.n_lists,
             maximum_reason=f" (the index has n_lists={self.n_lists} cells)",
         )
 
@@ -113,7 +114,6 @@ class FaissIVFIndex(TrainedIndex):
         if not len(self):
             raise ValueError("The index is empty; call train(vectors) and add(vectors) first.")
         queries = l2_normalize(check_vectors(queries, "queries", self.dim))
-        k = check_positive_int(k, "k", maximum=len(self),
-                               maximum_reason=f" (the index holds {len(self)} vector(s))")
+        k = check_positive_int(k, "k", maximum=len(self), maximum_reason=f" (the index holds {len(self)} vector(s))")
         scores, indices = self._index.search(np.ascontiguousarray(queries), k)
         return scores, indices.astype(np.int64)

@@ -3,8 +3,8 @@
 import numpy as np
 
 from course_lib._validation import check_positive_int, check_seed
-from course_lib.search._common import check_vectors, one_blas_thread, TrainedIndex
-from course_lib.search.kmeans import nearest_centroid, kmeans
+from course_lib.search._common import TrainedIndex, check_vectors, one_blas_thread
+from course_lib.search.kmeans import kmeans, nearest_centroid
 from course_lib.similarity import l2_normalize
 
 __all__ = ["IVFIndex"]
@@ -49,14 +49,14 @@ class IVFIndex(TrainedIndex):
     True
     """
 
-    def __init__(self, dim, *, n_lists, n_probe=1, n_iterations=10, max_training_points=None,
-                 seed=0):
+    def __init__(self, dim, *, n_lists, n_probe=1, n_iterations=10, max_training_points=None, seed=0):
         self.dim = check_positive_int(dim, "dim")
         self.n_lists = check_positive_int(n_lists, "n_lists")
         self.n_probe = n_probe
         self.n_iterations = check_positive_int(n_iterations, "n_iterations")
         self.max_training_points = (
-            256 * self.n_lists if max_training_points is None
+            256 * self.n_lists
+            if max_training_points is None
             else check_positive_int(max_training_points, "max_training_points")
         )
         self.seed = check_seed(seed)
@@ -74,7 +74,9 @@ class IVFIndex(TrainedIndex):
     @n_probe.setter
     def n_probe(self, value):
         self._n_probe = check_positive_int(
-            value, "n_probe", maximum=self.n_lists,
+            value,
+            "n_probe",
+            maximum=self.n_lists,
             maximum_reason=f" (the index has n_lists={self.n_lists} cells)",
         )
 
@@ -105,8 +107,13 @@ class IVFIndex(TrainedIndex):
                 f"`train` needs at least n_lists={self.n_lists} vectors; received "
                 f"{len(vectors)}. Train on more vectors or use fewer lists."
             )
-        self.centroids = kmeans(vectors, self.n_lists, n_iterations=self.n_iterations,
-                                max_training_points=self.max_training_points, seed=self.seed)
+        self.centroids = kmeans(
+            vectors,
+            self.n_lists,
+            n_iterations=self.n_iterations,
+            max_training_points=self.max_training_points,
+            seed=self.seed,
+        )
 
     def add(self, vectors):
         """Files `(n, dim)` vectors (L2-normalised) in their cells; they get the next indices."""
@@ -131,8 +138,7 @@ class IVFIndex(TrainedIndex):
         if not len(self):
             raise ValueError("The index is empty; call train(vectors) and add(vectors) first.")
         queries = l2_normalize(check_vectors(queries, "queries", self.dim))
-        k = check_positive_int(k, "k", maximum=len(self),
-                               maximum_reason=f" (the index holds {len(self)} vector(s))")
+        k = check_positive_int(k, "k", maximum=len(self), maximum_reason=f" (the index holds {len(self)} vector(s))")
         batch_size = check_positive_int(batch_size, "batch_size")
         sizes = self.list_sizes
         all_scores, all_indices = [], []

@@ -99,7 +99,9 @@ def kmeans(vectors, n_clusters, *, n_iterations=10, max_training_points=None, se
         if len(vectors) > max_training_points:
             vectors = vectors[np.sort(rng.choice(len(vectors), max_training_points, replace=False))]
     n_clusters = check_positive_int(
-        n_clusters, "n_clusters", maximum=len(vectors),
+        n_clusters,
+        "n_clusters",
+        maximum=len(vectors),
         maximum_reason=f" (k-means trains on {len(vectors)} vector(s))",
     )
     nonzero = np.flatnonzero(np.any(vectors != 0, axis=1))  # a zero vector has no direction

@@ -63,8 +63,9 @@ class LabServer:
 
     def api(self, path, method="GET"):
         """Calls the Jupyter Server REST API and returns the decoded JSON (None when empty)."""
-        request = urllib.request.Request(self.url(path), method=method,
-                                         headers={"Authorization": f"token {self.token}"})
+        request = urllib.request.Request(
+            self.url(path), method=method, headers={"Authorization": f"token {self.token}"}
+        )
         with urllib.request.urlopen(request, timeout=30) as response:
             body = response.read()
         return json.loads(body) if body else None
@@ -120,8 +121,11 @@ def chromium_path():
         found = shutil.which(name)
         if found:
             return found
-    pytest.fail(f"The browser test needs Chromium; none of {', '.join(BROWSER_NAMES)} is on PATH. "
-                f"{INSTALL_HINT} Or set CHROMIUM=/path/to/chrome.", pytrace=False)
+    pytest.fail(
+        f"The browser test needs Chromium; none of {', '.join(BROWSER_NAMES)} is on PATH. "
+        f"{INSTALL_HINT} Or set CHROMIUM=/path/to/chrome.",
+        pytrace=False,
+    )
 
 
 @pytest.fixture(scope="session")
@@ -129,12 +133,14 @@ def browser(chromium_path):
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:
-        pytest.fail(f"The browser test needs the `playwright` Python package in {sys.prefix}. "
-                    f"{INSTALL_HINT}", pytrace=False)
+        pytest.fail(
+            f"The browser test needs the `playwright` Python package in {sys.prefix}. {INSTALL_HINT}", pytrace=False
+        )
     with sync_playwright() as playwright:
         # Playwright runs Chromium without its sandbox by default, which root needs.
         chromium = playwright.chromium.launch(
-            executable_path=chromium_path, headless=os.environ.get("COURSE_BROWSER_HEADED") != "1")
+            executable_path=chromium_path, headless=os.environ.get("COURSE_BROWSER_HEADED") != "1"
+        )
         yield chromium
         chromium.close()
 
@@ -150,35 +156,49 @@ def lab(artefact_dir, tmp_path_factory):
         path = user_dir / "settings" / relative
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps(settings))
-    env = dict(os.environ,
-               JUPYTERLAB_SETTINGS_DIR=str(user_dir / "settings"),
-               JUPYTERLAB_WORKSPACES_DIR=str(user_dir / "workspaces"))
+    env = dict(
+        os.environ,
+        JUPYTERLAB_SETTINGS_DIR=str(user_dir / "settings"),
+        JUPYTERLAB_WORKSPACES_DIR=str(user_dir / "workspaces"),
+    )
     env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # as the Makefile exports it for `make lab`
 
     port, token = _free_port(), secrets.token_hex(24)
-    command = [sys.executable, "-m", "jupyter", "lab", f"--notebook-dir={notebook_dir}",
-               "--no-browser", "--ip=127.0.0.1", f"--port={port}", "--ServerApp.port_retries=0",
-               f"--IdentityProvider.token={token}"]
+    command = [
+        sys.executable,
+        "-m",
+        "jupyter",
+        "lab",
+        f"--notebook-dir={notebook_dir}",
+        "--no-browser",
+        "--ip=127.0.0.1",
+        f"--port={port}",
+        "--ServerApp.port_retries=0",
+        f"--IdentityProvider.token={token}",
+    ]
     if hasattr(os, "geteuid") and os.geteuid() == 0:
         command.append("--allow-root")
     log_path = artefact_dir / "jupyterlab.log"
     with open(log_path, "w") as log:
-        process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT,
-                                   cwd=project_root())
+        process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT, cwd=project_root())
     server = LabServer(f"http://127.0.0.1:{port}", token, notebook_dir, log_path)
     try:
         deadline = time.monotonic() + SERVER_START_TIMEOUT_S
         while True:
             if process.poll() is not None:
-                pytest.fail(f"JupyterLab exited with code {process.returncode} while starting:\n"
-                            f"{log_path.read_text()[-3000:]}", pytrace=False)
+                pytest.fail(
+                    f"JupyterLab exited with code {process.returncode} while starting:\n{log_path.read_text()[-3000:]}",
+                    pytrace=False,
+                )
             try:
                 server.api("api/status")
                 break
             except (urllib.error.URLError, ConnectionError, TimeoutError):
                 if time.monotonic() > deadline:
-                    pytest.fail(f"JupyterLab did not answer within {SERVER_START_TIMEOUT_S} s; "
-                                f"its log is {log_path}.", pytrace=False)
+                    pytest.fail(
+                        f"JupyterLab did not answer within {SERVER_START_TIMEOUT_S} s; its log is {log_path}.",
+                        pytrace=False,
+                    )
                 time.sleep(0.5)
         yield server
     finally:

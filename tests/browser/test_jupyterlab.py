@@ -79,8 +79,10 @@ def _wait(page, condition, timeout_s, what, *, artefact):
         if time.monotonic() > deadline:
             page.screenshot(path=f"{artefact}-timeout.png")
             what = what() if callable(what) else what
-            pytest.fail(f"Timed out after {timeout_s:.0f} s waiting for {what} "
-                        f"(screenshot: {artefact}-timeout.png).", pytrace=False)
+            pytest.fail(
+                f"Timed out after {timeout_s:.0f} s waiting for {what} (screenshot: {artefact}-timeout.png).",
+                pytrace=False,
+            )
         page.wait_for_timeout(1000)
 
 
@@ -92,8 +94,9 @@ def _fail_on_dialog(page, artefact):
     header = dialogs.first.locator(".jp-Dialog-header").inner_text().strip()
     body = dialogs.first.locator(".jp-Dialog-body").inner_text().strip()
     kind = "a kernel-picker dialog" if "kernel" in header.lower() else "a dialog"
-    pytest.fail(f"JupyterLab showed {kind} {header!r}: {body[:500]!r} "
-                f"(screenshot: {artefact}-dialog.png).", pytrace=False)
+    pytest.fail(
+        f"JupyterLab showed {kind} {header!r}: {body[:500]!r} (screenshot: {artefact}-dialog.png).", pytrace=False
+    )
 
 
 def _cells(page):
@@ -102,8 +105,9 @@ def _cells(page):
 
 def _problems(cells, kinds=("box", "widget")):
     """Problems a learner would see, one line each: "box" (stderr, errors) and "widget" (not rendered)."""
-    return [f"cell {cell['index']}: {text[:1500]}"
-            for cell in cells for kind, text in cell["problems"] if kind in kinds]
+    return [
+        f"cell {cell['index']}: {text[:1500]}" for cell in cells for kind, text in cell["problems"] if kind in kinds
+    ]
 
 
 def _kernel_status(page):
@@ -131,10 +135,13 @@ def _check_kernelspec(lab, notebook_name):
     this_bin = os.path.dirname(os.path.abspath(sys.executable))
     display_name = specs[wanted]["spec"]["display_name"]
     if python not in ("python", "python3") and os.path.dirname(os.path.abspath(python)) != this_bin:
-        pytest.fail(f"{notebook_name} asks for kernel {wanted!r}, which starts {python}, not this "
-                    f"environment's Python ({sys.executable}). Register it again (make test-browser does): "
-                    f"{sys.executable} -m ipykernel install --user --name {wanted} "
-                    f"--display-name {display_name!r}", pytrace=False)
+        pytest.fail(
+            f"{notebook_name} asks for kernel {wanted!r}, which starts {python}, not this "
+            f"environment's Python ({sys.executable}). Register it again (make test-browser does): "
+            f"{sys.executable} -m ipykernel install --user --name {wanted} "
+            f"--display-name {display_name!r}",
+            pytrace=False,
+        )
     return wanted, display_name
 
 
@@ -174,12 +181,14 @@ def _screenshot_notebook(page, path_stem):
 
 
 def _explorer_slider(page):
-    sliders = page.locator(".widget-slider").filter(
-        has=page.locator(".widget-label", has_text=QUERY_LABEL))
+    sliders = page.locator(".widget-slider").filter(has=page.locator(".widget-label", has_text=QUERY_LABEL))
     if sliders.count() != 1:
         labels = page.locator(".widget-slider .widget-label").all_inner_texts()
-        pytest.fail(f"Expected one slider labelled 'query' in the explorer; found {sliders.count()} "
-                    f"(slider labels on the page: {labels}).", pytrace=False)
+        pytest.fail(
+            f"Expected one slider labelled 'query' in the explorer; found {sliders.count()} "
+            f"(slider labels on the page: {labels}).",
+            pytrace=False,
+        )
     return sliders.first
 
 
@@ -213,15 +222,22 @@ def _check_explorer(page, stem):
     handle.focus()
     for _ in range(QUERY_STEPS):
         handle.press("ArrowRight")
-    _wait(page, lambda: value() != before_value, WIDGET_TIMEOUT_S,
-          f"the slider's readout to leave {before_value} after {QUERY_STEPS} presses of ArrowRight",
-          artefact=stem)
+    _wait(
+        page,
+        lambda: value() != before_value,
+        WIDGET_TIMEOUT_S,
+        f"the slider's readout to leave {before_value} after {QUERY_STEPS} presses of ArrowRight",
+        artefact=stem,
+    )
     after_value = value()
-    _wait(page, lambda: _figure_sources(cell) and _figure_sources(cell) != before_images, WIDGET_TIMEOUT_S,
-          f"the explorer's figure to change after the slider moved from query {before_value} to {after_value}",
-          artefact=stem)
-    _wait(page, lambda: _idle(page), WIDGET_TIMEOUT_S, "the kernel to finish drawing",
-          artefact=stem)
+    _wait(
+        page,
+        lambda: _figure_sources(cell) and _figure_sources(cell) != before_images,
+        WIDGET_TIMEOUT_S,
+        f"the explorer's figure to change after the slider moved from query {before_value} to {after_value}",
+        artefact=stem,
+    )
+    _wait(page, lambda: _idle(page), WIDGET_TIMEOUT_S, "the kernel to finish drawing", artefact=stem)
     _screenshot_element(page, cell, f"{stem}-explorer-after.png")
     return before_value, after_value
 
@@ -244,12 +260,19 @@ def test_notebook_runs_cleanly_in_jupyterlab(notebook_name, browser, lab, artefa
             while time.monotonic() < deadline:
                 _fail_on_dialog(page, stem)
                 page.wait_for_timeout(1000)
-            pytest.fail(f"{notebook_name} asks for kernel {kernel!r}, which is not installed, and JupyterLab "
-                        f"shows {_kernel_status(page)!r} without asking.", pytrace=False)
+            pytest.fail(
+                f"{notebook_name} asks for kernel {kernel!r}, which is not installed, and JupyterLab "
+                f"shows {_kernel_status(page)!r} without asking.",
+                pytrace=False,
+            )
         # Run All before the kernel is connected does nothing, so wait for "<kernel> | Idle".
-        _wait(page, lambda: _kernel_status(page) == f"{display_name} | Idle", KERNEL_START_TIMEOUT_S,
-              lambda: f"kernel {display_name!r} to start (the status bar shows {_kernel_status(page)!r})",
-              artefact=stem)
+        _wait(
+            page,
+            lambda: _kernel_status(page) == f"{display_name} | Idle",
+            KERNEL_START_TIMEOUT_S,
+            lambda: f"kernel {display_name!r} to start (the status bar shows {_kernel_status(page)!r})",
+            artefact=stem,
+        )
 
         page.locator("#jp-MainMenu .lm-MenuBar-itemLabel").get_by_text("Run", exact=True).click()
         page.locator(".lm-Menu .lm-Menu-itemLabel").get_by_text("Run All Cells", exact=True).click()
@@ -257,8 +280,13 @@ def test_notebook_runs_cleanly_in_jupyterlab(notebook_name, browser, lab, artefa
         def prompts():
             return [cell["prompt"] for cell in _cells(page) if cell["code"] and not cell["empty"]]
 
-        _wait(page, lambda: any(prompt != "[ ]:" for prompt in prompts()), KERNEL_START_TIMEOUT_S,
-              "Run > Run All Cells to start the first cell", artefact=stem)
+        _wait(
+            page,
+            lambda: any(prompt != "[ ]:" for prompt in prompts()),
+            KERNEL_START_TIMEOUT_S,
+            "Run > Run All Cells to start the first cell",
+            artefact=stem,
+        )
 
         def finished():
             cells = [cell for cell in _cells(page) if cell["code"] and not cell["empty"]]
@@ -267,20 +295,29 @@ def test_notebook_runs_cleanly_in_jupyterlab(notebook_name, browser, lab, artefa
                 return problems
             return not any("*" in cell["prompt"] for cell in cells) and _idle(page)
 
-        outcome = _wait(page, finished, RUN_TIMEOUT_S, f"Run All Cells to finish in {notebook_name}",
-                        artefact=stem)
+        outcome = _wait(page, finished, RUN_TIMEOUT_S, f"Run All Cells to finish in {notebook_name}", artefact=stem)
         run_seconds = time.monotonic() - started
         if outcome is True:  # widgets show "Loading widget..." until their view is built
-            _wait(page, lambda: not _problems(_cells(page), kinds=("widget",)), WIDGET_TIMEOUT_S,
-                  lambda: "widgets to render: " + "; ".join(_problems(_cells(page), kinds=("widget",))),
-                  artefact=stem)
+            _wait(
+                page,
+                lambda: not _problems(_cells(page), kinds=("widget",)),
+                WIDGET_TIMEOUT_S,
+                lambda: "widgets to render: " + "; ".join(_problems(_cells(page), kinds=("widget",))),
+                artefact=stem,
+            )
         cells = _cells(page)
         screenshots = _screenshot_notebook(page, stem)
         if outcome is not True:
-            pytest.fail(f"{notebook_name} showed problems a learner would see (screenshot: {screenshots[0]}):\n"
-                        + "\n".join(outcome), pytrace=False)
-        unrun = [cell["index"] for cell in cells
-                 if cell["code"] and not cell["empty"] and not re.fullmatch(r"\[\d+\]:", cell["prompt"])]
+            pytest.fail(
+                f"{notebook_name} showed problems a learner would see (screenshot: {screenshots[0]}):\n"
+                + "\n".join(outcome),
+                pytrace=False,
+            )
+        unrun = [
+            cell["index"]
+            for cell in cells
+            if cell["code"] and not cell["empty"] and not re.fullmatch(r"\[\d+\]:", cell["prompt"])
+        ]
         if unrun:
             pytest.fail(f"{notebook_name}: cells {unrun} did not run (screenshot: {screenshots[0]})", pytrace=False)
 
@@ -288,8 +325,9 @@ def test_notebook_runs_cleanly_in_jupyterlab(notebook_name, browser, lab, artefa
             before, after = _check_explorer(page, stem)
             problems = _problems(_cells(page))
             if problems:
-                pytest.fail(f"moving the explorer to query {after} showed problems:\n" + "\n".join(problems),
-                            pytrace=False)
+                pytest.fail(
+                    f"moving the explorer to query {after} showed problems:\n" + "\n".join(problems), pytrace=False
+                )
             print(f"{notebook_name}: explorer moved from query {before} to {after} and redrew its figure")
         print(f"{notebook_name}: opened and ran in {run_seconds:.0f} s; screenshots {screenshots}")
     finally:
