@@ -96,6 +96,7 @@ def dtw_distances(queries, database, *, query_lengths=None, database_lengths=Non
 
     Example:
 
+    >>> from course_lib.sequences import pad_sequences
     >>> q, q_len = pad_sequences([np.array([[0.0], [1.0], [2.0]])])
     >>> d, d_len = pad_sequences([np.array([[0.0], [1.0], [1.0], [2.0]]), np.array([[5.0]])])
     >>> dtw_distances(q, d, query_lengths=q_len, database_lengths=d_len).tolist()
