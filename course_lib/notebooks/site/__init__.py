@@ -2,8 +2,8 @@
 
 `python -m course_lib site` (or `make site`) builds a static site into
 `build/site/` from notebooks that `python -m course_lib run` already executed
-(the same executions the tests check; `make test-binder` leaves them in
-`build/binder/`):
+(the same executions the tests check; `make test-all` leaves them in
+`build/executed/`):
 
 - `collect_run_info` / `write_run_info`: the date, machine and package versions
   of a run, written by `run` as `run-info.json` next to the executed notebooks.
