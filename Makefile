@@ -4,7 +4,7 @@
 #   make test   set everything up and run every test (unit tests, then every
 #               notebook as shipped and solved under nbval)
 #
-# and the one CI runs (about an hour on 2 cores):
+# and the one CI runs (about 40 minutes on 2 cores):
 #
 #   make test-all   lint (ruff, nbstripout); data/ rebuilt from its sources and compared
 #                   (verify-data); the unit tests, and the Keras-side ones again on JAX;
@@ -186,6 +186,7 @@ site: $(SITE_STAMP)
 # output, a search index with every notebook that finds "MAP@R".
 test-site: site
 	$(VENV_PYTHON) -m course_lib site --check
+	$(VENV_PYTHON) -m pytest -p no:cacheprovider -q tests/test_site.py  # its MkDocs build tests need the site extra
 
 doctor: setup
 	$(VENV_PYTHON) -m course_lib doctor
