@@ -59,6 +59,15 @@ def test_a_kernel_that_dies_is_reported_as_failed_with_the_cell(tmp_path):
     assert _outputs_of(run, 4) == []
 
 
+def test_a_runner_that_dies_is_reported_as_crashed(tmp_path):
+    # The kernel's parent is the runner (the child process of run_notebooks): kill it.
+    path = _notebook(tmp_path / "kills_runner.ipynb", "import os, signal\nos.kill(os.getppid(), signal.SIGKILL)")
+    run = _run_one(path, tmp_path, timeout=60)
+    assert run.status == "crashed"
+    assert run.error.startswith("the runner exited with code -9"), run.error
+    assert (run.cell, run.executed) == (None, None)
+
+
 def test_an_exception_is_reported_with_its_name_message_and_cell(tmp_path):
     path = _notebook(tmp_path / "raises.ipynb", "x = 1", "1 / 0", "print('never reached')")
     run = _run_one(path, tmp_path, timeout=60)

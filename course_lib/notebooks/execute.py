@@ -45,10 +45,11 @@ _TIMEOUT_REPLY = {"ename": "CellTimeoutError", "evalue": "", "traceback": [], "c
 class _Observer:
     """nbclient's hooks for one run: progress, the cell it is on, the kernel's peak memory.
 
-    `NotebookClient.execute` calls `on_cell_start` before every cell (code or
-    not) and `on_cell_executed` after every code cell, even one that raises, while
-    the kernel still runs; the kernel's peak (`course_lib.peak_memory`) is read
-    there, and once when the kernel has started.
+    `NotebookClient.execute` calls `on_notebook_start` once the kernel runs,
+    `on_cell_start` before every cell (code or not), `on_cell_executed` after
+    every code cell, even one that raises or times out, while the kernel still
+    runs, and `on_cell_error` after a cell that raised. The kernel's peak
+    (`course_lib.peak_memory`) is read at the first and the third.
     """
 
     def __init__(self, nb, on_cell, timeout):
@@ -56,8 +57,8 @@ class _Observer:
             index for index, cell in enumerate(nb.cells) if cell.cell_type == "code" and cell.source.strip()
         ]
         self.on_cell, self.timeout = on_cell, timeout
-        self.client = self.pid = self.cell = None
-        self.peaks = []
+        self.client = self.pid = self.cell = None  # `client` is set once it exists
+        self.peaks = []  # MiB, each time the kernel's peak could be read
 
     def hooks(self):
         return {
@@ -68,7 +69,9 @@ class _Observer:
         }
 
     def sample(self):
-        self.peaks.append(peak_resident_mib(self.pid) if self.pid is not None else None)
+        peak = peak_resident_mib(self.pid) if self.pid is not None else None
+        if peak is not None:
+            self.peaks.append(peak)
 
     def notebook_start(self, notebook):
         provisioner = getattr(self.client.km, "provisioner", None)  # jupyter_client's process
@@ -154,7 +157,7 @@ def execute_notebook(path, *, out_dir, cwd=None, timeout=600.0, html=True, on_ce
         record_timing=True,
         **observer.hooks(),
     )
-    observer.client = client
+    observer.client = client  # its kernel manager gives the kernel's pid
     status, error = "ok", None
     started = time.perf_counter()
     try:
@@ -178,14 +181,13 @@ def execute_notebook(path, *, out_dir, cwd=None, timeout=600.0, html=True, on_ce
         body, _ = HTMLExporter().from_notebook_node(nb, resources={"metadata": {"name": path.stem}})
         html_path = out_dir / f"{path.stem}.html"
         html_path.write_text(body, encoding="utf-8")
-    peaks = [peak for peak in observer.peaks if peak is not None]
     longest, longest_seconds = _longest_cell(nb)
     return {
         "status": status,
         "seconds": seconds,
         "error": error,
         "cell": observer.cell + 1 if status != "ok" and observer.cell is not None else None,
-        "kernel_peak_mib": max(peaks) if peaks else None,
+        "kernel_peak_mib": max(observer.peaks, default=None),
         "executed": str(executed),
         "html": str(html_path) if html_path else None,
         "stderr_outputs": _count_stderr_outputs(nb),
