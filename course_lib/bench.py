@@ -24,14 +24,13 @@ its message. The table and the JSON show the two differently, and
 
 import json
 import multiprocessing
-import resource
 import statistics
-import sys
 import time
 
 import numpy as np
 
 from course_lib._validation import check_positive_int, check_seed
+from course_lib.peak_memory import peak_resident_mib
 
 __all__ = [
     "METHODS",
@@ -111,24 +110,6 @@ _SEARCHES = {
 _OPTIONAL_MODULES = {"faiss IndexFlatIP": "faiss"}
 
 
-def _peak_rss_mib():
-    """This process's own peak resident memory in MiB.
-
-    On Linux this reads `VmHWM`, which belongs to the process's memory map and so
-    starts afresh when the spawned child executes Python; `ru_maxrss` would also
-    count the parent's memory at the moment it forked the child.
-    """
-    try:
-        with open("/proc/self/status", encoding="ascii") as handle:
-            for line in handle:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1]) / 1024  # kB
-    except OSError:
-        pass
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return peak / 2**20 if sys.platform == "darwin" else peak / 1024  # bytes on macOS, KiB elsewhere
-
-
 def _child(search, optional_module, n_database, n_queries, dim, k, repeats, seed, connection):
     """Runs one search `repeats` times in this (child) process and sends the figures back.
 
@@ -143,7 +124,7 @@ def _child(search, optional_module, n_database, n_queries, dim, k, repeats, seed
             start = time.perf_counter()
             indices = search(queries, database, k)
             seconds.append(time.perf_counter() - start)
-        connection.send({"seconds": seconds, "indices": np.asarray(indices), "peak": _peak_rss_mib()})
+        connection.send({"seconds": seconds, "indices": np.asarray(indices), "peak": peak_resident_mib()})
     except ModuleNotFoundError as error:
         if optional_module is not None and error.name == optional_module:
             connection.send({"skipped": f"{optional_module} is not installed ({error})"})

@@ -202,9 +202,3 @@ def test_progress_rewrites_one_line_on_a_terminal():
     progress.update(1, 4)
     progress.finish(run)
     assert log.getvalue() == "[1/2] 01_basics  ok  2.3 s\n"  # no \r noise in CI logs
-
-
-@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
-def test_kernel_peak_is_read_from_proc():
-    assert notebooks.execute._sample_kernel_peak_mib(os.getpid()) > 1
-    assert notebooks.execute._sample_kernel_peak_mib(None) is None

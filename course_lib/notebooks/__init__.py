@@ -22,9 +22,10 @@ Peak memory (`NotebookRun.peak_mib`) is the larger of two measurements:
    peak of the child and of the descendants it has waited for, i.e. the
    kernel, which the child shuts down and reaps. It is a maximum over
    processes, not a sum;
-2. the kernel's own peak resident set size, read just before the kernel shuts
-   down: `VmHWM` from `/proc/<pid>/status` on Linux, `peak_wset` from psutil on
-   Windows, otherwise the largest RSS that psutil saw after each cell.
+2. the kernel's own peak resident set size, read after each code cell while
+   the kernel runs (`course_lib.peak_memory.peak_resident_mib`): `VmHWM` from
+   `/proc/<pid>/status` on Linux, `peak_wset` from psutil on Windows, otherwise
+   the largest RSS that psutil saw after each cell.
 
 The kernel is the current environment's `python3` kernel, started in the
 notebook's folder with `TF_CPP_MIN_LOG_LEVEL=2` (unless already set) and this
