@@ -4,17 +4,15 @@
 #   make test   set everything up and run every test (unit tests, then every
 #               notebook as shipped and solved under nbval)
 #
-# and the one CI runs (about 40 minutes on 2 cores):
+# and the one CI runs (about 45 minutes on 2 cores):
 #
 #   make test-all   lint (ruff, nbstripout); data/ rebuilt from its sources and compared
 #                   (verify-data); the unit tests, and the Keras-side ones again on JAX;
-#                   every notebook as shipped, and the course website built from those
-#                   runs and checked; the notebooks solved under nbval; then the course
-#                   with Google Colab's packages, and in JupyterLab in a real browser
-#                   (Debian's chromium)
+#                   every notebook as shipped under a Binder session's limits (1 CPU,
+#                   2 GiB), and the course website built from those runs and checked;
+#                   the notebooks solved under nbval; then the course with Google Colab's
+#                   packages, and in JupyterLab in a real browser (Debian's chromium)
 #
-# `make test-binder` (every notebook under a Binder session's 1 CPU and 2 GiB) runs on
-# request: notebook 03 is still at its 4-minute budget there (see the README).
 # Options: PYTHON=python3.11 (the interpreter the environment is made from),
 #          GPU=1 (install TensorFlow with CUDA instead of the CPU-only build).
 
@@ -57,13 +55,15 @@ lab: setup
 
 test: setup test-unit test-notebooks
 
-# The shipped notebooks run once (`course_lib run`, the same checks as nbval's run, and
-# the executed notebooks are kept for the site), so CI does not run them twice.
-test-all: setup lint verify-data test-unit test-jax test-executed test-site test-solved test-colab test-browser
+# The shipped notebooks run once, under Binder's limits (`course_lib run --binder`: the
+# checks of nbval's run plus Binder's time and memory budgets; the executed notebooks are
+# kept for the site), so CI does not run them twice.
+test-all: setup lint verify-data test-unit test-jax test-binder test-site test-solved test-colab test-browser
 
-# The shipped notebooks, executed once into build/executed/ (ipynb): the checks of nbval's
-# run (no error, no stderr output, every exercise check "not attempted") with each
-# notebook's time and peak memory; the site is built from these executions.
+# The shipped notebooks, executed once into build/executed/ (ipynb) on every CPU of this
+# machine: the checks of nbval's run (no error, no stderr output, every exercise check
+# "not attempted") with each notebook's time and peak memory; the site is built from
+# these executions when they are there (test-all uses test-binder's instead).
 test-executed: setup
 	COURSE_EXERCISE_EXPECT="not attempted" $(VENV_PYTHON) -m course_lib run --no-html --out build/executed
 
@@ -99,13 +99,14 @@ test-solved: setup
 	$(VENV_PYTHON) -m course_lib solve --out build/solved
 	COURSE_EXERCISE_EXPECT=correct $(VENV_PYTHON) -m pytest $(NBVAL) build/solved
 
-# The Keras side of the course (layers, losses, heads, attention, model builders, and a
-# .keras file crossing backends) under KERAS_BACKEND=jax, in this environment plus JAX's
-# CPU wheel. The test header and a session fixture show which backend ran. The hypothesis
-# property tests stay on TensorFlow: JAX compiles every op again for each new input shape,
-# and 4 of their 102 tests took 6 minutes on a busy 2-core machine.
+# The Keras side of the course (layers, losses, heads, attention, model builders, a
+# .keras file crossing backends, and the library with TensorFlow hidden) under
+# KERAS_BACKEND=jax, in this environment plus JAX's CPU wheel. The test header and a
+# session fixture show which backend ran. The hypothesis property tests stay on
+# TensorFlow: JAX compiles every op again for each new input shape, and 4 of their 102
+# tests took 6 minutes on a busy 2-core machine.
 KERAS_TESTS := tests/test_layers.py tests/test_losses.py tests/test_heads.py tests/test_attention.py \
-	tests/test_models_*.py tests/test_backends.py \
+	tests/test_models_*.py tests/test_backends.py tests/test_without_tensorflow.py \
 	course_lib/layers.py course_lib/losses.py course_lib/heads.py course_lib/attention.py course_lib/models
 JAX_STAMP := $(VENV)/.installed-jax
 
@@ -169,7 +170,7 @@ $(BROWSER_STAMP): $(STAMP)
 # `python -m http.server -d build/site`): every notebook as executed by `make test-executed`
 # (build/executed/) or `make test-binder` (build/binder/) when one of those folders holds all
 # of them, else by a run into build/site-run/.
-# Order in a full check: test-executed (or test-binder), then site and test-site.
+# Order in a full check: test-binder (or test-executed), then site and test-site.
 SITE_STAMP := $(VENV)/.installed-site
 
 $(SITE_STAMP): $(STAMP)
