@@ -168,9 +168,11 @@ $(BROWSER_STAMP): $(STAMP)
 
 # The course website in build/site/ (open build/site/index.html, or serve it with
 # `python -m http.server -d build/site`): every notebook as executed by `make test-executed`
-# (build/executed/) or `make test-binder` (build/binder/) when one of those folders holds all
-# of them, else by a run into build/site-run/.
-# Order in a full check: test-binder (or test-executed), then site and test-site.
+# (build/executed/), else by an earlier `make site` (build/site-run/), else by `make
+# test-binder` (build/binder/: on 1 CPU, so the landing page says that trained figures can
+# differ in the last digits from the text's); when none holds all of them, it runs them
+# into build/site-run/. Order in a full check: test-binder (or test-executed), then site
+# and test-site.
 SITE_STAMP := $(VENV)/.installed-site
 
 $(SITE_STAMP): $(STAMP)
@@ -178,7 +180,7 @@ $(SITE_STAMP): $(STAMP)
 	touch $@
 
 site: $(SITE_STAMP)
-	@if ! $(VENV_PYTHON) -c 'import sys; from course_lib.notebooks.site import find_run_folder; sys.exit(find_run_folder(["build/executed", "build/binder", "build/site-run"]) is None)'; then \
+	@if ! $(VENV_PYTHON) -c 'import sys; from course_lib.notebooks.site import find_run_folder; sys.exit(find_run_folder(["build/executed", "build/site-run", "build/binder"]) is None)'; then \
 	  COURSE_EXERCISE_EXPECT="not attempted" $(VENV_PYTHON) -m course_lib run --no-html --out build/site-run; \
 	fi
 	$(VENV_PYTHON) -m course_lib site

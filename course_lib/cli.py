@@ -315,7 +315,7 @@ def _site(args, out):
     site_dir = args.out or build_dir() / "site"
     if not args.check:
         folder = args.runs or site.find_run_folder(
-            [build_dir() / "executed", build_dir() / "binder", build_dir() / "site-run"]
+            [build_dir() / "executed", build_dir() / "site-run", build_dir() / "binder"]
         )
         if folder is None:
             raise ValueError(
@@ -491,8 +491,8 @@ def _parser():
         "site",
         help="build the course website from executed notebooks (needs the site extra)",
         description="Build the static course website (MkDocs) into <build>/site from notebooks "
-        "already executed by `run`: --runs DIR, else <build>/executed, <build>/binder "
-        "or <build>/site-run, the first that holds every notebook. --check checks the built "
+        "already executed by `run`: --runs DIR, else <build>/executed, <build>/site-run "
+        "or <build>/binder (1 CPU), the first that holds every notebook. --check checks the built "
         "site instead: pages, relative links and anchors, error outputs, search index.",
     )
     site.add_argument("--runs", type=Path, metavar="DIR", help="folder of executed notebooks")

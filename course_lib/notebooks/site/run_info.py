@@ -164,6 +164,13 @@ def format_run_info(info):
         f"{machine['platform']}{confined}",
         f"- **versions:** {versions}",
     ]
+    if limits.get("cpus") and limits["cpus"] < (machine.get("cpu_cores") or 0):
+        lines.append(
+            f"- **note:** with {limits['cpus']} CPU(s) instead of {machine['cpu_cores']}, trained figures "
+            "(losses, and R@k and MAP@R of trained models) can differ in the last digits from those "
+            "quoted in the notebooks' text, which come from runs on all the CPU cores named in each "
+            "notebook's run-time line."
+        )
     timed = {stem: entry for stem, entry in info.get("notebooks", {}).items() if entry.get("seconds")}
     if timed:
         lines.append("- **wall time per notebook:** " + ", ".join(
