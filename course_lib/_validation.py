@@ -35,10 +35,15 @@ _INT64_LIMIT = 2.0**63
 
 
 def to_numpy(x, name="x"):
-    """Turns NumPy arrays, lists and Keras/TensorFlow/JAX tensors into a NumPy array."""
+    """Turns NumPy arrays, lists and Keras/TensorFlow/JAX tensors into a NumPy array.
+
+    The one place where course_lib's NumPy side reads a tensor: TensorFlow eager
+    tensors, Keras variables and torch tensors through their `.numpy()`, JAX
+    arrays through `np.asarray`. It does not import Keras.
+    """
     if isinstance(x, np.ndarray):
         return x
-    if hasattr(x, "numpy") and callable(x.numpy):  # TensorFlow eager / torch tensors
+    if hasattr(x, "numpy") and callable(x.numpy):  # TensorFlow eager / torch tensors, Keras variables
         return np.asarray(x.numpy())
     try:
         return np.asarray(x)
@@ -339,11 +344,4 @@ def concrete_values(x, name):
     """
     if not is_concrete(x):
         return None
-    if not isinstance(x, np.ndarray) and not hasattr(x, "numpy"):
-        try:
-            from keras import ops
-
-            x = ops.convert_to_numpy(x)
-        except Exception:  # lists of strings, ragged lists: as_array explains
-            pass
-    return as_array(x, name, dtype=np.float64)
+    return as_array(x, name, dtype=np.float64)  # `to_numpy` reads eager tensors of every backend

@@ -79,14 +79,28 @@ def _check_concrete_tensor(x, name):
 
 
 def l2_normalize_tensor(x, axis=-1, epsilon=1e-12):
-    """Divides `x` by its Euclidean length along `axis`, with `keras.ops` only.
+    """Divides `x` by its Euclidean length along `axis`: `keras.ops.normalize`, safe at 0 and at any scale.
 
     The tensor twin of `course_lib.similarity.l2_normalize` (which works on
     NumPy arrays): use it inside models and losses.
 
-    The length is computed after dividing each vector by its largest entry,
-    so it neither overflows nor underflows in float32: a vector of entries
-    around 1e20 still becomes a unit vector, not a zero one.
+    Ordinary vectors (largest entry between 1e-6 and 1e15) go through
+    `keras.ops.normalize(x, axis=axis, epsilon=epsilon)`, which computes
+    `x * min(1 / sqrt(sum(x ** 2)), 1 / epsilon)`: the formula below, with the
+    floor on the length itself (not on its square). Keras's own default
+    `epsilon` there is `keras.config.epsilon()` (1e-7); this function, like
+    `keras.layers.UnitNormalization`, uses 1e-12.
+
+    Two cases `keras.ops.normalize` alone gets wrong are handled here:
+
+    - A zero vector becomes a zero vector, and its gradient is finite
+      (`1 / epsilon` per entry, the slope of `x / epsilon`). Bare
+      `keras.ops.normalize` returns 0 too, but on JAX its gradient at a zero
+      vector is NaN, which would poison every weight in a training step.
+    - Vectors outside that range are divided by their largest entry before
+      the length is taken, so it neither overflows nor underflows in float32:
+      a vector of entries around 1e20 still becomes a unit vector, not a zero
+      one (squaring 1e20 overflows float32).
 
     Formula:
         `y = x / max(||x||_2, epsilon)`, the norm taken along `axis`. A zero
@@ -118,11 +132,14 @@ def l2_normalize_tensor(x, axis=-1, epsilon=1e-12):
     _check_concrete_tensor(x, "x")
     x = ops.convert_to_tensor(x)
     largest, unit_length = vector_lengths(x, axis)
+    plain = plain_range(largest, smallest=PLAIN_SMALLEST)
+    # Keras's formula where it is exact; the other vectors are replaced by ones there, so that
+    # no NaN from its gradient at 0 (or inf from an overflowed square) leaks through the where.
+    normalized = ops.normalize(ops.where(plain, x, 1.0), axis=axis, order=2, epsilon=epsilon)
     unit = x / ops.where(largest > 0.0, largest, 1.0) / unit_length
     # ||x|| >= epsilon: the unit vector; shorter: x / epsilon, as the formula says.
     rescaled = ops.where(largest * unit_length >= epsilon, unit, x / epsilon)
-    plain = x * ops.rsqrt(ops.maximum(ops.sum(ops.square(x), axis=axis, keepdims=True), epsilon * epsilon))
-    return ops.where(plain_range(largest, smallest=PLAIN_SMALLEST), plain, rescaled)
+    return ops.where(plain, normalized, rescaled)
 
 
 def unit_vectors_tensor(x, axis=-1):
@@ -193,18 +210,27 @@ def pair_distance(a, b, epsilon=1e-12):
 
 
 @keras.saving.register_keras_serializable(package=_SERIALIZATION_PACKAGE)
-class L2Normalize(keras.layers.Layer):
+class L2Normalize(keras.layers.UnitNormalization):
     """Scales each vector to unit Euclidean length: the last layer of an embedding model.
 
     After it, cosine similarity is a plain dot product and, for unit vectors,
     `||a - b||^2 = 2 - 2 cos(a, b)`: ranking by cosine or by Euclidean
     distance gives the same neighbours (notebook 01). It has no weights.
 
+    It is Keras's `keras.layers.UnitNormalization` (a subclass of it) with
+    two additions: an `epsilon` argument (UnitNormalization fixes it at
+    1e-12, the default here too), and `l2_normalize_tensor` as its
+    computation, so that a zero vector gives a zero output with a finite
+    gradient on every backend, and huge or tiny vectors still give unit
+    vectors. It is registered as `"course_lib>L2Normalize"`: a saved `.keras`
+    model that uses it loads with `keras.saving.load_model(path)` once
+    `course_lib` is imported, without `custom_objects`.
+
     Formula:
         `y = x / max(||x||_2, epsilon)`, along `axis`.
 
     Args:
-        axis: the axis that holds each vector. Defaults to `-1`.
+        axis: int, the axis that holds each vector. Defaults to `-1`.
         epsilon: smallest length divided by, so a zero vector stays zero.
             Defaults to `1e-12`.
         **kwargs: standard layer arguments (`name`, `dtype`, ...).
@@ -230,19 +256,14 @@ class L2Normalize(keras.layers.Layer):
     """
 
     def __init__(self, axis=-1, epsilon=1e-12, **kwargs):
-        super().__init__(**kwargs)
-        self.axis = _check_axis(axis)
+        super().__init__(axis=_check_axis(axis), **kwargs)
         self.epsilon = _check_epsilon(epsilon)
-        self.supports_masking = True
 
     def call(self, inputs):
         return l2_normalize_tensor(inputs, axis=self.axis, epsilon=self.epsilon)
 
-    def compute_output_shape(self, input_shape):
-        return input_shape
-
     def get_config(self):
-        return {**super().get_config(), "axis": self.axis, "epsilon": self.epsilon}
+        return {**super().get_config(), "epsilon": self.epsilon}
 
 
 @keras.saving.register_keras_serializable(package=_SERIALIZATION_PACKAGE)

@@ -60,12 +60,38 @@ def _check_scores_and_labels(scores, is_same):
     return scores, labels
 
 
+def _sklearn_roc_curve(scores, labels):
+    """scikit-learn's `roc_curve(labels, scores, drop_intermediate=False)` as float64 arrays."""
+    from sklearn.metrics import roc_curve  # imported here, so that `import course_lib` stays quick
+
+    fpr, tpr, thresholds = roc_curve(labels, scores, pos_label=1, drop_intermediate=False)
+    return fpr.astype(np.float64), tpr.astype(np.float64), thresholds.astype(np.float64)
+
+
+def _roc_counts(scores, labels):
+    """Checked pairs -> `(false_positives, true_positives, thresholds)` at every distinct score.
+
+    The counts are scikit-learn's rates times the number of different / same pairs,
+    rounded (each rate is an integer over that number, so the rounding is exact).
+    Index 0 is the threshold `+inf` (nothing accepted), then the distinct scores,
+    highest first.
+    """
+    fpr, tpr, thresholds = _sklearn_roc_curve(scores, labels)
+    n_same = int(labels.sum())
+    false_positives = np.rint(fpr * (len(labels) - n_same)).astype(np.int64)
+    true_positives = np.rint(tpr * n_same).astype(np.int64)
+    return false_positives, true_positives, thresholds
+
+
 def roc_points(scores, is_same):
     """The ROC curve: false and true positive rates at every distinct threshold.
 
     Pairs are accepted as "same" when `score >= threshold`. The thresholds are
-    the distinct scores, highest first, preceded by `+inf` (nothing accepted),
-    the points scikit-learn's `roc_curve(..., drop_intermediate=False)` returns.
+    the distinct scores, highest first, preceded by `+inf` (nothing accepted):
+    scikit-learn's `roc_curve(is_same, scores, drop_intermediate=False)`. Every
+    distinct score is kept (scikit-learn's default, `drop_intermediate=True`,
+    would drop the points that lie on a straight segment of the curve), so each
+    threshold a system could use has its point.
 
     Formula:
         `FPR(t) = #{different pairs with score >= t} / #{different pairs}`,
@@ -90,15 +116,7 @@ def roc_points(scores, is_same):
     ([0.0, 0.0, 0.5, 0.5, 1.0], [0.0, 0.5, 0.5, 1.0, 1.0])
     """
     scores, labels = _check_scores_and_labels(scores, is_same)
-    order = np.argsort(-scores, kind="mergesort")
-    sorted_scores, sorted_labels = scores[order], labels[order]
-    true_positives = np.cumsum(sorted_labels)
-    false_positives = np.cumsum(~sorted_labels)
-    last_of_each = np.r_[np.flatnonzero(np.diff(sorted_scores)), len(scores) - 1]
-    tpr = np.r_[0.0, true_positives[last_of_each] / labels.sum()]
-    fpr = np.r_[0.0, false_positives[last_of_each] / (~labels).sum()]
-    thresholds = np.r_[np.inf, sorted_scores[last_of_each]]
-    return fpr, tpr, thresholds
+    return _sklearn_roc_curve(scores, labels)
 
 
 def equal_error_rate(scores, is_same):
@@ -186,15 +204,23 @@ def _check_thresholds(thresholds):
 
 
 def _accepted_counts(scores, labels, thresholds):
-    """Same pairs accepted and all pairs accepted (`score >= t`) at each threshold, as counts."""
-    same_sorted, all_sorted = np.sort(scores[labels]), np.sort(scores)
-    true_positives = labels.sum() - np.searchsorted(same_sorted, thresholds, side="left")
-    accepted = len(scores) - np.searchsorted(all_sorted, thresholds, side="left")
-    return true_positives, accepted
+    """Same pairs accepted and all pairs accepted (`score >= t`) at each threshold, as counts.
+
+    Read off the ROC counts (`_roc_counts`): a threshold accepts what the smallest
+    distinct score at or above it accepts, and nothing above the highest score.
+    """
+    false_positives, true_positives, roc_thresholds = _roc_counts(scores, labels)
+    distinct = roc_thresholds[:0:-1]  # the distinct scores, lowest first
+    point = len(distinct) - np.searchsorted(distinct, thresholds, side="left")  # 0: nothing accepted
+    return true_positives[point], true_positives[point] + false_positives[point]
 
 
 def precision_recall_f1(scores, is_same, thresholds):
     """Precision, recall and F1 of "same when `score >= threshold`", at each threshold.
+
+    The counts behind them come from scikit-learn's `roc_curve` (the same
+    counts its `precision_recall_curve` divides), read off at any threshold:
+    a threshold between two scores accepts what the higher score accepts.
 
     Formula:
         `precision(t) = TP(t) / #{pairs with score >= t}` (1 when nothing is accepted),

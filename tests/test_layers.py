@@ -31,6 +31,38 @@ def test_l2_normalize_gradient_is_finite_at_zero():
     assert np.all(np.isfinite(gradient))
 
 
+@pytest.mark.parametrize("normalize", [L2Normalize(), l2_normalize_tensor], ids=["layer", "function"])
+def test_zero_vector_gives_zero_and_a_finite_gradient(normalize):
+    """A zero row stays zero (no NaN), and its gradient is `1 / epsilon` (the slope of `x / epsilon`),
+    on every backend: bare `keras.ops.normalize` has a NaN gradient there on JAX."""
+    x = np.array([[0.0, 0.0, 0.0], [1.0, 2.0, 2.0]], np.float32)
+    np.testing.assert_allclose(np.asarray(normalize(x)), [[0.0, 0.0, 0.0], [1 / 3, 2 / 3, 2 / 3]], rtol=1e-6)
+    _, gradient = value_and_gradient(lambda t: ops.sum(normalize(t)[0]), x)
+    assert np.all(np.isfinite(gradient))
+    np.testing.assert_allclose(gradient[0], 1e12, rtol=1e-6)
+
+
+def test_l2_normalize_is_keras_unit_normalization_on_ordinary_vectors():
+    """Random vectors of ordinary sizes: the values of `keras.ops.normalize` and of
+    `keras.layers.UnitNormalization` (epsilon 1e-12 in both), within 1e-6."""
+    rng = np.random.default_rng(5)
+    x = rng.normal(size=(64, 16)).astype(np.float32) * 10.0 ** rng.uniform(-3, 3, size=(64, 1)).astype(np.float32)
+    assert isinstance(L2Normalize(), keras.layers.UnitNormalization)
+    keras_layer = np.asarray(keras.layers.UnitNormalization()(x))
+    np.testing.assert_allclose(np.asarray(L2Normalize()(x)), keras_layer, rtol=1e-6, atol=1e-7)
+    np.testing.assert_allclose(
+        np.asarray(l2_normalize_tensor(x)), np.asarray(ops.normalize(x, epsilon=1e-12)), rtol=1e-6, atol=1e-7
+    )
+    np.testing.assert_allclose(np.asarray(L2Normalize()(x)), l2_normalize(x), rtol=1e-6, atol=1e-7)
+
+
+def test_l2_normalize_keeps_huge_and_tiny_vectors_unit():
+    """Where the squares overflow (1e20) or underflow (1e-25, with epsilon 1e-30) in float32,
+    `keras.ops.normalize` alone gives 0 and 1e5; the rescaled path gives unit vectors."""
+    x = np.array([[1e20, 1e20], [1e-25, 1e-25]], np.float32)
+    np.testing.assert_allclose(np.asarray(l2_normalize_tensor(x, epsilon=1e-30)), np.full((2, 2), 0.5**0.5), rtol=1e-6)
+
+
 @pytest.mark.parametrize(
     "kwargs, error, match",
     [
@@ -86,8 +118,23 @@ def test_model_with_both_layers_saves_and_loads(tmp_path):
     x = np.random.default_rng(2).normal(size=(2, 4, 5)).astype(np.float32)
     path = tmp_path / "pair.keras"
     model.save(path)
-    loaded = keras.saving.load_model(path)
+    loaded = keras.saving.load_model(path)  # no custom_objects: both layers are registered
     assert isinstance(loaded.get_layer("distance"), PairDistance)
+    l2 = loaded.layers[2].get_layer("l2")  # inside the shared encoder
+    assert isinstance(l2, L2Normalize) and (l2.axis, l2.epsilon) == (-1, 1e-12)
     np.testing.assert_allclose(
         loaded.predict([x[0], x[1]], verbose=0), model.predict([x[0], x[1]], verbose=0), atol=1e-6
     )
+
+
+def test_l2_normalize_loads_the_config_earlier_course_versions_saved():
+    """The layer entry of a `.keras` file saved when `L2Normalize` subclassed `keras.layers.Layer`."""
+    saved = {
+        "module": "course_lib.layers",
+        "class_name": "L2Normalize",
+        "config": {"name": "l2", "trainable": True, "dtype": "float32", "axis": -1, "epsilon": 1e-06},
+        "registered_name": "course_lib>L2Normalize",
+    }
+    layer = keras.saving.deserialize_keras_object(saved)
+    assert isinstance(layer, L2Normalize) and (layer.axis, layer.epsilon, layer.name) == (-1, 1e-6, "l2")
+    np.testing.assert_allclose(np.asarray(layer(np.array([[3.0, 4.0]]))), [[0.6, 0.8]], rtol=1e-6)

@@ -5,7 +5,7 @@ import pytest
 from sklearn.metrics import roc_curve
 
 from course_lib.sampling import DISSIMILAR, SIMILAR
-from course_lib.verification import equal_error_rate, pair_scores, roc_points
+from course_lib.verification import choose_threshold, equal_error_rate, pair_scores, precision_recall_f1, roc_points
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2])
@@ -19,6 +19,51 @@ def test_roc_points_match_sklearn_roc_curve(seed):
     np.testing.assert_allclose(tpr, sk_tpr)
     np.testing.assert_allclose(thresholds[1:], sk_thresholds[1:])
     assert thresholds[0] == np.inf
+
+
+def _random_pairs_with_ties(seed, n):
+    rng = np.random.default_rng(seed)
+    is_same = rng.integers(0, 2, size=n)
+    is_same[:2] = (0, 1)
+    return np.round(rng.normal(size=n) + is_same, 1), is_same  # rounded: many tied scores
+
+
+def _brute_force_counts(scores, is_same, threshold):
+    """(same pairs accepted, different pairs accepted) at `score >= threshold`, pair by pair."""
+    same = sum(1 for score, label in zip(scores, is_same) if score >= threshold and label == 1)
+    different = sum(1 for score, label in zip(scores, is_same) if score >= threshold and label == 0)
+    return same, different
+
+
+@pytest.mark.parametrize("seed, n", [(0, 2), (1, 9), (2, 60), (3, 250)])
+def test_roc_points_match_a_brute_force_count_at_every_distinct_score(seed, n):
+    scores, is_same = _random_pairs_with_ties(seed, n)
+    fpr, tpr, thresholds = roc_points(scores, is_same)
+    # every distinct score keeps its point, collinear or not (drop_intermediate=False)
+    assert thresholds[0] == np.inf and thresholds[1:].tolist() == sorted(set(scores.tolist()), reverse=True)
+    n_same, n_different = int(is_same.sum()), int((is_same == 0).sum())
+    for f, t, threshold in zip(fpr, tpr, thresholds):
+        same, different = _brute_force_counts(scores, is_same, threshold)
+        assert (f, t) == (different / n_different, same / n_same)
+
+
+@pytest.mark.parametrize("seed, n", [(4, 7), (5, 80), (6, 301)])
+def test_precision_recall_f1_match_a_brute_force_count(seed, n):
+    scores, is_same = _random_pairs_with_ties(seed, n)
+    distinct = np.unique(scores)
+    # the distinct scores, values between and beyond them, and both infinities
+    thresholds = np.r_[distinct, (distinct[:-1] + distinct[1:]) / 2, distinct[[0, -1]] + [-1.0, 1.0], -np.inf, np.inf]
+    precision, recall, f1 = precision_recall_f1(scores, is_same, thresholds)
+    n_same = int(is_same.sum())
+    for i, threshold in enumerate(thresholds):
+        same, different = _brute_force_counts(scores, is_same, threshold)
+        accepted = same + different
+        assert precision[i] == (same / accepted if accepted else 1.0)
+        assert recall[i] == same / n_same
+        assert f1[i] == 2 * same / (accepted + n_same)
+    f1_at = {t: 2 * _brute_force_counts(scores, is_same, t)[0] / (int(np.sum(scores >= t)) + n_same) for t in distinct}
+    best = max(f1_at.values())
+    assert choose_threshold(scores, is_same) == (max(t for t, value in f1_at.items() if value == best), best)
 
 
 def test_equal_error_rate_hand_cases():
@@ -75,8 +120,6 @@ def test_pair_scores_takes_the_upper_triangle():
 # --- precision_recall_f1 and choose_threshold ------------------------------------------------
 
 from sklearn.metrics import f1_score, precision_score, recall_score  # noqa: E402
-
-from course_lib.verification import choose_threshold, precision_recall_f1  # noqa: E402
 
 
 @pytest.mark.parametrize("seed", [0, 1])

@@ -35,6 +35,8 @@ import types
 
 import numpy as np
 
+from course_lib._validation import to_numpy
+
 __all__ = [
     "____",
     "CORRECT",
@@ -157,10 +159,8 @@ def as_learner_array(value, what):
         Incorrect: naming `what` was expected and the type received, when the
             answer is not numeric.
     """
-    if hasattr(value, "numpy") and callable(value.numpy):  # a Keras / TensorFlow tensor
-        value = value.numpy()
     try:
-        return np.asarray(value, dtype=np.float64)
+        return np.asarray(to_numpy(value, what), dtype=np.float64)  # to_numpy reads tensors
     except (TypeError, ValueError):
         raise Incorrect(f"expected {what}; your function returned {type(value).__name__}.") from None
 

@@ -31,28 +31,87 @@ __all__ = ["reconstruction_loss", "code_similarities", "conv_encoder", "linear_a
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 
-_SHAPE_ERROR = re.compile(
-    r"expected (?:min_)?ndim=\d+, found ndim=\d+"
-    r"|expected shape=?\s*\([^)]*\),? (?:but input has incompatible|found) shape=?\s*\([^)]*\)"
-    r"|as_list\(\) is not defined on an unknown TensorShape",  # Keras's wording after predict ran
-    re.IGNORECASE,
+# Keras's input check of a layer being built or called: the same text on every backend.
+_LAYER_NDIM = re.compile(
+    r"of layer '(?P<layer>[^']+)' is incompatible with the layer: expected (?P<min>min_)?ndim=(?P<needed>\d+), "
+    r"found ndim=(?P<found>\d+)\. Full shape received: (?P<shape>\([^)]*\))"
 )
 
 
-def _brief(error):
-    """An exception's text cut to what matters: the shape clause of a Keras error, else its
-    first line, without terminal colour codes or the tensors Keras prints."""
-    text = _ANSI.sub("", str(error))
-    match = _SHAPE_ERROR.search(text)
+@functools.cache
+def _shape_watching_model():
+    """A functional `keras.Model` class that notes the shape of every input given to it
+    (called or through `predict`), so that a check can say which shape did not fit without
+    reading the backend's error text (TensorFlow and JAX word shape errors differently)."""
+    import keras
+
+    class ShapeWatchingModel(keras.Model):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            self.shapes_given = []
+
+        def _note(self, x):
+            try:
+                self.shapes_given.append(tuple(x.shape) if hasattr(x, "shape") else np.shape(x))
+            except Exception:  # a tensor of unknown rank, ragged lists: nothing to note
+                pass
+
+        def __call__(self, inputs, *args, **kwargs):
+            self._note(inputs)
+            return super().__call__(inputs, *args, **kwargs)
+
+        def predict(self, x, *args, **kwargs):
+            self._note(x)
+            return super().predict(x, *args, **kwargs)
+
+    return ShapeWatchingModel
+
+
+def _watching(model):
+    """`model`'s layers as a model that notes the shapes it is given (`_shape_watching_model`)."""
+    (image,), (code,) = model.inputs, model.outputs  # one tensor each, as the encoder was built
+    return _shape_watching_model()(image, code, name=model.name)
+
+
+def _fits(shape, expected):
+    return len(shape) == len(expected) and all(e is None or e == s for s, e in zip(shape, expected))
+
+
+def _shape_diagnosis(error, args):
+    """The course's own words for a shape error, or None when `error` is not one.
+
+    From what the learner gave a watched model (the first shape that does not fit its
+    input), else from Keras's layer input check (built or called with too few axes).
+    """
+    for arg in args:
+        for shape in getattr(arg, "shapes_given", ()):
+            expected = tuple(arg.inputs[0].shape)
+            if not _fits(shape, expected):
+                return (
+                    f"the model was given an array of shape {shape}, but it takes shape {expected}, "
+                    f"where None stands for any number of images"
+                )
+    match = _LAYER_NDIM.search(_ANSI.sub("", str(error)))
     if match:
-        return match.group(0)
+        needed = f"{'at least ' if match['min'] else ''}{match['needed']}"
+        return (
+            f"layer '{match['layer']}' was given shape {match['shape']}, {match['found']} axes, "
+            f"and it needs {needed} axes"
+        )
+    return None
+
+
+def _brief(error):
+    """An exception's first line, without terminal colour codes or the tensors Keras prints."""
+    text = _ANSI.sub("", str(error))
     lines = [line.strip() for line in text.splitlines() if line.strip()]
     line = next((line for line in lines if not line.startswith("Exception encountered")), "")
     return line if len(line) <= 300 else line[:297] + "..."
 
 
 def _call_briefly(function, *args, description, shape_hint):
-    """`call_learner`, with long Keras errors cut short and `shape_hint` added to shape errors.
+    """`call_learner`, with long Keras errors cut short, and shape errors told in the course's words
+    followed by `shape_hint`.
 
     TensorFlow's warnings are held back during the call: the check builds fresh models, and
     TensorFlow would warn that their `predict` functions are traced one after another.
@@ -65,9 +124,13 @@ def _call_briefly(function, *args, description, shape_hint):
     try:
         value = function(*args)
     except Exception as error:  # the learner's code may fail in any way; report it kindly
-        hint = f" {shape_hint}" if _SHAPE_ERROR.search(_ANSI.sub("", str(error))) else ""
+        diagnosis = _shape_diagnosis(error, args)
+        if diagnosis:
+            raise Incorrect(
+                f"your function raised {type(error).__name__}: {diagnosis} (called with {description}). {shape_hint}"
+            ) from None
         raise Incorrect(
-            f"your function raised {type(error).__name__}: {_brief(error)} (called with {description}).{hint}"
+            f"your function raised {type(error).__name__}: {_brief(error)} (called with {description})."
         ) from None
     finally:
         tensorflow_logger.setLevel(level)
@@ -229,12 +292,12 @@ def _similarity_cases():
     return [
         (
             "a dense encoder to 8 numbers, query = one uint8 image (28, 28), images = 5 uint8 images (5, 28, 28)",
-            (_with_random_biases(dense_encoder, 22), images[0], images[[200, 400, 1, 600, 2]]),
+            (_watching(_with_random_biases(dense_encoder, 22)), images[0], images[[200, 400, 1, 600, 2]]),
         ),
         (
             "a convolutional encoder to 6 numbers, query = one uint8 image (28, 28), images = 4 "
             "uint8 images (4, 28, 28)",
-            (_with_random_biases(conv_encoder, 23), images[1000], images[[1001, 1200, 3, 1800]]),
+            (_watching(_with_random_biases(conv_encoder, 23)), images[1000], images[[1001, 1200, 3, 1800]]),
         ),
     ]
 
