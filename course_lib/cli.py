@@ -258,10 +258,16 @@ def _headers(args, out):
             continue
         changed = update_header(path, record) if record else update_study_time(path)
         print(f"{'rewrote' if changed else 'current'}  {path}", file=out)
+    guide = project_root() / "docs" / "instructors.md"
     if args.check:
+        if not args.notebooks and guide.is_file():
+            from course_lib.notebooks.run_times import study_time_table
+
+            if study_time_table(paths, records) not in guide.read_text(encoding="utf-8"):
+                stale.append(guide)
+                print(f"{guide}: study-time table differs (run `python -m course_lib headers`)", file=out)
         print(f"{len(paths)} notebook(s) checked, {len(stale)} to rewrite.", file=out)
         return 1 if stale else 0
-    guide = project_root() / "docs" / "instructors.md"
     if not args.notebooks and guide.is_file():
         from course_lib.notebooks.run_times import sync_study_time_table
 

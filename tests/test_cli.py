@@ -51,6 +51,9 @@ def _table_row(text, stem):
 
 def test_run_solved_executes_reports_and_fails(tmp_path, monkeypatch, capsys, fake_exercises):
     monkeypatch.setenv("COURSE_BUILD_DIR", str(tmp_path / "build"))
+    # The runner gives the kernel TF_CPP_MIN_LOG_LEVEL=2 when it is unset (importing Keras
+    # earlier in this process sets it to 1 where it was unset).
+    monkeypatch.delenv("TF_CPP_MIN_LOG_LEVEL", raising=False)
     folder = tmp_path / "notebooks"
     folder.mkdir()
     prints = _write(
