@@ -9,6 +9,8 @@ its public names; no module imports another module's `_private` names
 (tests/test_module_boundaries.py checks this).
 """
 
+import numbers
+
 import numpy as np
 
 __all__ = [
@@ -23,6 +25,7 @@ __all__ = [
     "check_choice",
     "check_ks",
     "check_positive_int",
+    "check_real",
     "check_seed",
     "concrete_values",
     "is_concrete",
@@ -243,6 +246,16 @@ def as_lengths(lengths, name, *, n_sequences, max_length):
             f"from {int(array.min())} to {int(array.max())}."
         )
     return array
+
+
+def check_real(value, name, *, example):
+    """Returns `value` as a Python float; a TypeError unless it is a real number (not a bool).
+
+    The range is the caller's to check: what a margin or a scale may be depends on its meaning.
+    """
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"`{name}` must be a number, e.g. {example}; received {value!r}.")
+    return float(value)
 
 
 def check_positive_int(value, name, *, maximum=None, maximum_reason=""):

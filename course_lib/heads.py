@@ -27,7 +27,6 @@ package name `"course_lib"`. Importing this module imports Keras.
 """
 
 import math
-import numbers
 
 import keras
 from keras import ops
@@ -36,6 +35,7 @@ from course_lib._validation import (
     as_labels,
     check_choice,
     check_positive_int,
+    check_real,
     check_seed,
     concrete_values,
     is_concrete,
@@ -59,9 +59,7 @@ _CLIP = 1e-6  # ArcFace keeps cos(theta) in [-1 + _CLIP, 1 - _CLIP]: sin(theta) 
 
 
 def _check_scale(scale):
-    if isinstance(scale, bool) or not isinstance(scale, numbers.Real):
-        raise TypeError(f"`scale` must be a number, e.g. 16.0; received {scale!r}.")
-    scale = float(scale)
+    scale = check_real(scale, "scale", example=16.0)
     if not (scale > 0.0 and math.isfinite(scale)):
         raise ValueError(
             f"`scale` must be a finite number > 0 (it multiplies cosines in [-1, 1]); received "
@@ -71,9 +69,7 @@ def _check_scale(scale):
 
 
 def _check_margin(margin, margin_type):
-    if isinstance(margin, bool) or not isinstance(margin, numbers.Real):
-        raise TypeError(f"`margin` must be a number, e.g. 0.2; received {margin!r}.")
-    margin = float(margin)
+    margin = check_real(margin, "margin", example=0.2)
     bound, unit = (math.pi / 2, "radians") if margin_type == "arcface" else (1.0, "in cosine")
     if not 0.0 <= margin < bound:
         raise ValueError(

@@ -23,13 +23,11 @@ check the convention of any code you copy.
 Importing this module imports Keras.
 """
 
-import numbers
-
 import keras
 import numpy as np
 from keras import ops
 
-from course_lib._validation import as_flags, as_labels, check_choice, concrete_values
+from course_lib._validation import as_flags, as_labels, check_choice, check_real, concrete_values
 from course_lib.layers import PLAIN_SMALLEST, plain_range, vector_lengths
 
 __all__ = [
@@ -51,9 +49,7 @@ _SQUARED_EPSILON = 1e-12
 
 
 def _check_margin(margin, *, allow_zero):
-    if isinstance(margin, bool) or not isinstance(margin, numbers.Real):
-        raise TypeError(f"`margin` must be a number, e.g. 0.2; received {margin!r}.")
-    margin = float(margin)
+    margin = check_real(margin, "margin", example=0.2)
     if not (margin >= 0.0 if allow_zero else margin > 0.0) or margin != margin or margin == float("inf"):
         bound = ">= 0" if allow_zero else "> 0"
         raise ValueError(

@@ -1,4 +1,4 @@
-"""Tests for course_lib._validation's tensor conversion: one helper reads tensors of every backend."""
+"""Tests for course_lib._validation: one helper reads tensors of every backend; one checks real numbers."""
 
 import keras
 import numpy as np
@@ -42,3 +42,13 @@ def test_concrete_values_skips_symbolic_tensors_and_checks_eager_ones():
 def test_as_learner_array_turns_non_numbers_into_a_verdict(answer):
     with pytest.raises(Incorrect, match=rf"expected an array; your function returned {type(answer).__name__}\."):
         as_learner_array(answer, "an array")
+
+
+def test_check_real_returns_a_float_and_rejects_non_numbers():
+    from course_lib._validation import check_real
+
+    assert check_real(np.float32(0.5), "margin", example=0.2) == 0.5
+    assert type(check_real(3, "scale", example=16.0)) is float
+    for bad in (True, "0.2", None, [0.2], 1j):
+        with pytest.raises(TypeError, match=r"`margin` must be a number, e.g. 0.2; received"):
+            check_real(bad, "margin", example=0.2)
