@@ -142,7 +142,7 @@ test-binder: setup
 		--out build/binder
 
 # The course as a learner meets it: JupyterLab (started as `make lab` starts it) in a real
-# Chromium, driven by Playwright. Opens notebooks 00, 01 and 07, runs all cells from the
+# Chromium, driven by Playwright. Opens notebooks 00, 01 and 09, runs all cells from the
 # Run menu and fails on a red stderr or error box, a kernel-picker dialog, or an explorer
 # widget that does not redraw when its slider moves. Screenshots go to build/browser/.
 # Part of `make test-all`, not `make test`: it needs Chromium (installed here with apt-get

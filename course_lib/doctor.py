@@ -38,7 +38,7 @@ _PACKAGES = (
         "faiss",
         ("faiss-cpu", "faiss-gpu", "faiss"),
         False,
-        "pip install -e '.[search]' (optional: notebook 07 and the bench skip faiss without it)",
+        "pip install -e '.[search]' (optional: notebook 09 and the bench skip faiss without it)",
     ),
 )
 

@@ -16,7 +16,7 @@ from course_lib.exercises import all_exercises
 from course_lib.notebooks import find_notebooks, notebook_problems
 
 NOTEBOOKS = find_notebooks()
-COURSE_LENGTH = 8  # notebooks 00 to 07
+COURSE_LENGTH = 10  # notebooks 00 to 09
 
 
 def _read(path):

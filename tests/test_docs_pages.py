@@ -176,14 +176,14 @@ def test_the_glossary_defines_the_course_terms():
         ), f"glossary has no entry for {term!r}"
 
 
-def test_r_at_k_means_one_thing_in_notebooks_01_and_07():
+def test_r_at_k_means_one_thing_in_notebooks_01_and_09():
     first = nbformat.read(ROOT / "notebooks" / "01_similarity_basics.ipynb", as_version=4)
-    capstone = nbformat.read(ROOT / "notebooks" / "07_capstone_similarity_search.ipynb", as_version=4)
+    capstone = nbformat.read(ROOT / "notebooks" / "09_capstone_similarity_search.ipynb", as_version=4)
     text_01 = "\n".join(cell.source for cell in first.cells if cell.cell_type == "markdown")
-    text_07 = "\n".join(cell.source for cell in capstone.cells if cell.cell_type == "markdown")
+    text_09 = "\n".join(cell.source for cell in capstone.cells if cell.cell_type == "markdown")
     assert "*at least one* same-label" in text_01
-    assert "recall against exact search" in text_01 and "recall against exact search" in text_07
-    # in 07 every paragraph that says recall@10 says against what: exact search, never labels
-    for paragraph in re.split(r"\n\s*\n", text_07):
+    assert "recall against exact search" in text_01 and "recall against exact search" in text_09
+    # in 09 every paragraph that says recall@10 says against what: exact search, never labels
+    for paragraph in re.split(r"\n\s*\n", text_09):
         if "recall@10" in paragraph:
             assert "against exact search" in paragraph.replace("\n", " "), paragraph

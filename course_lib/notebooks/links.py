@@ -5,7 +5,8 @@ The repository's address is written once, as `Repository` under
 open the course elsewhere is derived from it:
 
 - each notebook's header line `[Open in Colab](...) · [Open on Binder](...)`,
-  placed under the `**Notebook N of 8**` line;
+  placed under the `**Notebook N of M**` line, whose N and M follow from the
+  file names (`NN_name.ipynb` is notebook NN + 1 of the last NN + 1);
 - the `open` column of the course table in `README.md`, and the Binder link
   of its "Other ways to run it" section;
 - the first lines of each notebook's setup cell, which on Google Colab (and
@@ -35,6 +36,7 @@ _BRANCH = "main"
 _CLONE_FOLDER = "deep-similarity"
 _LINK_LINE = re.compile(r"^\[Open in Colab\]\(.*\) · \[Open on Binder\]\(.*\)$", re.MULTILINE)
 _NOTEBOOK_LINE = re.compile(r"^\*\*Notebook \d+ of \d+\*\*.*$", re.MULTILINE)
+_NOTEBOOK_NUMBER = re.compile(r"^\*\*Notebook \d+ of \d+\*\*", re.MULTILINE)
 _BOOTSTRAP_FIRST = 'import sys\nif "google.colab" in sys.modules:'
 
 
@@ -134,7 +136,9 @@ def _link_line(notebook, repository):
             f"[Open on Binder]({binder_url(notebook, repository)})")
 
 
-def _with_header_links(source, notebook, repository):
+def _with_header_links(source, notebook, repository, *, position, count):
+    """The header with its links, and its `**Notebook N of M**` line saying `position` of `count`."""
+    source = _NOTEBOOK_NUMBER.sub(f"**Notebook {position} of {count}**", source, count=1)
     line = _link_line(notebook, repository)
     if _LINK_LINE.search(source):
         return _LINK_LINE.sub(lambda _: line, source, count=1)
@@ -193,10 +197,12 @@ def sync_links(*, check=False, root=None):
     repository = repository_url(root)
     notebooks = sorted((root / "notebooks").glob(NOTEBOOK_PATTERN))
     changed = []
+    count = int(notebooks[-1].name[:2]) + 1 if notebooks else 0
     for path in notebooks:
         nb = nbformat.read(path, as_version=4)
         header = nb.cells[0]
-        header.source = _with_header_links(header.source, path.name, repository)
+        header.source = _with_header_links(header.source, path.name, repository,
+                                           position=int(path.name[:2]) + 1, count=count)
         setup = _setup_cell(nb, path.name)
         setup.source = _with_bootstrap(setup.source, repository)
         if check:

@@ -1,13 +1,13 @@
 """The course in a real browser: JupyterLab in Chromium, driven the way a learner drives it.
 
-For notebooks 00, 01 and 07 the test opens the notebook from JupyterLab's URL, lets it
+For notebooks 00, 01 and 09 the test opens the notebook from JupyterLab's URL, lets it
 start the kernel named in the notebook's metadata, clicks Run > Run All Cells and waits
 for the kernel to go idle. It fails on a kernel-picker dialog (or any other dialog), a
-red stderr or error box, a cell left unrun, a widget that does not render, and, in 07,
+red stderr or error box, a cell left unrun, a widget that does not render, and, in 09,
 on an explorer whose figure does not change when the "query" slider moves.
 
 Screenshots land in `build/browser/`: `<notebook>.png` (the whole notebook after the
-run, in parts when it is very long) and, for 07, `<notebook>-explorer-before.png` and
+run, in parts when it is very long) and, for 09, `<notebook>-explorer-before.png` and
 `-after.png`. Run with `make test-browser`; see `conftest.py` for the options.
 """
 
@@ -321,7 +321,7 @@ def test_notebook_runs_cleanly_in_jupyterlab(notebook_name, browser, lab, artefa
         if unrun:
             pytest.fail(f"{notebook_name}: cells {unrun} did not run (screenshot: {screenshots[0]})", pytrace=False)
 
-        if notebook_name.startswith("07_"):
+        if notebook_name.startswith("09_"):
             before, after = _check_explorer(page, stem)
             problems = _problems(_cells(page))
             if problems:

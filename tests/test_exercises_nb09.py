@@ -1,4 +1,4 @@
-"""Notebook 07's exercise checkers: the usual wrong answers.
+"""Notebook 09's exercise checkers: the usual wrong answers.
 
 `tests/test_exercises.py` rejects every wrong answer listed in `WRONG_ANSWERS` here
 (with its message) and runs the shared checks over every exercise.
@@ -9,9 +9,9 @@ import pytest
 
 from course_lib import l2_normalize, make_pairs, map_at_r, recall_at_k, top_k
 from course_lib.exercises import get_exercise
-from course_lib.exercises import nb07_project as project
-from course_lib.exercises.nb07 import _search_cases
-from course_lib.exercises.nb07_project import FPR_LIMIT, PairSet
+from course_lib.exercises import nb09_project as project
+from course_lib.exercises.nb09 import _search_cases
+from course_lib.exercises.nb09_project import FPR_LIMIT, PairSet
 from course_lib.verification import choose_threshold, roc_points
 
 
@@ -83,14 +83,14 @@ def _search_tuple(queries, query_labels, search, index_labels):
 
 
 WRONG_ANSWERS = {
-    "07.choose_threshold": [
+    "09.choose_threshold": [
         (_threshold_accuracy, "maximises accuracy"),
         (_threshold_returns_f1, "you returned the best F1"),
         (_threshold_strict, "score >= threshold"),
         (_threshold_accept_all, "accepts every pair"),
         (_threshold_array, "return one threshold"),
     ],
-    "07.evaluate_search": [
+    "09.evaluate_search": [
         (_search_leave_one_out, "not in the index"),
         (_search_fixed_r, "not a fixed 10"),
         (_search_exact_instead, "those of exact search"),
@@ -141,7 +141,7 @@ def _search_per_query(queries, query_labels, search, index_labels):
     return {"R@1": float(np.mean(r1)), "MAP@R": float(np.mean(precisions))}
 
 
-WRONG_ANSWERS["07.choose_threshold"] += [
+WRONG_ANSWERS["09.choose_threshold"] += [
     (
         _threshold_eer_point,
         r"^on scores \[0.9, .*: at your threshold 0.8000 F1 is 0.500; the best threshold reaches 0.800",
@@ -149,8 +149,8 @@ WRONG_ANSWERS["07.choose_threshold"] += [
     (lambda scores, is_same: choose_threshold(scores, is_same)[0], "course's own version"),
 ]
 RIGHT_ANSWERS = {
-    "07.choose_threshold": [_threshold_loop_f1, lambda s, y: max(np.unique(s), key=lambda t: _f1_at(s, y, t))],
-    "07.evaluate_search": [
+    "09.choose_threshold": [_threshold_loop_f1, lambda s, y: max(np.unique(s), key=lambda t: _f1_at(s, y, t))],
+    "09.evaluate_search": [
         _search_per_query,
         lambda queries, query_labels, search, index_labels: _evaluate(search, index_labels, queries, query_labels),
     ],
@@ -158,13 +158,13 @@ RIGHT_ANSWERS = {
 
 
 def test_the_threshold_question_keeps_test_pairs_for_measuring():
-    question = get_exercise("07.threshold_data")
+    question = get_exercise("09.threshold_data")
     assert question.evaluate("b").correct
     assert "only measure" in question.evaluate("a").message
     assert "wrong place" in question.evaluate("c").message
 
 
-# --- 07.verification_project: the mini-project --------------------------------------------
+# --- 09.verification_project: the mini-project --------------------------------------------
 
 
 def _pair_cosines(pair_set, encoder, *, dot=False):
@@ -309,7 +309,7 @@ def _project_notebook_encoder_name(validation, test):
     return {**_project(validation, test), "encoder": "CNN triplet (capstone)"}
 
 
-WRONG_ANSWERS["07.verification_project"] = [
+WRONG_ANSWERS["09.verification_project"] = [
     (
         _project_threshold_on_test,
         r"^when only the test pairs changed .*your threshold changed .*tuned on the test pairs",
@@ -387,7 +387,7 @@ def _project_with_scikit_learn_midpoints(validation, test):
     }
 
 
-RIGHT_ANSWERS["07.verification_project"] = [_project, _project_with_roc_points, _project_with_scikit_learn_midpoints]
+RIGHT_ANSWERS["09.verification_project"] = [_project, _project_with_roc_points, _project_with_scikit_learn_midpoints]
 
 
 def _project_pools_validation_and_test(validation, test):
@@ -400,7 +400,7 @@ def _project_pools_validation_and_test(validation, test):
     return _project(validation, test, encoder=encoder, threshold=per_encoder[encoder][0])
 
 
-WRONG_ANSWERS["07.verification_project"].append(
+WRONG_ANSWERS["09.verification_project"].append(
     (
         _project_pools_validation_and_test,
         r"^when only the test pairs changed .*(chosen with test data|tuned on the test pairs)",
@@ -432,7 +432,7 @@ def test_the_made_up_pairs_separate_right_from_each_mistake():
 
 def test_the_solution_on_notebook_sized_float32_data_matches_the_reference():
     namespace = {"np": np}
-    exec(get_exercise("07.verification_project").solution_code, namespace)
+    exec(get_exercise("09.verification_project").solution_code, namespace)
     rng = np.random.default_rng(3)
     labels = rng.integers(0, 10, 500)
     centres = rng.normal(size=(10, 64)).astype(np.float32)
@@ -490,6 +490,6 @@ def _project_unseeded_subsample(validation, test):
     return _project(validation, test, encoder=chosen["encoder"], threshold=chosen["threshold"])
 
 
-WRONG_ANSWERS["07.verification_project"].append(
+WRONG_ANSWERS["09.verification_project"].append(
     (_project_unseeded_subsample, r"called twice on the very same pairs .*give any random choice a seed")
 )

@@ -1,4 +1,4 @@
-"""Notebook 07's mini-project: choose a verifier on validation pairs, measure it once on test pairs.
+"""Notebook 09's mini-project: choose a verifier on validation pairs, measure it once on test pairs.
 
 The learner writes `verification_project(validation, test)`. Both arguments are
 `PairSet`s: the same kind of pairs, embedded by several encoders. From
@@ -45,7 +45,7 @@ from course_lib.verification import precision_recall_f1
 
 __all__ = ["FPR_LIMIT", "PairSet", "verification_project"]
 
-#: The shop's rule in notebook 07's project: at most 1 different pair in 100 accepted.
+#: The shop's rule in notebook 09's project: at most 1 different pair in 100 accepted.
 FPR_LIMIT = 0.01
 #: A learner's threshold is usually one of their own scores; computed in another order its
 #: last bits differ from the checker's. Scores within this distance of it count as at it.
@@ -253,7 +253,7 @@ _CASES = (
 )
 
 
-# --- 07.verification_project -----------------------------------------------------------------
+# --- 09.verification_project -----------------------------------------------------------------
 
 
 class _Outcome:
@@ -478,7 +478,7 @@ def _check_verification_project(function):
 
 verification_project = register(
     Exercise(
-        "07.verification_project",
+        "09.verification_project",
         title="Choose an encoder and a threshold on validation pairs; report their FPR and TPR on test pairs.",
         checker=_check_verification_project,
         hint=(

@@ -1,11 +1,11 @@
-"""Exercises of notebook 07, the capstone: similarity search as a system.
+"""Exercises of notebook 09, the capstone: similarity search as a system.
 
 - `choose_threshold`: the F1-maximising threshold of a verification score, from pairs.
 - `evaluate_search`: the mini-project's first part: R@1 and MAP@R of any search
   (exact or approximate) for a new query set against an index.
 - `verification_project`: the mini-project's second part: choose an encoder and a
   threshold on validation pairs, report their rates on test pairs (in
-  `course_lib.exercises.nb07_project`, with `PairSet`, the pairs it works on).
+  `course_lib.exercises.nb09_project`, with `PairSet`, the pairs it works on).
 - `threshold_data`: a question: which pairs may choose the verification threshold.
 """
 
@@ -21,14 +21,14 @@ from course_lib.exercises.core import (
     check_cases,
     register,
 )
-from course_lib.exercises.nb07_project import PairSet, verification_project
+from course_lib.exercises.nb09_project import PairSet, verification_project
 from course_lib.metrics import map_at_r, recall_at_k
 from course_lib.verification import precision_recall_f1
 
 __all__ = ["PairSet", "choose_threshold", "evaluate_search", "threshold_data", "verification_project"]
 
 
-# --- 07.choose_threshold -------------------------------------------------------------------
+# --- 09.choose_threshold -------------------------------------------------------------------
 
 
 def _f1(scores, is_same, threshold, *, strict=False):
@@ -112,7 +112,7 @@ def _check_choose_threshold(function):
 
 choose_threshold = register(
     Exercise(
-        "07.choose_threshold",
+        "09.choose_threshold",
         title="Return the threshold t that maximises F1 of 'same when score >= t'.",
         checker=_check_choose_threshold,
         hint=(
@@ -147,7 +147,7 @@ choose_threshold = register(
 )
 
 
-# --- 07.evaluate_search --------------------------------------------------------------------
+# --- 09.evaluate_search --------------------------------------------------------------------
 
 
 def _reference_evaluation(query_embeddings, query_labels, search, index_labels, *, leave_one_out=False, fixed_r=None):
@@ -202,7 +202,7 @@ def _search_cases():
 
 
 def _search_mistakes(index):
-    """`mistakes` for 07.evaluate_search, given the index vectors the searches look in."""
+    """`mistakes` for 09.evaluate_search, given the index vectors the searches look in."""
     from course_lib.search.exact import top_k
 
     def mistakes(queries, query_labels, search, index_labels):
@@ -232,7 +232,7 @@ def _search_mistakes(index):
 
 
 def _as_figures(got, expected, description):
-    """`convert` for 07.evaluate_search: the dict {"R@1": number, "MAP@R": number}."""
+    """`convert` for 09.evaluate_search: the dict {"R@1": number, "MAP@R": number}."""
     if not isinstance(got, dict) or set(got) != {"R@1", "MAP@R"}:
         keys = sorted(got) if isinstance(got, dict) else type(got).__name__
         raise Incorrect(
@@ -260,7 +260,7 @@ def _check_evaluate_search(function):
 
 evaluate_search = register(
     Exercise(
-        "07.evaluate_search",
+        "09.evaluate_search",
         title="R@1 and MAP@R of search(queries, k) for new queries against an index.",
         checker=_check_evaluate_search,
         hint=(
@@ -288,11 +288,11 @@ evaluate_search = register(
 )
 
 
-# --- 07.threshold_data (question) ------------------------------------------------------------
+# --- 09.threshold_data (question) ------------------------------------------------------------
 
 threshold_data = register(
     Question(
-        "07.threshold_data",
+        "09.threshold_data",
         title="Which pairs may choose the verification threshold.",
         prompt="""
             **Question.** You will report the F1 of your verification system on the test
