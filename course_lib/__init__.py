@@ -8,6 +8,8 @@ topic:
 - `course_lib.metrics`: `recall_at_k`, `map_at_r`, `evaluate_retrieval`,
   `retrieval_from_distances`, and the scoring step they share, `retrieval_scores`
   (NumPy only).
+- `course_lib.rank_metrics`: `ranking_scores` (MRR, R@k, NDCG@k) and
+  `relevant_ranks`, for queries with one right answer each, ties counted fairly.
 - `course_lib.data`: the shipped datasets (`load_fashion_mnist`,
   `load_japanese_vowels`, `load_digits`), `verify_data` and
   `train_validation_split` (a seeded, stratified validation set).
