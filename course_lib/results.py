@@ -4,7 +4,7 @@ Each notebook that measures something ends by saving one table of rows with
 `save_results("<notebook stem>", rows)`; the capstone notebook reads them all
 back with `load_results()` and compares the methods side by side.
 
-File format (`deep-similarity-results/1`), one JSON file per notebook at
+File format (`deep-similarity-results/2`), one JSON file per notebook at
 `<build dir>/results/<notebook>.json` (the build dir is `build/` at the
 repository root, or `COURSE_BUILD_DIR`), pretty-printed with sorted keys:
 
@@ -12,7 +12,7 @@ repository root, or `COURSE_BUILD_DIR`), pretty-printed with sorted keys:
 {
   "course_lib_version": "0.1.0",
   "created": "2026-11-21T12:00:00Z",          # ISO-8601, UTC
-  "format": "deep-similarity-results/1",
+  "format": "deep-similarity-results/2",
   "notebook": "03_cnn_metric_learning",        # the notebook's file stem
   "rows": [
     {
@@ -20,25 +20,37 @@ repository root, or `COURSE_BUILD_DIR`), pretty-printed with sorted keys:
       "dataset": "fashion_mnist",               # str, required
       "protocol": "test leave-one-out",         # one of PROTOCOLS, required
       "baseline": false,                        # bool, required: true = not learned
-      "R@1": 0.81, "R@5": 0.95, "R@10": 0.97,   # floats in [0, 1], required
-      "MAP@R": 0.52,                            # float in [0, 1], required
+      "R@1": 0.81, "R@5": 0.95, "R@10": 0.97,   # the protocol's metrics, floats in
+      "MAP@R": 0.52,                            #   [0, 1], required (PROTOCOL_METRICS)
       "train_seconds": 41.3,                    # float >= 0, required (0 for baselines)
-      "EER": 0.12,                              # float in [0, 1], optional
+      "EER": 0.12,                              # other metrics of METRIC_KEYS, optional
       "notes": "margin=0.5"                     # str, optional
     }
   ]
 }
 ```
 
-The metric keys are those returned by `course_lib.metrics.evaluate_retrieval`
-with its default `ks=(1, 5, 10)`. No other key is allowed in a row, so a typo
-fails when the notebook saves, not when the capstone reads. The protocols are:
+Which metrics a row must hold depends on how it was measured, its protocol;
+any other metric of `METRIC_KEYS` may be added. No other key is allowed in a
+row, so a typo fails when the notebook saves, not when the capstone reads.
+The protocols, with their required metrics (`PROTOCOL_METRICS`):
 
 - `"test leave-one-out"`: each test item is searched against the rest of the
-  test set;
+  test set; R@1, R@5, R@10 and MAP@R, as `course_lib.metrics.evaluate_retrieval`
+  returns them with its default `ks=(1, 5, 10)`;
 - `"test->train"`: test items are the queries, the training set is the index;
+  the same metrics;
 - `"held-out classes leave-one-out"`: as the first, restricted to classes never
-  seen in training.
+  seen in training; the same metrics;
+- `"test, one answer per query"`: each test query has one right answer among
+  the test items (a definition's word, a sentence's definition); MRR, R@1 and
+  R@10, as `course_lib.rank_metrics.ranking_scores` returns them;
+- `"leave-last-out"`: each user's last interaction is the test item, ranked
+  against every item the user has not met in training; R@10 (the hit rate,
+  or recall@10), NDCG@10 and MRR.
+
+Files of the earlier format, `deep-similarity-results/1` (the first three
+protocols only), are read as they are.
 """
 
 import datetime
@@ -56,15 +68,34 @@ from course_lib.paths import build_dir
 from course_lib.tables import format_table
 from course_lib.versions import course_lib_version
 
-__all__ = ["FORMAT", "PROTOCOLS", "save_results", "load_results", "results_table"]
+__all__ = [
+    "FORMAT",
+    "METRIC_KEYS",
+    "PROTOCOLS",
+    "PROTOCOL_METRICS",
+    "save_results",
+    "load_results",
+    "results_table",
+]
 
-FORMAT = "deep-similarity-results/1"
-PROTOCOLS = ("test leave-one-out", "test->train", "held-out classes leave-one-out")
+FORMAT = "deep-similarity-results/2"
+_READABLE_FORMATS = ("deep-similarity-results/1", FORMAT)
 
-_METRIC_KEYS = ("R@1", "R@5", "R@10", "MAP@R")
-_REQUIRED_KEYS = ("method", "dataset", "protocol", "baseline", *_METRIC_KEYS, "train_seconds")
-_OPTIONAL_KEYS = ("EER", "notes")
-_ALLOWED_KEYS = _REQUIRED_KEYS + _OPTIONAL_KEYS
+_LABEL_METRICS = ("R@1", "R@5", "R@10", "MAP@R")
+#: Each protocol and the metrics a row measured under it must hold.
+PROTOCOL_METRICS = {
+    "test leave-one-out": _LABEL_METRICS,
+    "test->train": _LABEL_METRICS,
+    "held-out classes leave-one-out": _LABEL_METRICS,
+    "test, one answer per query": ("MRR", "R@1", "R@10"),
+    "leave-last-out": ("R@10", "NDCG@10", "MRR"),
+}
+PROTOCOLS = tuple(PROTOCOL_METRICS)
+#: Every metric a row may hold, in the order tables show them: fractions in [0, 1].
+METRIC_KEYS = ("R@1", "R@5", "R@10", "MAP@R", "MRR", "NDCG@10", "EER", "coverage@10")
+
+_ROW_KEYS = ("method", "dataset", "protocol", "baseline", "train_seconds")
+_ALLOWED_KEYS = _ROW_KEYS + METRIC_KEYS + ("notes",)
 
 
 def _results_folder(results_dir):
@@ -124,19 +155,23 @@ def _check_row(row, index, *, extra_keys=()):
     """Validates one result row and returns a clean copy with Python types."""
     where = f"rows[{index}]"
     if not isinstance(row, dict):
-        raise TypeError(f"{where} must be a dict with keys {', '.join(_REQUIRED_KEYS)}; received {type(row).__name__}.")
+        raise TypeError(
+            f"{where} must be a dict with keys {', '.join(_ROW_KEYS)} and the protocol's metrics; "
+            f"received {type(row).__name__}."
+        )
     unknown = sorted(set(row) - set(_ALLOWED_KEYS) - set(extra_keys), key=str)
     if unknown:
         raise ValueError(
             f"{where} has unknown key(s) {', '.join(map(repr, unknown))}. Allowed keys: "
-            f"{', '.join(_REQUIRED_KEYS)} (required) and {', '.join(_OPTIONAL_KEYS)} "
-            f"(optional); put anything else in 'notes'."
+            f"{', '.join(_ROW_KEYS)} (required), the metrics {', '.join(METRIC_KEYS)} (those of "
+            f"the row's protocol required) and 'notes'; put anything else in 'notes'."
         )
-    missing = [key for key in _REQUIRED_KEYS if key not in row]
+    missing = [key for key in _ROW_KEYS if key not in row]
     if missing:
         raise ValueError(
             f"{where} is missing required key(s) {', '.join(map(repr, missing))}; received "
-            f"keys {', '.join(map(repr, row))}. A row needs {', '.join(_REQUIRED_KEYS)}."
+            f"keys {', '.join(map(repr, row))}. A row needs {', '.join(_ROW_KEYS)} and the "
+            f"metrics of its protocol."
         )
     clean = {}
     for key in ("method", "dataset") + (("notes",) if "notes" in row else ()):
@@ -146,13 +181,21 @@ def _check_row(row, index, *, extra_keys=()):
             raise ValueError(f"{where}: {key!r} must be a non-empty str; received {row[key]!r}.")
         clean[key] = row[key]
     clean["protocol"] = check_choice(row["protocol"], f"{where}['protocol']", PROTOCOLS)
+    required = PROTOCOL_METRICS[clean["protocol"]]
+    missing = [key for key in required if key not in row]
+    if missing:
+        raise ValueError(
+            f"{where} is missing the metric(s) {', '.join(map(repr, missing))} that protocol "
+            f"{clean['protocol']!r} requires ({', '.join(required)}); received keys "
+            f"{', '.join(map(repr, row))}."
+        )
     if not isinstance(row["baseline"], (bool, np.bool_)):
         raise TypeError(
             f"{where}: 'baseline' must be True (a method that learns nothing) or False; "
             f"received {type(row['baseline']).__name__} {row['baseline']!r}."
         )
     clean["baseline"] = bool(row["baseline"])
-    for key in _METRIC_KEYS + ("train_seconds",) + (("EER",) if "EER" in row else ()):
+    for key in ("train_seconds", *(key for key in METRIC_KEYS if key in row)):
         clean[key] = _check_number(row[key], where, key)
     for key in extra_keys:
         if key in row:
@@ -193,8 +236,10 @@ def save_results(notebook, rows, *, results_dir=None):
         notebook: the notebook's file stem, e.g. `"03_siamese_contrastive"`.
         rows: list of dicts, one per (method, dataset, protocol), with keys
             `method`, `dataset`, `protocol` (one of `PROTOCOLS`), `baseline`,
-            `R@1`, `R@5`, `R@10`, `MAP@R`, `train_seconds` and optionally
-            `EER` and `notes`. NumPy scalars are converted to Python floats.
+            `train_seconds`, the metrics the protocol requires
+            (`PROTOCOL_METRICS`; for the first three `R@1`, `R@5`, `R@10`,
+            `MAP@R`), optionally any other of `METRIC_KEYS` (such as `EER`),
+            and `notes`. NumPy scalars are converted to Python floats.
         results_dir: folder to write to. Defaults to `<build dir>/results`.
 
     Returns:
@@ -253,7 +298,7 @@ def _read_results_file(path):
             f"{path}: cannot be read as JSON ({error}). Delete it, or re-run the notebook "
             f"{path.stem}.ipynb to write it again."
         ) from None
-    if not isinstance(payload, dict) or payload.get("format") != FORMAT:
+    if not isinstance(payload, dict) or payload.get("format") not in _READABLE_FORMATS:
         received = payload.get("format") if isinstance(payload, dict) else type(payload).__name__
         raise ValueError(
             f'{path}: expected a results file with "format": {FORMAT!r}; received '
@@ -309,9 +354,9 @@ def load_results(*, results_dir=None):
 def results_table(rows):
     """Formats result rows as an aligned plain-text table.
 
-    Columns: method, dataset, protocol, R@1, R@5, R@10, MAP@R, EER (only when
-    a row has one; `-` for the rows without) and training seconds. Metrics
-    show 3 decimals, seconds 1.
+    Columns: method, dataset, protocol, every metric of `METRIC_KEYS` that at
+    least one row holds (`-` for the rows without it), and training seconds.
+    Metrics show 3 decimals, seconds 1.
 
     Args:
         rows: list of row dicts, as passed to `save_results` or returned by
@@ -338,7 +383,7 @@ def results_table(rows):
     rows = [_check_row(row, index, extra_keys=("notebook",)) for index, row in enumerate(rows)]
     if not rows:
         return "(no results)"
-    metric_keys = list(_METRIC_KEYS) + (["EER"] if any("EER" in row for row in rows) else [])
+    metric_keys = [key for key in METRIC_KEYS if any(key in row for row in rows)]
     header = ["method", "dataset", "protocol", *metric_keys, "train s"]
     body = [
         [row["method"], row["dataset"], row["protocol"]]

@@ -44,7 +44,7 @@ def test_file_format_is_sorted_pretty_json_with_header(tmp_path):
     assert path == tmp_path / "01_basics.json"
     text = path.read_text()
     payload = json.loads(text)
-    assert payload["format"] == FORMAT == "deep-similarity-results/1"
+    assert payload["format"] == FORMAT == "deep-similarity-results/2"
     assert payload["notebook"] == "01_basics"
     assert payload["created"].endswith("Z") and payload["created"][4] == "-"
     assert payload["course_lib_version"]
@@ -94,10 +94,17 @@ def test_unknown_protocol_lists_the_valid_ones(tmp_path):
         ValueError,
         match=r"rows\[1\]\['protocol'\]` must be one of "
         r"'test leave-one-out', 'test->train', "
-        r"'held-out classes leave-one-out'; received 'test'",
+        r"'held-out classes leave-one-out', 'test, one answer per query', "
+        r"'leave-last-out'; received 'test'",
     ):
         save_results("01_basics", [_row(), _row(protocol="test")], results_dir=tmp_path)
-    assert PROTOCOLS == ("test leave-one-out", "test->train", "held-out classes leave-one-out")
+    assert PROTOCOLS == (
+        "test leave-one-out",
+        "test->train",
+        "held-out classes leave-one-out",
+        "test, one answer per query",
+        "leave-last-out",
+    )
 
 
 @pytest.mark.parametrize("key, value", [("R@1", 1.5), ("MAP@R", -0.1), ("EER", 2.0), ("R@5", float("nan"))])
@@ -120,12 +127,18 @@ def test_percentage_hint_and_negative_seconds(tmp_path):
 def test_missing_and_unknown_keys(tmp_path):
     row = _row()
     del row["MAP@R"]
-    with pytest.raises(ValueError, match=r"rows\[0\] is missing required key\(s\) 'MAP@R'"):
+    with pytest.raises(
+        ValueError,
+        match=r"rows\[0\] is missing the metric\(s\) 'MAP@R' that protocol 'test leave-one-out' requires",
+    ):
+        save_results("01_basics", [row], results_dir=tmp_path)
+    del row["method"]
+    with pytest.raises(ValueError, match=r"rows\[0\] is missing required key\(s\) 'method'"):
         save_results("01_basics", [row], results_dir=tmp_path)
     with pytest.raises(
         ValueError,
         match=r"unknown key\(s\) 'R@20'.*Allowed keys: method, "
-        r"dataset.*EER, notes \(optional\)",
+        r"dataset.*the metrics R@1, .*coverage@10.*and 'notes'",
     ):
         save_results("01_basics", [_row(**{"R@20": 0.99})], results_dir=tmp_path)
 
@@ -216,3 +229,44 @@ def test_results_table_without_eer_and_from_loaded_rows(tmp_path):
     assert results_table([]) == "(no results)"
     with pytest.raises(ValueError, match=r"rows\[0\]: 'R@1' must be a fraction"):
         results_table([_row(**{"R@1": 2})])
+
+
+def _ranking_row(protocol, **metrics):
+    return {
+        "method": "BM25",
+        "dataset": "wordnet",
+        "protocol": protocol,
+        "baseline": True,
+        "train_seconds": 0.0,
+        **metrics,
+    }
+
+
+def test_each_protocol_requires_its_own_metrics(tmp_path):
+    text = _ranking_row("test, one answer per query", MRR=0.4, **{"R@1": 0.3, "R@10": 0.6})
+    recommendation = _ranking_row("leave-last-out", MRR=0.1, **{"R@10": 0.2, "NDCG@10": 0.12, "coverage@10": 0.3})
+    save_results("07_text", [text], results_dir=tmp_path)
+    save_results("08_recommendation", [recommendation], results_dir=tmp_path)
+    rows = load_results(results_dir=tmp_path)
+    assert rows[1]["coverage@10"] == 0.3 and "MAP@R" not in rows[0]
+    with pytest.raises(ValueError, match=r"missing the metric\(s\) 'NDCG@10' that protocol 'leave-last-out'"):
+        save_results(
+            "08_recommendation", [_ranking_row("leave-last-out", MRR=0.1, **{"R@10": 0.2})], results_dir=tmp_path
+        )
+    with pytest.raises(ValueError, match=r"'MRR' must be a fraction in \[0, 1\]"):
+        save_results("07_text", [{**text, "MRR": 1.2}], results_dir=tmp_path)
+
+
+def test_table_shows_the_metrics_any_row_holds():
+    text = _ranking_row("test, one answer per query", MRR=0.4, **{"R@1": 0.3, "R@10": 0.6})
+    lines = results_table([text, _row()]).splitlines()
+    assert lines[0].split()[3:] == ["R@1", "R@5", "R@10", "MAP@R", "MRR", "train", "s"]
+    assert lines[2].split()[-6:] == ["0.300", "-", "0.600", "-", "0.400", "0.0"]
+
+
+def test_files_of_the_first_format_are_still_read(tmp_path):
+    path = save_results("01_basics", [_row()], results_dir=tmp_path)
+    payload = json.loads(path.read_text())
+    payload["format"] = "deep-similarity-results/1"
+    path.write_text(json.dumps(payload))
+    assert load_results(results_dir=tmp_path)[0]["method"] == _row()["method"]
