@@ -56,10 +56,6 @@ def test_add_search_reopen_filter_update_delete(tmp_path):
     assert len(reopened) == 600 and np.array_equal(reopened.search(queries, 10)[1], ids)
     assert "600 items" in repr(reopened)
     assert reopened.ef_search == 100
-    reopened.ef_search = 300
-    assert reopened.ef_search == 300 and VectorDatabase(tmp_path / "db").ef_search == 300  # stored with the data
-    with pytest.raises(ValueError, match="`ef_search` must be"):
-        reopened.ef_search = 0
 
     scores, ids = reopened.search(queries, 5, where={"label": 3})
     assert set(labels[ids[ids >= 0]]) == {3}
@@ -81,6 +77,20 @@ def test_add_search_reopen_filter_update_delete(tmp_path):
     assert reopened.delete(where={"split": "test"}) == n_test
     reopened.add(vectors[:2], ids=[10_000, 10_001], metadata={"label": labels[:2], "split": ["new", "new"]})
     assert reopened.metadata([10_001]) == [{"label": int(labels[1]), "split": "new"}]
+
+
+@needs_chroma
+def test_ef_search_is_the_recall_dial_set_at_creation(tmp_path):
+    vectors = _corpus(3000, dim=16)[0]
+    queries = _corpus(100, dim=16, seed=1)[0]
+    exact_ids = ExactIndex.from_vectors(vectors).search(queries, 10)[1]
+    recalls = {}
+    for ef_search in (10, 200):
+        database = VectorDatabase(tmp_path / str(ef_search), ef_search=ef_search)
+        database.add(vectors)
+        assert database.ef_search == ef_search and VectorDatabase(tmp_path / str(ef_search)).ef_search == ef_search
+        recalls[ef_search] = recall_at_k_vs_exact(database.search(queries, 10)[1], exact_ids)
+    assert recalls[10] < recalls[200] and recalls[200] > 0.95, recalls
 
 
 @needs_chroma

@@ -149,7 +149,8 @@ class VectorDatabase:
         port: int, the server's port. Defaults to 8000.
         collection: str, the collection's name. Defaults to `"embeddings"`.
         ef_search: int, candidates the HNSW search keeps per query, the recall
-            dial. Defaults to 100. Used when the collection is created.
+            dial. Defaults to 100, Chroma's default. Used when the collection is
+            created; a collection opened again keeps its own.
         ef_construction: int, candidates kept while the graph is built.
             Defaults to 100. Used when the collection is created.
 
@@ -214,15 +215,14 @@ class VectorDatabase:
 
     @property
     def ef_search(self):
-        """Candidates the HNSW search keeps per query: higher finds more of the exact neighbours, slower."""
+        """Candidates the HNSW search keeps per query, fixed when the collection is created.
+
+        Higher finds more of the exact neighbours, slower. Chroma stores the
+        setting with the collection, and an open index keeps the value it was
+        loaded with: to try another, create a database with `ef_search=`.
+        """
         with _quiet_configuration():
             return int(self._collection.configuration["hnsw"]["ef_search"])
-
-    @ef_search.setter
-    def ef_search(self, value):
-        value = check_positive_int(value, "ef_search")
-        with _quiet_configuration():
-            self._collection.modify(configuration={"hnsw": {"ef_search": value}})
 
     @property
     def dim(self):
@@ -301,7 +301,7 @@ class VectorDatabase:
         return scores, ids
 
     def metadata(self, ids):
-        """The metadata of `ids`, one dict per id in the order given (None for an id not stored).
+        """The metadata of `ids`, one dict per id (keys sorted) in the order given; None for an id not stored.
 
         Example:
 
@@ -316,7 +316,7 @@ class VectorDatabase:
         """
         ids = _check_ids(ids)
         found = self._collection.get(ids=[str(i) for i in ids], include=["metadatas"])
-        stored = dict(zip(found["ids"], found["metadatas"]))
+        stored = {i: dict(sorted(row.items())) for i, row in zip(found["ids"], found["metadatas"])}
         return [stored.get(str(i)) for i in ids]
 
     def update(self, ids, *, vectors=None, metadata=None):
