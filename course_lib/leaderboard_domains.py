@@ -230,7 +230,8 @@ def domain_summary(rows, domain):
     The sentences are built from the rows, so they say what this course's
     runs measured: the best learned method and the best method without
     training (`baseline` true), their scores on the protocol's first metric
-    and the difference.
+    and the difference, and the learned methods that do not beat the best
+    method without training (the first three named).
 
     Args:
         rows: row dicts as `load_leaderboard` returns them.
@@ -271,6 +272,12 @@ def domain_summary(rows, domain):
                 else f"the learned model does not beat it (short by {-gap:.3f})"
             )
             article = "an" if metric in ("MRR", "NDCG@10") or metric.startswith("R@") else "a"
+            behind = [row for row in panel if not row["baseline"] and row[metric] <= floor[metric]]
+            n_learned = sum(not row["baseline"] for row in panel)
+            if behind and gap > 0:
+                names = ", ".join(_name(row) for row in behind[:3]) + (", ..." if len(behind) > 3 else "")
+                verb = "does" if len(behind) == 1 else "do"
+                verdict += f"; {len(behind)} of the {n_learned} learned methods {verb} not beat it: {names}"
             sentences.append(
                 f"{where}: the learned {_name(learned)} reaches {article} {metric} of {learned[metric]:.3f} against "
                 f"{floor[metric]:.3f} for {_name(floor)}, the best without training: {verdict}."

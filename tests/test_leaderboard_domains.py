@@ -117,6 +117,13 @@ def test_summary_says_where_the_learned_model_won_and_where_not(results_dir):
     (recommendation,) = domain_summary(rows, "recommendation")
     assert "an NDCG@10 of 0.240 against 0.180 for item-kNN (08)" in recommendation and "wins by 0.060" in recommendation
     assert "a MAP@R of 0.720" in domain_summary(rows, "images")[0]
+    speech = [
+        {**_row("DTW", "test->train", "v", True, 0.65), "notebook": "04_rnn_sequence_similarity"},
+        {**_row("GRU autoencoder", "test->train", "v", False, 0.62), "notebook": "04_rnn_sequence_similarity"},
+        {**_row("GRU triplet", "test->train", "v", False, 0.94), "notebook": "04_rnn_sequence_similarity"},
+    ]
+    (sentence,) = domain_summary(speech, "speech")
+    assert sentence.endswith("wins by 0.290; 1 of the 2 learned methods does not beat it: GRU autoencoder (04).")
 
 
 def test_summary_of_a_side_with_no_rows():
