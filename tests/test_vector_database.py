@@ -37,6 +37,25 @@ def test_without_chromadb_the_error_names_the_install(monkeypatch):
         module.VectorDatabase("unused")
 
 
+def test_a_chromadb_that_cannot_start_here_counts_as_absent_with_its_reason(monkeypatch):
+    import builtins
+
+    import course_lib.search.vector_database as module
+
+    real_import = builtins.__import__
+
+    def refuse(name, *args, **kwargs):
+        if name == "chromadb":
+            raise RuntimeError("Your system has an unsupported version of sqlite3")
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", refuse)
+    monkeypatch.setattr(module, "_IMPORT_ERROR", [])
+    assert module.vector_database_available() is False
+    with pytest.raises(ImportError, match="cannot be imported here .RuntimeError: Your system has an unsupported"):
+        module.VectorDatabase("unused")
+
+
 @needs_chroma
 def test_add_search_reopen_filter_update_delete(tmp_path):
     vectors, labels, split = _corpus()

@@ -37,11 +37,20 @@ __all__ = ["VectorDatabase", "vector_database_available"]
 _INSTALL = 'pip install -e ".[search]" (or pip install chromadb)'
 
 
+_IMPORT_ERROR = []  # why chromadb could not be imported, once known
+
+
 def _import_chromadb():
-    """Imports chromadb, or returns None when it is not installed."""
+    """Imports chromadb, or returns None when it is not installed or cannot start here.
+
+    Chroma refuses to import where SQLite is older than it needs (a RuntimeError
+    that names the version); that counts as "not available", with its reason kept
+    for the error `VectorDatabase` raises.
+    """
     try:
         import chromadb
-    except ImportError:
+    except (ImportError, RuntimeError) as error:
+        _IMPORT_ERROR[:] = [f"{type(error).__name__}: {error}"]
         return None
     return chromadb
 
@@ -174,9 +183,11 @@ class VectorDatabase:
     def __init__(self, path=None, *, host=None, port=8000, collection="embeddings", ef_search=100, ef_construction=100):
         chromadb = _import_chromadb()
         if chromadb is None:
+            reason = f" ({_IMPORT_ERROR[0]})" if _IMPORT_ERROR else ""
             raise ImportError(
-                f"VectorDatabase needs the optional chromadb package, which is not installed. Install the "
-                f"course's search extra: {_INSTALL}. ExactIndex and IVFIndex work without it."
+                f"VectorDatabase needs the optional chromadb package, which is not installed or cannot be "
+                f"imported here{reason}. Install the course's search extra: {_INSTALL}. ExactIndex and "
+                f"IVFIndex work without it."
             )
         if (path is None) == (host is None):
             raise ValueError(
