@@ -13,8 +13,11 @@ peak memory, and the fraction of the exact neighbours it returns:
   installed (`pip install faiss-cpu`, or the `search` extra).
 - `Chroma (HNSW)`: the capstone's vector database (`course_lib.search.VectorDatabase`,
   HNSW at its default `ef_search`), when `chromadb` is installed (the `search`
-  extra). It is approximate, so its recall is below 1; its vectors are added
-  once, during the untimed warm-up, and only the queries are timed.
+  extra). It is approximate, so its recall is below 1, and far below on these
+  random Gaussian vectors, which have no clusters for its graph to follow (0.59
+  once on this benchmark, against 0.999 on notebook 09's embeddings); its
+  vectors are added once, during the untimed warm-up, and only the queries are
+  timed.
 
 Each method runs in its own spawned child process (so its peak resident memory,
 which includes its imports and the data, is its own), `repeats` times; the
