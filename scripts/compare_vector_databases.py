@@ -46,9 +46,12 @@ def make_data():
     query_labels = rng.integers(0, 10, N_QUERIES)
     queries = centres[query_labels] + 0.9 * rng.normal(size=(N_QUERIES, DIM))
     queries = (queries / np.linalg.norm(queries, axis=1, keepdims=True)).astype(np.float32)
-    scores = queries @ vectors.T
-    exact = np.argsort(-scores, axis=1)[:, :K]
-    exact_label = np.argsort(-np.where(labels[None, :] == LABEL, scores, -np.inf), axis=1)[:, :K]
+    exact, exact_label = [], []  # in chunks of queries, so that the truth adds little to the peak memory
+    for first in range(0, N_QUERIES, 50):
+        scores = queries[first : first + 50] @ vectors.T
+        exact.append(np.argsort(-scores, axis=1)[:, :K].copy())  # a copy: a view keeps the whole sort
+        exact_label.append(np.argsort(-np.where(labels[None, :] == LABEL, scores, -np.inf), axis=1)[:, :K].copy())
+    exact, exact_label = np.concatenate(exact), np.concatenate(exact_label)
     split = np.where(np.arange(N) % 5 == 0, "test", "train")
     return vectors, labels, split, queries, exact, exact_label
 
@@ -76,11 +79,15 @@ def _open_chroma(path):
     return chromadb.PersistentClient(path=path, settings=Settings(anonymized_telemetry=False))
 
 
-def measure(name, path):
-    """Runs in the candidate's environment; returns the figures as a dict."""
+_DATA_KEYS = ("vectors", "labels", "split", "queries", "exact", "exact_label")
+
+
+def measure(name, path, data):
+    """Runs in the candidate's environment on the data file that `main` wrote; returns the figures as a dict."""
     import numpy as np
 
-    vectors, labels, split, queries, exact, exact_label = make_data()
+    with np.load(data) as arrays:
+        vectors, labels, split, queries, exact, exact_label = (arrays[key] for key in _DATA_KEYS)
     out = {"candidate": name}
     if name == "chroma":
         client = _open_chroma(path)
@@ -241,15 +248,19 @@ def _venv(python, folder, packages):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("candidates", nargs="*", choices=[[], *CANDIDATES], default=list(CANDIDATES))
+    parser.add_argument("candidates", nargs="*", choices=[[], *CANDIDATES], default=[], help="default: all")
     parser.add_argument("--workdir", default="build/vector-databases", type=Path)
     parser.add_argument("--python", default=sys.executable, help="the interpreter the environments are made from")
-    parser.add_argument("--child", help=argparse.SUPPRESS)
+    parser.add_argument("--child", nargs=2, metavar=("CANDIDATE", "DATA"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:  # inside a candidate's environment
-        print(json.dumps(measure(args.child, str(args.workdir))))
+        print(json.dumps(measure(args.child[0], str(args.workdir), args.child[1])))
         return
     args.workdir.mkdir(parents=True, exist_ok=True)
+    import numpy as np  # the data and its truth, computed once here: the candidates' peaks do not include it
+
+    data = (args.workdir / "data.npz").resolve()
+    np.savez(data, **dict(zip(_DATA_KEYS, make_data())))
     base = _venv(args.python, args.workdir / "venv-numpy", [])
     rows = []
     for name in args.candidates or list(CANDIDATES):
@@ -257,7 +268,7 @@ def main():
         database = args.workdir / f"db-{name}"
         shutil.rmtree(database, ignore_errors=True)
         database.mkdir()
-        command = [str(args.workdir / f"venv-{name}" / "bin" / "python"), __file__, "--child", name]
+        command = [str(args.workdir / f"venv-{name}" / "bin" / "python"), __file__, "--child", name, str(data)]
         result = subprocess.run([*command, "--workdir", str(database)], capture_output=True, text=True)
         row = (
             json.loads(result.stdout) if result.returncode == 0 else {"candidate": name, "error": result.stderr[-500:]}
