@@ -119,7 +119,7 @@ test-jax: $(JAX_STAMP)
 
 # Google Colab without Colab: its package versions in a separate environment that lacks
 # the course, and every notebook run through its setup cell's Colab branch
-# (scripts/check_colab.py). Colab has no faiss.
+# (scripts/check_colab.py). Colab has no faiss and no chromadb.
 COLAB_VENV ?= build/colab/.venv
 COLAB_PACKAGES := "tensorflow-cpu==2.20.*" "keras==3.13.2" "numpy==2.1.3" "ipywidgets==7.7.1" \
 	scikit-learn matplotlib ipykernel pytest "nbval>=0.11"

@@ -11,6 +11,13 @@ peak memory, and the fraction of the exact neighbours it returns:
 - `sklearn NearestNeighbors`: `NearestNeighbors(metric="cosine", algorithm="brute")`;
 - `faiss IndexFlatIP`: inner product on L2-normalised vectors, when `faiss` is
   installed (`pip install faiss-cpu`, or the `search` extra).
+- `Chroma (HNSW)`: the capstone's vector database (`course_lib.search.VectorDatabase`,
+  HNSW at its default `ef_search`), when `chromadb` is installed (the `search`
+  extra). It is approximate, so its recall is below 1, and far below on these
+  random Gaussian vectors, which have no clusters for its graph to follow (0.59
+  once on this benchmark, against 0.999 on notebook 09's embeddings); its
+  vectors are added once, during the untimed warm-up, and only the queries are
+  timed.
 
 Each method runs in its own spawned child process (so its peak resident memory,
 which includes its imports and the data, is its own), `repeats` times; the
@@ -42,7 +49,7 @@ __all__ = [
     "has_errors",
 ]
 
-METHODS = ("course_lib.top_k", "numpy argpartition", "sklearn NearestNeighbors", "faiss IndexFlatIP")
+METHODS = ("course_lib.top_k", "numpy argpartition", "sklearn NearestNeighbors", "faiss IndexFlatIP", "Chroma (HNSW)")
 
 
 def make_benchmark_data(n_database, n_queries, dim, *, seed=0):
@@ -100,14 +107,33 @@ def _search_faiss(queries, database, k):
     return index.search(_normalise(queries), k)[1]
 
 
+_CHROMA_DATABASES = {}  # id(database) -> (temporary folder, VectorDatabase), in the method's own process
+
+
+def _search_chroma(queries, database, k):
+    import chromadb  # noqa: F401  (its absence is a skip)
+
+    if id(database) not in _CHROMA_DATABASES:  # the first (untimed) call adds the vectors
+        import tempfile
+
+        from course_lib.search.vector_database import VectorDatabase
+
+        folder = tempfile.TemporaryDirectory(prefix="course-bench-chroma-")
+        vector_database = VectorDatabase(folder.name)
+        vector_database.add(database)
+        _CHROMA_DATABASES[id(database)] = (folder, vector_database)
+    return _CHROMA_DATABASES[id(database)][1].search(queries, k)[1]
+
+
 _SEARCHES = {
     "course_lib.top_k": _search_top_k,
     "numpy argpartition": _search_numpy,
     "sklearn NearestNeighbors": _search_sklearn,
     "faiss IndexFlatIP": _search_faiss,
+    "Chroma (HNSW)": _search_chroma,
 }
 # Methods that need a library the course does not require: its absence is a skip, not an error.
-_OPTIONAL_MODULES = {"faiss IndexFlatIP": "faiss"}
+_OPTIONAL_MODULES = {"faiss IndexFlatIP": "faiss", "Chroma (HNSW)": "chromadb"}
 
 
 def _child(search, optional_module, n_database, n_queries, dim, k, repeats, seed, connection):

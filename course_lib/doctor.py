@@ -40,6 +40,12 @@ _PACKAGES = (
         False,
         "pip install -e '.[search]' (optional: notebook 09 and the bench skip faiss without it)",
     ),
+    (
+        "chromadb",
+        ("chromadb",),
+        False,
+        "pip install -e '.[search]' (optional: notebook 09 skips its vector database section without it)",
+    ),
 )
 
 
@@ -87,7 +93,7 @@ def doctor(*, file=None):
         the package of Keras's backend (tensorflow, or jax with
         `KERAS_BACKEND=jax`), scikit-learn, matplotlib, jupyterlab, ipywidgets,
         a working device report, every data file "ok"), 1 otherwise. A missing
-        nbval, faiss or kernel is only a warning; the other backend's package
+        nbval, faiss, chromadb or kernel is only a warning; the other backend's package
         is not needed.
     """
     out = sys.stdout if file is None else file

@@ -45,12 +45,15 @@ COURSE_NOTEBOOKS = {
     "04_rnn_sequence_similarity": "DTW and RNN encoders on sequences",
     "05_attention_similarity": "attention encoders on sequences",
     "06_cosine_similarity_heads": "cosine heads (softmax, NormFace, CosFace, ArcFace, two-tower)",
+    "07_text_semantic_search": "text search: TF-IDF and BM25 against a learned encoder",
+    "08_recommendation_two_towers": "recommendation: popularity and item-kNN against two towers",
+    "09_capstone_similarity_search": "the capstone's encoder, searched exactly and with an index",
 }
 
 #: Different names for the same method in different notebooks.
 METHOD_ALIASES = {"raw pixels": "raw pixels (cosine)"}
 
-_SORT_KEYS = ("R@1", "R@5", "R@10", "MAP@R")
+_SORT_KEYS = ("R@1", "R@5", "R@10", "MAP@R", "MRR", "NDCG@10", "coverage@10")
 
 
 def canonical_method(method):
@@ -186,7 +189,8 @@ def select_rows(rows, dataset, protocol, sort_by):
         for row in rows
         if (dataset is None or row["dataset"] == dataset) and (protocol is None or row["protocol"] == protocol)
     ]
-    return sorted(chosen, key=lambda row: (row["dataset"], PROTOCOLS.index(row["protocol"]), -row[sort_by]))
+    # A row without `sort_by` (another protocol's metrics) goes last in its group.
+    return sorted(chosen, key=lambda row: (row["dataset"], PROTOCOLS.index(row["protocol"]), -row.get(sort_by, -1.0)))
 
 
 def leaderboard_table(rows, *, dataset=None, protocol=None, sort_by="MAP@R"):
@@ -197,7 +201,8 @@ def leaderboard_table(rows, *, dataset=None, protocol=None, sort_by="MAP@R"):
         dataset: keep only this dataset. Defaults to None (all).
         protocol: keep only this protocol (one of `PROTOCOLS`). Defaults to None.
         sort_by: metric to sort by within each dataset and protocol, one of
-            `"R@1"`, `"R@5"`, `"R@10"`, `"MAP@R"`. Defaults to `"MAP@R"`.
+            `"R@1"`, `"R@5"`, `"R@10"`, `"MAP@R"`, `"MRR"`, `"NDCG@10"`,
+            `"coverage@10"`. Defaults to `"MAP@R"`.
 
     Returns:
         A `str`: the columns of `course_lib.results.results_table` plus

@@ -93,6 +93,18 @@ def test_faiss_runs_or_is_skipped_only_when_not_installed():
         assert "skipped" not in row and row["recall_vs_exact"] == 1.0, row
 
 
+def test_chroma_runs_approximately_or_is_skipped_only_when_not_installed():
+    rows = bench.run_benchmark(n_database=300, n_queries=20, dim=8, k=5, repeats=2, methods=("Chroma (HNSW)",))
+    row = rows[0]
+    assert row["method"] == "Chroma (HNSW)" and "error" not in row, row.get("error")
+    try:
+        import chromadb  # noqa: F401
+    except ModuleNotFoundError:
+        assert row["skipped"].startswith("chromadb is not installed"), row
+    else:  # HNSW on 300 vectors finds practically all exact neighbours
+        assert "skipped" not in row and row["recall_vs_exact"] > 0.9 and len(row["seconds"]) == 2, row
+
+
 def test_a_crashing_method_is_an_error_not_a_skip(monkeypatch):
     monkeypatch.setitem(bench._SEARCHES, "crashes", _crashing_search)
     monkeypatch.setitem(bench._SEARCHES, "dies", _dying_search)

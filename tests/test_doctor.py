@@ -147,6 +147,7 @@ def test_doctor_prints_every_section(capsys, fake_device_and_data):
         "ipywidgets",
         "nbval",
         "faiss",
+        "chromadb",
         "course_lib",
     ):
         assert f"  {package} " in out

@@ -65,14 +65,22 @@ def test_load_leaderboard_deduplicates_and_names_the_source(results_dir):
     assert raw["notebook"] == "01_similarity_basics"
     assert raw["also_in"] == ["02_autoencoder_similarity", "03_cnn_metric_learning"]
     assert "other" not in {row["method"] for row in rows}  # only the course notebooks
-    assert missing == ["04_rnn_sequence_similarity", "05_attention_similarity", "06_cosine_similarity_heads"]
+    assert missing == [
+        "04_rnn_sequence_similarity",
+        "05_attention_similarity",
+        "06_cosine_similarity_heads",
+        "07_text_semantic_search",
+        "08_recommendation_two_towers",
+        "09_capstone_similarity_search",
+    ]
 
 
 def test_fresh_clone_has_no_rows_and_every_notebook_missing(tmp_path):
     rows, missing = load_leaderboard(results_dir=tmp_path / "does-not-exist")
     assert rows == [] and missing == list(COURSE_NOTEBOOKS)
     message = missing_message(missing)
-    assert "6 notebooks" in message and "notebooks/06_cosine_similarity_heads.ipynb" in message
+    assert "9 notebooks" in message and "notebooks/06_cosine_similarity_heads.ipynb" in message
+    assert "notebooks/07_text_semantic_search.ipynb" in message and "08_recommendation_two_towers (" in message
     assert leaderboard_table(rows) == "(no results)"
 
 
@@ -124,6 +132,7 @@ def test_plot_leaderboard_draws_one_bar_per_method(results_dir):
     assert returned is ax and len(ax.patches) == 4
     assert [label.get_text() for label in ax.get_yticklabels()][0] == "CNN triplet"
     assert sum(bar.get_hatch() == "//" for bar in ax.patches) == 3  # baselines
+    assert len(ax.lines) == 1 and ax.lines[0].get_xdata()[0] == pytest.approx(0.33)  # the best baseline
     plt.close(fig)
     with pytest.raises(ValueError, match="No row for dataset 'mnist'"):
         plot_leaderboard(rows, dataset="mnist", protocol="test->train")

@@ -9,13 +9,14 @@ Every function draws into the `ax` it is given (or a new figure's axes when
 from course_lib.plotting._common import DIFFERENT_LABEL_COLOR, SAME_LABEL_COLOR
 from course_lib.plotting.curves import plot_training_curves
 from course_lib.plotting.embeddings import plot_embedding_2d
-from course_lib.plotting.leaderboard import plot_leaderboard
+from course_lib.plotting.leaderboard import plot_domain, plot_leaderboard
 from course_lib.plotting.matrices import plot_similarity_matrix
 from course_lib.plotting.neighbours import plot_neighbours
 
 __all__ = [
     "DIFFERENT_LABEL_COLOR",
     "SAME_LABEL_COLOR",
+    "plot_domain",
     "plot_embedding_2d",
     "plot_leaderboard",
     "plot_neighbours",

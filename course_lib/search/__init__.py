@@ -20,7 +20,10 @@ All indexes here rank by cosine similarity (vectors are L2-normalised when
 added), the metric of the course's embeddings, and return `(scores, indices)`
 as `top_k` does. `FaissIVFIndex` wraps faiss's `IndexIVFFlat` with the same
 interface when faiss is installed (`pip install -e ".[search]"`); check with
-`faiss_available()`.
+`faiss_available()`. `VectorDatabase` (`course_lib.search.vector_database`) puts
+the same vectors with their metadata into Chroma, a vector database that
+persists, filters, updates and deletes, in this process or on a server; check
+with `vector_database_available()`.
 """
 
 from course_lib.search.evaluation import evaluate_search, queries_per_second, recall_at_k_vs_exact
@@ -28,6 +31,7 @@ from course_lib.search.exact import ExactIndex, top_k
 from course_lib.search.faiss_index import FaissIVFIndex, faiss_available
 from course_lib.search.ivf import IVFIndex
 from course_lib.search.kmeans import kmeans
+from course_lib.search.vector_database import VectorDatabase, vector_database_available
 
 __all__ = [
     "top_k",
@@ -35,6 +39,8 @@ __all__ = [
     "IVFIndex",
     "FaissIVFIndex",
     "faiss_available",
+    "VectorDatabase",
+    "vector_database_available",
     "kmeans",
     "recall_at_k_vs_exact",
     "evaluate_search",
