@@ -17,9 +17,10 @@ Importing this module imports Keras.
 import math
 
 import keras
+import numpy as np
 from keras import ops
 
-from course_lib._validation import check_choice, concrete_values
+from course_lib._validation import as_flags, check_choice, concrete_values, is_concrete
 from course_lib.similarity import METRICS
 
 __all__ = ["L2Normalize", "PairDistance", "l2_normalize_tensor", "pair_distance"]
@@ -52,7 +53,7 @@ def vector_lengths(x, axis):
     about 1e-19 would). `unit_length` is 1 for a zero vector (`largest = 0`), and
     every step has a finite gradient there.
     """
-    largest = ops.max(ops.abs(x), axis=axis, keepdims=True)
+    largest = ops.max(ops.abs(x), axis=axis, keepdims=True, initial=0.0)  # 0 for no entries
     nonzero = largest > 0.0
     scaled = x / ops.where(nonzero, largest, 1.0)
     squared = ops.sum(ops.square(scaled), axis=axis, keepdims=True)
@@ -71,11 +72,70 @@ def plain_range(largest, *, smallest=0.0):
     return ops.logical_and(largest < _PLAIN_LARGEST, largest >= smallest)
 
 
-def _check_concrete_tensor(x, name):
-    """Checks `x`'s values when they are known (real, finite) and that it has an axis."""
-    values = concrete_values(x, name)
-    if values is not None and values.ndim == 0:
-        raise ValueError(f"`{name}` must have at least one axis; received a scalar.")
+def checked_layer_input(inputs, name="inputs"):
+    """A layer's input, checked before Keras converts it: real, finite, at least 1-D (when known).
+
+    Python lists become NumPy arrays (Keras takes a list for several inputs); tensors whose
+    values are not known yet (a functional model being built, a compiled step) pass as they are.
+    """
+    values = concrete_values(inputs, name)
+    if values is None:
+        return inputs
+    if values.ndim == 0:
+        raise ValueError(f"`{name}` must have at least one axis, e.g. (batch_size, features); received a scalar.")
+    return np.asarray(inputs) if isinstance(inputs, (list, tuple)) else inputs
+
+
+class CheckedInputs:
+    """A layer mixin: `__call__` checks the input with `checked_layer_input` before Keras converts it.
+
+    Keras's `Layer.__call__` turns NumPy arrays into tensors first, so without it a
+    string, object or NaN input would fail inside the backend (or pass unchecked).
+    """
+
+    def __call__(self, inputs, *args, **kwargs):
+        if kwargs.get("mask") is not None and is_concrete(kwargs["mask"]):
+            kwargs["mask"] = as_flags(kwargs["mask"], "mask", what="True (a real step) or False (padding)")
+        return super().__call__(checked_layer_input(inputs), *args, **kwargs)
+
+
+def float_tensor(x):
+    """`x` as a tensor, integers and booleans cast to float32 (as the NumPy side does)."""
+    x = ops.convert_to_tensor(x)
+    return x if keras.backend.is_float_dtype(x.dtype) else ops.cast(x, "float32")
+
+
+def _check_axis_in_range(axis, x, name):
+    rank = len(x.shape)
+    if not -rank <= axis < rank:
+        raise ValueError(
+            f"`axis` must be in [{-rank}, {rank - 1}] for `{name}` of shape {tuple(x.shape)}; received axis={axis}."
+        )
+
+
+def check_features(x, name):
+    """Raises if the vectors of `x` (its last axis) have no entries: no similarity to measure."""
+    if x.shape[-1] == 0:
+        raise ValueError(
+            f"`{name}` must have at least one feature (last axis); received shape {tuple(x.shape)}. "
+            f"Check the step that built the vectors (an empty slice?)."
+        )
+
+
+def check_pair_shapes(a, b):
+    """Raises unless `a` and `b` are 2-D `(batch_size, embedding_dim)` of one shape (where known)."""
+    for name, value in (("a", a), ("b", b)):
+        if len(value.shape) != 2:
+            raise ValueError(
+                f"`{name}` must be 2-D (batch_size, embedding_dim), one pair per row; received "
+                f"shape {tuple(value.shape)}. For one pair use {name}[None, :]."
+            )
+        check_features(value, name)
+    if any(left is not None and right is not None and left != right for left, right in zip(a.shape, b.shape)):
+        raise ValueError(
+            f"`a` and `b` must have the same shape (batch_size, embedding_dim), one pair per "
+            f"row; received shapes {tuple(a.shape)} and {tuple(b.shape)}."
+        )
 
 
 def l2_normalize_tensor(x, axis=-1, epsilon=1e-12):
@@ -115,11 +175,16 @@ def l2_normalize_tensor(x, axis=-1, epsilon=1e-12):
     Returns:
         A tensor of the shape and dtype of `x`.
 
+    Integers are cast to float32 first, as `course_lib.similarity.l2_normalize`
+    does. An empty tensor (no vectors, or vectors of no entries) is returned
+    with its shape.
+
     Raises:
         TypeError: if `axis` is not an int, or `x` (when its values are known,
             i.e. outside a compiled training step) is not real-valued.
-        ValueError: if `epsilon` is not a positive finite number, or `x` holds
-            NaN or infinite values or is a scalar (checked when known).
+        ValueError: if `epsilon` is not a positive finite number, `axis` is out
+            of range for `x`, or `x` holds NaN or infinite values or is a
+            scalar (checked when known).
 
     Example:
 
@@ -129,8 +194,9 @@ def l2_normalize_tensor(x, axis=-1, epsilon=1e-12):
     """
     _check_axis(axis)
     epsilon = _check_epsilon(epsilon)
-    _check_concrete_tensor(x, "x")
-    x = ops.convert_to_tensor(x)
+    checked_layer_input(x, "x")
+    x = float_tensor(x)
+    _check_axis_in_range(axis, x, "x")
     largest, unit_length = vector_lengths(x, axis)
     plain = plain_range(largest, smallest=PLAIN_SMALLEST)
     # Keras's formula where it is exact; the other vectors are replaced by ones there, so that
@@ -148,8 +214,9 @@ def unit_vectors_tensor(x, axis=-1):
     For cosines (`PairDistance(metric="cosine")`, `course_lib.heads.cosine_logits`),
     where a floor would turn two short parallel vectors into a cosine near 0.
     """
-    _check_concrete_tensor(x, "x")
-    x = ops.convert_to_tensor(x)
+    checked_layer_input(x, "x")
+    x = float_tensor(x)
+    _check_axis_in_range(axis, x, "x")
     largest, unit_length = vector_lengths(x, axis)
     rescaled = x / ops.where(largest > 0.0, largest, 1.0) / unit_length
     plain = x * ops.rsqrt(ops.maximum(ops.sum(ops.square(x), axis=axis, keepdims=True), 1e-24))
@@ -176,9 +243,12 @@ def pair_distance(a, b, epsilon=1e-12):
     Returns:
         A float tensor `(batch_size,)` of non-negative distances.
 
+    An empty batch gives an empty tensor `(0,)`.
+
     Raises:
-        ValueError: if the shapes differ, `epsilon` is not positive, or (when
-            the values are known) an input holds NaN or infinite values.
+        ValueError: if an input is not 2-D, the shapes differ, `epsilon` is
+            not positive, or (when the values are known) an input holds NaN or
+            infinite values.
         TypeError: if an input is not real-valued (checked when known).
 
     Example:
@@ -190,15 +260,11 @@ def pair_distance(a, b, epsilon=1e-12):
     """
     epsilon = _check_epsilon(epsilon)
     for name, value in (("a", a), ("b", b)):
-        _check_concrete_tensor(value, name)
-    a, b = ops.convert_to_tensor(a), ops.convert_to_tensor(b)
+        checked_layer_input(value, name)
+    a, b = float_tensor(a), float_tensor(b)
     dtype = keras.backend.result_type(a.dtype, b.dtype, float)  # e.g. float64 with float32
     a, b = ops.cast(a, dtype), ops.cast(b, dtype)
-    if None not in (*a.shape, *b.shape) and tuple(a.shape) != tuple(b.shape):
-        raise ValueError(
-            f"`a` and `b` must have the same shape (batch_size, embedding_dim), one pair per "
-            f"row; received shapes {tuple(a.shape)} and {tuple(b.shape)}."
-        )
+    check_pair_shapes(a, b)
     largest, unit_length = vector_lengths(a - b, -1)
     distance = ops.squeeze(largest * unit_length, axis=-1)
     # Squared distances below epsilon count as 0, with a zero gradient.
@@ -210,7 +276,7 @@ def pair_distance(a, b, epsilon=1e-12):
 
 
 @keras.saving.register_keras_serializable(package=_SERIALIZATION_PACKAGE)
-class L2Normalize(keras.layers.UnitNormalization):
+class L2Normalize(CheckedInputs, keras.layers.UnitNormalization):
     """Scales each vector to unit Euclidean length: the last layer of an embedding model.
 
     After it, cosine similarity is a plain dot product and, for unit vectors,
@@ -242,8 +308,10 @@ class L2Normalize(keras.layers.UnitNormalization):
         The input shape.
 
     Raises:
-        TypeError: if `axis` is not an int.
-        ValueError: if `epsilon` is not a positive number.
+        TypeError: if `axis` is not an int, or the inputs (when their values
+            are known) are not real numbers.
+        ValueError: if `epsilon` is not a positive number, `axis` is out of
+            range for the inputs, or they hold NaN or infinite values.
 
     Example:
 
@@ -292,7 +360,9 @@ class PairDistance(keras.layers.Layer):
     Raises:
         ValueError: if `metric` is not one of the two names (the message lists
             them and the value received), or if the layer is not called on a
-            list of two tensors.
+            list of two 2-D tensors of the same shape (or, when their values
+            are known, on NaN or infinite values).
+        TypeError: if the values (when known) are not real numbers.
 
     Example:
 
@@ -310,15 +380,26 @@ class PairDistance(keras.layers.Layer):
         super().__init__(**kwargs)
         self.metric = check_choice(metric, "metric", self.METRICS)
 
-    def call(self, inputs):
+    @staticmethod
+    def _check_inputs(inputs):
         if not isinstance(inputs, (list, tuple)) or len(inputs) != 2:
             raise ValueError(
                 f"PairDistance must be called on a list of two tensors [a, b] of shape "
                 f"(batch_size, embedding_dim); received {type(inputs).__name__}"
                 f"{'' if not isinstance(inputs, (list, tuple)) else f' of length {len(inputs)}'}."
             )
+
+    def __call__(self, inputs, *args, **kwargs):
+        self._check_inputs(inputs)  # before Keras converts them (strings, objects, ragged lists)
+        inputs = [checked_layer_input(value, name) for name, value in zip(("a", "b"), inputs)]
+        return super().__call__(inputs, *args, **kwargs)
+
+    def call(self, inputs):
+        self._check_inputs(inputs)
         a, b = inputs
         if self.metric == "cosine":
+            a, b = float_tensor(a), float_tensor(b)
+            check_pair_shapes(a, b)
             return 1.0 - ops.sum(unit_vectors_tensor(a) * unit_vectors_tensor(b), axis=-1)
         return pair_distance(a, b)
 

@@ -27,8 +27,8 @@ import keras
 import numpy as np
 from keras import ops
 
-from course_lib._validation import as_flags, as_labels, check_choice, check_real, concrete_values
-from course_lib.layers import PLAIN_SMALLEST, plain_range, vector_lengths
+from course_lib._validation import as_flags, as_labels, check_bool, check_choice, check_real, concrete_values
+from course_lib.layers import PLAIN_SMALLEST, check_features, float_tensor, plain_range, vector_lengths
 
 __all__ = [
     "MINING_STRATEGIES",
@@ -124,17 +124,28 @@ def pairwise_distances(embeddings, *, squared=False):
     gradient stays finite at 0 (a plain `sqrt` would give NaN gradients for
     identical rows) and distances do not overflow in float32 below its limit
     (about 3.4e38); with `squared=True`, squared distances beyond it
-    (distances from about 1.8e19) are `inf`.
+    (distances from about 1.8e19) are `inf`, and those below float32's
+    smallest normal number (about 1.2e-38) may be 0 (TensorFlow on a CPU
+    flushes subnormal numbers to zero).
 
     Formula:
         `D_ij = ||e_i - e_j||_2` (or its square with `squared=True`).
 
     Args:
-        embeddings: float tensor `(batch_size, embedding_dim)`.
-        squared: return squared distances. Defaults to `False`.
+        embeddings: float tensor `(batch_size, embedding_dim)` (integers are
+            cast to float32).
+        squared: bool, return squared distances. Keyword-only. Defaults to
+            `False`.
 
     Returns:
-        A float tensor `(batch_size, batch_size)`, symmetric, with a zero diagonal.
+        A float tensor `(batch_size, batch_size)`, symmetric, with a zero
+        diagonal; `(0, 0)` for an empty batch.
+
+    Raises:
+        ValueError: if `embeddings` is not 2-D or has no feature, or (when its values are known,
+            i.e. outside a compiled training step) holds NaN or infinite values.
+        TypeError: if `squared` is not a bool, or the values (when known) are
+            not real numbers.
 
     Example:
 
@@ -142,7 +153,14 @@ def pairwise_distances(embeddings, *, squared=False):
     >>> np.asarray(pairwise_distances(np.array([[0.0, 0.0], [3.0, 4.0]]))).tolist()
     [[0.0, 5.0], [5.0, 0.0]]
     """
-    embeddings = ops.convert_to_tensor(embeddings)
+    squared = check_bool(squared, "squared")
+    concrete_values(embeddings, "embeddings")  # real and finite, when the values are known
+    embeddings = float_tensor(embeddings)
+    if len(embeddings.shape) != 2:
+        raise ValueError(
+            f"`embeddings` must be 2-D (batch_size, embedding_dim); received shape {tuple(embeddings.shape)}."
+        )
+    check_features(embeddings, "embeddings")
     differences = embeddings[:, None, :] - embeddings[None, :, :]
     largest, unit_length = vector_lengths(differences, -1)  # no overflow in the squares
     rescaled = ops.squeeze(largest * unit_length, axis=-1)
@@ -205,7 +223,7 @@ def contrastive_loss(y_true, distances, *, margin=1.0):
     """
     margin = _check_margin(margin, allow_zero=False)
     _check_contrastive_inputs(y_true, distances)
-    distances = _flat(distances)
+    distances = _flat(float_tensor(distances))
     y_true = ops.cast(_flat(y_true), distances.dtype)
     similar_cost = ops.square(distances)
     dissimilar_cost = ops.square(ops.relu(margin - distances))
@@ -343,13 +361,20 @@ class CheckedLoss(keras.losses.Loss):
     `keras.losses.Loss.__call__` casts `y_true` to a float tensor first, so a
     complex, string or ragged label would fail inside Keras (or lose its
     imaginary part) before `call` could check it. Subclasses set `_check`.
+
+    The loss of an empty batch is 0.0, one number, under every reduction but
+    `None` (Keras itself would return the empty per-item tensor).
     """
 
     _check = None  # function (y_true, y_pred) checking concrete values
 
     def __call__(self, y_true, y_pred, sample_weight=None):
         type(self)._check(y_true, y_pred)
-        return super().__call__(y_true, y_pred, sample_weight=sample_weight)
+        loss = super().__call__(y_true, y_pred, sample_weight=sample_weight)
+        if self.reduction not in (None, "none") and tuple(loss.shape) == (0,):
+            # Keras leaves the losses of an empty batch unreduced; a reduced loss is one number.
+            return ops.zeros((), dtype=loss.dtype)
+        return loss
 
 
 @keras.saving.register_keras_serializable(package=_SERIALIZATION_PACKAGE)
