@@ -476,7 +476,7 @@ def _parser():
         "bench",
         help="benchmark exact cosine top-k search",
         description="Queries per second, peak memory and recall against an exact float64 "
-        "reference for course_lib.top_k, NumPy argpartition, scikit-learn's brute-force "
+        "reference for course_lib.top_k, its NumPy build nearest_neighbours, scikit-learn's brute-force "
         "NearestNeighbors and faiss IndexFlatIP (when installed), each in its own "
         "process, median of --repeats runs.",
     )
