@@ -158,20 +158,31 @@ def feature_statistics(x, lengths):
         lengths: int array `(n,)`.
 
     Returns:
-        A tuple `(mean, std)` of float32 arrays `(n_features,)`; a constant
-        feature gets std 1 so that dividing by it is safe.
+        A tuple `(mean, std)` of float32 arrays `(n_features,)`. A constant
+        feature (the same value in every real frame) gets that value as its
+        mean and std 1, so that `standardize_sequences` maps it to 0 (exactly
+        0 for float32 data; the mean of many copies of a value such as 0.1 is
+        not always that value to the last bit, and that rounding would give a
+        tiny std that blows the feature up).
+
+    Raises:
+        ValueError: if `x` is not 3-D, is empty or holds NaN/inf, or a length
+            lies outside `[1, max_length]`.
+        TypeError: if `x` is not real-valued or a length is not an integer.
 
     Example:
 
-    >>> x = np.array([[[1.0], [3.0], [0.0]]])
+    >>> x = np.array([[[1.0, 0.1], [3.0, 0.1], [0.0, 0.0]]])
     >>> [value.tolist() for value in feature_statistics(x, [2])]
-    [[2.0], [1.0]]
+    [[2.0, 0.10000000149011612], [1.0, 1.0]]
     """
     array = _check_sequences(x, "x")
     lengths = _check_lengths(lengths, "lengths", n_sequences=len(array), max_length=array.shape[1])
     frames = array[sequence_mask(lengths, array.shape[1])]
-    std = frames.std(axis=0)
-    return frames.mean(axis=0).astype(np.float32), np.where(std > 0, std, 1.0).astype(np.float32)
+    constant = np.all(frames == frames[0], axis=0)
+    mean = np.where(constant, frames[0], frames.mean(axis=0))
+    std = np.where(constant, 1.0, frames.std(axis=0))
+    return mean.astype(np.float32), np.where(std > 0, std, 1.0).astype(np.float32)
 
 
 def standardize_sequences(x, lengths, mean, std):
