@@ -27,9 +27,10 @@ topic:
   the training logs) and `TrainingProgress` (a line per epoch, then a summary).
 - `course_lib.models`: model builders (autoencoders, CNN, RNN and attention encoders,
   softmax and cosine classifiers).
-- `course_lib.sequences`, `course_lib.attention`, `course_lib.verification`:
-  padding, masks and DTW; attention layers; ROC, EER and
-  verification thresholds (`precision_recall_f1`, `choose_threshold`).
+- `course_lib.sequences`, `course_lib.dtw`, `course_lib.attention`,
+  `course_lib.verification`: padding, masks and standardisation; dynamic time
+  warping; attention layers; ROC, EER and verification thresholds
+  (`precision_recall_f1`, `choose_threshold`).
 - `course_lib.search`: exact search `top_k` (exact, chunked nearest-neighbour
   search on Keras) and indexes for similarity search: `ExactIndex`, a hand-built
   `IVFIndex`, `FaissIVFIndex` (optional faiss), recall against exact search.
@@ -57,8 +58,7 @@ from course_lib.results import PROTOCOLS, load_results, save_results
 from course_lib.sampling import DISSIMILAR, SIMILAR, make_pairs, make_triplets
 from course_lib.search.exact import top_k
 from course_lib.similarity import cosine_distance, cosine_similarity, euclidean_distances, l2_normalize
-
-__version__ = "0.1.0"
+from course_lib.versions import __version__ as __version__  # the package version, one place
 
 __all__ = [
     "DISSIMILAR",

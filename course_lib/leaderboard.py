@@ -28,15 +28,6 @@ __all__ = [
 ]
 
 
-def __getattr__(name):
-    """`plot_leaderboard` lives in `course_lib.plotting`; imported from there (with matplotlib) on use."""
-    if name == "plot_leaderboard":
-        from course_lib.plotting.leaderboard import plot_leaderboard
-
-        return plot_leaderboard
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
 #: The notebooks whose results make the leaderboard, and what each measures.
 COURSE_NOTEBOOKS = {
     "01_similarity_basics": "raw pixels (cosine, Euclidean)",

@@ -6,8 +6,7 @@ plus an int array `lengths` of shape `(n,)` saying how many steps are real. The
 boolean `mask` of shape `(n, max_length)` is `True` on real steps; models use it
 to ignore the padding.
 
-Dynamic time warping (`dtw_distance`, `dtw_distances`) lives in `course_lib.dtw`;
-its names are re-exported here.
+Dynamic time warping (`dtw_distance`, `dtw_distances`) lives in `course_lib.dtw`.
 """
 
 import numpy as np
@@ -15,11 +14,8 @@ import numpy as np
 from course_lib._validation import as_array, as_flags, as_integers, check_positive_int
 from course_lib._validation import as_lengths as _check_lengths
 from course_lib._validation import as_sequences as _check_sequences
-from course_lib.dtw import dtw_distance, dtw_distances
 
 __all__ = [
-    "dtw_distance",
-    "dtw_distances",
     "feature_statistics",
     "masked_mean",
     "move_padding",

@@ -18,11 +18,10 @@ For unit vectors the two measures carry the same information:
 `||a - b||^2 = 2 - 2 cos(a, b)`, so ranking by cosine similarity and ranking by
 Euclidean distance between L2-normalised vectors give the same neighbours.
 
-Exact nearest-neighbour search, `top_k`, lives in `course_lib.search.exact`
-(it runs on Keras), and its NumPy build in `course_lib.neighbours`;
-`course_lib.top_k` is its public name. This module needs NumPy only:
-`from course_lib.similarity import top_k` still works, and imports the search
-(and Keras) only when that name is asked for.
+Exact nearest-neighbour search lives elsewhere: `course_lib.top_k` (on Keras,
+in `course_lib.search.exact`) and its NumPy build `course_lib.neighbours.
+nearest_neighbours`. The same vector maths on tensors, inside models and losses,
+is `course_lib.tensor_similarity`. This module needs NumPy only.
 
 Empty input: a batch of 0 vectors gives an empty result of the right shape
 (`l2_normalize` of any empty array returns it as it is); vectors with 0
@@ -44,15 +43,6 @@ __all__ = [
 #: Metrics understood by `course_lib.top_k`, `course_lib.metrics.evaluate_retrieval`
 #: and `course_lib.layers.PairDistance`; the first is the default everywhere.
 METRICS = ("cosine", "euclidean")
-
-
-def __getattr__(name):
-    """`top_k` moved to `course_lib.search.exact`; imported from there on first use."""
-    if name == "top_k":
-        from course_lib.search.exact import top_k
-
-        return top_k
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 # Norms outside [_TINY, _HUGE] are computed after rescaling each vector by its

@@ -17,7 +17,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from properties import BAD_ARRAYS, BAD_LABELS, assert_own_error, labels, matrices
 
-from course_lib import data, leaderboard, metrics, results, sampling, sequences, verification
+from course_lib import data, dtw, leaderboard, metrics, results, sampling, sequences, verification
 from course_lib.search import ExactIndex, evaluate_search, kmeans, recall_at_k_vs_exact
 from course_lib.search.exact import top_k
 from course_lib.search.kmeans import nearest_centroid
@@ -162,8 +162,8 @@ ARRAY_CALLS = {
     "roc_points": lambda bad: verification.roc_points(bad, [1, 0]),
     "pair_scores": lambda bad: verification.pair_scores(bad, [0, 1]),
     "precision_recall_f1": lambda bad: verification.precision_recall_f1([0.1, 0.2], [1, 0], bad),
-    "dtw_distance": lambda bad: sequences.dtw_distance(bad, [[0.0, 1.0]]),
-    "dtw_distances": lambda bad: sequences.dtw_distances(bad, GOOD[None]),
+    "dtw_distance": lambda bad: dtw.dtw_distance(bad, [[0.0, 1.0]]),
+    "dtw_distances": lambda bad: dtw.dtw_distances(bad, GOOD[None]),
     "masked_mean": lambda bad: sequences.masked_mean(bad, [[True, True]]),
     "pad_sequences": lambda bad: sequences.pad_sequences([bad]),
     "kmeans": lambda bad: kmeans(bad, 1),
@@ -451,8 +451,8 @@ def test_dtw_distances_match_the_plain_recurrence(seed, n_queries, n_database, n
     query_list, database_list = make(), make()[:n_database] or make()[:1]
     queries, query_lengths = sequences.pad_sequences(query_list, dtype=np.float64)
     database, database_lengths = sequences.pad_sequences(database_list, dtype=np.float64)
-    result = sequences.dtw_distances(queries, database, query_lengths=query_lengths, database_lengths=database_lengths)
-    expected = [[sequences.dtw_distance(q, d) for d in database_list] for q in query_list]
+    result = dtw.dtw_distances(queries, database, query_lengths=query_lengths, database_lengths=database_lengths)
+    expected = [[dtw.dtw_distance(q, d) for d in database_list] for q in query_list]
     np.testing.assert_allclose(result, expected, rtol=1e-9, atol=1e-300)
     mask = sequences.sequence_mask(query_lengths, queries.shape[1])
     np.testing.assert_allclose(sequences.masked_mean(queries, mask), [q.mean(axis=0) for q in query_list], rtol=1e-5)
