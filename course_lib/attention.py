@@ -32,7 +32,8 @@ import numpy as np
 from keras import ops
 
 from course_lib._validation import as_flags, check_real, concrete_values, is_concrete
-from course_lib.layers import CheckedInputs, float_tensor
+from course_lib.layers import CheckedInputs
+from course_lib.tensor_similarity import float_tensor
 
 __all__ = ["scaled_dot_product_attention", "PositionalEncoding", "AttentionPooling"]
 

@@ -40,8 +40,9 @@ from course_lib._validation import (
     concrete_values,
     is_concrete,
 )
-from course_lib.layers import CheckedInputs, check_features, float_tensor, unit_vectors_tensor
+from course_lib.layers import CheckedInputs
 from course_lib.losses import CheckedLoss
+from course_lib.tensor_similarity import check_features, float_tensor, unit_vectors_tensor
 
 __all__ = [
     "MARGIN_TYPES",

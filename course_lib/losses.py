@@ -27,15 +27,14 @@ import keras
 import numpy as np
 from keras import ops
 
-from course_lib._validation import as_flags, as_labels, check_bool, check_choice, check_real, concrete_values
-from course_lib.layers import PLAIN_SMALLEST, check_features, float_tensor, plain_range, vector_lengths
+from course_lib._validation import as_flags, as_labels, check_choice, check_real, concrete_values
+from course_lib.tensor_similarity import float_tensor, pairwise_distances_tensor
 
 __all__ = [
     "MINING_STRATEGIES",
     "ContrastiveLoss",
     "TripletLoss",
     "contrastive_loss",
-    "pairwise_distances",
     "triplet_loss",
 ]
 
@@ -45,7 +44,6 @@ MINING_STRATEGIES = ("batch_all", "batch_hard", "semi_hard")
 _SERIALIZATION_PACKAGE = "course_lib"
 # triplet_loss doubles the largest distance of a batch: it must stay finite in float32.
 _LARGEST_DISTANCE = float(np.finfo(np.float32).max) / 4
-_SQUARED_EPSILON = 1e-12
 
 
 def _check_margin(margin, *, allow_zero):
@@ -111,68 +109,6 @@ def _max_or_zero(x):
     """The largest entry of `x`, or 0 for an empty tensor."""
     flat = ops.reshape(x, (-1,))
     return ops.max(ops.concatenate([flat, ops.zeros((1,), dtype=flat.dtype)]))
-
-
-def pairwise_distances(embeddings, *, squared=False):
-    """Euclidean distances between every pair of rows of one batch, with `keras.ops` only.
-
-    Computed from the differences of every pair of rows (a `(batch_size,
-    batch_size, embedding_dim)` tensor: small for the batches of this course),
-    so identical rows are exactly 0 apart; the shortcut `||a||^2 + ||b||^2 -
-    2 a.b` leaves round-off of about 1e-3 there. Each difference is divided by
-    its largest entry `m` before squaring, `||d|| = m ||d / m||`, so the
-    gradient stays finite at 0 (a plain `sqrt` would give NaN gradients for
-    identical rows) and distances do not overflow in float32 below its limit
-    (about 3.4e38); with `squared=True`, squared distances beyond it
-    (distances from about 1.8e19) are `inf`, and those below float32's
-    smallest normal number (about 1.2e-38) may be 0 (TensorFlow on a CPU
-    flushes subnormal numbers to zero).
-
-    Formula:
-        `D_ij = ||e_i - e_j||_2` (or its square with `squared=True`).
-
-    Args:
-        embeddings: float tensor `(batch_size, embedding_dim)` (integers are
-            cast to float32).
-        squared: bool, return squared distances. Keyword-only. Defaults to
-            `False`.
-
-    Returns:
-        A float tensor `(batch_size, batch_size)`, symmetric, with a zero
-        diagonal; `(0, 0)` for an empty batch.
-
-    Raises:
-        ValueError: if `embeddings` is not 2-D or has no feature, or (when its values are known,
-            i.e. outside a compiled training step) holds NaN or infinite values.
-        TypeError: if `squared` is not a bool, or the values (when known) are
-            not real numbers.
-
-    Example:
-
-    >>> import numpy as np
-    >>> np.asarray(pairwise_distances(np.array([[0.0, 0.0], [3.0, 4.0]]))).tolist()
-    [[0.0, 5.0], [5.0, 0.0]]
-    """
-    squared = check_bool(squared, "squared")
-    concrete_values(embeddings, "embeddings")  # real and finite, when the values are known
-    embeddings = float_tensor(embeddings)
-    if len(embeddings.shape) != 2:
-        raise ValueError(
-            f"`embeddings` must be 2-D (batch_size, embedding_dim); received shape {tuple(embeddings.shape)}."
-        )
-    check_features(embeddings, "embeddings")
-    differences = embeddings[:, None, :] - embeddings[None, :, :]
-    largest, unit_length = vector_lengths(differences, -1)  # no overflow in the squares
-    rescaled = ops.squeeze(largest * unit_length, axis=-1)
-    plain_squared = ops.sum(ops.square(differences), axis=-1)
-    plain = plain_range(ops.squeeze(largest, axis=-1), smallest=PLAIN_SMALLEST)
-    if squared:
-        return ops.where(plain, plain_squared, ops.square(rescaled))
-    # Ordinary differences: the plain formula (a squared distance below 1e-12 would count as
-    # 0, but such pairs differ by less than 1e-6 everywhere and take the rescaled path).
-    positive = plain_squared > _SQUARED_EPSILON
-    plain_distances = ops.where(positive, ops.sqrt(ops.where(positive, plain_squared, 1.0)), 0.0)
-    return ops.where(plain, plain_distances, rescaled)
 
 
 def contrastive_loss(y_true, distances, *, margin=1.0):
@@ -312,7 +248,7 @@ def triplet_loss(labels, embeddings, *, margin=0.2, mining="batch_hard"):
     batch_size = ops.shape(embeddings)[0]
     if embeddings.shape[0] == 0:  # a static empty batch: no triplet, loss 0
         return ops.zeros((), dtype=embeddings.dtype if keras.backend.is_float_dtype(embeddings.dtype) else "float32")
-    distances = pairwise_distances(embeddings)
+    distances = pairwise_distances_tensor(embeddings)
     if concrete and not np.max(ops.convert_to_numpy(distances)) <= _LARGEST_DISTANCE:
         raise ValueError(
             f"The distances between `embeddings` must stay below {_LARGEST_DISTANCE:.1e} (a "

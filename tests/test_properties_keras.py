@@ -20,15 +20,15 @@ from test_losses import _numpy_triplet
 
 from course_lib.attention import AttentionPooling, PositionalEncoding, scaled_dot_product_attention
 from course_lib.heads import MARGIN_TYPES, MarginCosineLoss, cosine_logits, margin_logits
-from course_lib.layers import L2Normalize, PairDistance, l2_normalize_tensor, pair_distance
+from course_lib.layers import L2Normalize, PairDistance
 from course_lib.losses import (
     MINING_STRATEGIES,
     ContrastiveLoss,
     TripletLoss,
     contrastive_loss,
-    pairwise_distances,
     triplet_loss,
 )
+from course_lib.tensor_similarity import l2_normalize_tensor, paired_distances_tensor, pairwise_distances_tensor
 
 
 def _unit64(x):
@@ -62,11 +62,11 @@ def test_l2_normalize_tensor_matches_float64_reference(x, epsilon):
 
 
 @given(matrices(min_rows=2))
-def test_pair_distance_matches_float64_reference(x):
+def test_paired_distances_match_float64_reference(x):
     """Row-wise distances within rtol 1e-5 (0 below sqrt(epsilon) = 1e-6); cosine within 1e-6."""
     a, b = _pairs(x)
     reference = np.sqrt(((a.astype(np.float64) - b) ** 2).sum(-1))
-    result = np.asarray(pair_distance(a, b))
+    result = np.asarray(paired_distances_tensor(a, b))
     np.testing.assert_allclose(result, _to_float32(np.where(reference > 1e-6, reference, 0.0)), rtol=1e-5, atol=2e-6)
     np.testing.assert_allclose(np.asarray(PairDistance()([a, b])), result)
     cosine = 1.0 - (_unit64(a) * _unit64(b)).sum(-1)
@@ -74,14 +74,14 @@ def test_pair_distance_matches_float64_reference(x):
 
 
 @given(matrices(max_rows=12), st.booleans())
-def test_pairwise_distances_match_float64_reference(x, squared):
+def test_pairwise_distances_tensor_match_float64_reference(x, squared):
     """Every pair within rtol 1e-5 of float64 differences (inf beyond float32); diagonal 0.
 
     Squared distances below float32's smallest normal number (1.2e-38) may come out as 0:
     TensorFlow on a CPU flushes subnormal numbers to zero.
     """
     reference = np.sqrt(((x[:, None, :].astype(np.float64) - x[None, :, :]) ** 2).sum(-1))
-    result = np.asarray(pairwise_distances(x, squared=squared))
+    result = np.asarray(pairwise_distances_tensor(x, squared=squared))
     atol = float(np.finfo(np.float32).tiny) if squared else 1e-44
     np.testing.assert_allclose(result, _to_float32(reference**2 if squared else reference), rtol=1e-5, atol=atol)
     assert np.all(np.diag(result) == 0)
@@ -170,14 +170,14 @@ ONES = np.ones((4, 2), np.float32)
 ARRAY_CALLS = {
     "l2_normalize_tensor": lambda bad: l2_normalize_tensor(bad),
     "L2Normalize": lambda bad: L2Normalize()(bad),
-    "pair_distance": lambda bad: pair_distance(bad, ONES[:2]),
+    "paired_distances_tensor": lambda bad: paired_distances_tensor(bad, ONES[:2]),
     "PairDistance": lambda bad: PairDistance(metric="cosine")([ONES[:2], bad]),
     "contrastive_loss": lambda bad: contrastive_loss([1, 0], bad),
     "triplet_loss": lambda bad: triplet_loss([0, 0], bad),
     "cosine_logits": lambda bad: cosine_logits(bad, ONES),
     "cosine_logits weights": lambda bad: cosine_logits(ONES, bad),
     "margin_logits": lambda bad: margin_logits(bad, [0, 1]),
-    "pairwise_distances": lambda bad: pairwise_distances(bad),
+    "pairwise_distances_tensor": lambda bad: pairwise_distances_tensor(bad),
     "attention query": lambda bad: scaled_dot_product_attention(bad[None], ONES[None], ONES[None]),
     "attention key": lambda bad: scaled_dot_product_attention(ONES[None], bad[None], ONES[None]),
     "attention value": lambda bad: scaled_dot_product_attention(ONES[None], ONES[None], bad[None]),
@@ -234,11 +234,11 @@ def test_empty_batches_give_empty_results_and_losses_of_zero(d, n_classes):
     assert _numpy(l2_normalize_tensor(empty)).shape == (0, d)
     assert _numpy(L2Normalize()(empty)).shape == (0, d)
     assert _numpy(l2_normalize_tensor(np.zeros(0, np.float32))).shape == (0,)
-    assert _numpy(pair_distance(empty, empty)).shape == (0,)
+    assert _numpy(paired_distances_tensor(empty, empty)).shape == (0,)
     for metric in PairDistance.METRICS:
         assert _numpy(PairDistance(metric=metric)([empty, empty])).shape == (0,)
     assert _numpy(cosine_logits(empty, np.ones((n_classes, d), np.float32))).shape == (0, n_classes)
-    assert _numpy(pairwise_distances(empty)).shape == (0, 0)
+    assert _numpy(pairwise_distances_tensor(empty)).shape == (0, 0)
     assert _numpy(contrastive_loss(np.zeros(0), np.zeros(0, np.float32))).shape == (0,)
     for loss, y_pred in (
         (ContrastiveLoss(), np.zeros(0, np.float32)),
@@ -256,7 +256,7 @@ def test_pair_shapes_must_match(n_a, n_b, d, metric):
     """Row counts or widths that differ: course_lib's ValueError, never broadcasting."""
     a, b = np.ones((n_a, d), np.float32), np.ones((n_b, d + (n_a == n_b)), np.float32)
     assert_own_error(lambda: PairDistance(metric=metric)([a, b]))
-    assert_own_error(lambda: pair_distance(a, b))
+    assert_own_error(lambda: paired_distances_tensor(a, b))
     assert_own_error(lambda: PairDistance(metric=metric)([a[0], a[0]]))  # 1-D: one pair is a[None]
     assert_own_error(lambda: cosine_logits(np.ones((n_a, 0)), np.ones((2, 0))), name="embeddings")
 
@@ -274,7 +274,9 @@ def test_integers_are_cast_to_float_like_the_numpy_side(x):
     integers = np.clip(np.round(x), -1e6, 1e6).astype(np.int64)
     as_float = integers.astype(np.float32)
     np.testing.assert_array_equal(_numpy(L2Normalize()(integers)), _numpy(L2Normalize()(as_float)))
-    np.testing.assert_array_equal(_numpy(pairwise_distances(integers)), _numpy(pairwise_distances(as_float)))
+    np.testing.assert_array_equal(
+        _numpy(pairwise_distances_tensor(integers)), _numpy(pairwise_distances_tensor(as_float))
+    )
     np.testing.assert_array_equal(
         _numpy(PairDistance()([integers, integers[::-1]])), _numpy(PairDistance()([as_float, as_float[::-1]]))
     )
@@ -291,7 +293,7 @@ BAD_BOOLEANS = ["False", "True", 0, 1, None]
 @pytest.mark.parametrize("bad", BAD_BOOLEANS)
 def test_booleans_must_be_booleans(bad):
     """`squared="False"` is not read as True: course_lib's TypeError."""
-    assert_own_error(lambda: pairwise_distances(ONES, squared=bad), name="squared")
+    assert_own_error(lambda: pairwise_distances_tensor(ONES, squared=bad), name="squared")
 
 
 def _attention64(query, key, value, mask):
