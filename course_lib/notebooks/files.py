@@ -7,6 +7,7 @@ from course_lib.paths import project_root
 __all__ = [
     "NOTEBOOK_PATTERN",
     "find_notebooks",
+    "resolve_notebooks",
     "strip_outputs",
     "clean_notebook",
     "notebook_problems",
@@ -51,6 +52,44 @@ def find_notebooks(folder=None):
             f"holds the NN_name.ipynb files."
         )
     return sorted(folder.glob(NOTEBOOK_PATTERN))
+
+
+def resolve_notebooks(names):
+    """Turns command-line NOTEBOOK arguments into paths: every course notebook when there are none.
+
+    Args:
+        names: strings, each a path to a notebook, a file stem (`01_similarity_basics`,
+            with or without `.ipynb`) or a unique prefix (`01`) of a course notebook.
+
+    Returns:
+        A list of `pathlib.Path`, in the order given (course order for none).
+
+    Raises:
+        ValueError: if there are no course notebooks, or a name matches none or several.
+    """
+    if not names:
+        found = find_notebooks()
+        if not found:
+            raise ValueError(f"No notebooks matching {NOTEBOOK_PATTERN} in {project_root() / 'notebooks'}.")
+        return found
+    paths, course = [], None
+    for name in names:
+        if Path(name).is_file():
+            paths.append(Path(name))
+            continue
+        stem = name[: -len(".ipynb")] if name.endswith(".ipynb") else name
+        course = course if course is not None else find_notebooks()
+        matches = [path for path in course if path.stem == stem] or [
+            path for path in course if path.stem.startswith(stem)
+        ]
+        if len(matches) != 1:
+            known = ", ".join(path.stem for path in course) or "none"
+            raise ValueError(
+                f"NOTEBOOK {name!r} matches {len(matches)} notebooks; expected a "
+                f"path, a stem or a unique prefix. Course notebooks: {known}."
+            )
+        paths.extend(matches)
+    return paths
 
 
 def strip_outputs(nb):
