@@ -12,7 +12,8 @@ Commands:
   `<build dir>/solved/`.
 - `headers [NOTEBOOK ...] [--check]`: rewrites each notebook's run-time line
   from `notebooks/run_times.json` and its study-time line from its own text,
-  without running anything.
+  without running anything, and the generated tables of `docs/` (study times,
+  make targets).
 - `clean [NOTEBOOK ...] [--check]`: strips outputs, execution counts and
   volatile metadata in place.
 - `bench [--n-database N] [--n-queries N] [--dim D] [--k K] [--repeats R] [--json]`:
@@ -143,6 +144,8 @@ def _clean(args, out):
 
 
 def _headers(args, out):
+    from course_lib.notebooks.files import sync_generated_block
+    from course_lib.notebooks.make_targets import make_targets_table
     from course_lib.notebooks.run_times import (
         stale_time_lines,
         study_time_table_is_current,
@@ -155,6 +158,9 @@ def _headers(args, out):
     records = nbtools.read_run_times(paths[0].resolve().parent)
     guide = project_root() / "docs" / "instructors.md"
     with_guide = not args.notebooks and guide.is_file()  # the table covers the whole course
+    # The contributor page's table of make targets, written from the Makefile's `##` lines.
+    page, makefile = project_root() / "docs" / "contributing.md", project_root() / "Makefile"
+    with_page = not args.notebooks and page.is_file() and makefile.is_file()
     if args.check:
         stale = stale_time_lines(paths, records)
         for path in stale:
@@ -166,6 +172,9 @@ def _headers(args, out):
         if with_guide and not study_time_table_is_current(guide, paths, records):
             stale.append(guide)
             print(f"{guide}: study-time table differs (run `python -m course_lib headers`)", file=out)
+        if with_page and make_targets_table(makefile) not in page.read_text(encoding="utf-8"):
+            stale.append(page)
+            print(f"{page}: table of make targets differs (run `python -m course_lib headers`)", file=out)
         print(f"{len(paths)} notebook(s) checked, {len(stale)} to rewrite.", file=out)
         return 1 if stale else 0
     for path in paths:
@@ -175,6 +184,9 @@ def _headers(args, out):
     if with_guide:
         changed = sync_study_time_table(guide, paths, records)
         print(f"{'rewrote' if changed else 'current'}  {guide} (study-time table)", file=out)
+    if with_page:
+        changed = sync_generated_block(page, "make-targets", make_targets_table(makefile))
+        print(f"{'rewrote' if changed else 'current'}  {page} (make targets)", file=out)
     return 0
 
 
@@ -354,7 +366,8 @@ def _parser():
         description="Rewrite the '**Run time:**' line of each notebook's first cell from "
         "notebooks/run_times.json and its '**Study time:**' line from the notebook's "
         "own words and exercises (course_lib.notebooks.run_times.study_time), "
-        "without running the notebooks.",
+        "without running the notebooks; with no NOTEBOOK, also the generated tables of "
+        "docs/instructors.md (study times) and docs/contributing.md (make targets).",
     )
     headers.add_argument("notebooks", nargs="*", metavar="NOTEBOOK", help=notebooks_help)
     headers.add_argument(

@@ -12,6 +12,7 @@ __all__ = [
     "clean_notebook",
     "notebook_problems",
     "write_if_changed",
+    "sync_generated_block",
 ]
 
 NOTEBOOK_PATTERN = "[0-9][0-9]_*.ipynb"
@@ -134,6 +135,34 @@ def write_if_changed(nb, path):
         return False
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text, encoding="utf-8")
+    return True
+
+
+def sync_generated_block(page, name, content):
+    """Rewrites the text between the markers `<!-- name ... -->` and `<!-- /name -->` of a Markdown file.
+
+    How the generated tables of `docs/` are kept true: the page holds the markers,
+    a command writes what lies between them, and a test compares.
+
+    Args:
+        page: the Markdown file.
+        name: the block's name, e.g. `"study-time-table"`.
+        content: the text the block must hold.
+
+    Returns:
+        True if the file changed; False if it was current or has no such markers.
+    """
+    page = Path(page)
+    text = page.read_text(encoding="utf-8")
+    start = text.find(f"<!-- {name} ")
+    end = text.find(f"<!-- /{name} -->")
+    if start < 0 or end < start:
+        return False
+    opening = text[start : text.index("-->", start) + 3]
+    new = text[:start] + opening + "\n\n" + content + "\n\n" + text[end:]
+    if new == text:
+        return False
+    page.write_text(new, encoding="utf-8")
     return True
 
 

@@ -375,10 +375,6 @@ def study_time_table(paths, records):
     return "\n".join(lines)
 
 
-_TABLE_START = "<!-- study-time-table (python -m course_lib headers) -->"
-_TABLE_END = "<!-- /study-time-table -->"
-
-
 def study_time_table_is_current(guide, paths, records):
     """True if the Markdown file `guide` holds the study-time table of `paths` as `study_time_table` writes it."""
     return study_time_table(paths, records) in Path(guide).read_text(encoding="utf-8")
@@ -394,14 +390,6 @@ def sync_study_time_table(guide, paths, records):
     Returns:
         True if the file changed; False if it was current or has no markers.
     """
-    guide = Path(guide)
-    text = guide.read_text(encoding="utf-8")
-    start, end = text.find(_TABLE_START), text.find(_TABLE_END)
-    if start < 0 or end < start:
-        return False
-    new = (text[:start] + _TABLE_START + "\n\n" + study_time_table(paths, records) + "\n\n"
-           + text[end:])
-    if new == text:
-        return False
-    guide.write_text(new, encoding="utf-8")
-    return True
+    from course_lib.notebooks.files import sync_generated_block
+
+    return sync_generated_block(guide, "study-time-table", study_time_table(paths, records))
