@@ -33,7 +33,7 @@ from keras import ops
 
 from course_lib._validation import as_flags, check_real, concrete_values, is_concrete
 from course_lib.layers import CheckedInputs
-from course_lib.tensor_similarity import float_tensor
+from course_lib.tensor_similarity import float_tensor, widened
 
 __all__ = ["scaled_dot_product_attention", "PositionalEncoding", "AttentionPooling"]
 
@@ -206,11 +206,12 @@ def scaled_dot_product_attention(query, key, value, mask=None):
     [[[0.5, 0.5, 0.0]]]
     """
     query, key, value = _check_attention_inputs(query, key, value)
+    (query, dtype), (key, _), (value, _) = widened(query), widened(key), widened(value)  # float16: in float32
     scores, directions = _attention_scores(query, key)
     if mask is not None:
         mask = _check_mask(mask, tuple(scores.shape))
     weights = _masked_softmax(scores, directions, mask)
-    return ops.matmul(weights, value), weights
+    return ops.cast(ops.matmul(weights, value), dtype), ops.cast(weights, dtype)
 
 
 @keras.saving.register_keras_serializable(package="course_lib")

@@ -42,8 +42,6 @@ __all__ = [
 MINING_STRATEGIES = ("batch_all", "batch_hard", "semi_hard")
 
 _SERIALIZATION_PACKAGE = "course_lib"
-# triplet_loss doubles the largest distance of a batch: it must stay finite in float32.
-_LARGEST_DISTANCE = float(np.finfo(np.float32).max) / 4
 
 
 def _check_margin(margin, *, allow_zero):
@@ -223,9 +221,9 @@ def triplet_loss(labels, embeddings, *, margin=0.2, mining="batch_hard"):
             message lists them and the value received), or `margin` is
             negative or not finite; when the values are known (outside a
             compiled training step), also if `embeddings` is not 2-D, holds
-            NaN or infinite values or distances beyond 8.5e37 (a quarter of
-            float32's range), or the number of labels differs from the batch
-            size.
+            NaN or infinite values or distances beyond a quarter of its float
+            type's range (8.5e37 for float32), or the number of labels differs
+            from the batch size.
         TypeError: if `margin` is not a number, or (when known) the labels are
             not integers or the embeddings not real-valued.
 
@@ -249,13 +247,16 @@ def triplet_loss(labels, embeddings, *, margin=0.2, mining="batch_hard"):
     if embeddings.shape[0] == 0:  # a static empty batch: no triplet, loss 0
         return ops.zeros((), dtype=embeddings.dtype if keras.backend.is_float_dtype(embeddings.dtype) else "float32")
     distances = pairwise_distances_tensor(embeddings)
-    if concrete and not np.max(ops.convert_to_numpy(distances)) <= _LARGEST_DISTANCE:
-        raise ValueError(
-            f"The distances between `embeddings` must stay below {_LARGEST_DISTANCE:.1e} (a "
-            f"quarter of float32's range); received a largest distance of "
-            f"{np.max(ops.convert_to_numpy(distances)):.3g}. L2-normalise the embeddings "
-            f"(course_lib.layers.L2Normalize) first."
-        )
+    if concrete:
+        values = ops.convert_to_numpy(distances)
+        # The loss doubles the largest distance: a quarter of the float type's range keeps it finite.
+        limit = float(np.finfo(values.dtype).max) / 4
+        if not float(np.max(values)) <= limit:
+            raise ValueError(
+                f"The distances between `embeddings` must stay below {limit:.1e} (a quarter of "
+                f"{values.dtype}'s range); received a largest distance of {float(np.max(values)):.3g}. "
+                f"L2-normalise the embeddings (course_lib.layers.L2Normalize) first."
+            )
     positive, negative = _triplet_masks(labels, batch_size, distances.dtype)
 
     # Distances of positives and of negatives; the other entries are moved out of reach,

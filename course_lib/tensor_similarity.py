@@ -17,8 +17,10 @@ included). Each name ends in `_tensor`:
 Lengths are taken after dividing each vector by its largest entry wherever
 squaring would overflow or underflow float32, so that huge and tiny vectors
 get exact results; ordinary vectors take the plain formulas. Integers are cast
-to float32, and values known when called (outside a compiled training step)
-are checked as the NumPy side checks them. Importing this module imports Keras.
+to float32; float16 and bfloat16 tensors (mixed precision) are computed in
+float32 and the result cast back, since their squares overflow from 256. Values
+known when called (outside a compiled training step) are checked as the NumPy
+side checks them. Importing this module imports Keras.
 """
 
 import math
@@ -97,6 +99,17 @@ def float_tensor(x):
     """`x` as a tensor, integers and booleans cast to float32 (as the NumPy side does)."""
     x = ops.convert_to_tensor(x)
     return x if keras.backend.is_float_dtype(x.dtype) else ops.cast(x, "float32")
+
+
+# Float types whose squares overflow from entries of 256 (float16) or lose most digits (bfloat16):
+# lengths and distances are computed in float32 and the result is cast back.
+_NARROW_FLOATS = ("float16", "bfloat16")
+
+
+def widened(x):
+    """`(x, dtype)`: `x` in float32 when its float type is float16 or bfloat16, and its own dtype to cast back to."""
+    dtype = keras.backend.standardize_dtype(x.dtype)
+    return (ops.cast(x, "float32"), dtype) if dtype in _NARROW_FLOATS else (x, dtype)
 
 
 def _check_axis_in_range(axis, x, name):
@@ -187,7 +200,7 @@ def l2_normalize_tensor(x, axis=-1, epsilon=1e-12):
     check_axis(axis)
     epsilon = check_epsilon(epsilon)
     check_tensor_input(x, "x")
-    x = float_tensor(x)
+    x, dtype = widened(float_tensor(x))
     _check_axis_in_range(axis, x, "x")
     largest, unit_length = _vector_lengths(x, axis)
     plain = _plain_range(largest, smallest=_PLAIN_SMALLEST)
@@ -197,7 +210,7 @@ def l2_normalize_tensor(x, axis=-1, epsilon=1e-12):
     unit = x / ops.where(largest > 0.0, largest, 1.0) / unit_length
     # ||x|| >= epsilon: the unit vector; shorter: x / epsilon, as the formula says.
     rescaled = ops.where(largest * unit_length >= epsilon, unit, x / epsilon)
-    return ops.where(plain, normalized, rescaled)
+    return ops.cast(ops.where(plain, normalized, rescaled), dtype)
 
 
 def unit_vectors_tensor(x, axis=-1):
@@ -231,12 +244,12 @@ def unit_vectors_tensor(x, axis=-1):
     """
     check_axis(axis)
     check_tensor_input(x, "x")
-    x = float_tensor(x)
+    x, dtype = widened(float_tensor(x))
     _check_axis_in_range(axis, x, "x")
     largest, unit_length = _vector_lengths(x, axis)
     rescaled = x / ops.where(largest > 0.0, largest, 1.0) / unit_length
     plain = x * ops.rsqrt(ops.maximum(ops.sum(ops.square(x), axis=axis, keepdims=True), 1e-24))
-    return ops.where(_plain_range(largest, smallest=_PLAIN_SMALLEST), plain, rescaled)
+    return ops.cast(ops.where(_plain_range(largest, smallest=_PLAIN_SMALLEST), plain, rescaled), dtype)
 
 
 def paired_distances_tensor(a, b, epsilon=1e-12):
@@ -278,7 +291,7 @@ def paired_distances_tensor(a, b, epsilon=1e-12):
         check_tensor_input(value, name)
     a, b = float_tensor(a), float_tensor(b)
     dtype = keras.backend.result_type(a.dtype, b.dtype, float)  # e.g. float64 with float32
-    a, b = ops.cast(a, dtype), ops.cast(b, dtype)
+    (a, dtype), (b, _) = widened(ops.cast(a, dtype)), widened(ops.cast(b, dtype))
     check_pair_shapes(a, b)
     largest, unit_length = _vector_lengths(a - b, -1)
     distance = ops.squeeze(largest * unit_length, axis=-1)
@@ -287,7 +300,8 @@ def paired_distances_tensor(a, b, epsilon=1e-12):
     squared = ops.sum(ops.square(a - b), axis=-1)
     positive = squared > epsilon
     plain = ops.where(positive, ops.sqrt(ops.where(positive, squared, 1.0)), 0.0)
-    return ops.where(_plain_range(ops.squeeze(largest, axis=-1), smallest=_PLAIN_SMALLEST), plain, rescaled)
+    distances = ops.where(_plain_range(ops.squeeze(largest, axis=-1), smallest=_PLAIN_SMALLEST), plain, rescaled)
+    return ops.cast(distances, dtype)
 
 
 def pairwise_distances_tensor(embeddings, *, squared=False):
@@ -333,7 +347,7 @@ def pairwise_distances_tensor(embeddings, *, squared=False):
     """
     squared = check_bool(squared, "squared")
     concrete_values(embeddings, "embeddings")  # real and finite, when the values are known
-    embeddings = float_tensor(embeddings)
+    embeddings, dtype = widened(float_tensor(embeddings))
     if len(embeddings.shape) != 2:
         raise ValueError(
             f"`embeddings` must be 2-D (batch_size, embedding_dim); received shape {tuple(embeddings.shape)}."
@@ -345,9 +359,9 @@ def pairwise_distances_tensor(embeddings, *, squared=False):
     plain_squared = ops.sum(ops.square(differences), axis=-1)
     plain = _plain_range(ops.squeeze(largest, axis=-1), smallest=_PLAIN_SMALLEST)
     if squared:
-        return ops.where(plain, plain_squared, ops.square(rescaled))
+        return ops.cast(ops.where(plain, plain_squared, ops.square(rescaled)), dtype)
     # Ordinary differences: the plain formula (a squared distance below 1e-12 would count as
     # 0, but such pairs differ by less than 1e-6 everywhere and take the rescaled path).
     positive = plain_squared > _SQUARED_EPSILON
     plain_distances = ops.where(positive, ops.sqrt(ops.where(positive, plain_squared, 1.0)), 0.0)
-    return ops.where(plain, plain_distances, rescaled)
+    return ops.cast(ops.where(plain, plain_distances, rescaled), dtype)

@@ -392,3 +392,26 @@ def test_attention_encoder_checks_its_dropout_rate(rate):
     from course_lib.models.sequence_encoders import build_attention_encoder
 
     assert_own_error(lambda: build_attention_encoder((5, 2), dropout_rate=rate), name="dropout_rate")
+
+
+@given(st.integers(0, 2**32 - 1), st.integers(1, 6), st.integers(1, 4), st.sampled_from([1e-3, 1.0, 300.0, 3e4]))
+def test_float16_tensors_are_computed_in_float32(seed, n, d, magnitude):
+    """Mixed precision: float16 squares overflow from 256, so the lengths are taken in float32 and the
+    result cast back: unit vectors and distances within float16's precision (rtol 2e-3), never 0 or inf
+    for vectors whose results fit in float16."""
+    rng = np.random.default_rng(seed)
+    x = (rng.uniform(0.5, 1.0, size=(n, d)) * rng.choice([-1, 1], size=(n, d)) * magnitude).astype(np.float16)
+    reference = x.astype(np.float64)
+    unit = _numpy(l2_normalize_tensor(x))
+    assert unit.dtype == np.float16
+    np.testing.assert_allclose(unit.astype(np.float64), _unit64(reference), rtol=2e-3, atol=2e-3)
+    np.testing.assert_allclose(_numpy(L2Normalize()(x)).astype(np.float64), _unit64(reference), rtol=2e-3, atol=2e-3)
+    distances = np.sqrt(((reference[:, None] - reference[None]) ** 2).sum(-1))
+    result = _numpy(pairwise_distances_tensor(x))
+    assert result.dtype == np.float16
+    np.testing.assert_allclose(result.astype(np.float64), distances, rtol=2e-3, atol=1e-3 * magnitude)
+    paired = _numpy(paired_distances_tensor(x, x[::-1])).astype(np.float64)
+    np.testing.assert_allclose(paired, distances[np.arange(n), np.arange(n)[::-1]], rtol=2e-3, atol=1e-3 * magnitude)
+    weights = _numpy(scaled_dot_product_attention(x[None], x[None], x[None])[1]).astype(np.float64)
+    assert not np.isnan(weights).any()
+    np.testing.assert_allclose(weights.sum(-1), 1.0, rtol=5e-3)
