@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from properties import BAD_ARRAYS, BAD_LABELS, assert_own_error, labels, matrices
 
 from course_lib import data, dtw, leaderboard, metrics, results, sampling, sequences, verification
-from course_lib.search import ExactIndex, evaluate_search, kmeans, recall_at_k_vs_exact
+from course_lib.search import ExactIndex, evaluate_search, kmeans, queries_per_second, recall_at_k_vs_exact
 from course_lib.search.exact import top_k
 from course_lib.search.kmeans import nearest_centroid
 from course_lib.similarity import cosine_distance, cosine_similarity, euclidean_distances, l2_normalize
@@ -724,3 +724,8 @@ def test_faiss_index_needs_as_many_training_vectors_as_lists():
         pytest.skip("faiss is not installed")
     index = FaissIVFIndex(4, n_lists=8)
     assert_own_error(lambda: index.train(np.ones((5, 4), np.float32)))
+
+
+@pytest.mark.parametrize("queries", [None, np.zeros((0, 2)), [], 3.0])
+def test_queries_per_second_needs_a_batch_of_queries(queries):
+    assert_own_error(lambda: queries_per_second(lambda q: q, queries, repeats=1), name="queries")

@@ -162,6 +162,10 @@ def queries_per_second(search, queries, *, repeats=3):
     Returns:
         A float, `n_queries / median seconds`.
 
+    Raises:
+        TypeError: if `search` is not callable or `repeats` not an int.
+        ValueError: if `queries` is empty or has no length, or `repeats < 1`.
+
     Example:
 
     >>> rate = queries_per_second(lambda q: q @ q.T, np.ones((10, 4)), repeats=1)
@@ -171,6 +175,11 @@ def queries_per_second(search, queries, *, repeats=3):
     repeats = check_positive_int(repeats, "repeats")
     if not callable(search):
         raise TypeError(f"`search` must be callable; received {type(search).__name__}.")
+    if not hasattr(queries, "__len__") or not len(queries):
+        raise ValueError(
+            f"`queries` must be a non-empty batch (an array or list of queries) to count per second; "
+            f"received {type(queries).__name__}" + (" of length 0." if hasattr(queries, "__len__") else ".")
+        )
     search(queries)  # warm-up, not timed
     seconds = []
     for _ in range(repeats):
