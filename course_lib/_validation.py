@@ -156,7 +156,7 @@ def as_integers(x, name, *, what="integers"):
             raise ValueError(
                 f"`{name}` must hold {what}; received {int(np.size(array) - finite.sum())} NaN or infinite value(s)."
             )
-        if array.size and np.abs(array).max() >= _INT64_LIMIT:
+        if array.size and float(np.abs(array).max()) >= _INT64_LIMIT:  # float: 2**63 is inf in float16
             raise ValueError(
                 f"`{name}` must hold {what} below 2**63 in magnitude (int64); received a "
                 f"value of {np.abs(array).max():g}. Map the values to small integers, e.g. "
@@ -336,14 +336,10 @@ def is_concrete(x):
     False for symbolic tensors (a Keras functional-model input, a tensor inside a
     compiled train step): checks on values are skipped there.
     """
-    import numbers
-
     if isinstance(x, (np.ndarray, list, tuple, numbers.Number)):
         return True
-    from keras import ops
-
     try:
-        ops.convert_to_numpy(x)
+        to_numpy(x, "x")  # `.numpy()` of eager tensors and Keras variables, np.asarray of JAX arrays
     except Exception:  # a symbolic tensor
         return False
     return True

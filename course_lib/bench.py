@@ -5,9 +5,10 @@ queries per second each method answers for an exact cosine top-k search, its
 peak memory, and the fraction of the exact neighbours it returns:
 
 - `course_lib.top_k`: a matrix product per chunk of queries and a grouped exact
-  top-k selection, in `keras.ops` (see `course_lib.similarity.top_k`);
-- `numpy argpartition`: the same chunks, selected with `np.argpartition` (the
-  obvious NumPy-only implementation, for reference);
+  top-k selection, in `keras.ops` (`course_lib.search.exact.top_k`);
+- `numpy nearest_neighbours`: the same search in NumPy only, chunked matrix
+  products selected with `np.argpartition` (`course_lib.neighbours.nearest_neighbours`,
+  which the retrieval metrics use);
 - `sklearn NearestNeighbors`: `NearestNeighbors(metric="cosine", algorithm="brute")`;
 - `faiss IndexFlatIP`: inner product on L2-normalised vectors, when `faiss` is
   installed (`pip install faiss-cpu`, or the `search` extra).
@@ -21,7 +22,8 @@ peak memory, and the fraction of the exact neighbours it returns:
 
 Each method runs in its own spawned child process (so its peak resident memory,
 which includes its imports and the data, is its own), `repeats` times; the
-figure is the median. Recall is measured against a float64 NumPy reference.
+figure is the median. Recall is measured against the same exact search computed
+in float64 (`nearest_neighbours(..., dtype=np.float64)`).
 
 A method whose optional library is not installed (faiss) is *skipped*, with
 the reason; a method that raises, or whose process dies, is an *error*, with
@@ -37,7 +39,9 @@ import time
 import numpy as np
 
 from course_lib._validation import check_positive_int, check_seed
+from course_lib.neighbours import nearest_neighbours
 from course_lib.peak_memory import peak_resident_mib
+from course_lib.similarity import l2_normalize
 
 __all__ = [
     "METHODS",
@@ -49,7 +53,13 @@ __all__ = [
     "has_errors",
 ]
 
-METHODS = ("course_lib.top_k", "numpy argpartition", "sklearn NearestNeighbors", "faiss IndexFlatIP", "Chroma (HNSW)")
+METHODS = (
+    "course_lib.top_k",
+    "numpy nearest_neighbours",
+    "sklearn NearestNeighbors",
+    "faiss IndexFlatIP",
+    "Chroma (HNSW)",
+)
 
 
 def make_benchmark_data(n_database, n_queries, dim, *, seed=0):
@@ -60,36 +70,19 @@ def make_benchmark_data(n_database, n_queries, dim, *, seed=0):
     return database, queries
 
 
-def _normalise(x):
-    return x / np.maximum(np.linalg.norm(x, axis=1, keepdims=True), np.float32(1e-12))
-
-
-def _argpartition_top_k(queries, database, k, batch_size):
-    """Cosine top-k of unit vectors: chunked matmul, `np.argpartition`, then a sort of the k."""
-    out = np.empty((len(queries), k), dtype=np.int64)
-    for start in range(0, len(queries), batch_size):
-        scores = queries[start : start + batch_size] @ database.T
-        part = np.argpartition(-scores, k - 1, axis=1)[:, :k]
-        order = np.argsort(-np.take_along_axis(scores, part, axis=1), axis=1, kind="stable")
-        out[start : start + batch_size] = np.take_along_axis(part, order, axis=1)
-    return out
-
-
 def exact_neighbours(queries, database, k, *, batch_size=512):
     """Exact cosine top-k indices `(n_queries, k)`, computed in float64 (the reference)."""
-    database = _normalise(database.astype(np.float64))
-    queries = _normalise(queries.astype(np.float64))
-    return _argpartition_top_k(queries, database, k, batch_size)
+    return nearest_neighbours(queries, database, k, batch_size=batch_size, dtype=np.float64)[1]
 
 
 def _search_top_k(queries, database, k):
-    from course_lib.similarity import top_k
+    from course_lib.search.exact import top_k
 
     return top_k(queries, database, k)[1]
 
 
-def _search_numpy(queries, database, k, batch_size=256):
-    return _argpartition_top_k(_normalise(queries), _normalise(database), k, batch_size)
+def _search_numpy(queries, database, k):
+    return nearest_neighbours(queries, database, k)[1]
 
 
 def _search_sklearn(queries, database, k):
@@ -103,8 +96,8 @@ def _search_faiss(queries, database, k):
     import faiss
 
     index = faiss.IndexFlatIP(database.shape[1])
-    index.add(_normalise(database))
-    return index.search(_normalise(queries), k)[1]
+    index.add(l2_normalize(database))
+    return index.search(l2_normalize(queries), k)[1]
 
 
 _CHROMA_DATABASES = {}  # id(database) -> (temporary folder, VectorDatabase), in the method's own process
@@ -127,7 +120,7 @@ def _search_chroma(queries, database, k):
 
 _SEARCHES = {
     "course_lib.top_k": _search_top_k,
-    "numpy argpartition": _search_numpy,
+    "numpy nearest_neighbours": _search_numpy,
     "sklearn NearestNeighbors": _search_sklearn,
     "faiss IndexFlatIP": _search_faiss,
     "Chroma (HNSW)": _search_chroma,

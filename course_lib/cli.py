@@ -12,7 +12,8 @@ Commands:
   `<build dir>/solved/`.
 - `headers [NOTEBOOK ...] [--check]`: rewrites each notebook's run-time line
   from `notebooks/run_times.json` and its study-time line from its own text,
-  without running anything.
+  without running anything, and the generated tables of `docs/` (study times,
+  make targets).
 - `clean [NOTEBOOK ...] [--check]`: strips outputs, execution counts and
   volatile metadata in place.
 - `bench [--n-database N] [--n-queries N] [--dim D] [--k K] [--repeats R] [--json]`:
@@ -23,6 +24,12 @@ Commands:
 
 A NOTEBOOK is a path, a file stem (`01_similarity_basics`) or a unique prefix
 (`01`) of a notebook in `notebooks/`; none means every course notebook.
+
+This module parses the arguments and prints; what the commands decide lives in
+`course_lib.notebooks`: which notebooks a command line names
+(`files.resolve_notebooks`), the limits and budgets of a run, Binder's among them
+(`limits`), what `--record` stores and what `headers --check` compares
+(`run_times`), and how solved copies run (`solve.solved_run`).
 """
 
 import argparse
@@ -33,55 +40,30 @@ from pathlib import Path
 
 from course_lib import notebooks as nbtools
 from course_lib.doctor import doctor as run_doctor
+from course_lib.notebooks.limits import check_budgets, run_limits, total_over_budget
+from course_lib.notebooks.solve import solved_run
 from course_lib.paths import build_dir, project_root
 from course_lib.tables import format_table
 
 __all__ = ["main"]
 
 
-def _resolve_notebooks(names):
-    """Turns command-line NOTEBOOK arguments into paths (all course notebooks if none)."""
-    if not names:
-        found = nbtools.find_notebooks()
-        if not found:
-            raise ValueError(f"No notebooks matching {nbtools.NOTEBOOK_PATTERN} in {project_root() / 'notebooks'}.")
-        return found
-    paths, course = [], None
-    for name in names:
-        if Path(name).is_file():
-            paths.append(Path(name))
-            continue
-        stem = name[: -len(".ipynb")] if name.endswith(".ipynb") else name
-        course = course if course is not None else nbtools.find_notebooks()
-        matches = [path for path in course if path.stem == stem] or [
-            path for path in course if path.stem.startswith(stem)
-        ]
-        if len(matches) != 1:
-            known = ", ".join(path.stem for path in course) or "none"
-            raise ValueError(
-                f"NOTEBOOK {name!r} matches {len(matches)} notebooks; expected a "
-                f"path, a stem or a unique prefix. Course notebooks: {known}."
-            )
-        paths.extend(matches)
-    return paths
-
-
 def _run(args, out):
-    paths = _resolve_notebooks(args.notebooks)
+    paths = nbtools.resolve_notebooks(args.notebooks)
     env, cwd, out_dir = {}, None, args.out
     if args.solved and args.record:
         raise ValueError("--record measures the notebooks as shipped; run it without --solved.")
     if args.solved:
-        folders = {path.parent.resolve() for path in paths}
-        if len(folders) > 1:
-            raise ValueError(
-                f"--solved runs notebooks from one folder at a time; received notebooks from {len(folders)} folders."
-            )
-        cwd = folders.pop()  # the solved copies run where the originals live
-        paths = nbtools.solve_notebooks(paths, out_dir=build_dir() / "solved")
-        env["COURSE_EXERCISE_EXPECT"] = "correct"  # check() raises on a wrong solution
-        out_dir = out_dir or build_dir() / "executed-solved"
-    limits = _limits(args)
+        paths, cwd, env, solved_out = solved_run(paths)
+        out_dir = out_dir or solved_out
+    limits = run_limits(
+        binder=args.binder,
+        cpus=args.cpus,
+        memory=args.memory_limit,
+        notebook=args.max_seconds,
+        cell=args.max_cell_seconds,
+        total=args.max_total_seconds,
+    )
     if limits["cpus"] and args.record:
         raise ValueError("--record stores the times of a normal run; run it without --cpus/--binder.")
     from course_lib.notebooks.site import collect_run_info, write_run_info
@@ -100,7 +82,7 @@ def _run(args, out):
     )
     # The date, machine and versions the course website shows (course_lib.notebooks.site).
     write_run_info(out_dir or build_dir() / "executed", collect_run_info(limits=limits, now=started), runs)
-    _check_budgets(runs, limits)
+    check_budgets(runs, limits)
     body = [
         [
             run.notebook.stem,
@@ -130,86 +112,26 @@ def _run(args, out):
     for run in failed:
         where = f" at cell {run.cell}" if run.cell else ""
         print(f"\n{run.notebook.stem} {run.status}{where}: {run.error}", file=out)
-    if limits["total"] is not None and total > limits["total"]:
-        print(f"\nThe notebooks took {total:.0f} s in all, over the {limits['total']:.0f} s budget.", file=out)
+    over_budget = total_over_budget(runs, limits)
+    if over_budget:
+        print(f"\n{over_budget}", file=out)
         failed = failed or runs
     if runs and runs[0].executed:
         print(f"\nExecuted notebooks in {runs[0].executed.parent}", file=out)
     if args.record:
-        _record(runs, out)
+        path, changed = nbtools.record_runs(runs)
+        print(f"Recorded run times in {path}; headers rewritten: {', '.join(changed) or 'none'}", file=out)
     return 1 if failed else 0
 
 
-# A Binder session: 1 CPU, 2 GiB; each notebook under 4 minutes, each cell under
-# one, the course under 20.
-_BINDER = {"cpus": 1, "memory": 2048.0, "notebook": 240.0, "cell": 90.0, "total": 1200.0}
-
-
-def _limits(args):
-    preset = _BINDER if args.binder else {}
-    chosen = {
-        "cpus": args.cpus,
-        "memory": args.memory_limit,
-        "notebook": args.max_seconds,
-        "cell": args.max_cell_seconds,
-        "total": args.max_total_seconds,
-    }
-    return {key: value if value is not None else preset.get(key) for key, value in chosen.items()}
-
-
-def _check_budgets(runs, limits):
-    """Marks runs that wrote to stderr or went over a time budget as failed."""
-    for run in runs:
-        if run.status != "ok":
-            continue
-        if run.stderr_outputs:
-            run.status, run.error = (
-                "stderr",
-                (f"{run.stderr_outputs} cell output(s) on stderr (red boxes in Jupyter); see {run.executed}"),
-            )
-        elif limits["notebook"] is not None and run.seconds > limits["notebook"]:
-            run.status, run.error = (
-                "slow",
-                (f"{run.seconds:.0f} s, over the {limits['notebook']:.0f} s budget per notebook"),
-            )
-        elif (
-            limits["cell"] is not None
-            and run.longest_cell_seconds is not None
-            and run.longest_cell_seconds > limits["cell"]
-        ):
-            run.status, run.error = (
-                "slow",
-                (
-                    f"cell {run.longest_cell} took {run.longest_cell_seconds:.0f} s, over the "
-                    f"{limits['cell']:.0f} s budget per cell"
-                ),
-            )
-
-
-def _record(runs, out):
-    # The shipped notebooks' times go to their folder's run_times.json and into their headers.
-    folders = {run.notebook.resolve().parent for run in runs}
-    if len(folders) != 1:
-        raise ValueError(f"--record takes notebooks from one folder; received {len(folders)} folders.")
-    folder = folders.pop()
-    path = nbtools.record_run_times(runs, folder)
-    records = nbtools.read_run_times(folder)
-    changed = [
-        run.notebook.stem
-        for run in runs
-        if run.status == "ok" and nbtools.update_header(run.notebook, records[run.notebook.stem])
-    ]
-    print(f"Recorded run times in {path}; headers rewritten: {', '.join(changed) or 'none'}", file=out)
-
-
 def _solve(args, out):
-    for path in nbtools.solve_notebooks(_resolve_notebooks(args.notebooks), out_dir=args.out):
+    for path in nbtools.solve_notebooks(nbtools.resolve_notebooks(args.notebooks), out_dir=args.out):
         print(f"wrote {path}", file=out)
     return 0
 
 
 def _clean(args, out):
-    paths = _resolve_notebooks(args.notebooks)
+    paths = nbtools.resolve_notebooks(args.notebooks)
     if args.check:
         problems = [problem for path in paths for problem in nbtools.notebook_problems(path)]
         for problem in problems:
@@ -222,57 +144,49 @@ def _clean(args, out):
 
 
 def _headers(args, out):
+    from course_lib.notebooks.files import sync_generated_block
+    from course_lib.notebooks.make_targets import make_targets_table
     from course_lib.notebooks.run_times import (
-        RUN_TIME_PATTERN,
-        STUDY_TIME_PATTERN,
-        run_time_line,
-        study_time,
-        study_time_line,
+        stale_time_lines,
+        study_time_table_is_current,
+        sync_study_time_table,
         update_header,
         update_study_time,
     )
 
-    paths = _resolve_notebooks(args.notebooks)
+    paths = nbtools.resolve_notebooks(args.notebooks)
     records = nbtools.read_run_times(paths[0].resolve().parent)
-    stale = []
-    for path in paths:
-        record = records.get(path.stem)
-        if args.check:
-            import nbformat
-
-            header = nbformat.read(path, as_version=4).cells[0].source
-            wanted = [study_time_line(study_time(path))] + ([run_time_line(record)] if record else [])
-            found = [
-                match.group(0)
-                for pattern in (STUDY_TIME_PATTERN, RUN_TIME_PATTERN)
-                for match in [pattern.search(header)]
-                if match
-            ]
-            if not all(line in found for line in wanted):
-                stale.append(path)
-                print(
-                    f"{path}: header time lines differ from the rule and run_times.json "
-                    f"(run `python -m course_lib headers`)",
-                    file=out,
-                )
-            continue
-        changed = update_header(path, record) if record else update_study_time(path)
-        print(f"{'rewrote' if changed else 'current'}  {path}", file=out)
     guide = project_root() / "docs" / "instructors.md"
+    with_guide = not args.notebooks and guide.is_file()  # the table covers the whole course
+    # The contributor page's table of make targets, written from the Makefile's `##` lines.
+    page, makefile = project_root() / "docs" / "contributing.md", project_root() / "Makefile"
+    with_page = not args.notebooks and page.is_file() and makefile.is_file()
     if args.check:
-        if not args.notebooks and guide.is_file():
-            from course_lib.notebooks.run_times import study_time_table
-
-            if study_time_table(paths, records) not in guide.read_text(encoding="utf-8"):
-                stale.append(guide)
-                print(f"{guide}: study-time table differs (run `python -m course_lib headers`)", file=out)
+        stale = stale_time_lines(paths, records)
+        for path in stale:
+            print(
+                f"{path}: header time lines differ from the rule and run_times.json "
+                f"(run `python -m course_lib headers`)",
+                file=out,
+            )
+        if with_guide and not study_time_table_is_current(guide, paths, records):
+            stale.append(guide)
+            print(f"{guide}: study-time table differs (run `python -m course_lib headers`)", file=out)
+        if with_page and make_targets_table(makefile) not in page.read_text(encoding="utf-8"):
+            stale.append(page)
+            print(f"{page}: table of make targets differs (run `python -m course_lib headers`)", file=out)
         print(f"{len(paths)} notebook(s) checked, {len(stale)} to rewrite.", file=out)
         return 1 if stale else 0
-    if not args.notebooks and guide.is_file():
-        from course_lib.notebooks.run_times import sync_study_time_table
-
+    for path in paths:
+        record = records.get(path.stem)
+        changed = update_header(path, record) if record else update_study_time(path)
+        print(f"{'rewrote' if changed else 'current'}  {path}", file=out)
+    if with_guide:
         changed = sync_study_time_table(guide, paths, records)
         print(f"{'rewrote' if changed else 'current'}  {guide} (study-time table)", file=out)
+    if with_page:
+        changed = sync_generated_block(page, "make-targets", make_targets_table(makefile))
+        print(f"{'rewrote' if changed else 'current'}  {page} (make targets)", file=out)
     return 0
 
 
@@ -452,7 +366,8 @@ def _parser():
         description="Rewrite the '**Run time:**' line of each notebook's first cell from "
         "notebooks/run_times.json and its '**Study time:**' line from the notebook's "
         "own words and exercises (course_lib.notebooks.run_times.study_time), "
-        "without running the notebooks.",
+        "without running the notebooks; with no NOTEBOOK, also the generated tables of "
+        "docs/instructors.md (study times) and docs/contributing.md (make targets).",
     )
     headers.add_argument("notebooks", nargs="*", metavar="NOTEBOOK", help=notebooks_help)
     headers.add_argument(
@@ -476,7 +391,7 @@ def _parser():
         "bench",
         help="benchmark exact cosine top-k search",
         description="Queries per second, peak memory and recall against an exact float64 "
-        "reference for course_lib.top_k, NumPy argpartition, scikit-learn's brute-force "
+        "reference for course_lib.top_k, its NumPy build nearest_neighbours, scikit-learn's brute-force "
         "NearestNeighbors and faiss IndexFlatIP (when installed), each in its own "
         "process, median of --repeats runs.",
     )

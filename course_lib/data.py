@@ -29,7 +29,7 @@ from pathlib import Path
 import numpy as np
 
 from course_lib import paths
-from course_lib._validation import as_labels, check_choice, check_seed
+from course_lib._validation import as_labels, check_choice, check_real, check_seed
 
 __all__ = [
     "FASHION_MNIST_CLASSES",
@@ -341,8 +341,9 @@ def train_validation_split(labels, *, validation_fraction, seed=0):
 
     Raises:
         TypeError: if `validation_fraction` is not a number.
-        ValueError: if `validation_fraction` is not in `(0, 1)`, or a class has
-            fewer than two items (nothing to fit on or nothing to validate with).
+        ValueError: if `labels` is empty, `validation_fraction` is not in
+            `(0, 1)`, or a class has fewer than two items (nothing to fit on or
+            nothing to validate with).
 
     Example:
 
@@ -352,10 +353,9 @@ def train_validation_split(labels, *, validation_fraction, seed=0):
     ([1, 2], 10)
     """
     labels = as_labels(labels, "labels")
-    if isinstance(validation_fraction, bool) or not isinstance(validation_fraction, (int, float, np.floating)):
-        raise TypeError(
-            f"`validation_fraction` must be a number in (0, 1), e.g. 0.2; received {validation_fraction!r}."
-        )
+    if not len(labels):
+        raise ValueError("`labels` must hold at least one label per class to split; received an empty array.")
+    check_real(validation_fraction, "validation_fraction", example=0.2)
     if not 0.0 < float(validation_fraction) < 1.0:
         raise ValueError(
             f"`validation_fraction` must lie strictly between 0 and 1, e.g. 0.2; received {validation_fraction!r}."

@@ -40,8 +40,9 @@ from course_lib._validation import (
     concrete_values,
     is_concrete,
 )
-from course_lib.layers import unit_vectors_tensor
+from course_lib.layers import CheckedInputs
 from course_lib.losses import CheckedLoss
+from course_lib.tensor_similarity import check_features, float_tensor, unit_vectors_tensor
 
 __all__ = [
     "MARGIN_TYPES",
@@ -100,9 +101,11 @@ def cosine_logits(embeddings, weights, *, scale=1.0):
         A float tensor `(batch_size, num_classes)` with values in
         `[-scale, scale]`.
 
+    An empty batch gives logits of shape `(0, num_classes)`.
+
     Raises:
-        ValueError: if either input is not 2-D, the embedding sizes differ,
-            `scale` is not positive and finite, or (when the values are known,
+        ValueError: if either input is not 2-D, the embedding sizes differ or
+            are 0, `scale` is not positive and finite, or (when the values are known,
             i.e. outside a compiled training step) an input holds NaN or inf.
         TypeError: if `scale` is not a number, or (when known) an input is
             not real-valued.
@@ -131,8 +134,8 @@ def cosine_logits(embeddings, weights, *, scale=1.0):
             f"shapes {tuple(embeddings.shape)} and {tuple(weights.shape)}. `weights` holds one "
             f"row per class: if yours is (embedding_dim, num_classes), pass weights.T."
         )
-    if not keras.backend.is_float_dtype(embeddings.dtype):
-        embeddings = ops.cast(embeddings, "float32")
+    check_features(embeddings, "embeddings")
+    embeddings = float_tensor(embeddings)
     weights = ops.cast(weights, embeddings.dtype)
     cosines = ops.matmul(unit_vectors_tensor(embeddings), ops.transpose(unit_vectors_tensor(weights)))
     return cosines * scale
@@ -237,7 +240,7 @@ def margin_logits(cosines, labels, *, margin_type="cosface", scale=16.0, margin=
 
 
 @keras.saving.register_keras_serializable(package=_SERIALIZATION_PACKAGE)
-class CosineClassifier(keras.layers.Layer):
+class CosineClassifier(CheckedInputs, keras.layers.Layer):
     """The last layer of a cosine classifier: cosines to one weight vector per class.
 
     It holds a trainable matrix `class_weights` of shape `(num_classes,

@@ -28,15 +28,6 @@ __all__ = [
 ]
 
 
-def __getattr__(name):
-    """`plot_leaderboard` lives in `course_lib.plotting`; imported from there (with matplotlib) on use."""
-    if name == "plot_leaderboard":
-        from course_lib.plotting.leaderboard import plot_leaderboard
-
-        return plot_leaderboard
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
 #: The notebooks whose results make the leaderboard, and what each measures.
 COURSE_NOTEBOOKS = {
     "01_similarity_basics": "raw pixels (cosine, Euclidean)",
@@ -54,6 +45,40 @@ COURSE_NOTEBOOKS = {
 METHOD_ALIASES = {"raw pixels": "raw pixels (cosine)"}
 
 _SORT_KEYS = ("R@1", "R@5", "R@10", "MAP@R", "MRR", "NDCG@10", "coverage@10")
+
+
+def _check_rows(rows, keys):
+    """Raises unless `rows` is a list of dicts that each hold `keys` (and a known protocol)."""
+    if isinstance(rows, dict):
+        raise TypeError("`rows` must be a list of dicts; received a single dict. Wrap it: [row].")
+    if not isinstance(rows, (list, tuple)):
+        raise TypeError(
+            f"`rows` must be a list of dicts, as load_leaderboard() returns; received {type(rows).__name__}."
+        )
+    for index, row in enumerate(rows):
+        if not isinstance(row, dict):
+            raise TypeError(f"rows[{index}] must be a dict; received {type(row).__name__}.")
+        missing = [key for key in keys if key not in row]
+        if missing:
+            raise ValueError(
+                f"rows[{index}] has no {', '.join(map(repr, missing))} key; received keys "
+                f"{', '.join(map(repr, row)) or 'none'}. Pass rows as load_leaderboard() (or "
+                f"load_results()) returns them."
+            )
+        if "protocol" in keys:
+            check_choice(row["protocol"], f"rows[{index}]['protocol']", PROTOCOLS)
+
+
+def _check_notebook_stems(notebooks, name):
+    """`notebooks` as a list of stems: a list, tuple or dict of str, never one str."""
+    if isinstance(notebooks, str):
+        raise TypeError(
+            f"`{name}` must be a list of notebook stems; received the single str {notebooks!r}. "
+            f"Wrap it: [{notebooks!r}]."
+        )
+    if not isinstance(notebooks, (list, tuple, dict)) or not all(isinstance(stem, str) for stem in notebooks):
+        raise TypeError(f"`{name}` must be a list of notebook stems (str); received {notebooks!r}.")
+    return list(notebooks)
 
 
 def canonical_method(method):
@@ -85,7 +110,9 @@ def deduplicate(rows):
         the same method, dataset and protocol (empty when none did).
 
     Raises:
-        TypeError: if a row is not a dict; ValueError if one has no `"notebook"`.
+        TypeError: if `rows` is not a list of dicts.
+        ValueError: if a row has no `"method"`, `"dataset"`, `"protocol"` or
+            `"notebook"`, or an unknown protocol.
 
     Example:
 
@@ -96,17 +123,9 @@ def deduplicate(rows):
     >>> [(row["method"], row["notebook"], row["also_in"]) for row in deduplicate(rows)]
     [('raw pixels (cosine)', '01_a', ['02_b'])]
     """
-    if isinstance(rows, dict):
-        raise TypeError("`rows` must be a list of dicts; received a single dict. Wrap it: [row].")
+    _check_rows(rows, ("method", "dataset", "protocol", "notebook"))
     kept = {}
-    for index, row in enumerate(rows):
-        if not isinstance(row, dict):
-            raise TypeError(f"rows[{index}] must be a dict; received {type(row).__name__}.")
-        if "notebook" not in row:
-            raise ValueError(
-                f"rows[{index}] has no 'notebook' key; pass rows as load_results() returns "
-                f"them, which names the notebook that saved each row."
-            )
+    for row in rows:
         method = canonical_method(row["method"])
         key = (method, row["dataset"], row["protocol"])
         if key in kept:
@@ -133,6 +152,7 @@ def load_leaderboard(*, results_dir=None, notebooks=None):
 
     Raises:
         ValueError: if a results file is unreadable (the message names it).
+        TypeError: if `notebooks` is not a list (or dict) of stems.
 
     Example:
 
@@ -142,7 +162,7 @@ def load_leaderboard(*, results_dir=None, notebooks=None):
     >>> rows, missing[:2]
     ([], ['01_similarity_basics', '02_autoencoder_similarity'])
     """
-    wanted = list(COURSE_NOTEBOOKS if notebooks is None else notebooks)
+    wanted = list(COURSE_NOTEBOOKS) if notebooks is None else _check_notebook_stems(notebooks, "notebooks")
     rows = [row for row in load_results(results_dir=results_dir) if row["notebook"] in wanted]
     found = {row["notebook"] for row in rows}
     missing = [stem for stem in wanted if stem not in found]
@@ -152,6 +172,15 @@ def load_leaderboard(*, results_dir=None, notebooks=None):
 def missing_message(missing):
     """A sentence naming the notebooks to run so that their results appear.
 
+    Args:
+        missing: list of notebook stems, as `load_leaderboard` returns them.
+
+    Returns:
+        A `str`.
+
+    Raises:
+        TypeError: if `missing` is not a list of str (one str included).
+
     Example:
 
     >>> print(missing_message(["02_autoencoder_similarity"]))
@@ -160,6 +189,7 @@ def missing_message(missing):
     >>> missing_message([])
     'Every notebook has saved its results.'
     """
+    missing = _check_notebook_stems(missing, "missing")
     if not missing:
         return "Every notebook has saved its results."
     names = ", ".join(f"{stem} ({COURSE_NOTEBOOKS[stem]})" if stem in COURSE_NOTEBOOKS else stem for stem in missing)
@@ -175,6 +205,11 @@ def missing_message(missing):
 def select_rows(rows, dataset, protocol, sort_by):
     """The rows of `dataset` and `protocol` (None: all), by dataset and protocol, best `sort_by` first.
 
+    Raises:
+        TypeError: if `rows` is not a list of dicts.
+        ValueError: on an unknown `sort_by` or protocol, or a row without
+            `"dataset"` or `"protocol"` (or, among those selected, `sort_by`).
+
     Example:
 
     >>> rows = [{"dataset": "d", "protocol": "test->train", "MAP@R": value} for value in (0.1, 0.3)]
@@ -184,6 +219,7 @@ def select_rows(rows, dataset, protocol, sort_by):
     check_choice(sort_by, "sort_by", _SORT_KEYS)
     if protocol is not None:
         check_choice(protocol, "protocol", PROTOCOLS)
+    _check_rows(rows, ("dataset", "protocol"))
     chosen = [
         row
         for row in rows
@@ -209,6 +245,10 @@ def leaderboard_table(rows, *, dataset=None, protocol=None, sort_by="MAP@R"):
         `from` (the notebook's number) and `also in`. `"(no results)"` when
         nothing is selected.
 
+    Raises:
+        TypeError, ValueError: on invalid rows or options, as `select_rows`
+            and `course_lib.results.results_table`.
+
     Example:
 
     >>> row = {"method": "PCA (32)", "dataset": "fashion_mnist", "protocol": "test->train",
@@ -222,6 +262,7 @@ def leaderboard_table(rows, *, dataset=None, protocol=None, sort_by="MAP@R"):
     chosen = select_rows(rows, dataset, protocol, sort_by)
     if not chosen:
         return "(no results)"
+    _check_rows(chosen, ("notebook",))
     core = [{key: value for key, value in row.items() if key not in ("notebook", "also_in")} for row in chosen]
     lines = results_table(core).split("\n")
     sources = [row["notebook"][:2] for row in chosen]

@@ -28,14 +28,13 @@ import numpy as np
 from keras import ops
 
 from course_lib._validation import as_flags, as_labels, check_choice, check_real, concrete_values
-from course_lib.layers import PLAIN_SMALLEST, plain_range, vector_lengths
+from course_lib.tensor_similarity import float_tensor, pairwise_distances_tensor
 
 __all__ = [
     "MINING_STRATEGIES",
     "ContrastiveLoss",
     "TripletLoss",
     "contrastive_loss",
-    "pairwise_distances",
     "triplet_loss",
 ]
 
@@ -43,9 +42,6 @@ __all__ = [
 MINING_STRATEGIES = ("batch_all", "batch_hard", "semi_hard")
 
 _SERIALIZATION_PACKAGE = "course_lib"
-# triplet_loss doubles the largest distance of a batch: it must stay finite in float32.
-_LARGEST_DISTANCE = float(np.finfo(np.float32).max) / 4
-_SQUARED_EPSILON = 1e-12
 
 
 def _check_margin(margin, *, allow_zero):
@@ -113,50 +109,6 @@ def _max_or_zero(x):
     return ops.max(ops.concatenate([flat, ops.zeros((1,), dtype=flat.dtype)]))
 
 
-def pairwise_distances(embeddings, *, squared=False):
-    """Euclidean distances between every pair of rows of one batch, with `keras.ops` only.
-
-    Computed from the differences of every pair of rows (a `(batch_size,
-    batch_size, embedding_dim)` tensor: small for the batches of this course),
-    so identical rows are exactly 0 apart; the shortcut `||a||^2 + ||b||^2 -
-    2 a.b` leaves round-off of about 1e-3 there. Each difference is divided by
-    its largest entry `m` before squaring, `||d|| = m ||d / m||`, so the
-    gradient stays finite at 0 (a plain `sqrt` would give NaN gradients for
-    identical rows) and distances do not overflow in float32 below its limit
-    (about 3.4e38); with `squared=True`, squared distances beyond it
-    (distances from about 1.8e19) are `inf`.
-
-    Formula:
-        `D_ij = ||e_i - e_j||_2` (or its square with `squared=True`).
-
-    Args:
-        embeddings: float tensor `(batch_size, embedding_dim)`.
-        squared: return squared distances. Defaults to `False`.
-
-    Returns:
-        A float tensor `(batch_size, batch_size)`, symmetric, with a zero diagonal.
-
-    Example:
-
-    >>> import numpy as np
-    >>> np.asarray(pairwise_distances(np.array([[0.0, 0.0], [3.0, 4.0]]))).tolist()
-    [[0.0, 5.0], [5.0, 0.0]]
-    """
-    embeddings = ops.convert_to_tensor(embeddings)
-    differences = embeddings[:, None, :] - embeddings[None, :, :]
-    largest, unit_length = vector_lengths(differences, -1)  # no overflow in the squares
-    rescaled = ops.squeeze(largest * unit_length, axis=-1)
-    plain_squared = ops.sum(ops.square(differences), axis=-1)
-    plain = plain_range(ops.squeeze(largest, axis=-1), smallest=PLAIN_SMALLEST)
-    if squared:
-        return ops.where(plain, plain_squared, ops.square(rescaled))
-    # Ordinary differences: the plain formula (a squared distance below 1e-12 would count as
-    # 0, but such pairs differ by less than 1e-6 everywhere and take the rescaled path).
-    positive = plain_squared > _SQUARED_EPSILON
-    plain_distances = ops.where(positive, ops.sqrt(ops.where(positive, plain_squared, 1.0)), 0.0)
-    return ops.where(plain, plain_distances, rescaled)
-
-
 def contrastive_loss(y_true, distances, *, margin=1.0):
     """The contrastive loss of each pair, from its label and its distance.
 
@@ -205,7 +157,7 @@ def contrastive_loss(y_true, distances, *, margin=1.0):
     """
     margin = _check_margin(margin, allow_zero=False)
     _check_contrastive_inputs(y_true, distances)
-    distances = _flat(distances)
+    distances = _flat(float_tensor(distances))
     y_true = ops.cast(_flat(y_true), distances.dtype)
     similar_cost = ops.square(distances)
     dissimilar_cost = ops.square(ops.relu(margin - distances))
@@ -269,9 +221,9 @@ def triplet_loss(labels, embeddings, *, margin=0.2, mining="batch_hard"):
             message lists them and the value received), or `margin` is
             negative or not finite; when the values are known (outside a
             compiled training step), also if `embeddings` is not 2-D, holds
-            NaN or infinite values or distances beyond 8.5e37 (a quarter of
-            float32's range), or the number of labels differs from the batch
-            size.
+            NaN or infinite values or distances beyond a quarter of its float
+            type's range (8.5e37 for float32), or the number of labels differs
+            from the batch size.
         TypeError: if `margin` is not a number, or (when known) the labels are
             not integers or the embeddings not real-valued.
 
@@ -294,14 +246,17 @@ def triplet_loss(labels, embeddings, *, margin=0.2, mining="batch_hard"):
     batch_size = ops.shape(embeddings)[0]
     if embeddings.shape[0] == 0:  # a static empty batch: no triplet, loss 0
         return ops.zeros((), dtype=embeddings.dtype if keras.backend.is_float_dtype(embeddings.dtype) else "float32")
-    distances = pairwise_distances(embeddings)
-    if concrete and not np.max(ops.convert_to_numpy(distances)) <= _LARGEST_DISTANCE:
-        raise ValueError(
-            f"The distances between `embeddings` must stay below {_LARGEST_DISTANCE:.1e} (a "
-            f"quarter of float32's range); received a largest distance of "
-            f"{np.max(ops.convert_to_numpy(distances)):.3g}. L2-normalise the embeddings "
-            f"(course_lib.layers.L2Normalize) first."
-        )
+    distances = pairwise_distances_tensor(embeddings)
+    if concrete:
+        values = ops.convert_to_numpy(distances)
+        # The loss doubles the largest distance: a quarter of the float type's range keeps it finite.
+        limit = float(np.finfo(values.dtype).max) / 4
+        if not float(np.max(values)) <= limit:
+            raise ValueError(
+                f"The distances between `embeddings` must stay below {limit:.1e} (a quarter of "
+                f"{values.dtype}'s range); received a largest distance of {float(np.max(values)):.3g}. "
+                f"L2-normalise the embeddings (course_lib.layers.L2Normalize) first."
+            )
     positive, negative = _triplet_masks(labels, batch_size, distances.dtype)
 
     # Distances of positives and of negatives; the other entries are moved out of reach,
@@ -343,13 +298,20 @@ class CheckedLoss(keras.losses.Loss):
     `keras.losses.Loss.__call__` casts `y_true` to a float tensor first, so a
     complex, string or ragged label would fail inside Keras (or lose its
     imaginary part) before `call` could check it. Subclasses set `_check`.
+
+    The loss of an empty batch is 0.0, one number, under every reduction but
+    `None` (Keras itself would return the empty per-item tensor).
     """
 
     _check = None  # function (y_true, y_pred) checking concrete values
 
     def __call__(self, y_true, y_pred, sample_weight=None):
         type(self)._check(y_true, y_pred)
-        return super().__call__(y_true, y_pred, sample_weight=sample_weight)
+        loss = super().__call__(y_true, y_pred, sample_weight=sample_weight)
+        if self.reduction not in (None, "none") and tuple(loss.shape) == (0,):
+            # Keras leaves the losses of an empty batch unreduced; a reduced loss is one number.
+            return ops.zeros((), dtype=loss.dtype)
+        return loss
 
 
 @keras.saving.register_keras_serializable(package=_SERIALIZATION_PACKAGE)

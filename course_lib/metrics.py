@@ -12,8 +12,10 @@ it share its label. Two numbers measure that throughout the course:
   where a relevant item sits. It rewards putting *all* same-label items first,
   not just one, so it separates embeddings that R@1 calls equal.
 
-`evaluate_retrieval` computes both with exact search (ranked in NumPy, so this
-module needs neither Keras nor TensorFlow); `retrieval_from_distances` does the
+`evaluate_retrieval` computes both with exact search
+(`course_lib.neighbours.nearest_neighbours`: NumPy, so this module needs neither
+Keras nor TensorFlow, with the neighbours `course_lib.top_k` finds);
+`retrieval_from_distances` does the
 same from a precomputed distance matrix, and `course_lib.search.evaluate_search`
 for any search function. All three score with `retrieval_scores`, given the
 neighbours' labels and each query's number of relevant items (`relevant_counts`).
@@ -25,12 +27,14 @@ from course_lib._validation import (
     as_integers,
     as_labels,
     as_matrix,
+    check_bool,
     check_choice,
     check_ks,
     check_positive_int,
     query_batch_size,
 )
-from course_lib.similarity import METRICS, l2_normalize
+from course_lib.neighbours import nearest_neighbours
+from course_lib.similarity import METRICS
 
 __all__ = [
     "recall_at_k",
@@ -45,7 +49,28 @@ __all__ = [
 def _neighbour_labels(neighbour_labels, query_labels):
     neighbour_labels = as_labels(neighbour_labels, "neighbour_labels", layout="(n_queries, n_neighbours)")
     query_labels = as_labels(query_labels, "query_labels", n_samples=neighbour_labels.shape[0])
+    if not len(query_labels):
+        raise ValueError(
+            f"`neighbour_labels` must hold at least one query (a mean over no query has no "
+            f"value); received shape {neighbour_labels.shape}."
+        )
     return neighbour_labels, query_labels
+
+
+def _relevant_counts(n_relevant, query_labels):
+    """`n_relevant` checked: int64 counts >= 0, one per query."""
+    n_relevant = as_integers(n_relevant, "n_relevant", what="counts (integers >= 0)")
+    if n_relevant.shape != query_labels.shape:
+        raise ValueError(
+            f"`n_relevant` must have one entry per query, shape {query_labels.shape}; "
+            f"received shape {n_relevant.shape}."
+        )
+    if n_relevant.size and n_relevant.min() < 0:
+        raise ValueError(
+            f"`n_relevant` must hold counts >= 0 (the number of same-label items of each "
+            f"query); received {int(n_relevant.min())}."
+        )
+    return n_relevant
 
 
 def recall_at_k(neighbour_labels, query_labels, k):
@@ -64,7 +89,8 @@ def recall_at_k(neighbour_labels, query_labels, k):
         A float in [0, 1].
 
     Raises:
-        ValueError: on mismatched shapes, ragged input, or `k` out of range.
+        ValueError: on mismatched shapes, ragged input, no query at all, or `k`
+            out of range.
         TypeError: on labels that are not integers (floats holding integers
             are accepted), or a `k` that is not an int.
 
@@ -108,8 +134,8 @@ def map_at_r(neighbour_labels, query_labels, n_relevant):
         A float in [0, 1] (`nan` only if no query has a relevant item).
 
     Raises:
-        ValueError: on mismatched shapes, a negative R, or fewer neighbours than
-            the largest R.
+        ValueError: on mismatched shapes, no query at all, a negative R, or
+            fewer neighbours than the largest R.
         TypeError: on labels or R that are not integers.
 
     Example:
@@ -119,17 +145,7 @@ def map_at_r(neighbour_labels, query_labels, n_relevant):
     0.5
     """
     neighbour_labels, query_labels = _neighbour_labels(neighbour_labels, query_labels)
-    n_relevant = as_integers(n_relevant, "n_relevant", what="counts (integers >= 0)")
-    if n_relevant.shape != query_labels.shape:
-        raise ValueError(
-            f"`n_relevant` must have one entry per query, shape {query_labels.shape}; "
-            f"received shape {n_relevant.shape}."
-        )
-    if n_relevant.size and n_relevant.min() < 0:
-        raise ValueError(
-            f"`n_relevant` must hold counts >= 0 (the number of same-label items of each "
-            f"query); received {int(n_relevant.min())}."
-        )
+    n_relevant = _relevant_counts(n_relevant, query_labels)
     max_r = int(n_relevant.max(initial=0))
     if max_r > neighbour_labels.shape[1]:
         raise ValueError(
@@ -160,7 +176,8 @@ def relevant_counts(query_labels, index_labels, *, leave_one_out=False):
 
     Raises:
         ValueError: on labels that are not 1-D.
-        TypeError: on labels that are not integers.
+        TypeError: on labels that are not integers, or a `leave_one_out` that
+            is not a bool.
 
     Example:
 
@@ -169,6 +186,7 @@ def relevant_counts(query_labels, index_labels, *, leave_one_out=False):
     >>> relevant_counts([0, 0, 1], [0, 0, 1], leave_one_out=True)
     array([1, 1, 0])
     """
+    leave_one_out = check_bool(leave_one_out, "leave_one_out")
     query_labels = as_labels(query_labels, "query_labels")
     index_labels = as_labels(index_labels, "index_labels")
     classes, index_counts = np.unique(index_labels, return_counts=True)
@@ -198,8 +216,9 @@ def retrieval_scores(neighbour_labels, query_labels, n_relevant, *, ks=(1, 5, 10
         found, as R@k says).
 
     Raises:
-        ValueError: on mismatched shapes or too few neighbours.
-        TypeError: on labels that are not integers or invalid `ks`.
+        ValueError: on mismatched shapes, no query at all, counts that are
+            negative, or too few neighbours.
+        TypeError: on labels or counts that are not integers, or invalid `ks`.
 
     Example:
 
@@ -207,50 +226,12 @@ def retrieval_scores(neighbour_labels, query_labels, n_relevant, *, ks=(1, 5, 10
     {'R@1': 0.5, 'R@2': 1.0, 'MAP@R': 0.5}
     """
     ks = check_ks(ks)
+    neighbour_labels, query_labels = _neighbour_labels(neighbour_labels, query_labels)
+    n_relevant = _relevant_counts(n_relevant, query_labels)
     results = {f"R@{k}": recall_at_k(neighbour_labels, query_labels, k) for k in ks}
-    has_relevant = np.any(np.asarray(n_relevant) > 0)
+    has_relevant = np.any(n_relevant > 0)
     results["MAP@R"] = map_at_r(neighbour_labels, query_labels, n_relevant) if has_relevant else 0.0
     return results
-
-
-def _nearest_indices(queries, index, k, *, metric, batch_size, leave_one_out):
-    """Indices `(n_queries, k)` of each query's k nearest index items, nearest first, in NumPy.
-
-    Exact search with the float32 scores `course_lib.top_k` ranks by (ties to the
-    lower index), one `(batch_size, n_index)` block of scores at a time.
-    """
-    if metric == "cosine":
-        queries, index = l2_normalize(queries), l2_normalize(index)
-        offsets = np.zeros(len(index), np.float32)
-    else:
-        # Centred on the index mean and scaled to at most 1, so that squares neither overflow
-        # nor lose the differences between rows to a large common offset.
-        centre = index.mean(axis=0, dtype=np.float64)
-        largest = max(float(np.max(np.abs(queries - centre))), float(np.max(np.abs(index - centre))), 1e-30)
-        queries = ((queries - centre) / largest).astype(np.float32)
-        index = ((index - centre) / largest).astype(np.float32)
-        # ||q - x||^2 / 2 = ||q||^2 / 2 + (||x||^2 / 2 - q.x): the part in brackets ranks alike.
-        offsets = 0.5 * np.einsum("ij,ij->i", index, index)
-    n_index = len(index)
-    all_indices = []
-    for start in range(0, len(queries), batch_size):
-        chunk = queries[start : start + batch_size]
-        distances = offsets[None, :] - chunk @ index.T  # smaller is nearer
-        if leave_one_out:
-            rows = np.arange(len(chunk))
-            distances[rows, start + rows] = np.inf
-        if k < n_index:
-            candidates = np.argpartition(distances, k - 1, axis=1)[:, :k]
-            kth = np.take_along_axis(distances, candidates, axis=1).max(axis=1, keepdims=True)
-            # A tie at the k-th score: argpartition may keep either item; keep the lower index.
-            for row in np.flatnonzero(np.count_nonzero(distances <= kth, axis=1) > k):
-                candidates[row] = np.argsort(distances[row], kind="stable")[:k]
-        else:
-            candidates = np.broadcast_to(np.arange(n_index), (len(chunk), n_index))
-        candidate_distances = np.take_along_axis(distances, candidates, axis=1)
-        order = np.lexsort((candidates, candidate_distances), axis=-1)
-        all_indices.append(np.take_along_axis(candidates, order, axis=1))
-    return np.concatenate(all_indices)
 
 
 def evaluate_retrieval(
@@ -268,7 +249,8 @@ def evaluate_retrieval(
     With no index, each query is searched against the rest of its own set, itself
     excluded (the "leave-one-out" protocol). With an index (e.g. the training
     set), each query is searched against the whole index. The search is exact
-    and runs in NumPy; it finds the neighbours `course_lib.top_k` finds.
+    and runs in NumPy (`course_lib.neighbours.nearest_neighbours`); it finds the
+    neighbours `course_lib.top_k` finds, ties to the lower index.
 
     Args:
         query_embeddings: `(n_queries, dim)`.
@@ -287,9 +269,10 @@ def evaluate_retrieval(
         for R@k and are left out of MAP@R; if no query has one, MAP@R is 0.0.
 
     Raises:
-        ValueError: on mismatched shapes, NaN/inf embeddings, an unknown metric, an
-            index given without labels (or the reverse), or a k larger than the
-            index.
+        ValueError: on mismatched shapes (a different number of features in
+            queries and index included), NaN/inf embeddings, an unknown metric,
+            an index given without labels (or the reverse), or a k larger than
+            the index.
         TypeError: on labels that are not integers, complex embeddings, or `ks`
             that is not an int or a sequence of ints.
 
@@ -312,6 +295,12 @@ def evaluate_retrieval(
     else:
         index_embeddings = as_matrix(index_embeddings, "index_embeddings")
         index_labels = as_labels(index_labels, "index_labels", n_samples=index_embeddings.shape[0])
+        if index_embeddings.shape[1] != query_embeddings.shape[1]:
+            raise ValueError(
+                f"`query_embeddings` and `index_embeddings` must have the same number of features; "
+                f"received shapes {query_embeddings.shape} and {index_embeddings.shape}. Embed both "
+                f"with the same model (or flatten both the same way)."
+            )
     ks = check_ks(ks)
     batch_size = query_batch_size(batch_size, index_embeddings.shape[0])
     n_relevant = relevant_counts(query_labels, index_labels, leave_one_out=leave_one_out)
@@ -322,13 +311,13 @@ def evaluate_retrieval(
             f"candidate(s) in the index; use smaller ks."
         )
     n_neighbours = max(max(ks), int(n_relevant.max(initial=0)))
-    indices = _nearest_indices(
+    _, indices = nearest_neighbours(
         query_embeddings,
         index_embeddings,
         n_neighbours,
         metric=metric,
         batch_size=batch_size,
-        leave_one_out=leave_one_out,
+        exclude_self=leave_one_out,
     )
     return retrieval_scores(index_labels[indices], query_labels, n_relevant, ks=ks)
 

@@ -1,13 +1,14 @@
 """The peak resident memory of a process, as far as the platform tells.
 
 Used by `python -m course_lib bench` (each search method's own peak) and by
-the notebook runner (`course_lib.notebooks`, the kernel's peak).
+the notebook runner (`course_lib.notebooks`, the kernel's peak, and through
+`ru_maxrss_mib` the runner process's own).
 """
 
 import os
 import sys
 
-__all__ = ["peak_resident_mib"]
+__all__ = ["peak_resident_mib", "ru_maxrss_mib"]
 
 
 def peak_resident_mib(pid=None):
@@ -64,9 +65,19 @@ def peak_resident_mib(pid=None):
         except ImportError:  # Windows
             pass
         else:
-            peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-            return peak / 2**20 if sys.platform == "darwin" else peak / 1024
+            return ru_maxrss_mib(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
     return _read_psutil(os.getpid() if own else pid)
+
+
+def ru_maxrss_mib(ru_maxrss):
+    """`ru_maxrss` of `resource.getrusage` or `os.wait4` in MiB: it is in bytes on macOS, KiB elsewhere.
+
+    Example:
+
+    >>> ru_maxrss_mib(2048) if sys.platform != "darwin" else ru_maxrss_mib(2 * 2**20)
+    2.0
+    """
+    return ru_maxrss / (2**20 if sys.platform == "darwin" else 1024)
 
 
 def _read_vmhwm(pid):

@@ -113,6 +113,7 @@ def _check_notebook_name(notebook):
             f"`notebook` must be a non-empty file stem without surrounding spaces, e.g. "
             f"'01_similarity_basics'; received {notebook!r}."
         )
+    _check_text(notebook, "`notebook`")
     separators = {"/", "\\", os.sep, os.altsep} - {None}
     if any(separator in notebook for separator in separators) or notebook.startswith("."):
         raise ValueError(
@@ -124,6 +125,17 @@ def _check_notebook_name(notebook):
         raise ValueError(
             f"`notebook` must be the stem without an extension; received {notebook!r}. "
             f"Use {notebook.rsplit('.', 1)[0]!r}."
+        )
+
+
+def _check_text(text, what):
+    """Raises unless `text` can be written to a file name and to UTF-8 JSON: no control character
+    (NUL included) and no lone surrogate (a half of a UTF-16 pair, e.g. from a bad decode)."""
+    bad = [character for character in text if ord(character) < 32 or 0xD800 <= ord(character) <= 0xDFFF]
+    if bad:
+        raise ValueError(
+            f"{what} must be printable text; received {text!r}, which holds {bad[0]!r} (a control "
+            f"character or a lone surrogate). Remove it, e.g. with str.isprintable() to find it."
         )
 
 
@@ -179,6 +191,7 @@ def _check_row(row, index, *, extra_keys=()):
             raise TypeError(f"{where}: {key!r} must be a str; received {type(row[key]).__name__} {row[key]!r}.")
         if key != "notes" and not row[key].strip():
             raise ValueError(f"{where}: {key!r} must be a non-empty str; received {row[key]!r}.")
+        _check_text(row[key].replace("\n", " ").replace("\t", " "), f"{where}: {key!r}")
         clean[key] = row[key]
     clean["protocol"] = check_choice(row["protocol"], f"{where}['protocol']", PROTOCOLS)
     required = PROTOCOL_METRICS[clean["protocol"]]
@@ -248,10 +261,12 @@ def save_results(notebook, rows, *, results_dir=None):
     Raises:
         TypeError: if a value has the wrong type (a metric that is not a
             number, a `baseline` that is not a bool, ...).
-        ValueError: for a bad notebook name, an empty `rows`, a missing or
-            unknown key, an unknown protocol, a metric outside [0, 1], a
-            negative `train_seconds`, or two rows for the same method, dataset
-            and protocol. The message names the row index and the key.
+        ValueError: for a bad notebook name (a path, an extension, a control
+            character or a lone surrogate), an empty `rows`, a missing or
+            unknown key, a text that cannot be written (a lone surrogate), an
+            unknown protocol, a metric outside [0, 1], a negative
+            `train_seconds`, or two rows for the same method, dataset and
+            protocol. The message names the row index and the key.
 
     Example:
 

@@ -6,8 +6,7 @@ plus an int array `lengths` of shape `(n,)` saying how many steps are real. The
 boolean `mask` of shape `(n, max_length)` is `True` on real steps; models use it
 to ignore the padding.
 
-Dynamic time warping (`dtw_distance`, `dtw_distances`) lives in `course_lib.dtw`;
-its names are re-exported here.
+Dynamic time warping (`dtw_distance`, `dtw_distances`) lives in `course_lib.dtw`.
 """
 
 import numpy as np
@@ -15,11 +14,8 @@ import numpy as np
 from course_lib._validation import as_array, as_flags, as_integers, check_positive_int
 from course_lib._validation import as_lengths as _check_lengths
 from course_lib._validation import as_sequences as _check_sequences
-from course_lib.dtw import dtw_distance, dtw_distances
 
 __all__ = [
-    "dtw_distance",
-    "dtw_distances",
     "feature_statistics",
     "masked_mean",
     "move_padding",
@@ -158,20 +154,31 @@ def feature_statistics(x, lengths):
         lengths: int array `(n,)`.
 
     Returns:
-        A tuple `(mean, std)` of float32 arrays `(n_features,)`; a constant
-        feature gets std 1 so that dividing by it is safe.
+        A tuple `(mean, std)` of float32 arrays `(n_features,)`. A constant
+        feature (the same value in every real frame) gets that value as its
+        mean and std 1, so that `standardize_sequences` maps it to 0 (exactly
+        0 for float32 data; the mean of many copies of a value such as 0.1 is
+        not always that value to the last bit, and that rounding would give a
+        tiny std that blows the feature up).
+
+    Raises:
+        ValueError: if `x` is not 3-D, is empty or holds NaN/inf, or a length
+            lies outside `[1, max_length]`.
+        TypeError: if `x` is not real-valued or a length is not an integer.
 
     Example:
 
-    >>> x = np.array([[[1.0], [3.0], [0.0]]])
+    >>> x = np.array([[[1.0, 0.1], [3.0, 0.1], [0.0, 0.0]]])
     >>> [value.tolist() for value in feature_statistics(x, [2])]
-    [[2.0], [1.0]]
+    [[2.0, 0.10000000149011612], [1.0, 1.0]]
     """
     array = _check_sequences(x, "x")
     lengths = _check_lengths(lengths, "lengths", n_sequences=len(array), max_length=array.shape[1])
     frames = array[sequence_mask(lengths, array.shape[1])]
-    std = frames.std(axis=0)
-    return frames.mean(axis=0).astype(np.float32), np.where(std > 0, std, 1.0).astype(np.float32)
+    constant = np.all(frames == frames[0], axis=0)
+    mean = np.where(constant, frames[0], frames.mean(axis=0))
+    std = np.where(constant, 1.0, frames.std(axis=0))
+    return mean.astype(np.float32), np.where(std > 0, std, 1.0).astype(np.float32)
 
 
 def standardize_sequences(x, lengths, mean, std):

@@ -18,15 +18,19 @@ For unit vectors the two measures carry the same information:
 `||a - b||^2 = 2 - 2 cos(a, b)`, so ranking by cosine similarity and ranking by
 Euclidean distance between L2-normalised vectors give the same neighbours.
 
-Exact nearest-neighbour search, `top_k`, lives in `course_lib.search.exact`
-(it runs on Keras); `course_lib.top_k` is its public name. This module needs
-NumPy only: `from course_lib.similarity import top_k` still works, and imports
-the search (and Keras) only when that name is asked for.
+Exact nearest-neighbour search lives elsewhere: `course_lib.top_k` (on Keras,
+in `course_lib.search.exact`) and its NumPy build `course_lib.neighbours.
+nearest_neighbours`. The same vector maths on tensors, inside models and losses,
+is `course_lib.tensor_similarity`. This module needs NumPy only.
+
+Empty input: a batch of 0 vectors gives an empty result of the right shape
+(`l2_normalize` of any empty array returns it as it is); vectors with 0
+features are refused, since a similarity between them means nothing.
 """
 
 import numpy as np
 
-from course_lib._validation import as_array
+from course_lib._validation import as_array, check_bool
 
 __all__ = [
     "METRICS",
@@ -39,15 +43,6 @@ __all__ = [
 #: Metrics understood by `course_lib.top_k`, `course_lib.metrics.evaluate_retrieval`
 #: and `course_lib.layers.PairDistance`; the first is the default everywhere.
 METRICS = ("cosine", "euclidean")
-
-
-def __getattr__(name):
-    """`top_k` moved to `course_lib.search.exact`; imported from there on first use."""
-    if name == "top_k":
-        from course_lib.search.exact import top_k
-
-        return top_k
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 # Norms outside [_TINY, _HUGE] are computed after rescaling each vector by its
@@ -68,14 +63,15 @@ def _unit_vectors(x, axis):
     return x / np.where(norms > 0, norms, np.float32(1))
 
 
-def l2_normalize(x, axis=-1):
+def l2_normalize(x, axis=-1, *, dtype=np.float32):
     """Scales vectors to unit Euclidean length along `axis`.
 
     Zero vectors stay zero (no division by zero, no NaN, no warning). Every
     other finite vector gets length 1, however short or long: the length is
     computed after dividing by the largest entry when squaring the entries
     would overflow or underflow float32 (entries from about 1e19, or below
-    about 1e-19).
+    about 1e-19). An empty array (no vectors, or vectors of no entries) is
+    returned as it is, with its shape.
 
     Formula:
         `l2_normalize(x) = x / ||x||_2`, and `0` for the zero vector.
@@ -85,12 +81,15 @@ def l2_normalize(x, axis=-1):
             vector `(n_features,)`. Must be finite and real.
         axis: int, the axis along which to normalise. Defaults to `-1` (each
             row of a matrix).
+        dtype: the float type of the result, `np.float32` (default) or
+            `np.float64`. Keyword-only.
 
     Returns:
-        A float32 NumPy array of the same shape as `x`.
+        A NumPy array of `dtype`, of the same shape as `x`.
 
     Raises:
-        ValueError: if `x` holds NaN or infinite values, or `axis` is out of range.
+        ValueError: if `x` holds NaN or infinite values, `axis` is out of range,
+            or `dtype` is not float32 or float64.
         TypeError: if `x` is not real-valued or `axis` is not an int.
 
     Example:
@@ -101,7 +100,9 @@ def l2_normalize(x, axis=-1):
     >>> l2_normalize([[3e20, 4e20]])  # no overflow in float32
     array([[0.6, 0.8]], dtype=float32)
     """
-    x = as_array(x, "x")
+    if dtype not in (np.float32, np.float64):
+        raise ValueError(f"`dtype` must be np.float32 or np.float64; received {dtype!r}.")
+    x = as_array(x, "x", dtype=dtype)
     if x.ndim == 0:
         raise ValueError(f"`x` must have at least one axis; received a scalar {x!r}. Pass a vector such as [x].")
     if isinstance(axis, (bool, np.bool_)) or not isinstance(axis, (int, np.integer)):
@@ -110,6 +111,8 @@ def l2_normalize(x, axis=-1):
         raise ValueError(
             f"`axis` must be in [{-x.ndim}, {x.ndim - 1}] for an input of shape {x.shape}; received axis={axis}."
         )
+    if x.size == 0:  # no vector to scale
+        return x.copy()
     return _unit_vectors(x, int(axis))
 
 
@@ -130,6 +133,11 @@ def _pair_of_inputs(a, b):
             f"`a` and `b` must have the same number of features (last axis); received "
             f"shapes {a.shape} and {b.shape}. Both must come from the same embedding "
             f"(or the same flattening of the images)."
+        )
+    if a.shape[-1] == 0:
+        raise ValueError(
+            f"`a` and `b` must have at least one feature (last axis); received shapes {a.shape} "
+            f"and {b.shape}. Check the step that built the vectors (an empty slice?)."
         )
     return a, b
 
@@ -153,9 +161,12 @@ def cosine_similarity(a, b=None):
         - two batches: an array of shape `(n, m)`, entry `[i, j]` comparing
           `a[i]` with `b[j]`.
 
+        A batch of 0 rows gives an empty array of the shape above.
+
     Raises:
-        ValueError: on NaN/inf values, inputs of rank other than 1 or 2, or a
-            different number of features in `a` and `b`.
+        ValueError: on NaN/inf values, inputs of rank other than 1 or 2, a
+            different number of features in `a` and `b`, or no features.
+        TypeError: if an input is not real-valued.
 
     Example:
 
@@ -213,6 +224,8 @@ def _squared_distances(a, b):
     norms (near-duplicates) are recomputed from the differences, so a row is exactly
     0 from itself.
     """
+    if 0 in (len(a), len(b)):  # no pair to measure
+        return np.zeros((len(a), len(b)))
     a, b = a.astype(np.float64), b.astype(np.float64)
     centre = b.mean(axis=0)
     a_centred, b_centred = a - centre, b - centre
@@ -245,7 +258,8 @@ def euclidean_distances(a, b=None, *, squared=False):
     Args:
         a: a vector `(n_features,)` or a batch `(n, n_features)`.
         b: a vector, a batch `(m, n_features)`, or `None` to compare `a` with itself.
-        squared: return squared distances (cheaper, same ranking).
+        squared: bool, return squared distances (cheaper, same ranking).
+            Keyword-only. Defaults to False.
 
     Returns:
         A float for two vectors, an array `(m,)`/`(n,)` for a vector and a batch,
@@ -253,7 +267,7 @@ def euclidean_distances(a, b=None, *, squared=False):
 
     Raises:
         ValueError: as `cosine_similarity`.
-        TypeError: if an input is not real-valued.
+        TypeError: if an input is not real-valued, or `squared` is not a bool.
 
     Example:
 
@@ -263,6 +277,7 @@ def euclidean_distances(a, b=None, *, squared=False):
     array([[0., 1.],
            [1., 0.]], dtype=float32)
     """
+    squared = check_bool(squared, "squared")
     self_comparison = b is None or b is a
     a, b = _pair_of_inputs(a, b)
     distances = _squared_distances(np.atleast_2d(a), np.atleast_2d(b))

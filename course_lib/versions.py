@@ -1,24 +1,19 @@
-"""The version of the imported `course_lib`, as recorded in results files and shown by `doctor`."""
+"""The version of `course_lib`: one place, read by the package (`course_lib.__version__`),
+the results files and `doctor`. It matches `[project] version` in `pyproject.toml`
+(tests/test_project.py checks), and needs no import of the package itself.
+"""
 
-__all__ = ["course_lib_version"]
+__all__ = ["__version__", "course_lib_version"]
+
+__version__ = "0.1.0"
 
 
 def course_lib_version():
-    """The version of the `course_lib` that is imported, or "unknown".
+    """The version of the `course_lib` that is imported, e.g. `"0.1.0"`.
 
     Example:
 
-    >>> course_lib_version() != ""
+    >>> course_lib_version() == __version__
     True
     """
-    import course_lib
-
-    version = getattr(course_lib, "__version__", None)
-    if version:
-        return str(version)
-    try:
-        from importlib.metadata import version as distribution_version
-
-        return distribution_version("course_lib")
-    except Exception:  # not installed as a distribution
-        return "unknown"
+    return __version__

@@ -21,6 +21,7 @@ BAD_ARRAYS = {
     "nan": np.array([[np.nan, 1.0], [0.5, 1.0]]),
     "inf": np.array([[np.inf, 1.0], [0.5, 1.0]]),
     "strings": np.array([["a", "b"], ["c", "d"]]),
+    "objects": np.array([[1.0, None], [0.5, 1.0]], dtype=object),
     "none": None,
     "ragged": [[1.0, 2.0], [3.0]],
     "beyond float32": np.array([[1e300, 1.0], [0.5, 1.0]]),

@@ -101,13 +101,26 @@ def test_positional_encoding_takes_sequences_of_any_length():
 
 
 @pytest.mark.parametrize(
-    "scale, received",
-    [(-1.0, "-1.0"), (float("nan"), "nan"), (float("inf"), "inf"), ("1", "'1'"), (True, "True"), (None, "None")],
+    "scale, error, received",
+    [
+        (-1.0, ValueError, "-1.0"),
+        (float("nan"), ValueError, "nan"),
+        (float("inf"), ValueError, "inf"),
+        ("1", TypeError, "'1'"),
+        (True, TypeError, "True"),
+        (None, TypeError, "None"),
+    ],
 )
-def test_positional_encoding_rejects_bad_scales(scale, received):
-    with pytest.raises(ValueError, match=rf"`scale` must be a finite number >= 0.*received {received}"):
+def test_positional_encoding_rejects_bad_scales(scale, error, received):
+    with pytest.raises(error, match=rf"`scale` must be a (finite )?number.*received {received}"):
         PositionalEncoding(scale=scale)
     assert _numpy(PositionalEncoding(scale=0)(np.ones((1, 2, 2), "float32"))).tolist() == [[[1, 1], [1, 1]]]
+
+
+@pytest.mark.parametrize("scale", [np.float32(0.5), np.int64(2), np.float64(1.0)])
+def test_positional_encoding_takes_numpy_numbers(scale):
+    layer = PositionalEncoding(scale=scale)
+    assert layer.scale == float(scale) and type(layer.get_config()["scale"]) is float
 
 
 def test_positional_encoding_rejects_inputs_that_are_not_sequences():

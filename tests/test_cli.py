@@ -138,11 +138,11 @@ def test_run_under_limits_fails_on_stderr_memory_and_slow_cells(tmp_path, monkey
 
 
 def test_binder_preset_and_explicit_options(monkeypatch):
-    from course_lib.cli import _limits, _parser
+    from course_lib.notebooks.limits import BINDER_LIMITS, run_limits
 
-    args = _parser().parse_args(["run", "--binder", "--max-seconds", "300"])
-    assert _limits(args) == {"cpus": 1, "memory": 2048.0, "notebook": 300.0, "cell": 90.0, "total": 1200.0}
-    assert _limits(_parser().parse_args(["run"])) == dict.fromkeys(["cpus", "memory", "notebook", "cell", "total"])
+    assert run_limits(binder=True, notebook=300.0) == {**BINDER_LIMITS, "notebook": 300.0}
+    assert BINDER_LIMITS == {"cpus": 1, "memory": 2048.0, "notebook": 240.0, "cell": 90.0, "total": 1200.0}
+    assert run_limits() == dict.fromkeys(["cpus", "memory", "notebook", "cell", "total"])
 
 
 @pytest.mark.parametrize(

@@ -75,7 +75,7 @@ def _links():
 
 def test_the_pages_exist():
     names = {page.name for page in PAGES}
-    assert {"cheatsheet.md", "glossary.md", "instructors.md"} <= names
+    assert {"cheatsheet.md", "glossary.md", "instructors.md", "contributing.md"} <= names
 
 
 @pytest.mark.parametrize("page, notebook, slug", sorted(set(_links())))

@@ -144,5 +144,5 @@ def test_a_timeout_that_is_not_positive_and_finite_is_a_value_error(tmp_path, ti
 @pytest.mark.parametrize("timeout", ["60", None, True])
 def test_a_timeout_that_is_not_a_number_is_a_type_error(tmp_path, timeout):
     path = _notebook(tmp_path / "never_run.ipynb", "print('never run')")
-    with pytest.raises(TypeError, match=r"Expected `timeout` to be a number of seconds per cell"):
+    with pytest.raises(TypeError, match=r"`timeout` must be a number, e.g. 600; received"):
         run_notebooks([path], out_dir=tmp_path / "out", timeout=timeout, html=False)

@@ -119,10 +119,10 @@ def test_select_rows_keeps_one_dataset_and_protocol_best_first():
     assert [row["MAP@R"] for row in select_rows(rows, "a", "test->train", "MAP@R")] == [0.5, 0.1]
 
 
-def test_the_old_plot_leaderboard_name_still_works():
+def test_plot_leaderboard_lives_in_plotting_only():
     import course_lib.leaderboard
 
-    assert course_lib.leaderboard.plot_leaderboard is plot_leaderboard
+    assert not hasattr(course_lib.leaderboard, "plot_leaderboard")  # no lazy re-export: one home
 
 
 def test_plot_leaderboard_draws_one_bar_per_method(results_dir):

@@ -6,7 +6,6 @@ import keras
 import numpy as np
 import pytest
 from _gradients import value_and_gradient
-from keras import ops
 
 from course_lib import sampling
 from course_lib.layers import L2Normalize
@@ -15,7 +14,6 @@ from course_lib.losses import (
     ContrastiveLoss,
     TripletLoss,
     contrastive_loss,
-    pairwise_distances,
     triplet_loss,
 )
 
@@ -110,20 +108,6 @@ def test_contrastive_loss_class_averages_and_gradients_are_finite():
     value, gradient = value_and_gradient(lambda distances: loss(labels, distances), [0.0, 0.0, 0.5, 2.0])
     assert np.isclose(value, (0.0 + 1.0 + 0.25 + 0.0) / 4)
     np.testing.assert_allclose(gradient, [0.0, -0.5, 0.25, 0.0])  # d/dd of each term / 4
-
-
-# --- pairwise distances -----------------------------------------------------------------
-
-
-def test_pairwise_distances_match_numpy_and_have_finite_gradients():
-    _, embeddings = _random_batch(1, normalise=False)
-    embeddings[3] = embeddings[0]  # two identical rows: the sqrt must not produce NaN
-    np.testing.assert_allclose(np.asarray(pairwise_distances(embeddings)), _numpy_distances(embeddings), atol=1e-5)
-    np.testing.assert_allclose(
-        np.asarray(pairwise_distances(embeddings, squared=True)), _numpy_distances(embeddings) ** 2, atol=1e-4
-    )
-    _, gradient = value_and_gradient(lambda x: ops.sum(pairwise_distances(x)), embeddings)
-    assert np.all(np.isfinite(gradient))
 
 
 # --- triplet loss -----------------------------------------------------------------------

@@ -7,6 +7,7 @@ import io
 import os
 import sys
 import types
+from pathlib import Path
 
 import nbformat
 import pytest
@@ -187,7 +188,7 @@ class _Terminal(io.StringIO):
 def test_progress_rewrites_one_line_on_a_terminal():
     run = notebooks.NotebookRun(notebook=None, status="ok", seconds=2.31)
     terminal = _Terminal()
-    progress = notebooks.execute._Progress(terminal, "[1/2] 01_basics")
+    progress = notebooks.runner._Progress(terminal, "[1/2] 01_basics")
     progress.update(1, 4)
     progress.update(3, 4)
     progress.finish(run)
@@ -198,7 +199,28 @@ def test_progress_rewrites_one_line_on_a_terminal():
     assert last.endswith("\n") and last.rstrip() == "[1/2] 01_basics  ok  2.3 s"
     assert len(last) - 1 >= len(text.split("\r")[-2])  # padded over the longer cell line
     log = io.StringIO()
-    progress = notebooks.execute._Progress(log, "[1/2] 01_basics")
+    progress = notebooks.runner._Progress(log, "[1/2] 01_basics")
     progress.update(1, 4)
     progress.finish(run)
     assert log.getvalue() == "[1/2] 01_basics  ok  2.3 s\n"  # no \r noise in CI logs
+
+
+def test_budgets_mark_noisy_and_slow_runs_and_the_total():
+    from course_lib.notebooks.limits import check_budgets, run_limits, total_over_budget
+    from course_lib.notebooks.runner import NotebookRun
+
+    runs = [
+        NotebookRun(Path("01_a.ipynb"), "ok", 10.0, longest_cell=2, longest_cell_seconds=5.0, stderr_outputs=0),
+        NotebookRun(Path("02_b.ipynb"), "ok", 300.0, longest_cell=1, longest_cell_seconds=1.0, stderr_outputs=0),
+        NotebookRun(Path("03_c.ipynb"), "ok", 5.0, longest_cell=4, longest_cell_seconds=95.0, stderr_outputs=0),
+        NotebookRun(Path("04_d.ipynb"), "ok", 5.0, stderr_outputs=2),
+        NotebookRun(Path("05_e.ipynb"), "failed", 500.0, stderr_outputs=1, error="KeyError: 'k'"),
+    ]
+    limits = run_limits(binder=True)
+    check_budgets(runs, limits)
+    assert [run.status for run in runs] == ["ok", "slow", "slow", "stderr", "failed"]
+    assert runs[1].error == "300 s, over the 240 s budget per notebook"
+    assert runs[2].error == "cell 4 took 95 s, over the 90 s budget per cell"
+    assert runs[3].error.startswith("2 cell output(s) on stderr") and runs[4].error == "KeyError: 'k'"
+    assert total_over_budget(runs, limits) is None  # 820 s of 1,200
+    assert total_over_budget(runs, run_limits(total=100.0)) == "The notebooks took 820 s in all, over the 100 s budget."

@@ -90,3 +90,9 @@ def test_binder_uses_its_own_folder_not_the_conda_file():
     assert (ROOT / "binder" / "runtime.txt").read_text().strip().startswith("python-3.")
     assert not (ROOT / "postBuild").exists(), "a root postBuild would be ignored; keep it in binder/"
     assert not any((ROOT / "binder" / name).exists() for name in ("environment.yml", "requirements.txt", "apt.txt"))
+
+
+def test_the_package_version_is_pyprojects():
+    import course_lib
+
+    assert course_lib.__version__ == tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["version"]

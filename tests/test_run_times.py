@@ -7,8 +7,8 @@ import nbformat
 import pytest
 
 from course_lib.notebooks import find_notebooks, read_run_times, record_run_times, update_header
-from course_lib.notebooks.execute import NotebookRun
 from course_lib.notebooks.run_times import header_seconds, run_time_line
+from course_lib.notebooks.runner import NotebookRun
 
 NOTEBOOKS_DIR = Path(__file__).resolve().parent.parent / "notebooks"
 RECORDS = read_run_times(NOTEBOOKS_DIR)

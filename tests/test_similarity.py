@@ -5,13 +5,7 @@ import pytest
 from sklearn.metrics.pairwise import cosine_similarity as sk_cosine
 from sklearn.metrics.pairwise import euclidean_distances as sk_euclidean
 
-from course_lib.similarity import (
-    cosine_distance,
-    cosine_similarity,
-    euclidean_distances,
-    l2_normalize,
-    top_k,
-)
+from course_lib.similarity import cosine_distance, cosine_similarity, euclidean_distances, l2_normalize
 
 
 @pytest.fixture
@@ -139,101 +133,3 @@ def test_pairwise_errors_name_shapes(function):
 def test_non_numeric_input_is_a_type_error():
     with pytest.raises(TypeError, match="must hold numbers"):
         cosine_similarity(np.array(["a", "b"]), np.array(["c", "d"]))
-
-
-def _brute_force(queries, database, k, metric):
-    if metric == "cosine":
-        scores = sk_cosine(queries, database)
-        order = np.argsort(-scores, axis=1, kind="stable")[:, :k]
-    else:
-        scores = sk_euclidean(queries, database)
-        order = np.argsort(scores, axis=1, kind="stable")[:, :k]
-    return np.take_along_axis(scores, order, axis=1), order
-
-
-@pytest.mark.parametrize("metric", ["cosine", "euclidean"])
-@pytest.mark.parametrize("batch_size", [1, 7, 1024])
-def test_top_k_equals_brute_force_sort(rng, metric, batch_size):
-    queries = rng.normal(size=(23, 16)).astype("float32")
-    database = rng.normal(size=(101, 16)).astype("float32")
-    scores, indices = top_k(queries, database, 10, metric=metric, batch_size=batch_size)
-    expected_scores, expected_indices = _brute_force(queries, database, 10, metric)
-    assert scores.shape == indices.shape == (23, 10)
-    assert indices.dtype == np.int64
-    np.testing.assert_array_equal(indices, expected_indices)
-    np.testing.assert_allclose(scores, expected_scores, atol=1e-4)
-
-
-# Databases of 4 * k * 64 items or more take the grouped selection path; 5,003 is not a
-# multiple of the group size, so the padding is exercised too.
-@pytest.mark.parametrize("metric", ["cosine", "euclidean"])
-@pytest.mark.parametrize("k", [1, 10, 19])
-def test_top_k_grouped_path_equals_brute_force_sort(rng, metric, k):
-    queries = rng.normal(size=(57, 8)).astype("float32")
-    database = rng.normal(size=(5003, 8)).astype("float32")
-    scores, indices = top_k(queries, database, k, metric=metric, batch_size=20)
-    expected_scores, expected_indices = _brute_force(queries, database, k, metric)
-    np.testing.assert_array_equal(indices, expected_indices)
-    np.testing.assert_allclose(scores, expected_scores, atol=1e-4)
-
-
-def test_top_k_grouped_path_breaks_ties_by_lower_index(rng):
-    # 40 distinct vectors, each repeated 100 times in shuffled order: every query has
-    # long runs of equal scores spread over many groups.
-    database = np.repeat(rng.normal(size=(40, 6)), 100, axis=0)[rng.permutation(4000)]
-    queries = database[:25] + 0.01
-    _, indices = top_k(queries, database, 10)
-    _, expected = _brute_force(queries, database, 10, "cosine")
-    np.testing.assert_array_equal(indices, expected)
-
-
-def test_top_k_grouped_path_exclude_self(rng):
-    x = rng.normal(size=(3000, 5)).astype("float32")
-    _, indices = top_k(x, x, 5, exclude_self=True, batch_size=256)
-    assert not np.any(indices == np.arange(3000)[:, None])
-    _, expected = _brute_force(x, x, 6, "cosine")
-    # Without the query itself the neighbours are the brute-force list minus the query.
-    for row, found in enumerate(indices):
-        np.testing.assert_array_equal(found, [i for i in expected[row] if i != row][:5])
-
-
-def test_top_k_exclude_self_never_returns_the_query(rng):
-    x = rng.normal(size=(30, 4))
-    _, indices = top_k(x, x, 29, exclude_self=True, batch_size=8)
-    assert not np.any(indices == np.arange(30)[:, None])
-    _, with_self = top_k(x, x, 1)
-    np.testing.assert_array_equal(with_self[:, 0], np.arange(30))
-
-
-def test_top_k_breaks_ties_by_lower_index():
-    database = np.array([[1.0, 0.0], [2.0, 0.0], [0.0, 1.0], [3.0, 0.0]])
-    scores, indices = top_k([[1.0, 0.0]], database, 3)
-    np.testing.assert_array_equal(indices, [[0, 1, 3]])
-    np.testing.assert_allclose(scores, [[1.0, 1.0, 1.0]])
-
-
-def test_top_k_zero_query_scores_zero():
-    scores, _ = top_k(np.zeros((1, 3)), np.eye(3), 3)
-    np.testing.assert_array_equal(scores, np.zeros((1, 3)))
-
-
-def test_top_k_errors():
-    database = np.ones((5, 3))
-    with pytest.raises(ValueError, match=r"1-D array of shape \(3,\).*queries\[None, :\]"):
-        top_k(np.ones(3), database, 1)
-    with pytest.raises(ValueError, match=r"`k` must be <= 5 \(the database has 5"):
-        top_k(np.ones((2, 3)), database, 6)
-    with pytest.raises(ValueError, match=r"`k` must be <= 4"):
-        top_k(database, database, 5, exclude_self=True)
-    with pytest.raises(ValueError, match=r"`k` must be >= 1"):
-        top_k(np.ones((2, 3)), database, 0)
-    with pytest.raises(ValueError, match=r"same number of features.*\(2, 4\) and \(5, 3\)"):
-        top_k(np.ones((2, 4)), database, 1)
-    with pytest.raises(ValueError, match=r"`metric` must be one of 'cosine', 'euclidean'; received 'dot'"):
-        top_k(np.ones((2, 3)), database, 1, metric="dot")
-    with pytest.raises(ValueError, match="same set"):
-        top_k(np.ones((2, 3)), database, 1, exclude_self=True)
-    with pytest.raises(ValueError, match="NaN"):
-        top_k(np.full((1, 3), np.nan), database, 1)
-    with pytest.raises(TypeError, match="positive integer"):
-        top_k(np.ones((2, 3)), database, 1.5)

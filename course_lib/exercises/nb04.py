@@ -9,7 +9,7 @@
 
 import numpy as np
 
-from course_lib import sequences, verification
+from course_lib import dtw, sequences, verification
 from course_lib.exercises.core import (
     Exercise,
     Incorrect,
@@ -264,7 +264,7 @@ dtw_table = register(
                 return table
         """,
         answer_name="dtw_table",
-        references=(sequences.dtw_distance, sequences.dtw_distances),
+        references=(dtw.dtw_distance, dtw.dtw_distances),
     )
 )
 

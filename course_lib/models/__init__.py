@@ -1,33 +1,26 @@
 """Model builders: functional `keras.Model`s with `input_shape`, `embedding_dim` and `seed`.
 
-Submodules by family (`autoencoders`, `encoders`, ...). Names are loaded on first
-use, so `import course_lib.models` does not import Keras until a builder is
-called for.
+Submodules by family (`autoencoders`, `encoders`, `classifiers`, `sequence_encoders`);
+every builder is also importable from here. Importing this package imports Keras.
 """
 
-import importlib
+from course_lib.models.autoencoders import build_conv_autoencoder, build_dense_autoencoder
+from course_lib.models.classifiers import build_cosine_classifier, build_softmax_classifier
+from course_lib.models.encoders import build_cnn_encoder, build_siamese_model
+from course_lib.models.sequence_encoders import (
+    build_attention_encoder,
+    build_rnn_encoder,
+    build_sequence_autoencoder,
+)
 
-# public name -> submodule that defines it
-_EXPORTS = {
-    "build_conv_autoencoder": "autoencoders",
-    "build_dense_autoencoder": "autoencoders",
-    "build_cnn_encoder": "encoders",
-    "build_siamese_model": "encoders",
-    "build_cosine_classifier": "classifiers",
-    "build_softmax_classifier": "classifiers",
-    "build_attention_encoder": "sequence_encoders",
-    "build_rnn_encoder": "sequence_encoders",
-    "build_sequence_autoencoder": "sequence_encoders",
-}
-
-__all__ = sorted(_EXPORTS)
-
-
-def __getattr__(name):
-    if name in _EXPORTS:
-        return getattr(importlib.import_module(f"course_lib.models.{_EXPORTS[name]}"), name)
-    raise AttributeError(f"module 'course_lib.models' has no attribute {name!r}")
-
-
-def __dir__():
-    return sorted(list(globals()) + list(_EXPORTS))
+__all__ = [
+    "build_attention_encoder",
+    "build_cnn_encoder",
+    "build_conv_autoencoder",
+    "build_cosine_classifier",
+    "build_dense_autoencoder",
+    "build_rnn_encoder",
+    "build_sequence_autoencoder",
+    "build_siamese_model",
+    "build_softmax_classifier",
+]

@@ -19,7 +19,7 @@ initial weights.
 
 import keras
 
-from course_lib._validation import check_bool, check_choice, check_positive_int, check_seed
+from course_lib._validation import check_bool, check_choice, check_positive_int, check_real, check_seed
 from course_lib.attention import AttentionPooling, PositionalEncoding
 from course_lib.layers import L2Normalize
 from course_lib.models._checks import check_input_shape, layer_seeds
@@ -220,6 +220,8 @@ def build_attention_encoder(
     Raises:
         ValueError: if `num_heads` does not divide `model_dim`, or an argument
             is out of range.
+        TypeError: if a size is not an int, `dropout_rate` is not a number or
+            `use_mask` is not a bool.
 
     Example:
 
@@ -239,8 +241,9 @@ def build_attention_encoder(
             f"`num_heads` must divide `model_dim` (each head gets model_dim / num_heads "
             f"units); received model_dim={model_dim}, num_heads={num_heads}."
         )
-    if not 0.0 <= float(dropout_rate) < 1.0:
+    if not 0.0 <= check_real(dropout_rate, "dropout_rate", example=0.1) < 1.0:
         raise ValueError(f"`dropout_rate` must be in [0, 1); received {dropout_rate!r}.")
+    dropout_rate = float(dropout_rate)
     seeds = _Seeds(seed, count=8 + 8 * num_layers)
 
     inputs = keras.Input(input_shape, name="sequence")

@@ -7,10 +7,12 @@ from course_lib.paths import project_root
 __all__ = [
     "NOTEBOOK_PATTERN",
     "find_notebooks",
+    "resolve_notebooks",
     "strip_outputs",
     "clean_notebook",
     "notebook_problems",
     "write_if_changed",
+    "sync_generated_block",
 ]
 
 NOTEBOOK_PATTERN = "[0-9][0-9]_*.ipynb"
@@ -51,6 +53,44 @@ def find_notebooks(folder=None):
             f"holds the NN_name.ipynb files."
         )
     return sorted(folder.glob(NOTEBOOK_PATTERN))
+
+
+def resolve_notebooks(names):
+    """Turns command-line NOTEBOOK arguments into paths: every course notebook when there are none.
+
+    Args:
+        names: strings, each a path to a notebook, a file stem (`01_similarity_basics`,
+            with or without `.ipynb`) or a unique prefix (`01`) of a course notebook.
+
+    Returns:
+        A list of `pathlib.Path`, in the order given (course order for none).
+
+    Raises:
+        ValueError: if there are no course notebooks, or a name matches none or several.
+    """
+    if not names:
+        found = find_notebooks()
+        if not found:
+            raise ValueError(f"No notebooks matching {NOTEBOOK_PATTERN} in {project_root() / 'notebooks'}.")
+        return found
+    paths, course = [], None
+    for name in names:
+        if Path(name).is_file():
+            paths.append(Path(name))
+            continue
+        stem = name[: -len(".ipynb")] if name.endswith(".ipynb") else name
+        course = course if course is not None else find_notebooks()
+        matches = [path for path in course if path.stem == stem] or [
+            path for path in course if path.stem.startswith(stem)
+        ]
+        if len(matches) != 1:
+            known = ", ".join(path.stem for path in course) or "none"
+            raise ValueError(
+                f"NOTEBOOK {name!r} matches {len(matches)} notebooks; expected a "
+                f"path, a stem or a unique prefix. Course notebooks: {known}."
+            )
+        paths.extend(matches)
+    return paths
 
 
 def strip_outputs(nb):
@@ -95,6 +135,34 @@ def write_if_changed(nb, path):
         return False
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text, encoding="utf-8")
+    return True
+
+
+def sync_generated_block(page, name, content):
+    """Rewrites the text between the markers `<!-- name ... -->` and `<!-- /name -->` of a Markdown file.
+
+    How the generated tables of `docs/` are kept true: the page holds the markers,
+    a command writes what lies between them, and a test compares.
+
+    Args:
+        page: the Markdown file.
+        name: the block's name, e.g. `"study-time-table"`.
+        content: the text the block must hold.
+
+    Returns:
+        True if the file changed; False if it was current or has no such markers.
+    """
+    page = Path(page)
+    text = page.read_text(encoding="utf-8")
+    start = text.find(f"<!-- {name} ")
+    end = text.find(f"<!-- /{name} -->")
+    if start < 0 or end < start:
+        return False
+    opening = text[start : text.index("-->", start) + 3]
+    new = text[:start] + opening + "\n\n" + content + "\n\n" + text[end:]
+    if new == text:
+        return False
+    page.write_text(new, encoding="utf-8")
     return True
 
 

@@ -17,7 +17,77 @@ that. `python -m course_lib run --binder` reproduces both on Linux:
 import os
 from pathlib import Path
 
-__all__ = ["MemoryLimit", "first_cpus"]
+__all__ = ["BINDER_LIMITS", "MemoryLimit", "check_budgets", "first_cpus", "run_limits", "total_over_budget"]
+
+#: A Binder session's limits: 1 CPU and 2 GiB of memory (`memory`, MiB); each notebook under
+#: 4 minutes (`notebook`, seconds), each cell under 90 seconds (`cell`), the course under 20
+#: minutes (`total`).
+BINDER_LIMITS = {"cpus": 1, "memory": 2048.0, "notebook": 240.0, "cell": 90.0, "total": 1200.0}
+
+
+def run_limits(*, binder=False, cpus=None, memory=None, notebook=None, cell=None, total=None):
+    """The limits of a run (`python -m course_lib run`): the values given, else Binder's with `binder`.
+
+    Args:
+        binder: start from `BINDER_LIMITS`; a value given explicitly wins.
+        cpus: CPUs per notebook, or None for all.
+        memory: MiB of memory per notebook (runner and kernel), or None.
+        notebook: seconds a notebook may take, or None.
+        cell: seconds its slowest cell may take, or None.
+        total: seconds all the notebooks together may take, or None.
+
+    Returns:
+        A dict with the keys `cpus`, `memory`, `notebook`, `cell` and `total`.
+
+    Example:
+
+    >>> run_limits(binder=True, notebook=300.0)
+    {'cpus': 1, 'memory': 2048.0, 'notebook': 300.0, 'cell': 90.0, 'total': 1200.0}
+    """
+    preset = BINDER_LIMITS if binder else {}
+    chosen = {"cpus": cpus, "memory": memory, "notebook": notebook, "cell": cell, "total": total}
+    return {key: value if value is not None else preset.get(key) for key, value in chosen.items()}
+
+
+def check_budgets(runs, limits):
+    """Marks the runs that wrote to stderr or went over a time budget as failed, in place.
+
+    A successful run becomes `"stderr"` when a cell output went to stderr (a red box in
+    Jupyter), or `"slow"` when the notebook or its slowest cell took longer than
+    `limits["notebook"]` or `limits["cell"]` seconds; `error` says which and by how much.
+
+    Args:
+        runs: `NotebookRun` objects from `run_notebooks`.
+        limits: a dict from `run_limits`.
+    """
+    for run in runs:
+        if run.status != "ok":
+            continue
+        if run.stderr_outputs:
+            run.status, run.error = (
+                "stderr",
+                f"{run.stderr_outputs} cell output(s) on stderr (red boxes in Jupyter); see {run.executed}",
+            )
+        elif limits["notebook"] is not None and run.seconds > limits["notebook"]:
+            run.status, run.error = (
+                "slow",
+                f"{run.seconds:.0f} s, over the {limits['notebook']:.0f} s budget per notebook",
+            )
+        elif (limits["cell"] is not None and run.longest_cell_seconds is not None
+              and run.longest_cell_seconds > limits["cell"]):
+            run.status, run.error = (
+                "slow",
+                f"cell {run.longest_cell} took {run.longest_cell_seconds:.0f} s, over the "
+                f"{limits['cell']:.0f} s budget per cell",
+            )
+
+
+def total_over_budget(runs, limits):
+    """The sentence saying that all the runs together took longer than `limits["total"]`, or None."""
+    total = sum(run.seconds for run in runs)
+    if limits["total"] is None or total <= limits["total"]:
+        return None
+    return f"The notebooks took {total:.0f} s in all, over the {limits['total']:.0f} s budget."
 
 
 def first_cpus(count):

@@ -39,6 +39,9 @@ __all__ = [
     "sync_study_time_table",
     "read_run_times",
     "record_run_times",
+    "record_runs",
+    "stale_time_lines",
+    "study_time_table_is_current",
     "run_time_line",
     "header_seconds",
     "update_header",
@@ -92,6 +95,55 @@ def record_run_times(runs, notebooks_dir):
     path = _file(notebooks_dir)
     path.write_text(json.dumps(dict(sorted(records.items())), indent=1) + "\n", encoding="utf-8")
     return path
+
+
+def record_runs(runs):
+    """`run --record`: stores the runs' times and rewrites each successful notebook's header lines.
+
+    Args:
+        runs: `NotebookRun` objects of notebooks from one folder (shipped, not solved).
+
+    Returns:
+        A tuple `(path, changed)`: the `run_times.json` written and the stems of the
+        notebooks whose header changed.
+
+    Raises:
+        ValueError: if the runs come from more than one folder.
+    """
+    folders = {run.notebook.resolve().parent for run in runs}
+    if len(folders) != 1:
+        raise ValueError(f"--record takes notebooks from one folder; received {len(folders)} folders.")
+    folder = folders.pop()
+    path = record_run_times(runs, folder)
+    records = read_run_times(folder)
+    changed = [run.notebook.stem for run in runs
+               if run.status == "ok" and update_header(run.notebook, records[run.notebook.stem])]
+    return path, changed
+
+
+def stale_time_lines(paths, records):
+    """`headers --check`: the notebooks whose run-time or study-time line is not the one the rule writes.
+
+    Args:
+        paths: notebook files.
+        records: `read_run_times(...)`, by notebook stem (a notebook without a record is
+            checked for its study time only).
+
+    Returns:
+        The list of paths to rewrite (with `python -m course_lib headers`).
+    """
+    import nbformat
+
+    stale = []
+    for path in paths:
+        header = nbformat.read(path, as_version=4).cells[0].source
+        record = records.get(Path(path).stem)
+        wanted = [study_time_line(study_time(path))] + ([run_time_line(record)] if record else [])
+        found = [match.group(0) for pattern in (STUDY_TIME_PATTERN, RUN_TIME_PATTERN)
+                 for match in [pattern.search(header)] if match]
+        if not all(line in found for line in wanted):
+            stale.append(path)
+    return stale
 
 
 def _rounded(seconds):
@@ -323,8 +375,9 @@ def study_time_table(paths, records):
     return "\n".join(lines)
 
 
-_TABLE_START = "<!-- study-time-table (python -m course_lib headers) -->"
-_TABLE_END = "<!-- /study-time-table -->"
+def study_time_table_is_current(guide, paths, records):
+    """True if the Markdown file `guide` holds the study-time table of `paths` as `study_time_table` writes it."""
+    return study_time_table(paths, records) in Path(guide).read_text(encoding="utf-8")
 
 
 def sync_study_time_table(guide, paths, records):
@@ -337,14 +390,6 @@ def sync_study_time_table(guide, paths, records):
     Returns:
         True if the file changed; False if it was current or has no markers.
     """
-    guide = Path(guide)
-    text = guide.read_text(encoding="utf-8")
-    start, end = text.find(_TABLE_START), text.find(_TABLE_END)
-    if start < 0 or end < start:
-        return False
-    new = (text[:start] + _TABLE_START + "\n\n" + study_time_table(paths, records) + "\n\n"
-           + text[end:])
-    if new == text:
-        return False
-    guide.write_text(new, encoding="utf-8")
-    return True
+    from course_lib.notebooks.files import sync_generated_block
+
+    return sync_generated_block(guide, "study-time-table", study_time_table(paths, records))

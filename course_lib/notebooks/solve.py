@@ -6,7 +6,7 @@ from pathlib import Path
 from course_lib.paths import build_dir
 from course_lib.notebooks.files import write_if_changed, strip_outputs
 
-__all__ = ["solve_notebook", "solve_notebooks"]
+__all__ = ["solve_notebook", "solve_notebooks", "solved_run"]
 
 
 def _get_exercise(exercise_id):
@@ -119,3 +119,31 @@ def solve_notebooks(paths, *, out_dir=None):
         write_if_changed(solved, target)
         written.append(target)
     return written
+
+
+def solved_run(paths):
+    """What `python -m course_lib run --solved` runs, and how.
+
+    The notebooks' solved copies (written to `<build dir>/solved/`) run in the
+    originals' folder, so that relative paths work, with
+    `COURSE_EXERCISE_EXPECT=correct` (every `check()` then raises on a wrong
+    solution).
+
+    Args:
+        paths: notebook files, all from one folder.
+
+    Returns:
+        A tuple `(solved_paths, cwd, env, out_dir)`: the copies to run, the
+        kernels' folder, the extra environment and the default output folder
+        (`<build dir>/executed-solved`).
+
+    Raises:
+        ValueError: if the notebooks come from more than one folder.
+    """
+    folders = {Path(path).parent.resolve() for path in paths}
+    if len(folders) > 1:
+        raise ValueError(
+            f"--solved runs notebooks from one folder at a time; received notebooks from {len(folders)} folders."
+        )
+    solved = solve_notebooks(paths, out_dir=build_dir() / "solved")
+    return solved, folders.pop(), {"COURSE_EXERCISE_EXPECT": "correct"}, build_dir() / "executed-solved"

@@ -8,7 +8,7 @@ import contextlib
 
 from course_lib._validation import as_matrix
 
-__all__ = ["check_vectors", "one_blas_thread", "TrainedIndex"]
+__all__ = ["check_vectors", "check_training_size", "one_blas_thread", "TrainedIndex"]
 
 
 def check_vectors(vectors, name, dim=None):
@@ -19,6 +19,15 @@ def check_vectors(vectors, name, dim=None):
             f"shape {vectors.shape}. Embed queries and corpus with the same model."
         )
     return vectors
+
+
+def check_training_size(vectors, n_lists):
+    """Raises unless there are at least `n_lists` training vectors (one per k-means cell)."""
+    if len(vectors) < n_lists:
+        raise ValueError(
+            f"`train` needs at least n_lists={n_lists} vectors; received "
+            f"{len(vectors)}. Train on more vectors or use fewer lists."
+        )
 
 
 def one_blas_thread():

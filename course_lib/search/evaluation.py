@@ -4,7 +4,7 @@ import time
 
 import numpy as np
 
-from course_lib._validation import as_labels, as_matrix, check_ks, check_positive_int, to_numpy
+from course_lib._validation import as_integers, as_labels, as_matrix, check_ks, check_positive_int, to_numpy
 from course_lib.metrics import relevant_counts, retrieval_scores
 
 __all__ = ["recall_at_k_vs_exact", "evaluate_search", "queries_per_second"]
@@ -20,16 +20,22 @@ def recall_at_k_vs_exact(found, exact):
     Formula:
         `recall against exact search = (1 / n_queries) * sum_q |found_k(q) ∩ exact_k(q)| / k`
 
+        The intersection is of sets: an index the approximate search returns
+        twice counts once.
+
     Args:
         found: int array `(n_queries, k)` of indices from the approximate index
             (-1 for "nothing found" never matches).
-        exact: int array `(n_queries, k)` from exact search.
+        exact: int array `(n_queries, k)` from exact search: `k` distinct,
+            non-negative indices per query.
 
     Returns:
         A float in [0, 1].
 
     Raises:
-        ValueError: if the shapes differ or are not 2-D.
+        ValueError: if the shapes differ or are not 2-D, are empty, or `exact`
+            holds a negative or repeated index in a row.
+        TypeError: if either array does not hold integers.
 
     Example:
 
@@ -47,8 +53,21 @@ def recall_at_k_vs_exact(found, exact):
             f"`found` and `exact` must hold integer indices; received dtypes {found.dtype} and "
             f"{exact.dtype}. Pass the indices, the second array that search returns."
         )
-    hits = (found[:, :, None] == exact[:, None, :]) & (found[:, :, None] >= 0)
-    return float(hits.any(axis=2).sum() / exact.size)
+    if not exact.size:
+        raise ValueError(
+            f"`found` and `exact` must hold at least one query and one neighbour each; received shape {exact.shape}."
+        )
+    ordered = np.sort(exact, axis=1)
+    if ordered[:, 0].min() < 0 or np.any(ordered[:, 1:] == ordered[:, :-1]):
+        raise ValueError(
+            "`exact` must hold k distinct, non-negative indices per query, as exact search "
+            f"returns them; received a row with a negative or repeated index, e.g. "
+            f"{exact[(ordered[:, 0] < 0) | np.any(ordered[:, 1:] == ordered[:, :-1], axis=1)][0].tolist()}. "
+            "Pass the indices top_k returns as the second argument."
+        )
+    # Each exact neighbour counts once, however often `found` repeats it (-1 is never in `exact`).
+    hits = (exact[:, :, None] == found[:, None, :]).any(axis=2)
+    return float(hits.sum() / exact.size)
 
 
 def evaluate_search(query_embeddings, query_labels, search, index_labels, *, ks=(1, 5, 10)):
@@ -75,8 +94,9 @@ def evaluate_search(query_embeddings, query_labels, search, index_labels, *, ks=
 
     Raises:
         ValueError: on mismatched lengths, or if `search` returns indices of
-            another shape than `(n_queries, k)`.
-        TypeError: if `search` is not callable (e.g. the arguments in another order).
+            another shape than `(n_queries, k)` or outside the index.
+        TypeError: if `search` is not callable (e.g. the arguments in another
+            order), or returns no `(scores, indices)` pair of integer indices.
 
     Example:
 
@@ -98,14 +118,31 @@ def evaluate_search(query_embeddings, query_labels, search, index_labels, *, ks=
     n_relevant = relevant_counts(query_labels, index_labels)
     k = max(max(ks), int(n_relevant.max()))
     if k > len(index_labels):
-        raise ValueError(f"`ks` asks for {max(ks)} neighbours but the index holds {len(index_labels)} items.")
-    indices = np.asarray(search(query_embeddings, k)[1])
+        raise ValueError(
+            f"`ks` and the largest class ask for {k} neighbours per query; received `index_labels` "
+            f"for only {len(index_labels)} indexed items. Use smaller ks or a larger index."
+        )
+    found = search(query_embeddings, k)
+    if not isinstance(found, (tuple, list)) or len(found) != 2:
+        raise TypeError(
+            f"`search(query_embeddings, {k})` must return a pair (scores, indices), as "
+            f"index.search does; received {type(found).__name__}."
+        )
+    indices = as_integers(found[1], "indices returned by search", what="integer indices")
     if indices.shape != (len(query_embeddings), k):
         raise ValueError(
             f"`search(query_embeddings, {k})` must return indices of shape "
             f"{(len(query_embeddings), k)}; received {indices.shape}."
         )
-    never_a_label = min(query_labels.min(), index_labels.min()) - 1  # for "nothing found"
+    if indices.size and (indices.min() < -1 or indices.max() >= len(index_labels)):
+        raise ValueError(
+            f"`search` must return indices into the {len(index_labels)} indexed items (or -1 for "
+            f"nothing found); received values from {indices.min()} to {indices.max()}. Pass the "
+            f"labels of the vectors the index holds, in the order they were added."
+        )
+    # "Nothing found" gets a label no query has: one of 0 ... n_queries is always free.
+    free = np.setdiff1d(np.arange(len(query_labels) + 1), query_labels)
+    never_a_label = free[0]
     neighbour_labels = np.where(indices >= 0, index_labels[np.maximum(indices, 0)], never_a_label)
     return retrieval_scores(neighbour_labels, query_labels, n_relevant, ks=ks)
 
@@ -125,6 +162,10 @@ def queries_per_second(search, queries, *, repeats=3):
     Returns:
         A float, `n_queries / median seconds`.
 
+    Raises:
+        TypeError: if `search` is not callable or `repeats` not an int.
+        ValueError: if `queries` is empty or has no length, or `repeats < 1`.
+
     Example:
 
     >>> rate = queries_per_second(lambda q: q @ q.T, np.ones((10, 4)), repeats=1)
@@ -134,6 +175,11 @@ def queries_per_second(search, queries, *, repeats=3):
     repeats = check_positive_int(repeats, "repeats")
     if not callable(search):
         raise TypeError(f"`search` must be callable; received {type(search).__name__}.")
+    if not hasattr(queries, "__len__") or not len(queries):
+        raise ValueError(
+            f"`queries` must be a non-empty batch (an array or list of queries) to count per second; "
+            f"received {type(queries).__name__}" + (" of length 0." if hasattr(queries, "__len__") else ".")
+        )
     search(queries)  # warm-up, not timed
     seconds = []
     for _ in range(repeats):

@@ -2,15 +2,23 @@
 
 `top_k` is the course's exact search (`course_lib.top_k`): one matrix product per
 chunk of queries and an exact top-k selection, in `keras.ops`, so it imports
-Keras when called. The retrieval metrics (`course_lib.metrics`) rank with NumPy
-and do not need it.
+Keras when called. Its NumPy build, `course_lib.neighbours.nearest_neighbours`,
+has the same contract and shares its input checks and precision steps; the
+retrieval metrics (`course_lib.metrics`) rank with that one and need no Keras.
 """
 
 import numpy as np
 
-from course_lib._validation import as_matrix, check_choice, check_positive_int, query_batch_size
+from course_lib._validation import check_positive_int
+from course_lib.neighbours import (
+    EXTRA_CANDIDATES,
+    centred_and_scaled,
+    check_search_arguments,
+    euclidean_neighbours,
+    search_identical_rows_once,
+)
 from course_lib.search._common import check_vectors
-from course_lib.similarity import METRICS, l2_normalize
+from course_lib.similarity import l2_normalize
 
 __all__ = ["top_k", "ExactIndex"]
 
@@ -67,7 +75,9 @@ def top_k(queries, database, k, *, metric="cosine", batch_size=None, exclude_sel
     (accurate to float32 round-off of the centred data). A row is exactly 0
     from itself.
 
-    Ties are broken by the lower database index first.
+    Ties are broken by the lower database index first, and identical database
+    rows always tie (see `course_lib.neighbours`). The NumPy build of the same
+    search, with the same results, is `course_lib.neighbours.nearest_neighbours`.
 
     Formula:
         `metric="cosine"`: score = `cos(q, x)`, larger is better.
@@ -95,8 +105,8 @@ def top_k(queries, database, k, *, metric="cosine", batch_size=None, exclude_sel
     Raises:
         ValueError: on inputs that are not 2-D, NaN/inf values, different feature
             dimensions, an unknown `metric`, or `k` out of range.
-        TypeError: on inputs that are not real-valued, or a `k` or `batch_size`
-            that is not an int.
+        TypeError: on inputs that are not real-valued, a `k` or `batch_size`
+            that is not an int, or an `exclude_self` that is not a bool.
 
     Example:
 
@@ -107,44 +117,33 @@ def top_k(queries, database, k, *, metric="cosine", batch_size=None, exclude_sel
     >>> scores.round(3)
     array([[0.995, 0.774]], dtype=float32)
     """
+    queries, database, k, batch_size, _ = check_search_arguments(
+        queries, database, k, metric=metric, batch_size=batch_size, exclude_self=exclude_self
+    )
+
+    def search(queries, database, k, exclude_self):
+        return _search(queries, database, k, metric=metric, batch_size=batch_size, exclude_self=exclude_self)
+
+    return search_identical_rows_once(search, queries, database, k, metric=metric, exclude_self=exclude_self)
+
+
+def _search(queries, database, k, *, metric, batch_size, exclude_self):
+    """`top_k` on checked float32 arrays."""
     from keras import ops
 
-    check_choice(metric, "metric", METRICS)
-    queries = as_matrix(queries, "queries")
-    database = as_matrix(database, "database")
-    if queries.shape[1] != database.shape[1]:
-        raise ValueError(
-            f"`queries` and `database` must have the same number of features; received "
-            f"shapes {queries.shape} and {database.shape}. Embed both with the same "
-            f"model (or flatten both the same way)."
-        )
-    if exclude_self and queries.shape[0] != database.shape[0]:
-        raise ValueError(
-            f"`exclude_self=True` needs queries and database to be the same set; "
-            f"received {queries.shape[0]} queries and {database.shape[0]} database "
-            f"items. Pass the same array twice, or set exclude_self=False."
-        )
     n_database = database.shape[0]
     n_candidates = n_database - (1 if exclude_self else 0)
-    k = check_positive_int(
-        k,
-        "k",
-        maximum=n_candidates,
-        maximum_reason=f" (the database has {n_candidates} candidate(s) per query)",
-    )
-    batch_size = query_batch_size(batch_size, n_database)
-
     if metric == "cosine":
         queries, database = l2_normalize(queries), l2_normalize(database)
         offsets, n_search, originals = None, k, None
     else:
         originals = (queries, database)  # the exact distances of the candidates come from these
-        queries, database, scale = _centred_and_scaled(queries, database)
+        queries, database, scale = centred_and_scaled(queries, database)
         # Ranking by -||q - x||^2 / 2 = q.x - ||x||^2 / 2 - ||q||^2 / 2, and ||q||^2 is
         # the same for every x: the score q.x - ||x||^2 / 2 ranks like the distance.
         offsets = -0.5 * np.einsum("ij,ij->i", database, database)
         # float32 scores choose a few more candidates than k; float64 distances rank them.
-        n_search = min(k + _EXTRA_CANDIDATES, n_candidates)
+        n_search = min(k + EXTRA_CANDIDATES, n_candidates)
     grouped = n_database >= 4 * n_search * _GROUP_SIZE
     padding = -n_database % _GROUP_SIZE if grouped else 0
     if padding:
@@ -175,7 +174,7 @@ def top_k(queries, database, k, *, metric="cosine", batch_size=None, exclude_sel
             best, indices = ops.top_k(scores, k=n_search, sorted=True)
         indices = ops.convert_to_numpy(indices).astype(np.int64)
         if metric == "euclidean":
-            best, indices = _euclidean_neighbours(
+            best, indices = euclidean_neighbours(
                 originals[0][start : start + batch_size],
                 originals[1],
                 queries[start : start + batch_size],
@@ -189,80 +188,6 @@ def top_k(queries, database, k, *, metric="cosine", batch_size=None, exclude_sel
         all_scores.append(best.astype(np.float32))
         all_indices.append(indices)
     return np.concatenate(all_scores), np.concatenate(all_indices)
-
-
-# Euclidean `top_k` takes this many candidates beyond k from the float32 scores.
-_EXTRA_CANDIDATES = 16
-
-
-def _centred_and_scaled(queries, database):
-    """Queries and database minus the database mean, scaled by a power of two to at most 1, and the scale.
-
-    Distances keep their ranking, and the float32 score `q.x - ||x||^2 / 2` of
-    `top_k` neither overflows (entries from about 1e19 would) nor loses the
-    differences between rows to a large common offset.
-    """
-    largest = max(float(np.max(np.abs(queries))), float(np.max(np.abs(database))))
-    scale = np.float32(2.0 ** -np.ceil(np.log2(largest))) if largest > 0 else np.float32(1)
-    queries, database = queries * scale, database * scale  # exact: a power of two
-    centre = database.mean(axis=0, dtype=np.float64).astype(np.float32)
-    return queries - centre, database - centre, scale
-
-
-# Euclidean `top_k` ranks this many nearest neighbours of each query by float64 distances;
-# farther ones keep the order of the float32 scores of the centred data (accurate to
-# float32 round-off), so that a large k (MAP@R needs each class's size) stays cheap.
-_REFINED_NEIGHBOURS = 64
-
-
-def _euclidean_neighbours(queries, database, scaled_queries, scores, candidates, k, scale):
-    """The `k` nearest of the float32 `candidates`: the first 64 by float64 distances, then by score.
-
-    `scores` are the float32 scores `q.x - ||x||^2 / 2` of the centred, scaled
-    data (`scaled_queries`), best first; `scale` is that scaling.
-    """
-    head = min(k, _REFINED_NEIGHBOURS)
-    n_head = min(head + _EXTRA_CANDIDATES, candidates.shape[1])
-    head_distances, head_indices = _refine_euclidean(queries, database, candidates[:, :n_head], head)
-    if head == k:
-        return head_distances, head_indices
-    # The tail: the head's candidates that were not kept (in score order), then the rest.
-    kept = (candidates[:, :n_head, None] == head_indices[:, None, :]).any(axis=-1)
-    left = np.argsort(kept, axis=1, kind="stable")[:, : n_head - head]
-    tail = np.concatenate([np.take_along_axis(candidates[:, :n_head], left, axis=1), candidates[:, n_head:]], axis=1)[
-        :, : k - head
-    ]
-    tail_scores = np.concatenate([np.take_along_axis(scores[:, :n_head], left, axis=1), scores[:, n_head:]], axis=1)[
-        :, : k - head
-    ].astype(np.float64)
-    # ||q - x||^2 = ||q||^2 - 2 (q.x - ||x||^2 / 2), in the scaled units.
-    squared_norms = np.einsum("ij,ij->i", scaled_queries, scaled_queries, dtype=np.float64)
-    tail_distances = np.sqrt(np.maximum(squared_norms[:, None] - 2.0 * tail_scores, 0.0)) / float(scale)
-    return (
-        np.concatenate([head_distances, tail_distances.astype(np.float32)], axis=1),
-        np.concatenate([head_indices, tail], axis=1),
-    )
-
-
-def _refine_euclidean(queries, database, candidates, k):
-    """The `k` nearest of each query's `candidates`, by distances computed in float64.
-
-    Returns float64 distances `(n_queries, k)` and their indices, nearest first,
-    ties to the lower index. Identical rows are exactly 0 apart.
-    """
-    n_queries, n_search = candidates.shape
-    distances = np.empty((n_queries, n_search))
-    step = max(1, 2**22 // (n_search * queries.shape[1]))  # about 32 MiB of differences
-    for start in range(0, n_queries, step):
-        rows = slice(start, start + step)
-        differences = database[candidates[rows]].astype(np.float64) - queries[rows, None, :].astype(np.float64)
-        distances[rows] = np.sqrt(np.einsum("qcf,qcf->qc", differences, differences))
-    order = np.lexsort((candidates, distances), axis=-1)[:, :k]
-    with np.errstate(over="ignore"):  # beyond float32's range: inf, as documented
-        return (
-            np.take_along_axis(distances, order, axis=1).astype(np.float32),
-            np.take_along_axis(candidates, order, axis=1),
-        )
 
 
 class ExactIndex:

@@ -3,7 +3,7 @@
 import numpy as np
 
 from course_lib._validation import check_positive_int, check_seed
-from course_lib.search._common import TrainedIndex, check_vectors
+from course_lib.search._common import TrainedIndex, check_training_size, check_vectors
 from course_lib.similarity import l2_normalize
 
 __all__ = ["FaissIVFIndex", "faiss_available"]
@@ -99,8 +99,9 @@ class FaissIVFIndex(TrainedIndex):
         return int(len(self) * (4 * self.dim + 8) + self.n_lists * 4 * self.dim)
 
     def train(self, vectors):
-        """Learns the centroids with faiss's k-means on `(n, dim)` vectors (normalised)."""
+        """Learns the centroids with faiss's k-means on `(n, dim)` vectors (normalised), `n >= n_lists`."""
         vectors = l2_normalize(check_vectors(vectors, "vectors", self.dim))
+        check_training_size(vectors, self.n_lists)
         self._index.train(np.ascontiguousarray(vectors))
 
     def add(self, vectors):

@@ -3,7 +3,7 @@
 import numpy as np
 
 from course_lib._validation import check_positive_int, check_seed
-from course_lib.search._common import TrainedIndex, check_vectors, one_blas_thread
+from course_lib.search._common import TrainedIndex, check_training_size, check_vectors, one_blas_thread
 from course_lib.search.kmeans import kmeans, nearest_centroid
 from course_lib.similarity import l2_normalize
 
@@ -102,11 +102,7 @@ class IVFIndex(TrainedIndex):
     def train(self, vectors):
         """Learns the `n_lists` centroids with seeded spherical k-means on `(n, dim)` vectors."""
         vectors = check_vectors(vectors, "vectors", self.dim)
-        if len(vectors) < self.n_lists:
-            raise ValueError(
-                f"`train` needs at least n_lists={self.n_lists} vectors; received "
-                f"{len(vectors)}. Train on more vectors or use fewer lists."
-            )
+        check_training_size(vectors, self.n_lists)
         self.centroids = kmeans(
             vectors,
             self.n_lists,

@@ -9,11 +9,55 @@ from course_lib.similarity import l2_normalize
 __all__ = ["kmeans", "nearest_centroid"]
 
 
-def nearest_centroid(vectors, centroids, batch_size=4096):
-    """Index of the most similar centroid (inner product) for each row, in chunks."""
+# Largest entries between these bounds give products that neither overflow nor underflow float32.
+_ORDINARY = (1e-15, 1e15)
+
+
+def nearest_centroid(vectors, centroids, *, batch_size=4096):
+    """Index of the most similar centroid (largest inner product) for each vector.
+
+    The step of k-means that assigns each vector to a cell, and of `IVFIndex.add`
+    that files it there. Vectors are scored in chunks of `batch_size`; ties go
+    to the lower centroid index. A vector whose entries are all below 1e-15 or
+    one above 1e15 in magnitude is divided by its largest entry first (and the
+    centroids likewise), which changes no vector's choice, so that the products
+    neither overflow nor underflow.
+
+    Args:
+        vectors: `(n, dim)` float array (finite, real).
+        centroids: `(n_clusters, dim)` float array, e.g. from `kmeans`.
+        batch_size: int >= 1, vectors scored at a time. Keyword-only.
+            Defaults to 4096.
+
+    Returns:
+        An int64 array `(n,)` of centroid indices.
+
+    Raises:
+        ValueError: on NaN/inf, input that is not 2-D or is empty, or a
+            different `dim` in `vectors` and `centroids`.
+        TypeError: on complex or non-numeric input, or a `batch_size` that is
+            not an int.
+
+    Example:
+
+    >>> nearest_centroid([[1.0, 0.1], [0.0, 2.0]], [[1.0, 0.0], [0.0, 1.0]]).tolist()
+    [0, 1]
+    """
+    centroids = check_vectors(centroids, "centroids")
+    vectors = check_vectors(vectors, "vectors", centroids.shape[1])
+    batch_size = check_positive_int(batch_size, "batch_size")
+    # Vectors (and centroids) whose largest entry lies outside [1e-15, 1e15] are divided by
+    # it first: their products would overflow or underflow float32. Others are used as given.
+    centroid_largest = float(np.abs(centroids).max())
+    if not _ORDINARY[0] <= centroid_largest <= _ORDINARY[1] and centroid_largest > 0:
+        centroids = centroids / centroid_largest
+    largest = np.abs(vectors).max(axis=1, keepdims=True)
+    divisors = np.where((largest > 0) & ((largest < _ORDINARY[0]) | (largest > _ORDINARY[1])), largest, 1).astype(
+        np.float32
+    )
     labels = np.empty(len(vectors), dtype=np.int64)
     for start in range(0, len(vectors), batch_size):
-        chunk = vectors[start : start + batch_size]
+        chunk = vectors[start : start + batch_size] / divisors[start : start + batch_size]
         labels[start : start + batch_size] = np.argmax(chunk @ centroids.T, axis=1)
     return labels
 

@@ -18,7 +18,7 @@ __all__ = ["OPTIONAL_PAGES", "find_run_folder", "static_widget_views", "mkdocs_c
 
 # Pages written by hand in docs/, in the order the navigation lists them (each only if present).
 OPTIONAL_PAGES = (("Cheat sheet", "cheatsheet.md"), ("Glossary", "glossary.md"),
-                  ("For instructors", "instructors.md"))
+                  ("For instructors", "instructors.md"), ("For contributors", "contributing.md"))
 _WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 _WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
 
