@@ -18,6 +18,8 @@ _EXPORTS = {
     "build_attention_encoder": "sequence_encoders",
     "build_rnn_encoder": "sequence_encoders",
     "build_sequence_autoencoder": "sequence_encoders",
+    "build_dual_encoder": "text_encoders",
+    "build_text_encoder": "text_encoders",
 }
 
 __all__ = sorted(_EXPORTS)
