@@ -22,16 +22,18 @@ even for a term in more than half of the documents.
 (`fit`), then scores any queries against any documents: statistics of the
 documents searched are never needed, so a test set stays unseen.
 
-`best_per_group` turns scores against items (the names of a synset) into
-scores against groups (the synset: its best name). `mix_scores` adds two
-scorers after putting each query's scores on a common scale, for a hybrid.
+`bag_ids` turns a bag of terms (a row of a count matrix) into a padded
+sequence of ids for an `Embedding(mask_zero=True)`. `best_per_group` turns
+scores against items (the names of a synset) into scores against groups (the
+synset: its best name). `mix_scores` adds two scorers after putting each
+query's scores on a common scale, for a hybrid.
 """
 
 import numpy as np
 
 from course_lib._validation import as_integers, as_matrix, check_real
 
-__all__ = ["BM25", "best_per_group", "mix_scores", "standardize_rows"]
+__all__ = ["BM25", "best_per_group", "bag_ids", "mix_scores", "standardize_rows"]
 
 
 class BM25:
@@ -145,7 +147,7 @@ def best_per_group(scores, groups, *, n_groups=None):
             least one item.
 
     Returns:
-        A float array `(n_queries, n_groups)`.
+        A float array `(n_queries, n_groups)`, float32 for float32 scores, else float64.
 
     Raises:
         ValueError: on mismatched lengths, or a group with no item.
@@ -155,7 +157,7 @@ def best_per_group(scores, groups, *, n_groups=None):
     >>> best_per_group(np.array([[0.1, 0.9, 0.3]]), np.array([0, 0, 1])).tolist()
     [[0.9, 0.3]]
     """
-    scores = as_matrix(scores, "scores", dtype=np.float64)
+    scores = as_matrix(scores, "scores", dtype=np.float32 if np.asarray(scores).dtype == np.float32 else np.float64)
     groups = as_integers(groups, "groups", what="group indices")
     if groups.shape != (scores.shape[1],):
         raise ValueError(
@@ -168,9 +170,45 @@ def best_per_group(scores, groups, *, n_groups=None):
             f"every group 0..{n_groups - 1} needs at least one item and no item may lie outside; received "
             f"item counts per group {counts.tolist()[:10]}{'...' if len(counts) > 10 else ''}."
         )
-    order = np.argsort(groups, kind="stable")
     starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
-    return np.maximum.reduceat(scores[:, order], starts, axis=1)
+    if np.any(np.diff(groups) < 0):  # bring each group's items together (a copy of the scores)
+        scores = scores[:, np.argsort(groups, kind="stable")]
+    return np.maximum.reduceat(scores, starts, axis=1)
+
+
+def bag_ids(counts, *, length):
+    """Each row's terms (its non-zero columns) as ids `column + 1`, padded with 0 or cut to `length`.
+
+    A count matrix from scikit-learn (`CountVectorizer(...).transform(texts)`)
+    holds a bag of terms per text; an `Embedding(mask_zero=True)` followed by a
+    masked mean wants a sequence of ids with 0 as padding. Counts are dropped
+    (each term once); a row with more than `length` terms keeps its first
+    `length` columns.
+
+    Args:
+        counts: a SciPy sparse matrix `(n_texts, n_terms)` (or a dense array).
+        length: positive int, the length of every sequence.
+
+    Returns:
+        An int32 array `(n_texts, length)` of ids in `1..n_terms`, 0 for padding.
+
+    Example:
+
+    >>> bag_ids(np.array([[0, 2, 1], [0, 0, 0], [1, 1, 1]]), length=2).tolist()
+    [[2, 3], [0, 0], [1, 2]]
+    """
+    from scipy import sparse
+
+    if isinstance(length, bool) or not isinstance(length, (int, np.integer)) or length < 1:
+        raise ValueError(f"`length` must be a positive int, the length of every sequence; received {length!r}.")
+    rows = sparse.csr_matrix(counts)
+    rows.sort_indices()
+    kept = np.minimum(np.diff(rows.indptr), length)
+    row = np.repeat(np.arange(rows.shape[0]), kept)
+    position = np.arange(kept.sum()) - np.repeat(np.cumsum(kept) - kept, kept)
+    ids = np.zeros((rows.shape[0], length), dtype=np.int32)
+    ids[row, position] = rows.indices[np.repeat(rows.indptr[:-1], kept) + position] + 1
+    return ids
 
 
 def standardize_rows(scores):

@@ -362,6 +362,7 @@ def retrieval_from_distances(distances, query_labels, index_labels=None, *, ks=(
     >>> retrieval_from_distances(distances, np.array([0, 0, 1]), ks=(1,))  # query 2 has no match
     {'R@1': 0.6666666666666666, 'MAP@R': 1.0}
     """
+    given = distances
     distances = as_matrix(distances, "distances", dtype=np.float64)
     query_labels = as_labels(query_labels, "query_labels", n_samples=distances.shape[0])
     leave_one_out = index_labels is None
@@ -372,7 +373,9 @@ def retrieval_from_distances(distances, query_labels, index_labels=None, *, ks=(
                 f"themselves); received shape {distances.shape}. Pass `index_labels`."
             )
         index_labels = query_labels
-        distances = distances + np.diag(np.full(len(distances), np.inf))
+        if np.may_share_memory(distances, given):  # never change the caller's array
+            distances = distances.copy()
+        np.fill_diagonal(distances, np.inf)  # in place: no second n x n matrix
     else:
         index_labels = as_labels(index_labels, "index_labels")
         if index_labels.shape[0] != distances.shape[1]:

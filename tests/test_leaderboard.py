@@ -65,14 +65,14 @@ def test_load_leaderboard_deduplicates_and_names_the_source(results_dir):
     assert raw["notebook"] == "01_similarity_basics"
     assert raw["also_in"] == ["02_autoencoder_similarity", "03_cnn_metric_learning"]
     assert "other" not in {row["method"] for row in rows}  # only the course notebooks
-    assert missing == ["04_rnn_sequence_similarity", "05_attention_similarity", "06_cosine_similarity_heads"]
+    assert missing == list(COURSE_NOTEBOOKS)[3:]  # 04 onwards
 
 
 def test_fresh_clone_has_no_rows_and_every_notebook_missing(tmp_path):
     rows, missing = load_leaderboard(results_dir=tmp_path / "does-not-exist")
     assert rows == [] and missing == list(COURSE_NOTEBOOKS)
     message = missing_message(missing)
-    assert "6 notebooks" in message and "notebooks/06_cosine_similarity_heads.ipynb" in message
+    assert "7 notebooks" in message and "notebooks/07_text_semantic_search.ipynb" in message
     assert leaderboard_table(rows) == "(no results)"
 
 
@@ -109,6 +109,14 @@ def test_select_rows_keeps_one_dataset_and_protocol_best_first():
         for dataset, value in (("a", 0.1), ("b", 0.9), ("a", 0.5))
     ]
     assert [row["MAP@R"] for row in select_rows(rows, "a", "test->train", "MAP@R")] == [0.5, 0.1]
+
+
+def test_rows_without_map_at_r_sort_by_their_protocols_first_metric():
+    rows = [
+        {"dataset": "text", "protocol": "test, one answer per query", "MRR": value, "R@1": 0.0, "R@10": 0.0}
+        for value in (0.2, 0.6, 0.4)
+    ]
+    assert [row["MRR"] for row in select_rows(rows, "text", None, "MAP@R")] == [0.6, 0.4, 0.2]
 
 
 def test_the_old_plot_leaderboard_name_still_works():

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from sklearn.feature_extraction.text import CountVectorizer
 
-from course_lib.lexical import BM25, best_per_group, mix_scores, standardize_rows
+from course_lib.lexical import BM25, bag_ids, best_per_group, mix_scores, standardize_rows
 
 CORPUS = [
     "the river bank is steep",
@@ -116,3 +116,17 @@ def test_standardize_and_mix():
         mix_scores(lexical, learned, weight=1.5)
     with pytest.raises(ValueError, match="one shape"):
         mix_scores(lexical, learned[:, :2], weight=0.5)
+
+
+def test_bag_ids_against_a_loop():
+    counts = CountVectorizer(analyzer="char_wb", ngram_range=(3, 3)).fit_transform([*CORPUS, ""])
+    ids = bag_ids(counts, length=12)
+    assert ids.shape == (6, 12) and ids.dtype == np.int32
+    dense = counts.toarray()
+    for row, text_ids in zip(dense, ids):
+        expected = (np.flatnonzero(row) + 1)[:12]
+        assert text_ids[: len(expected)].tolist() == expected.tolist()
+        assert np.all(text_ids[len(expected) :] == 0)
+    assert np.all(ids[-1] == 0)  # an empty text: padding only
+    with pytest.raises(ValueError, match="`length` must be a positive int"):
+        bag_ids(counts, length=0)

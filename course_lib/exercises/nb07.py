@@ -405,12 +405,12 @@ unknown_word = register(
         "07.unknown_word",
         title="What a word-level encoder does with a word it never saw in training.",
         prompt="""
-            **Question.** The query "Quercus" is a word that never occurs in the training
-            texts. A `TextVectorization` adapted on those texts, followed by an `Embedding`
-            and mean pooling, turns it into:
+            **Question.** A query is one word that never occurs in the training texts (a
+            rare name, say). A `TextVectorization` adapted on those texts, followed by an
+            `Embedding` and mean pooling, turns it into:
         """,
         choices={
-            "a": "a vector learned from the words that look like it, such as 'quest'",
+            "a": "a vector learned from the training words spelled like it",
             "b": "the vector of the out-of-vocabulary id, the same for every unseen word",
             "c": "a fresh random vector, different for each unseen word",
             "d": "nothing: TextVectorization raises an error",
@@ -418,17 +418,18 @@ unknown_word = register(
         answer="b",
         answer_name="unknown_word_answer",
         explanations={
-            "a": "Word ids know nothing of spelling: 'quest' and 'Quercus' are unrelated ids. "
-            "That is what the character n-grams add.",
+            "a": "Word ids know nothing of spelling: two words spelled alike are two unrelated "
+            "ids. That is what the character n-grams add.",
             "c": "The vocabulary is fixed once adapted: every word outside it gets id 1, the "
             "[UNK] token, and so one and the same embedding.",
             "d": "It does not fail: unseen words are what the out-of-vocabulary id (1, '[UNK]') is for.",
         },
         hint=(
-            "Look at the vocabulary: what are its first two entries, and which id does `vectorizer(['Quercus'])` give?",
+            "Look at the vocabulary: what are its first two entries, and which id does a made-up "
+            "word, `words(['zzxq'])`, get?",
             "Id 0 is padding and id 1 is '[UNK]': every word outside the vocabulary maps to 1.",
         ),
-        why="every unseen word becomes '[UNK]', so 'Quercus', 'Einstein' and a typo all look alike "
-        "to the words; character n-grams (or lexical search) still see their spelling.",
+        why="every unseen word becomes '[UNK]', so every rare name and every typo look alike to the "
+        "words; character n-grams (or lexical search) still see their spelling.",
     )
 )
