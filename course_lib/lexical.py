@@ -157,7 +157,7 @@ def best_per_group(scores, groups, *, n_groups=None):
     >>> best_per_group(np.array([[0.1, 0.9, 0.3]]), np.array([0, 0, 1])).tolist()
     [[0.9, 0.3]]
     """
-    scores = as_matrix(scores, "scores", dtype=np.float32 if np.asarray(scores).dtype == np.float32 else np.float64)
+    scores = as_matrix(scores, "scores", dtype=_float_type(scores))
     groups = as_integers(groups, "groups", what="group indices")
     if groups.shape != (scores.shape[1],):
         raise ValueError(
@@ -212,15 +212,20 @@ def bag_ids(counts, *, length):
 
 
 def standardize_rows(scores):
-    """Each row minus its mean, divided by its standard deviation (a constant row becomes zeros).
+    """Each row minus its mean, divided by its standard deviation (a constant row becomes zeros; float32 stays float32).
 
     Scorers live on different scales (a cosine in [-1, 1], BM25 in [0, 30] or
     more); per query, standardised scores keep each scorer's order and put
     them on one scale.
     """
-    scores = as_matrix(scores, "scores", dtype=np.float64)
+    scores = as_matrix(scores, "scores", dtype=_float_type(scores))
     spread = scores.std(axis=1, keepdims=True)
     return (scores - scores.mean(axis=1, keepdims=True)) / np.where(spread > 0, spread, 1.0)
+
+
+def _float_type(scores):
+    """float32 for float32 scores (half the memory of a large score matrix), float64 otherwise."""
+    return np.float32 if np.asarray(scores).dtype == np.float32 else np.float64
 
 
 def mix_scores(first, second, *, weight):
@@ -234,7 +239,7 @@ def mix_scores(first, second, *, weight):
         weight: float in `[0, 1]`: 1 is the first scorer alone, 0 the second.
 
     Returns:
-        A float array `(n_queries, n_documents)`.
+        A float array `(n_queries, n_documents)`, float32 when both inputs are.
 
     Example:
 
