@@ -384,8 +384,15 @@ def retrieval_from_distances(distances, query_labels, index_labels=None, *, ks=(
                 f"{distances.shape[1]} columns; pass one label per index item."
             )
     ks = check_ks(ks)
-    order = np.argsort(distances, axis=1, kind="stable")
-    if leave_one_out:
-        order = order[:, :-1]  # the query itself, at distance inf, comes last
     n_relevant = relevant_counts(query_labels, index_labels, leave_one_out=leave_one_out)
-    return retrieval_scores(index_labels[order], query_labels, n_relevant, ks=ks)
+    # The query itself, at distance inf, sorts last and so is never among the first n_candidates.
+    n_candidates = distances.shape[1] - (1 if leave_one_out else 0)
+    n_neighbours = min(max(max(ks), int(n_relevant.max(initial=0))), n_candidates)
+    # A block of queries at a time, keeping the labels of the first n_neighbours only: the
+    # neighbours of one full stable sort (ties in index order), without an n x n index array.
+    blocks = [
+        index_labels[np.argsort(distances[start : start + 512], axis=1, kind="stable")[:, :n_neighbours]]
+        for start in range(0, len(distances), 512)
+    ]
+    neighbour_labels = np.concatenate(blocks) if blocks else np.zeros((0, n_neighbours), index_labels.dtype)
+    return retrieval_scores(neighbour_labels, query_labels, n_relevant, ks=ks)
