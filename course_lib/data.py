@@ -6,7 +6,9 @@ Three small datasets run everywhere, offline:
   (20,000 train and 2,000 test images, balanced over 10 classes);
 - Japanese Vowels, shipped in `data/japanese_vowels.npz` (speaker
   identification from short multivariate sequences);
-- scikit-learn's bundled 8x8 digits (no file shipped).
+- scikit-learn's bundled 8x8 digits (no file shipped);
+- WordNet 3.0's noun synsets, shipped in `data/wordnet_nouns.npz` and loaded
+  by `course_lib.wordnet` (text similarity).
 
 `train_validation_split` carves a seeded, stratified validation set out of a
 training split, so that every choice (epochs, thresholds, models) is made
@@ -37,6 +39,7 @@ __all__ = [
     "load_fashion_mnist",
     "load_japanese_vowels",
     "load_digits",
+    "load_shipped_arrays",
     "train_validation_split",
 ]
 
@@ -124,7 +127,7 @@ def verify_data(*, data_dir=None):
 
     >>> report = verify_data()
     >>> sorted((row["file"], row["status"]) for row in report)
-    [('fashion_mnist_subset.npz', 'ok'), ('japanese_vowels.npz', 'ok')]
+    [('fashion_mnist_subset.npz', 'ok'), ('japanese_vowels.npz', 'ok'), ('wordnet_nouns.npz', 'ok')]
     """
     folder = _resolve_dir(data_dir)
     try:
@@ -177,6 +180,18 @@ def _load_verified(filename, data_dir):
         )
     with np.load(path, allow_pickle=False) as archive:
         return {name: archive[name] for name in archive.files}
+
+
+def load_shipped_arrays(filename, *, data_dir=None):
+    """Loads every array of a shipped `.npz` file, after checking its SHA-256 against the manifest.
+
+    For loaders in modules of their own (e.g. `course_lib.wordnet`).
+
+    Raises:
+        FileNotFoundError: if the file or the manifest is missing.
+        ValueError: if the manifest has no entry for the file, or its checksum differs.
+    """
+    return _load_verified(filename, data_dir)
 
 
 def load_fashion_mnist(split="train", *, dtype="float32", flatten=False, classes=None, source="shipped", data_dir=None):

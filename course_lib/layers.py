@@ -10,6 +10,8 @@ model that uses them saves to `.keras` and loads back with
   and Euclidean distance lies in `[0, 2]`.
 - `PairDistance` turns two batches of embeddings into one Euclidean distance
   per pair: the output of a siamese model trained with the contrastive loss.
+- `MaskedMeanPooling` averages a padded sequence over its real steps, and
+  gives zeros (not NaN) for a sequence with none: a text of unknown words.
 
 Importing this module imports Keras.
 """
@@ -30,7 +32,7 @@ from course_lib.tensor_similarity import (
     unit_vectors_tensor,
 )
 
-__all__ = ["L2Normalize", "PairDistance"]
+__all__ = ["L2Normalize", "MaskedMeanPooling", "PairDistance"]
 
 _SERIALIZATION_PACKAGE = "course_lib"
 
@@ -181,3 +183,50 @@ class PairDistance(keras.layers.Layer):
 
     def get_config(self):
         return {**super().get_config(), "metric": self.metric}
+
+
+@keras.saving.register_keras_serializable(package=_SERIALIZATION_PACKAGE)
+class MaskedMeanPooling(keras.layers.Layer):
+    """Averages each sequence over its real steps: the masked mean of notebook 04, safe when empty.
+
+    `keras.layers.GlobalAveragePooling1D` does the same given a mask, but
+    divides by zero for a sequence whose steps are all masked, and its NaN
+    then spreads through every layer after it. A text whose tokens are all
+    padding (an empty string, or one whose only characters are stripped)
+    is such a sequence; here it pools to a zero vector.
+
+    Formula:
+        `y_i = sum_t m_it x_it / max(1, sum_t m_it)`, with `m` the mask (1 on real steps).
+
+    Call arguments:
+        inputs: float tensor `(batch, steps, d)`.
+        mask: bool tensor `(batch, steps)` or None (every step real); set by
+            an `Embedding(mask_zero=True)` or `Masking` layer upstream.
+
+    Returns:
+        A tensor `(batch, d)`; the mask stops here.
+
+    Example:
+
+    >>> import numpy as np
+    >>> x = np.array([[[1.0], [3.0], [100.0]], [[5.0], [7.0], [9.0]]], "float32")
+    >>> mask = np.array([[True, True, False], [False, False, False]])
+    >>> ops.convert_to_numpy(MaskedMeanPooling()(x, mask=mask)).tolist()
+    [[2.0], [0.0]]
+    """
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.supports_masking = True
+
+    def call(self, inputs, mask=None):
+        if mask is None:
+            return ops.mean(inputs, axis=1)
+        weights = ops.cast(mask, inputs.dtype)[:, :, None]
+        return ops.sum(inputs * weights, axis=1) / ops.maximum(ops.sum(weights, axis=1), 1.0)
+
+    def compute_mask(self, inputs, mask=None):
+        return None
+
+    def compute_output_shape(self, input_shape):
+        return (input_shape[0], input_shape[-1])

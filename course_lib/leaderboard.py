@@ -14,7 +14,7 @@ kept; the others are listed in its `"also_in"` entry.
 """
 
 from course_lib._validation import check_choice
-from course_lib.results import PROTOCOLS, load_results, results_table
+from course_lib.results import PROTOCOL_METRICS, PROTOCOLS, load_results, results_table
 
 __all__ = [
     "COURSE_NOTEBOOKS",
@@ -36,7 +36,7 @@ COURSE_NOTEBOOKS = {
     "04_rnn_sequence_similarity": "DTW and RNN encoders on sequences",
     "05_attention_similarity": "attention encoders on sequences",
     "06_cosine_similarity_heads": "cosine heads (softmax, NormFace, CosFace, ArcFace, two-tower)",
-    "07_text_semantic_search": "text search: TF-IDF and BM25 against a learned encoder",
+    "07_text_semantic_search": "text search on WordNet (TF-IDF, BM25, dual encoders, hybrid)",
     "08_recommendation_two_towers": "recommendation: popularity and item-kNN against two towers",
     "09_capstone_similarity_search": "the capstone's encoder, searched exactly and with an index",
 }
@@ -225,8 +225,15 @@ def select_rows(rows, dataset, protocol, sort_by):
         for row in rows
         if (dataset is None or row["dataset"] == dataset) and (protocol is None or row["protocol"] == protocol)
     ]
-    # A row without `sort_by` (another protocol's metrics) goes last in its group.
-    return sorted(chosen, key=lambda row: (row["dataset"], PROTOCOLS.index(row["protocol"]), -row.get(sort_by, -1.0)))
+    return sorted(
+        chosen, key=lambda row: (row["dataset"], PROTOCOLS.index(row["protocol"]), -_sort_value(row, sort_by))
+    )
+
+
+def _sort_value(row, sort_by):
+    """`row[sort_by]`, or for a protocol without that metric (one answer per query: no MAP@R)
+    the first metric the protocol requires (MRR)."""
+    return row[sort_by] if sort_by in row else row[PROTOCOL_METRICS[row["protocol"]][0]]
 
 
 def leaderboard_table(rows, *, dataset=None, protocol=None, sort_by="MAP@R"):

@@ -351,6 +351,7 @@ def retrieval_from_distances(distances, query_labels, index_labels=None, *, ks=(
     >>> retrieval_from_distances(distances, np.array([0, 0, 1]), ks=(1,))  # query 2 has no match
     {'R@1': 0.6666666666666666, 'MAP@R': 1.0}
     """
+    given = distances
     distances = as_matrix(distances, "distances", dtype=np.float64)
     query_labels = as_labels(query_labels, "query_labels", n_samples=distances.shape[0])
     leave_one_out = index_labels is None
@@ -361,7 +362,9 @@ def retrieval_from_distances(distances, query_labels, index_labels=None, *, ks=(
                 f"themselves); received shape {distances.shape}. Pass `index_labels`."
             )
         index_labels = query_labels
-        distances = distances + np.diag(np.full(len(distances), np.inf))
+        if np.may_share_memory(distances, given):  # never change the caller's array
+            distances = distances.copy()
+        np.fill_diagonal(distances, np.inf)  # in place: no second n x n matrix
     else:
         index_labels = as_labels(index_labels, "index_labels")
         if index_labels.shape[0] != distances.shape[1]:
@@ -370,8 +373,15 @@ def retrieval_from_distances(distances, query_labels, index_labels=None, *, ks=(
                 f"{distances.shape[1]} columns; pass one label per index item."
             )
     ks = check_ks(ks)
-    order = np.argsort(distances, axis=1, kind="stable")
-    if leave_one_out:
-        order = order[:, :-1]  # the query itself, at distance inf, comes last
     n_relevant = relevant_counts(query_labels, index_labels, leave_one_out=leave_one_out)
-    return retrieval_scores(index_labels[order], query_labels, n_relevant, ks=ks)
+    # The query itself, at distance inf, sorts last and so is never among the first n_candidates.
+    n_candidates = distances.shape[1] - (1 if leave_one_out else 0)
+    n_neighbours = min(max(max(ks), int(n_relevant.max(initial=0))), n_candidates)
+    # A block of queries at a time, keeping the labels of the first n_neighbours only: the
+    # neighbours of one full stable sort (ties in index order), without an n x n index array.
+    blocks = [
+        index_labels[np.argsort(distances[start : start + 512], axis=1, kind="stable")[:, :n_neighbours]]
+        for start in range(0, len(distances), 512)
+    ]
+    neighbour_labels = np.concatenate(blocks) if blocks else np.zeros((0, n_neighbours), index_labels.dtype)
+    return retrieval_scores(neighbour_labels, query_labels, n_relevant, ks=ks)

@@ -1,13 +1,13 @@
 """Rebuilds every data file the course ships, byte for byte, from the original files.
 
-The course ships two small `.npz` files in `data/` so that the notebooks and
+The course ships small `.npz` files in `data/` so that the notebooks and
 tests run offline. This script recreates them from the untouched originals,
 checks the originals' SHA-256 first, and writes `data/manifest.json` with each
 file's checksum, array shapes, source, licence, citation and build command.
 
 Originals, fetched by the script itself from the package registries into a
-temporary folder (deleted afterwards) unless `--fashion-dir` / `--vowels-dir`
-point at copies already on disk:
+temporary folder (deleted afterwards) unless `--fashion-dir` / `--vowels-dir` /
+`--wordnet-dir` point at copies already on disk:
 
 - Fashion-MNIST (MIT, Zalando Research): the four IDX `.gz` files inside the
   Debian package `dataset-fashion-mnist` (`apt-get download`, then
@@ -16,6 +16,10 @@ point at copies already on disk:
 - Japanese Vowels (CC BY 4.0, UCI): the UEA `.ts` files bundled in the sktime
   1.2.0 wheel (`pip download --no-deps sktime==1.2.0`; the wheel is read as a
   zip, sktime is never installed or imported).
+- WordNet 3.0 nouns (WordNet 3.0 licence, Princeton University): `data.noun`
+  and the `lexnames(5WN)` manual page inside the Debian package `wordnet-base`
+  (`apt-get download`, then `dpkg-deb -x`), or `--wordnet-dir /` where that
+  package is installed.
 
 Each original's SHA-256 is checked before it is read, so a changed package
 fails loudly.
@@ -27,6 +31,7 @@ Usage:
                                                  # compare with data/manifest.json
                                                  # (what `make verify-data` runs)
     python scripts/build_data.py --fashion-dir DIR --vowels-dir DIR [--seed 0] [--out-dir DIR]
+    python scripts/build_data.py --wordnet-dir /   # WordNet from an installed wordnet-base
 
 Reproducibility: `np.savez_compressed` stamps the current time into the zip,
 so the `.npz` files are written here with fixed zip metadata (date 1980-01-01,
@@ -39,6 +44,7 @@ import gzip
 import hashlib
 import io
 import json
+import re
 import subprocess
 import sys
 import tempfile
@@ -57,6 +63,10 @@ __all__ = [
     "read_ts",
     "fashion_mnist_subset",
     "japanese_vowels",
+    "WORDNET_SOURCE_SHA256",
+    "fetch_wordnet",
+    "read_wordnet_nouns",
+    "wordnet_nouns",
     "write_npz",
     "build",
     "verify",
@@ -81,6 +91,13 @@ VOWELS_SOURCE_SHA256 = {
     "JapaneseVowels_TEST.ts": "b3d41d6a0ca3bcad3afb9ca7d4365382aa51341e2e58bae2a574babdda5b9462",
 }
 
+WORDNET_PACKAGE = "wordnet-base"
+# Paths inside the package (and on a system where it is installed, from /).
+WORDNET_SOURCE_SHA256 = {
+    "usr/share/wordnet/data.noun": "fea17d2f9656611334eac790e5d69e47645fa180c4aa481fb4cd9b3520754ca2",
+    "usr/share/man/man5/lexnames.5WN.gz": "43a305072b9fab51d86c1dfddd8a06745dc79963fc54a0a4ce31cc257d9ac2fe",
+}
+
 FASHION_TRAIN_PER_CLASS = 2000
 FASHION_TEST_PER_CLASS = 200
 VOWELS_MAX_LENGTH = 29
@@ -97,15 +114,15 @@ def sha256_of(path):
     return digest.hexdigest()
 
 
-def _check_sources(folder, expected):
+def _check_sources(folder, expected, *, option="--fashion-dir and --vowels-dir"):
     """Checks that each original file exists and has the expected SHA-256."""
     folder = Path(folder)
     for name, checksum in expected.items():
         path = folder / name
         if not path.is_file():
             raise SystemExit(
-                f"error: original file not found: {path}. Run the script without --fashion-dir "
-                f"and --vowels-dir to fetch the originals (see --help)."
+                f"error: original file not found: {path}. Run the script without {option} "
+                f"to fetch the originals (see --help)."
             )
         actual = sha256_of(path)
         if actual != checksum:
@@ -253,6 +270,99 @@ def japanese_vowels(vowels_dir):
     return arrays
 
 
+def fetch_wordnet(work_dir):
+    """Downloads and unpacks the Debian package `wordnet-base` into `work_dir`; returns its root.
+
+    The root holds `usr/share/wordnet/data.noun` and
+    `usr/share/man/man5/lexnames.5WN.gz`, the two originals `wordnet_nouns`
+    reads. Needs `apt-get` and `dpkg-deb` (no root, no install).
+    """
+    debs = Path(work_dir) / "wordnet-deb"
+    debs.mkdir(parents=True, exist_ok=True)
+    _run(["apt-get", "download", WORDNET_PACKAGE], cwd=debs)
+    (package,) = sorted(debs.glob(f"{WORDNET_PACKAGE}_*.deb"))
+    _run(["dpkg-deb", "-x", str(package), str(debs / "root")], cwd=debs)
+    return debs / "root"
+
+
+_QUOTED = re.compile(r'"([^"]*)"')
+
+
+def read_wordnet_nouns(wordnet_dir):
+    """Parses every noun synset of WordNet 3.0 and the names of the noun categories.
+
+    Each line of `data.noun` after the licence header (lines starting with two
+    spaces) is one synset: `offset lex_filenum n w_cnt word lex_id ... | gloss`,
+    with `w_cnt` in hexadecimal (see `wndb(5WN)`). The gloss is the definition
+    followed by example sentences in double quotes, separated by `;`. The
+    definition kept is the gloss without the quoted examples, its remaining
+    `;`-separated parts joined by `"; "`; in the four glosses with an unmatched
+    quote, the text after it is taken as one more example.
+
+    Returns:
+        A tuple `(synsets, category_names)`: `synsets` a list of
+        `(offset, lex_filenum, names, definition, examples)` in file order,
+        `category_names` a dict `{lex_filenum: "noun.xxx"}` read from the
+        table in the `lexnames(5WN)` manual page.
+    """
+    wordnet_dir = Path(wordnet_dir)
+    _check_sources(wordnet_dir, WORDNET_SOURCE_SHA256, option="--wordnet-dir")
+    with gzip.open(wordnet_dir / "usr/share/man/man5/lexnames.5WN.gz", "rt", encoding="utf-8") as handle:
+        rows = (re.match(r"^(\d\d)\t(noun\.\w+)\s*\t", line) for line in handle)
+        category_names = {int(row.group(1)): row.group(2) for row in rows if row}
+    synsets = []
+    text = (wordnet_dir / "usr/share/wordnet/data.noun").read_text(encoding="utf-8")
+    for line in text.splitlines():
+        if line.startswith("  "):  # the licence header
+            continue
+        head, gloss = line.split(" | ", 1)
+        fields = head.split()
+        offset, lex_filenum, n_words = int(fields[0]), int(fields[1]), int(fields[3], 16)
+        names = tuple(fields[4 + 2 * i] for i in range(n_words))
+        examples = [example.strip() for example in _QUOTED.findall(gloss)]
+        rest, _, unmatched = _QUOTED.sub(" ", gloss).partition('"')  # an example left open
+        examples = tuple(example for example in [*examples, unmatched.replace('"', " ").strip()] if example)
+        parts = rest.split(";")
+        definition = "; ".join(" ".join(part.split()) for part in parts if part.strip())
+        if lex_filenum not in category_names or not definition:
+            raise ValueError(f"data.noun: synset {offset:08d} has category {lex_filenum} or an empty definition.")
+        synsets.append((offset, lex_filenum, names, definition, examples))
+    return synsets, category_names
+
+
+def _text_blob(strings):
+    """Strings joined by newlines, as a uint8 array of UTF-8 bytes (none may hold a newline)."""
+    strings = list(strings)
+    if any("\n" in string for string in strings):
+        raise ValueError("a string to store holds a newline, the separator.")
+    return np.frombuffer("\n".join(strings).encode("utf-8"), dtype=np.uint8).copy()
+
+
+def wordnet_nouns(wordnet_dir):
+    """Returns every WordNet 3.0 noun synset as a dict of arrays (texts as UTF-8 blobs).
+
+    Texts are stored as uint8 arrays of UTF-8 bytes, newline-separated, so the
+    file needs no pickling: `definitions` holds one line per synset, `names`
+    and `examples` one line per lemma name or example, `name_counts` and
+    `example_counts` how many lines belong to each synset, in synset order.
+    `category` indexes `category_names` (the 26 noun files of `lexnames(5WN)`,
+    `noun.Tops` = 0 to `noun.time` = 25).
+    """
+    synsets, names_by_file = read_wordnet_nouns(wordnet_dir)
+    files = sorted(names_by_file)
+    position = {lex_filenum: index for index, lex_filenum in enumerate(files)}
+    return {
+        "synset_offset": np.array([s[0] for s in synsets], dtype=np.int32),
+        "category": np.array([position[s[1]] for s in synsets], dtype=np.uint8),
+        "category_names": _text_blob(names_by_file[lex_filenum] for lex_filenum in files),
+        "definitions": _text_blob(s[3] for s in synsets),
+        "names": _text_blob(name for s in synsets for name in s[2]),
+        "name_counts": np.array([len(s[2]) for s in synsets], dtype=np.uint8),
+        "examples": _text_blob(example for s in synsets for example in s[4]),
+        "example_counts": np.array([len(s[4]) for s in synsets], dtype=np.uint8),
+    }
+
+
 def write_npz(path, arrays):
     """Writes `arrays` as a compressed `.npz` whose bytes depend only on the arrays."""
     with zipfile.ZipFile(path, "w") as archive:
@@ -310,6 +420,32 @@ _VOWELS_META = {
         "using passing-through regions. Pattern Recognition Letters 20(11-13):1103-1111."
     ),
 }
+_WORDNET_META = {
+    "dataset": "WordNet 3.0 nouns",
+    "description": (
+        "Every noun synset of WordNet 3.0 (82,115): its lemma names (underscores for "
+        "spaces, as in WordNet), its definition (the gloss without its quoted examples), "
+        "its example sentences and its lexicographer category (26 noun files, from "
+        "lexnames(5WN)). Texts are newline-separated UTF-8 bytes in uint8 arrays: "
+        "definitions one line per synset; names and examples one line each, "
+        "name_counts / example_counts per synset, in synset order. synset_offset is "
+        "the synset's byte offset in data.noun, WordNet's own identifier."
+    ),
+    "source": {
+        "url": "https://wordnet.princeton.edu/",
+        "offline_copy": "Debian package wordnet-base (apt-get download wordnet-base; dpkg-deb -x): "
+        "/usr/share/wordnet/data.noun and /usr/share/man/man5/lexnames.5WN.gz",
+        "files_sha256": WORDNET_SOURCE_SHA256,
+    },
+    "licence": "WordNet 3.0 licence (permissive: use, copy, modify and distribute with the notice)",
+    "licence_url": "https://wordnet.princeton.edu/license-and-commercial-use",
+    "attribution": "WordNet 3.0 Copyright 2006 by Princeton University. All rights reserved.",
+    "citation": (
+        "George A. Miller (1995). WordNet: A Lexical Database for English. Communications "
+        "of the ACM 38(11):39-41. Christiane Fellbaum (1998, ed.) WordNet: An Electronic "
+        "Lexical Database. Cambridge, MA: MIT Press."
+    ),
+}
 
 
 def _entry(path, arrays, meta, command, seed):
@@ -323,8 +459,8 @@ def _entry(path, arrays, meta, command, seed):
     }
 
 
-def build(fashion_dir, vowels_dir, *, out_dir, seed=0):
-    """Builds both `.npz` files and `manifest.json` in `out_dir`; returns the manifest."""
+def build(fashion_dir, vowels_dir, *, wordnet_dir, out_dir, seed=0):
+    """Builds every `.npz` file and `manifest.json` in `out_dir`; returns the manifest."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     command = f"python scripts/build_data.py --seed {seed}"
@@ -332,6 +468,7 @@ def build(fashion_dir, vowels_dir, *, out_dir, seed=0):
     for filename, arrays, meta, file_seed in (
         ("fashion_mnist_subset.npz", fashion_mnist_subset(fashion_dir, seed=seed), _FASHION_META, seed),
         ("japanese_vowels.npz", japanese_vowels(vowels_dir), _VOWELS_META, None),
+        ("wordnet_nouns.npz", wordnet_nouns(wordnet_dir), _WORDNET_META, None),
     ):
         path = out_dir / filename
         write_npz(path, arrays)
@@ -368,11 +505,16 @@ def main(argv=None):
     parser = argparse.ArgumentParser(
         description=__doc__.split("\n\n")[0],
         epilog="Without --fashion-dir and --vowels-dir the originals are downloaded "
-        f"(apt-get download {FASHION_PACKAGE}; pip download sktime=={SKTIME_VERSION}) into a "
-        "temporary folder that is deleted afterwards.",
+        f"(apt-get download {FASHION_PACKAGE}; pip download sktime=={SKTIME_VERSION}), and without "
+        f"--wordnet-dir WordNet (apt-get download {WORDNET_PACKAGE}), into a temporary folder "
+        "that is deleted afterwards.",
     )
     parser.add_argument("--fashion-dir", help="folder with the four Fashion-MNIST IDX .gz files")
     parser.add_argument("--vowels-dir", help="folder with JapaneseVowels_TRAIN.ts and JapaneseVowels_TEST.ts")
+    parser.add_argument(
+        "--wordnet-dir",
+        help="root of an unpacked (or installed: /) Debian package wordnet-base; fetched when not given",
+    )
     parser.add_argument("--seed", type=int, default=0, help="seed of the Fashion-MNIST subset (default 0)")
     parser.add_argument(
         "--out-dir",
@@ -395,8 +537,11 @@ def main(argv=None):
             fashion_dir, vowels_dir = fetch_sources(scratch / "sources")
         else:
             fashion_dir, vowels_dir = args.fashion_dir, args.vowels_dir
+        if args.wordnet_dir is None:
+            print(f"fetching {WORDNET_PACKAGE} (Debian) ...", flush=True)
+        wordnet_dir = fetch_wordnet(scratch / "sources") if args.wordnet_dir is None else args.wordnet_dir
         out_dir = scratch / "built" if args.verify else Path(args.out_dir)
-        manifest = build(fashion_dir, vowels_dir, out_dir=out_dir, seed=args.seed)
+        manifest = build(fashion_dir, vowels_dir, wordnet_dir=wordnet_dir, out_dir=out_dir, seed=args.seed)
         if args.verify:
             ok = verify(Path(args.out_dir) / "manifest.json", out_dir)
             print(

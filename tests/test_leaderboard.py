@@ -119,6 +119,14 @@ def test_select_rows_keeps_one_dataset_and_protocol_best_first():
     assert [row["MAP@R"] for row in select_rows(rows, "a", "test->train", "MAP@R")] == [0.5, 0.1]
 
 
+def test_rows_without_map_at_r_sort_by_their_protocols_first_metric():
+    rows = [
+        {"dataset": "text", "protocol": "test, one answer per query", "MRR": value, "R@1": 0.0, "R@10": 0.0}
+        for value in (0.2, 0.6, 0.4)
+    ]
+    assert [row["MRR"] for row in select_rows(rows, "text", None, "MAP@R")] == [0.6, 0.4, 0.2]
+
+
 def test_plot_leaderboard_lives_in_plotting_only():
     import course_lib.leaderboard
 

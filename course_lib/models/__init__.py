@@ -1,6 +1,7 @@
 """Model builders: functional `keras.Model`s with `input_shape`, `embedding_dim` and `seed`.
 
-Submodules by family (`autoencoders`, `encoders`, `classifiers`, `sequence_encoders`);
+Submodules by family (`autoencoders`, `encoders`, `classifiers`, `sequence_encoders`,
+`text_encoders`);
 every builder is also importable from here. Importing this package imports Keras.
 """
 
@@ -12,6 +13,7 @@ from course_lib.models.sequence_encoders import (
     build_rnn_encoder,
     build_sequence_autoencoder,
 )
+from course_lib.models.text_encoders import build_dual_encoder, build_text_encoder
 
 __all__ = [
     "build_attention_encoder",
@@ -19,8 +21,10 @@ __all__ = [
     "build_conv_autoencoder",
     "build_cosine_classifier",
     "build_dense_autoencoder",
+    "build_dual_encoder",
     "build_rnn_encoder",
     "build_sequence_autoencoder",
     "build_siamese_model",
     "build_softmax_classifier",
+    "build_text_encoder",
 ]

@@ -19,9 +19,10 @@ initial weights.
 
 import keras
 
-from course_lib._validation import check_bool, check_choice, check_positive_int, check_real, check_seed
+from course_lib._validation import check_bool, check_choice, check_positive_int, check_real
 from course_lib.attention import AttentionPooling, PositionalEncoding
 from course_lib.layers import L2Normalize
+from course_lib.models._blocks import Seeds, transformer_block
 from course_lib.models._checks import check_input_shape, layer_seeds
 
 __all__ = [
@@ -35,22 +36,6 @@ _EXAMPLE = "(29, 12) for Japanese Vowels"
 
 def _sequence_shape(input_shape):
     return check_input_shape(input_shape, ranks=(2,), what="sequence (max_length, n_features)", example=_EXAMPLE)
-
-
-class _Seeds:
-    """Hands out seeded initializers in order, from one user seed."""
-
-    def __init__(self, seed, count=32):
-        self._seeds = iter(layer_seeds(check_seed(seed), count))
-
-    def glorot(self):
-        return keras.initializers.GlorotUniform(seed=next(self._seeds))
-
-    def orthogonal(self):
-        return keras.initializers.Orthogonal(seed=next(self._seeds))
-
-    def normal(self):
-        return keras.initializers.RandomNormal(stddev=0.05, seed=next(self._seeds))
 
 
 def _rnn_layer(cell, units, seeds, *, return_sequences, name):
@@ -106,7 +91,7 @@ def build_rnn_encoder(
     check_choice(cell, "cell", ("gru", "lstm"))
     bidirectional = check_bool(bidirectional, "bidirectional")
     use_mask = check_bool(use_mask, "use_mask")
-    seeds = _Seeds(seed)
+    seeds = Seeds(seed)
     inputs = keras.Input(input_shape, name="sequence")
     x = keras.layers.Masking(mask_value=0.0, name="masking")(inputs) if use_mask else inputs
     rnn = _rnn_layer(cell, units, seeds, return_sequences=True, name=cell)
@@ -161,7 +146,7 @@ def build_sequence_autoencoder(input_shape=(29, 12), *, embedding_dim=32, units=
     embedding_dim = check_positive_int(embedding_dim, "embedding_dim")
     units = check_positive_int(units, "units")
     use_mask = check_bool(use_mask, "use_mask")
-    seeds = _Seeds(seed)
+    seeds = Seeds(seed)
     steps, n_features = input_shape
 
     inputs = keras.Input(input_shape, name="sequence")
@@ -244,34 +229,21 @@ def build_attention_encoder(
     if not 0.0 <= check_real(dropout_rate, "dropout_rate", example=0.1) < 1.0:
         raise ValueError(f"`dropout_rate` must be in [0, 1); received {dropout_rate!r}.")
     dropout_rate = float(dropout_rate)
-    seeds = _Seeds(seed, count=8 + 8 * num_layers)
+    seeds = Seeds(seed, count=8 + 8 * num_layers)
 
     inputs = keras.Input(input_shape, name="sequence")
     x = keras.layers.Masking(mask_value=0.0, name="masking")(inputs) if use_mask else inputs
     x = keras.layers.Dense(model_dim, kernel_initializer=seeds.glorot(), name="input_projection")(x)
     x = PositionalEncoding(name="positions")(x)
     for index in range(1, num_layers + 1):
-        attention = keras.layers.MultiHeadAttention(
-            num_heads,
-            model_dim // num_heads,
-            dropout=dropout_rate,
-            kernel_initializer=seeds.glorot(),
-            name=f"self_attention_{index}",
-        )(x, x)
-        x = keras.layers.LayerNormalization(name=f"norm_{index}a")(
-            keras.layers.Add(name=f"residual_{index}a")([x, attention])
-        )
-        hidden = keras.layers.Dense(
-            feedforward_dim, activation="relu", kernel_initializer=seeds.glorot(), name=f"feedforward_{index}"
-        )(x)
-        hidden = keras.layers.Dense(model_dim, kernel_initializer=seeds.glorot(), name=f"feedforward_out_{index}")(
-            hidden
-        )
-        hidden = keras.layers.Dropout(dropout_rate, seed=int(layer_seeds(seed + index, 1)[0]), name=f"dropout_{index}")(
-            hidden
-        )
-        x = keras.layers.LayerNormalization(name=f"norm_{index}b")(
-            keras.layers.Add(name=f"residual_{index}b")([x, hidden])
+        x = transformer_block(
+            x,
+            index=index,
+            num_heads=num_heads,
+            feedforward_dim=feedforward_dim,
+            dropout_rate=dropout_rate,
+            seeds=seeds,
+            dropout_seed=int(layer_seeds(seed + index, 1)[0]),
         )
     x = AttentionPooling(name="attention_pool")(x)
     x = keras.layers.Dense(embedding_dim, kernel_initializer=seeds.glorot(), name="embedding")(x)

@@ -1,0 +1,174 @@
+"""Notebook 07's exercise checkers: the usual wrong answers, and right answers written otherwise.
+
+`tests/test_exercises.py` rejects every wrong answer listed in `WRONG_ANSWERS` here
+(with its message) and accepts every answer of `RIGHT_ANSWERS`.
+"""
+
+import keras
+import numpy as np
+
+from course_lib.exercises import get_exercise
+from course_lib.infonce import in_batch_softmax_loss
+
+# --- 07.tfidf_weights ---------------------------------------------------------------------------
+
+
+def _tfidf(counts, *, smooth=True, plus_one=True, normalize=True, log=np.log, df_kind="docs", idf_only=False):
+    counts = np.asarray(counts, dtype=float)
+    n = len(counts)
+    df = (counts > 0).sum(0) if df_kind == "docs" else counts.sum(0)
+    idf = log((1 + n) / (1 + df)) if smooth else log(n / df)
+    idf = idf + 1 if plus_one else idf
+    weights = counts if idf_only else counts * idf
+    if normalize == "columns":
+        return weights / np.linalg.norm(weights, axis=0, keepdims=True)
+    return weights / np.linalg.norm(weights, axis=1, keepdims=True) if normalize else weights
+
+
+def _tfidf_sklearn(counts):
+    from sklearn.feature_extraction.text import TfidfTransformer
+
+    return TfidfTransformer().fit_transform(counts).toarray()
+
+
+def _tfidf_loops_float32(counts):
+    counts = np.asarray(counts, dtype=np.float32)
+    n_documents, n_terms = counts.shape
+    weights = np.zeros_like(counts)
+    for term in range(n_terms):
+        holding = sum(1 for document in range(n_documents) if counts[document, term] > 0)
+        idf = np.float32(np.log((n_documents + 1) / (holding + 1)) + 1)
+        weights[:, term] = counts[:, term] * idf
+    for document in range(n_documents):
+        weights[document] /= np.sqrt(np.sum(weights[document] ** 2))
+    return weights
+
+
+# --- 07.bm25_weight -----------------------------------------------------------------------------
+
+
+def _bm25(tf, length, average_length, idf, k1, b, *, plus_one=True, saturate=True, invert=False, use_b=True):
+    ratio = average_length / length if invert else length / average_length
+    norm = k1 * ((1 - b + b * ratio) if use_b else 1.0)
+    if not saturate:
+        return idf * tf
+    return idf * tf * ((k1 + 1) if plus_one else 1) / (tf + norm)
+
+
+def _bm25_swapped_b(tf, length, average_length, idf, k1, b):
+    return idf * tf * (k1 + 1) / (tf + k1 * (b + (1 - b) * length / average_length))
+
+
+def _bm25_no_idf(tf, length, average_length, idf, k1, b):
+    return tf * (k1 + 1) / (tf + k1 * (1 - b + b * length / average_length))
+
+
+def _bm25_loop_tensor(tf, length, average_length, idf, k1, b):  # a Keras tensor, float32
+    weights = []
+    for count, size in zip(tf, length):
+        denominator = count + k1 * (1 - b + b * size / average_length)
+        weights.append(idf * count * (k1 + 1) / denominator)
+    return keras.ops.convert_to_tensor(np.array(weights, dtype=np.float32))
+
+
+def _bm25_written_as_saturation(tf, length, average_length, idf, k1, b):
+    k = k1 * ((1 - b) + b * (np.asarray(length) / average_length))
+    return idf * (k1 + 1) * (1 - k / (tf + k))
+
+
+# --- 07.in_batch_loss ---------------------------------------------------------------------------
+
+
+def _unit(x):
+    return x / np.linalg.norm(x, axis=1, keepdims=True)
+
+
+def _loss(
+    queries,
+    documents,
+    temperature,
+    *,
+    normalize=True,
+    divide=True,
+    axis=1,
+    drop_positive=False,
+    reduce=np.mean,
+    as_probability=False,
+):
+    q, d = (_unit(queries), _unit(documents)) if normalize else (queries, documents)
+    logits = q @ d.T / temperature if divide else q @ d.T * temperature
+    exp = np.exp(logits)
+    if drop_positive:
+        exp = exp * (1 - np.eye(len(q)))
+    probability = np.diagonal(np.exp(logits)) / exp.sum(axis=axis)
+    return reduce(probability) if as_probability else reduce(-np.log(probability))
+
+
+def _loss_keras_float32(queries, documents, temperature):  # keras.ops in float32, as in a model
+    q = keras.ops.normalize(keras.ops.convert_to_tensor(queries, dtype="float32"), axis=1)
+    d = keras.ops.normalize(keras.ops.convert_to_tensor(documents, dtype="float32"), axis=1)
+    logits = keras.ops.matmul(q, keras.ops.transpose(d)) / temperature
+    return keras.ops.mean(keras.ops.logsumexp(logits, axis=1) - keras.ops.diagonal(logits))
+
+
+def _loss_cross_entropy(queries, documents, temperature):
+    logits = _unit(queries) @ _unit(documents).T / temperature
+    loss = keras.losses.SparseCategoricalCrossentropy(from_logits=True)
+    return keras.ops.convert_to_tensor(loss(np.arange(len(queries)), logits.astype(np.float32)))
+
+
+def _loss_loop(queries, documents, temperature):
+    total = 0.0
+    for i, query in enumerate(queries):
+        scores = [
+            query @ document / np.linalg.norm(query) / np.linalg.norm(document) / temperature for document in documents
+        ]
+        total += np.log(np.sum(np.exp(scores))) - scores[i]
+    return total / len(queries)
+
+
+WRONG_ANSWERS = {
+    "07.tfidf_weights": [
+        (lambda c: _tfidf(c, normalize=False), "did not normalise"),
+        (lambda c: _tfidf(c, normalize="columns"), r"normalised the columns"),
+        (lambda c: _tfidf(c, smooth=False), "without smoothing"),
+        (lambda c: _tfidf(c, plus_one=False), r"left out the \+ 1"),
+        (lambda c: _tfidf(c, log=np.log10), "log10"),
+        (lambda c: _tfidf(c, df_kind="occurrences"), "number of DOCUMENTS"),
+        (lambda c: _tfidf(c, idf_only=True), "normalised counts"),
+        (lambda c: _tfidf(c)[:, 0], r"expected shape \(3, 3\), got \(3,\)"),
+        (lambda c: _tfidf(c, log=np.log10) if len(c) == 3 else _tfidf(c, plus_one=False), r"^on counts.*expected\n"),
+    ],
+    "07.bm25_weight": [
+        (lambda *a: _bm25(*a, saturate=False), "TF-IDF's weight"),
+        (lambda *a: _bm25(*a, plus_one=False), r"factor \(k1 \+ 1\)"),
+        (lambda *a: _bm25(*a, invert=True), "divided average_length by length"),
+        (lambda *a: _bm25(*a, use_b=False), "left out the length normalisation"),
+        (_bm25_swapped_b, "swapped b and 1 - b"),
+        (_bm25_no_idf, "forgot to multiply by the term's idf"),
+        (lambda *a: float(np.sum(_bm25(*a))), r"expected shape \(4,\), got \(\)"),
+    ],
+    "07.in_batch_loss": [
+        (lambda q, d, t: _loss(q, d, t, normalize=False), "raw vectors"),
+        (lambda q, d, t: _loss(q, d, t, divide=False), "multiplied the cosines by the temperature"),
+        (lambda q, d, t: _loss(q, d, t, axis=0), "over each column"),
+        (lambda q, d, t: _loss(q, d, t, drop_positive=True), "left the right document out"),
+        (lambda q, d, t: _loss(q, d, t, reduce=np.sum), "summed the losses"),
+        (lambda q, d, t: _loss(q, d, t, as_probability=True), "MINUS its log"),
+        (lambda q, d, t: _loss(q, d, t, reduce=lambda x: x), r"expected shape \(\), got \(2,\)"),
+        (lambda q, d, t: in_batch_softmax_loss(np.arange(len(q)), np.stack([q, d], 1), temperature=t), "course's own"),
+    ],
+}
+
+RIGHT_ANSWERS = {
+    "07.tfidf_weights": [_tfidf_sklearn, _tfidf_loops_float32],
+    "07.bm25_weight": [_bm25_loop_tensor, _bm25_written_as_saturation],
+    "07.in_batch_loss": [_loss_keras_float32, _loss_cross_entropy, _loss_loop],
+}
+
+
+def test_the_unknown_word_question():
+    question = get_exercise("07.unknown_word")
+    assert question.evaluate(" b ").correct
+    assert "spelling" in question.evaluate("a").message
+    assert "[UNK]" in question.evaluate("c").message
