@@ -13,7 +13,7 @@ from course_lib import doctor as doctor_module
 from course_lib import paths
 from course_lib.doctor import doctor
 
-SHIPPED = ("fashion_mnist_subset.npz", "japanese_vowels.npz", "manifest.json")
+SHIPPED = ("fashion_mnist_subset.npz", "japanese_vowels.npz", "movielens_small.npz", "manifest.json")
 
 
 @pytest.fixture
