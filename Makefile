@@ -107,7 +107,9 @@ test-solved: setup
 # tests took 6 minutes on a busy 2-core machine.
 KERAS_TESTS := tests/test_layers.py tests/test_losses.py tests/test_heads.py tests/test_attention.py \
 	tests/test_models_*.py tests/test_backends.py tests/test_without_tensorflow.py \
-	course_lib/layers.py course_lib/losses.py course_lib/heads.py course_lib/attention.py course_lib/models
+	tests/test_in_batch_softmax.py \
+	course_lib/layers.py course_lib/losses.py course_lib/heads.py course_lib/attention.py course_lib/models \
+	course_lib/in_batch_softmax.py
 JAX_STAMP := $(VENV)/.installed-jax
 
 $(JAX_STAMP): $(STAMP)

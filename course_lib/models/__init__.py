@@ -18,6 +18,9 @@ _EXPORTS = {
     "build_attention_encoder": "sequence_encoders",
     "build_rnn_encoder": "sequence_encoders",
     "build_sequence_autoencoder": "sequence_encoders",
+    "build_bag_tower": "towers",
+    "build_id_tower": "towers",
+    "build_two_tower_model": "towers",
 }
 
 __all__ = sorted(_EXPORTS)
