@@ -14,7 +14,7 @@ kept; the others are listed in its `"also_in"` entry.
 """
 
 from course_lib._validation import check_choice
-from course_lib.results import PROTOCOLS, load_results, results_table
+from course_lib.results import PROTOCOL_METRICS, PROTOCOLS, load_results, results_table
 
 __all__ = [
     "COURSE_NOTEBOOKS",
@@ -45,6 +45,7 @@ COURSE_NOTEBOOKS = {
     "04_rnn_sequence_similarity": "DTW and RNN encoders on sequences",
     "05_attention_similarity": "attention encoders on sequences",
     "06_cosine_similarity_heads": "cosine heads (softmax, NormFace, CosFace, ArcFace, two-tower)",
+    "08_recommendation_two_towers": "recommenders on MovieLens (popularity, item-kNN, ALS, two towers)",
 }
 
 #: Different names for the same method in different notebooks.
@@ -169,14 +170,28 @@ def missing_message(missing):
     )
 
 
+def _sort_value(row, sort_by):
+    """`row[sort_by]`, or for a protocol that does not measure it (leave-last-out has no
+    MAP@R) the first metric its protocol requires."""
+    value = row.get(sort_by)
+    return row[PROTOCOL_METRICS[row["protocol"]][0]] if value is None else value
+
+
 def select_rows(rows, dataset, protocol, sort_by):
     """The rows of `dataset` and `protocol` (None: all), by dataset and protocol, best `sort_by` first.
+
+    Rows of a protocol without `sort_by` are sorted by the first metric their
+    protocol requires (`course_lib.results.PROTOCOL_METRICS`), e.g. R@10 for
+    "leave-last-out".
 
     Example:
 
     >>> rows = [{"dataset": "d", "protocol": "test->train", "MAP@R": value} for value in (0.1, 0.3)]
     >>> [row["MAP@R"] for row in select_rows(rows, "d", None, "MAP@R")]
     [0.3, 0.1]
+    >>> rows = [{"dataset": "m", "protocol": "leave-last-out", "R@10": value} for value in (0.05, 0.1)]
+    >>> [row["R@10"] for row in select_rows(rows, "m", None, "MAP@R")]
+    [0.1, 0.05]
     """
     check_choice(sort_by, "sort_by", _SORT_KEYS)
     if protocol is not None:
@@ -186,7 +201,9 @@ def select_rows(rows, dataset, protocol, sort_by):
         for row in rows
         if (dataset is None or row["dataset"] == dataset) and (protocol is None or row["protocol"] == protocol)
     ]
-    return sorted(chosen, key=lambda row: (row["dataset"], PROTOCOLS.index(row["protocol"]), -row[sort_by]))
+    return sorted(
+        chosen, key=lambda row: (row["dataset"], PROTOCOLS.index(row["protocol"]), -_sort_value(row, sort_by))
+    )
 
 
 def leaderboard_table(rows, *, dataset=None, protocol=None, sort_by="MAP@R"):
