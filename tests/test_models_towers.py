@@ -91,6 +91,8 @@ def test_two_tower_model_checks_the_towers():
         build_two_tower_model(build_id_tower(3, embedding_dim=4), build_id_tower(3, embedding_dim=5))
     with pytest.raises(TypeError, match="one input and one output"):
         build_two_tower_model("users", build_id_tower(3))
+    with pytest.raises(ValueError, match="both are named 'bag_tower'.*name="):
+        build_two_tower_model(build_bag_tower(5, bag_length=2), build_bag_tower(7, bag_length=3))
 
 
 def test_builders_are_exported_lazily():

@@ -208,7 +208,7 @@ def build_two_tower_model(query_tower, candidate_tower, *, name="two_tower"):
 
     Raises:
         TypeError: if a tower is not a one-input, one-output `keras.Model`.
-        ValueError: if the towers' output sizes differ.
+        ValueError: if the towers' output sizes differ, or they share a name.
 
     Example:
 
@@ -223,6 +223,11 @@ def build_two_tower_model(query_tower, candidate_tower, *, name="two_tower"):
         raise ValueError(
             f"the towers must output vectors of one size to be compared; query_tower gives {query_dim}, "
             f"candidate_tower {candidate_dim}."
+        )
+    if query_tower.name == candidate_tower.name:
+        raise ValueError(
+            f"the towers must have different names inside one model; both are named "
+            f"{query_tower.name!r}. Pass name=... to one of the builders, e.g. name='user_tower'."
         )
     query = keras.Input(shape=query_tower.input_shape[1:], dtype=query_tower.inputs[0].dtype, name="query")
     candidate = keras.Input(
