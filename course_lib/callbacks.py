@@ -2,7 +2,9 @@
 
 `RetrievalMonitor` scores an encoder on labelled validation data after every
 epoch, so training curves show what the course cares about (retrieval quality)
-next to what the loss optimises. `TrainingProgress` prints one short line per
+next to what the loss optimises; `RankingMonitor` does the same for a
+recommender (each user's held-out item ranked among all items) and keeps the
+weights of its best epoch. `TrainingProgress` prints one short line per
 epoch while a model trains and a one-line summary at the end, so a long
 training cell shows signs of life.
 """
@@ -15,8 +17,9 @@ import numpy as np
 
 from course_lib._validation import as_labels
 from course_lib.metrics import evaluate_retrieval
+from course_lib.rank_metrics import exclusion_mask, ranking_scores
 
-__all__ = ["RetrievalMonitor", "TrainingProgress"]
+__all__ = ["RankingMonitor", "RetrievalMonitor", "TrainingProgress"]
 
 
 class RetrievalMonitor(keras.callbacks.Callback):
@@ -66,6 +69,88 @@ class RetrievalMonitor(keras.callbacks.Callback):
         if logs is not None:
             logs.update({f"val_{name}": value for name, value in scores.items()})
         self.seconds += time.perf_counter() - start
+
+
+class RankingMonitor(keras.callbacks.Callback):
+    """After each epoch, ranks every candidate item for each validation user; keeps the best weights.
+
+    `score()` returns the current model's scores of every item for every
+    user; the held-out item of each user is ranked among the items that
+    `exclude` leaves as candidates, and `course_lib.rank_metrics.ranking_scores`
+    gives MRR, R@k and NDCG@k, written into the epoch's logs as `"val_MRR"`,
+    `"val_R@10"`, `"val_NDCG@10"`, ... With `restore_best_weights` (the
+    default) the model gets back, when training ends, the weights of the epoch
+    with the best `monitor`: the number of epochs is chosen on validation.
+
+    Args:
+        score: a callable taking no argument and returning an array
+            `(n_users, n_items)` of scores (higher = recommend first).
+        relevant: int array `(n_users,)`, each user's held-out validation item.
+        exclude: boolean array or SciPy sparse matrix `(n_users, n_items)`,
+            True (non-zero) where an item is not a candidate (met in training).
+        ks: the k of R@k and NDCG@k. Keyword-only. Defaults to `(10,)`.
+        monitor: the metric whose best epoch is kept (higher is better).
+            Keyword-only. Defaults to `"NDCG@10"`.
+        restore_best_weights: Keyword-only. Defaults to True.
+
+    Attributes:
+        best_epoch: int (from 1) or None; `best_value`: its `monitor` value.
+        history: list of dicts, the scores of each epoch.
+        seconds: float, the time spent scoring, to leave out of training times.
+
+    Example:
+
+    >>> model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(3)])
+    >>> users = np.eye(2, dtype="float32")
+    >>> monitor = RankingMonitor(lambda: model.predict(users, verbose=0), [0, 2],
+    ...                          np.array([[False, True, False], [True, False, False]]))
+    >>> monitor.set_model(model)
+    >>> logs = {}
+    >>> monitor.on_epoch_end(0, logs)
+    >>> sorted(logs)
+    ['val_MRR', 'val_NDCG@10', 'val_R@10']
+    """
+
+    def __init__(self, score, relevant, exclude, *, ks=(10,), monitor="NDCG@10", restore_best_weights=True):
+        super().__init__()
+        if not callable(score):
+            raise TypeError(
+                f"`score` must be a function of no argument returning (n_users, n_items) scores; "
+                f"received {type(score).__name__}."
+            )
+        self.score = score
+        self.relevant = np.asarray(relevant)
+        if self.relevant.ndim != 1:
+            raise ValueError(f"`relevant` must be 1-D, one item per user; received shape {self.relevant.shape}.")
+        self.exclude = exclude
+        self.ks = tuple(ks)
+        expected = {"MRR", *(f"{metric}@{k}" for metric in ("R", "NDCG") for k in self.ks)}
+        if monitor not in expected:
+            raise ValueError(f"`monitor` must be one of {sorted(expected)}; received {monitor!r}.")
+        self.monitor = monitor
+        self.restore_best_weights = bool(restore_best_weights)
+        self.history, self.best_epoch, self.best_value, self.seconds = [], None, None, 0.0
+        self._best_weights = None
+
+    def on_train_begin(self, logs=None):
+        self.exclude = exclusion_mask(self.exclude, (len(self.relevant), np.shape(self.exclude)[1]))
+        self.history, self.best_epoch, self.best_value, self._best_weights = [], None, None, None
+
+    def on_epoch_end(self, epoch, logs=None):
+        start = time.perf_counter()
+        scores = ranking_scores(self.score(), self.relevant, exclude=self.exclude, ks=self.ks)
+        self.history.append(scores)
+        if self.best_value is None or scores[self.monitor] > self.best_value:
+            self.best_epoch, self.best_value = epoch + 1, scores[self.monitor]
+            if self.restore_best_weights and self.model is not None:
+                self._best_weights = self.model.get_weights()
+        if logs is not None:
+            logs.update({f"val_{name}": value for name, value in scores.items()})
+        self.seconds += time.perf_counter() - start
+
+    def on_train_end(self, logs=None):
+        if self.restore_best_weights and self._best_weights is not None:
+            self.model.set_weights(self._best_weights)
 
 
 class TrainingProgress(keras.callbacks.Callback):

@@ -1,6 +1,6 @@
 """The course's datasets: loaders, checksums and a seeded validation split.
 
-Three small datasets run everywhere, offline:
+Four small datasets run everywhere, offline:
 
 - Fashion-MNIST, a stratified subset shipped in `data/fashion_mnist_subset.npz`
   (20,000 train and 2,000 test images, balanced over 10 classes);
@@ -9,6 +9,8 @@ Three small datasets run everywhere, offline:
 - scikit-learn's bundled 8x8 digits (no file shipped);
 - WordNet 3.0's noun synsets, shipped in `data/wordnet_nouns.npz` and loaded
   by `course_lib.wordnet` (text similarity).
+- MovieLens latest-small, shipped in `data/movielens_small.npz` (ratings, movies
+  and tags), loaded by `course_lib.movielens.load_movielens`.
 
 `train_validation_split` carves a seeded, stratified validation set out of a
 training split, so that every choice (epochs, thresholds, models) is made
@@ -126,8 +128,9 @@ def verify_data(*, data_dir=None):
     Example:
 
     >>> report = verify_data()
-    >>> sorted((row["file"], row["status"]) for row in report)
-    [('fashion_mnist_subset.npz', 'ok'), ('japanese_vowels.npz', 'ok'), ('wordnet_nouns.npz', 'ok')]
+    >>> sorted((row["file"], row["status"]) for row in report)  # doctest: +NORMALIZE_WHITESPACE
+    [('fashion_mnist_subset.npz', 'ok'), ('japanese_vowels.npz', 'ok'),
+     ('movielens_small.npz', 'ok'), ('wordnet_nouns.npz', 'ok')]
     """
     folder = _resolve_dir(data_dir)
     try:
@@ -183,13 +186,26 @@ def _load_verified(filename, data_dir):
 
 
 def load_shipped_arrays(filename, *, data_dir=None):
-    """Loads every array of a shipped `.npz` file, after checking its SHA-256 against the manifest.
+    """Every array of a shipped `.npz` file, after checking its SHA-256 against `manifest.json`.
 
-    For loaders in modules of their own (e.g. `course_lib.wordnet`).
+    The dataset loaders (here and in `course_lib.movielens`) read their file
+    through it, so a damaged file fails with the same message everywhere.
+
+    Args:
+        filename: the file's name in the data folder, e.g. `"japanese_vowels.npz"`.
+        data_dir: folder with the data; defaults to `course_lib.paths.data_dir()`.
+
+    Returns:
+        A dict from array name to NumPy array.
 
     Raises:
         FileNotFoundError: if the file or the manifest is missing.
-        ValueError: if the manifest has no entry for the file, or its checksum differs.
+        ValueError: if the manifest has no entry for the file or its checksum differs.
+
+    Example:
+
+    >>> sorted(load_shipped_arrays("japanese_vowels.npz"))[:3]
+    ['lengths_test', 'lengths_train', 'x_test']
     """
     return _load_verified(filename, data_dir)
 

@@ -21,6 +21,7 @@ _INSTALL_CPU = "pip install -e '.[cpu]'"
 # Keras backend that needs the package (essential only when Keras is set to that backend).
 _PACKAGES = (
     ("numpy", ("numpy",), True, "pip install -e ."),
+    ("scipy", ("scipy",), True, "pip install -e ."),
     ("keras", ("keras",), True, "pip install -e ."),
     (
         "tensorflow",
@@ -89,7 +90,7 @@ def doctor(*, file=None):
         file: where to print; defaults to `sys.stdout`.
 
     Returns:
-        0 when every essential check passes (Python >= 3.10, numpy, keras,
+        0 when every essential check passes (Python >= 3.10, numpy, scipy, keras,
         the package of Keras's backend (tensorflow, or jax with
         `KERAS_BACKEND=jax`), scikit-learn, matplotlib, jupyterlab, ipywidgets,
         a working device report, every data file "ok"), 1 otherwise. A missing

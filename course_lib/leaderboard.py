@@ -37,7 +37,7 @@ COURSE_NOTEBOOKS = {
     "05_attention_similarity": "attention encoders on sequences",
     "06_cosine_similarity_heads": "cosine heads (softmax, NormFace, CosFace, ArcFace, two-tower)",
     "07_text_semantic_search": "text search on WordNet (TF-IDF, BM25, dual encoders, hybrid)",
-    "08_recommendation_two_towers": "recommendation: popularity and item-kNN against two towers",
+    "08_recommendation_two_towers": "recommenders on MovieLens (popularity, item-kNN, ALS, two towers)",
     "09_capstone_similarity_search": "the capstone's encoder, searched exactly and with an index",
 }
 
@@ -202,19 +202,33 @@ def missing_message(missing):
     )
 
 
+def _sort_value(row, sort_by):
+    """`row[sort_by]`, or for a protocol that does not measure it (leave-last-out has no
+    MAP@R) the first metric its protocol requires."""
+    value = row.get(sort_by)
+    return row[PROTOCOL_METRICS[row["protocol"]][0]] if value is None else value
+
+
 def select_rows(rows, dataset, protocol, sort_by):
     """The rows of `dataset` and `protocol` (None: all), by dataset and protocol, best `sort_by` first.
+
+    Rows of a protocol without `sort_by` are sorted by the first metric their
+    protocol requires (`course_lib.results.PROTOCOL_METRICS`), e.g. R@10 for
+    "leave-last-out".
 
     Raises:
         TypeError: if `rows` is not a list of dicts.
         ValueError: on an unknown `sort_by` or protocol, or a row without
-            `"dataset"` or `"protocol"` (or, among those selected, `sort_by`).
+            `"dataset"` or `"protocol"`.
 
     Example:
 
     >>> rows = [{"dataset": "d", "protocol": "test->train", "MAP@R": value} for value in (0.1, 0.3)]
     >>> [row["MAP@R"] for row in select_rows(rows, "d", None, "MAP@R")]
     [0.3, 0.1]
+    >>> rows = [{"dataset": "m", "protocol": "leave-last-out", "R@10": value} for value in (0.05, 0.1)]
+    >>> [row["R@10"] for row in select_rows(rows, "m", None, "MAP@R")]
+    [0.1, 0.05]
     """
     check_choice(sort_by, "sort_by", _SORT_KEYS)
     if protocol is not None:
@@ -228,12 +242,6 @@ def select_rows(rows, dataset, protocol, sort_by):
     return sorted(
         chosen, key=lambda row: (row["dataset"], PROTOCOLS.index(row["protocol"]), -_sort_value(row, sort_by))
     )
-
-
-def _sort_value(row, sort_by):
-    """`row[sort_by]`, or for a protocol without that metric (one answer per query: no MAP@R)
-    the first metric the protocol requires (MRR)."""
-    return row[sort_by] if sort_by in row else row[PROTOCOL_METRICS[row["protocol"]][0]]
 
 
 def leaderboard_table(rows, *, dataset=None, protocol=None, sort_by="MAP@R"):

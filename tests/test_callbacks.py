@@ -1,4 +1,4 @@
-"""Tests for course_lib.callbacks: RetrievalMonitor and TrainingProgress."""
+"""Tests for course_lib.callbacks: RetrievalMonitor, RankingMonitor and TrainingProgress."""
 
 import io
 import re
@@ -7,8 +7,9 @@ import keras
 import numpy as np
 import pytest
 
-from course_lib.callbacks import RetrievalMonitor, TrainingProgress
+from course_lib.callbacks import RankingMonitor, RetrievalMonitor, TrainingProgress
 from course_lib.metrics import evaluate_retrieval
+from course_lib.rank_metrics import ranking_scores
 
 
 def _data():
@@ -188,3 +189,28 @@ def test_progress_validation():
         TrainingProgress(unit="")
     with pytest.raises(TypeError, match="`monitor` must be a log name"):
         TrainingProgress(monitor=["val_loss"])
+
+
+def test_ranking_monitor_logs_the_validation_ranking_and_restores_the_best_epoch():
+    keras.utils.set_random_seed(0)
+    users = np.eye(4, dtype="float32")
+    relevant = np.array([1, 2, 3, 0])
+    seen = np.eye(4, dtype=bool)
+    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(4)])
+    model.compile(optimizer=keras.optimizers.SGD(0.5), loss="sparse_categorical_crossentropy")
+    monitor = RankingMonitor(lambda: model.predict(users, verbose=0), relevant, seen, ks=(1, 2), monitor="MRR")
+    # trained towards the wrong items: the validation MRR falls, so the first epoch is the best
+    history = model.fit(users, np.array([2, 3, 0, 1]), epochs=4, verbose=0, callbacks=[monitor])
+    assert set(history.history) >= {"val_MRR", "val_R@1", "val_R@2", "val_NDCG@1", "val_NDCG@2"}
+    assert monitor.best_epoch == int(np.argmax(history.history["val_MRR"])) + 1
+    assert monitor.best_value == max(history.history["val_MRR"])
+    restored = ranking_scores(model.predict(users, verbose=0), relevant, exclude=seen, ks=(1, 2))
+    assert restored["MRR"] == pytest.approx(monitor.best_value)
+    assert len(monitor.history) == 4 and monitor.seconds > 0
+
+
+def test_ranking_monitor_checks_its_arguments():
+    with pytest.raises(TypeError, match="function of no argument"):
+        RankingMonitor(np.zeros((2, 3)), [0, 1], np.zeros((2, 3), dtype=bool))
+    with pytest.raises(ValueError, match="`monitor` must be one of"):
+        RankingMonitor(lambda: None, [0, 1], np.zeros((2, 3), dtype=bool), monitor="MAP@R")

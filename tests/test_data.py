@@ -13,7 +13,7 @@ import pytest
 from course_lib import data, paths
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-SHIPPED = ("fashion_mnist_subset.npz", "japanese_vowels.npz", "wordnet_nouns.npz")
+SHIPPED = ("fashion_mnist_subset.npz", "japanese_vowels.npz", "movielens_small.npz", "wordnet_nouns.npz")
 
 
 def _sha256(path):

@@ -13,7 +13,13 @@ from course_lib import doctor as doctor_module
 from course_lib import paths
 from course_lib.doctor import doctor
 
-SHIPPED = ("fashion_mnist_subset.npz", "japanese_vowels.npz", "wordnet_nouns.npz", "manifest.json")
+SHIPPED = (
+    "fashion_mnist_subset.npz",
+    "japanese_vowels.npz",
+    "movielens_small.npz",
+    "wordnet_nouns.npz",
+    "manifest.json",
+)
 
 
 @pytest.fixture

@@ -39,7 +39,7 @@ __all__ = [
 ]
 
 #: One module per notebook that has exercises.
-EXERCISE_MODULES = ("nb01", "nb02", "nb03", "nb04", "nb05", "nb06", "nb07", "nb09")
+EXERCISE_MODULES = ("nb01", "nb02", "nb03", "nb04", "nb05", "nb06", "nb07", "nb08", "nb09")
 
 
 def all_exercises():
