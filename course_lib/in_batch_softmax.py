@@ -19,11 +19,16 @@ softmax) subtracts from each logit the log of the probability `q_j` that
 candidate `j` is in a batch, which turns the batch softmax back into an
 estimate of the full softmax.
 
+The same loss trains notebook 07's dual encoder for text (a definition and its
+word, InfoNCE), there in its symmetric form: each document must also pick its
+query among the batch's queries (CLIP's loss).
+
 - `in_batch_softmax_loss`: the loss of each row of a batch, from the query and
   candidate vectors (`keras.ops` only, any backend);
-- `InBatchSoftmaxLoss`: the Keras loss for a model built with
-  `course_lib.models.build_two_tower_model` (output `(batch, 2, dim)`), with
-  the candidate ids as `y_true`;
+- `InBatchSoftmaxLoss`: the Keras loss for a model whose output stacks each
+  row's query and candidate vectors, `(batch, 2, dim)`
+  (`course_lib.models.build_two_tower_model`, `course_lib.models.build_dual_encoder`),
+  with the candidate ids as `y_true`;
 - `sampling_log_probabilities`: `log q` of each item from its training counts.
 
 Importing this module imports Keras.
@@ -80,7 +85,14 @@ def _check_loss_inputs(queries, candidates, candidate_log_q, candidate_ids):
 
 
 def in_batch_softmax_loss(
-    query_embeddings, candidate_embeddings, *, temperature=0.1, candidate_log_q=None, candidate_ids=None, normalize=True
+    query_embeddings,
+    candidate_embeddings,
+    *,
+    temperature=0.1,
+    candidate_log_q=None,
+    candidate_ids=None,
+    normalize=True,
+    symmetric=False,
 ):
     """The in-batch softmax loss of each (query, candidate) pair of a batch.
 
@@ -98,7 +110,9 @@ def in_batch_softmax_loss(
     `temperature` is `1 / s`, the scale `s` of a cosine head. With
     `candidate_ids`, a candidate `j != i` that is the same item as candidate
     `i` (a popular item twice in one batch) is not counted as a negative of
-    row `i`: it is the right answer too.
+    row `i`: it is the right answer too. With `symmetric`, each candidate
+    also picks its query among the batch's queries (a softmax over the
+    columns of the same logits), and the two losses are averaged.
 
     Args:
         query_embeddings: float tensor `(batch_size, dim)`.
@@ -110,14 +124,17 @@ def in_batch_softmax_loss(
             `sampling_log_probabilities`). Keyword-only. Defaults to None: no correction.
         candidate_ids: optional int tensor `(batch_size,)`, each candidate's
             item id, to find repeated items. Keyword-only. Defaults to None.
-        normalize: True (default) scores by cosine, False by dot product.
-            Keyword-only.
+        normalize: True (default) scores by cosine, False by dot product (or
+            by cosine when the vectors are unit vectors already). Keyword-only.
+        symmetric: False (default), or True to average with the loss of each
+            candidate picking its query. Keyword-only.
 
     Returns:
         A float tensor `(batch_size,)`: the loss of each row.
 
     Raises:
-        TypeError: if `temperature` is not a number or `normalize` not a bool.
+        TypeError: if `temperature` is not a number or `normalize` or
+            `symmetric` not a bool.
         ValueError: if `temperature` is not positive and finite, or (when the
             values are known, outside a compiled step) the shapes disagree.
 
@@ -137,6 +154,7 @@ def in_batch_softmax_loss(
     """
     temperature = _check_temperature(temperature)
     normalize = check_bool(normalize, "normalize")
+    symmetric = check_bool(symmetric, "symmetric")
     _check_loss_inputs(query_embeddings, candidate_embeddings, candidate_log_q, candidate_ids)
     queries = ops.convert_to_tensor(query_embeddings)
     candidates = ops.cast(ops.convert_to_tensor(candidate_embeddings), queries.dtype)
@@ -153,7 +171,10 @@ def in_batch_softmax_loss(
         repeated = ops.logical_and(ops.equal(ids[:, None], ids[None, :]), ops.logical_not(own))
         logits = ops.where(repeated, ops.cast(_EXCLUDED_LOGIT, logits.dtype), logits)
     positive = ops.sum(ops.where(own, logits, ops.zeros_like(logits)), axis=1)
-    return ops.logsumexp(logits, axis=1) - positive
+    losses = ops.logsumexp(logits, axis=1) - positive
+    if symmetric:
+        losses = (losses + ops.logsumexp(logits, axis=0) - positive) / 2.0
+    return losses
 
 
 def sampling_log_probabilities(counts):
@@ -209,12 +230,13 @@ def _check_stacked(y_true, y_pred):
 
 @keras.saving.register_keras_serializable(package=_SERIALIZATION_PACKAGE)
 class InBatchSoftmaxLoss(keras.losses.Loss):
-    """Keras loss for two-tower models: `in_batch_softmax_loss` over each batch.
+    """Keras loss for two-tower and dual encoders: `in_batch_softmax_loss` over each batch.
 
-    Use it with a model built by `course_lib.models.build_two_tower_model`,
-    whose output stacks each row's query and candidate vectors, `(batch, 2,
-    dim)`, and pass each row's candidate id as `y_true`: the loss looks up its
-    `log q` in `log_q` and treats repeated items as right answers.
+    Use it with a model whose output stacks each row's query and candidate
+    vectors, `(batch, 2, dim)` (`course_lib.models.build_two_tower_model`,
+    `course_lib.models.build_dual_encoder`), and pass each row's candidate id
+    as `y_true` (an item, a synset): the loss looks up its `log q` in `log_q`
+    and treats repeated candidates as right answers.
 
     Formula:
         `logit_ij = sim(q_i, c_j) / temperature - log q_j`, the mean over rows
@@ -227,6 +249,8 @@ class InBatchSoftmaxLoss(keras.losses.Loss):
         normalize: True (default) for cosine similarity, False for dot products.
         remove_accidental_hits: whether a repeated item in the batch is not a
             negative. Defaults to True.
+        symmetric: whether each candidate also picks its query (InfoNCE as
+            CLIP uses it). Defaults to False.
         reduction, name, dtype: as for any Keras loss.
 
     Example:
@@ -246,6 +270,7 @@ class InBatchSoftmaxLoss(keras.losses.Loss):
         log_q=None,
         normalize=True,
         remove_accidental_hits=True,
+        symmetric=False,
         reduction="sum_over_batch_size",
         name="in_batch_softmax_loss",
         dtype=None,
@@ -254,6 +279,7 @@ class InBatchSoftmaxLoss(keras.losses.Loss):
         self.temperature = _check_temperature(temperature)
         self.normalize = check_bool(normalize, "normalize")
         self.remove_accidental_hits = check_bool(remove_accidental_hits, "remove_accidental_hits")
+        self.symmetric = check_bool(symmetric, "symmetric")
         if log_q is not None:
             log_q = as_array(log_q, "log_q", dtype=np.float32)
             if log_q.ndim != 1 or log_q.size == 0:
@@ -274,6 +300,7 @@ class InBatchSoftmaxLoss(keras.losses.Loss):
             candidate_log_q=log_q,
             candidate_ids=ids if self.remove_accidental_hits else None,
             normalize=self.normalize,
+            symmetric=self.symmetric,
         )
 
     def get_config(self):
@@ -283,4 +310,5 @@ class InBatchSoftmaxLoss(keras.losses.Loss):
             "log_q": None if self.log_q is None else self.log_q.tolist(),
             "normalize": self.normalize,
             "remove_accidental_hits": self.remove_accidental_hits,
+            "symmetric": self.symmetric,
         }

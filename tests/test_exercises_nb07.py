@@ -8,7 +8,7 @@ import keras
 import numpy as np
 
 from course_lib.exercises import get_exercise
-from course_lib.infonce import in_batch_softmax_loss
+from course_lib.in_batch_softmax import in_batch_softmax_loss
 
 # --- 07.tfidf_weights ---------------------------------------------------------------------------
 
@@ -156,7 +156,7 @@ WRONG_ANSWERS = {
         (lambda q, d, t: _loss(q, d, t, reduce=np.sum), "summed the losses"),
         (lambda q, d, t: _loss(q, d, t, as_probability=True), "MINUS its log"),
         (lambda q, d, t: _loss(q, d, t, reduce=lambda x: x), r"expected shape \(\), got \(2,\)"),
-        (lambda q, d, t: in_batch_softmax_loss(np.arange(len(q)), np.stack([q, d], 1), temperature=t), "course's own"),
+        (lambda q, d, t: in_batch_softmax_loss(q, d, temperature=t), "course's own"),
     ],
 }
 

@@ -147,3 +147,63 @@ def test_a_compiled_two_tower_model_fits_one_step_and_saves_with_its_loss(tmp_pa
         model.evaluate([user_ids, item_ids], item_ids, batch_size=6, verbose=0),
         atol=1e-6,
     )
+
+
+# --- The symmetric form (InfoNCE as notebook 07's dual encoder uses it) ---------------------
+
+
+def _unit_pairs(batch=6, dim=5, seed=0):
+    rng = np.random.default_rng(seed)
+    pairs = rng.normal(size=(batch, 2, dim))
+    return (pairs / np.linalg.norm(pairs, axis=-1, keepdims=True)).astype(np.float32)
+
+
+def _numpy_symmetric(labels, pairs, temperature, symmetric):
+    """The loss row by row in float64, shared documents removed by hand."""
+    q, d = pairs[:, 0].astype(np.float64), pairs[:, 1].astype(np.float64)
+    logits = q @ d.T / temperature
+    losses = []
+    for i in range(len(labels)):
+        keep = [j for j in range(len(labels)) if j == i or labels[j] != labels[i]]
+        rows = np.log(np.exp(logits[i, keep]).sum()) - logits[i, i]
+        columns = np.log(np.exp(logits[keep, i]).sum()) - logits[i, i]
+        losses.append((rows + columns) / 2 if symmetric else rows)
+    return np.array(losses)
+
+
+@pytest.mark.parametrize("temperature", [1.0, 0.1, 0.05])
+@pytest.mark.parametrize("symmetric", [True, False])
+@pytest.mark.parametrize("labels", [[0, 1, 2, 3, 4, 5], [0, 1, 0, 2, 2, 2]])
+def test_symmetric_form_matches_numpy_with_and_without_shared_documents(temperature, symmetric, labels):
+    pairs, labels = _unit_pairs(), np.array(labels)
+    got = np.asarray(
+        in_batch_softmax_loss(
+            pairs[:, 0], pairs[:, 1], temperature=temperature, candidate_ids=labels, symmetric=symmetric
+        )
+    )
+    np.testing.assert_allclose(got, _numpy_symmetric(labels, pairs, temperature, symmetric), rtol=1e-4, atol=1e-4)
+
+
+def test_a_perfect_batch_costs_log_1_plus_b_minus_1_exp_minus_s_in_both_directions():
+    pairs = np.stack([np.eye(4), np.eye(4)], axis=1).astype(np.float32)  # orthogonal documents
+    for temperature in (1.0, 0.1):
+        loss = InBatchSoftmaxLoss(temperature, symmetric=True, normalize=False)
+        np.testing.assert_allclose(
+            float(loss(np.arange(4), pairs)), np.log(1 + 3 * np.exp(-1 / temperature)), rtol=1e-5, atol=1e-6
+        )
+
+
+def test_the_symmetric_loss_class_averages_and_its_gradient_is_finite():
+    pairs, labels = _unit_pairs(), np.array([0, 1, 2, 3, 3, 5])
+    loss = InBatchSoftmaxLoss(temperature=0.05, symmetric=True, normalize=False)
+    value, gradient = value_and_gradient(lambda p: loss(labels, p), pairs)
+    np.testing.assert_allclose(value, _numpy_symmetric(labels, pairs, 0.05, True).mean(), rtol=1e-4)
+    assert np.all(np.isfinite(gradient)) and np.abs(gradient).sum() > 0
+
+
+def test_symmetric_survives_the_config_round_trip_and_must_be_a_bool():
+    loss = InBatchSoftmaxLoss(temperature=0.1, symmetric=True)
+    again = keras.losses.deserialize(keras.losses.serialize(loss))
+    assert isinstance(again, InBatchSoftmaxLoss) and (again.temperature, again.symmetric) == (0.1, True)
+    with pytest.raises(TypeError, match="symmetric"):
+        in_batch_softmax_loss(np.ones((2, 2)), np.ones((2, 2)), symmetric="yes")

@@ -4,7 +4,7 @@ import keras
 import numpy as np
 import pytest
 
-from course_lib.infonce import InBatchSoftmaxLoss
+from course_lib.in_batch_softmax import InBatchSoftmaxLoss
 from course_lib.layers import MaskedMeanPooling
 from course_lib.models import build_dual_encoder, build_text_encoder
 
@@ -66,7 +66,7 @@ def test_dual_encoder_one_training_step_and_save_load(encoder, tmp_path):
     assert [i.name for i in dual.inputs] == ["query_tokens", "query_subwords", "document_tokens", "document_subwords"]
     inputs = [_ids(seed=2), _ids(steps=9, vocabulary=20, seed=3), _ids(seed=4), _ids(steps=9, vocabulary=20, seed=5)]
     labels = np.array([0, 1, 2, 3, 4, 5, 6, 6])
-    dual.compile(optimizer="adam", loss=InBatchSoftmaxLoss(temperature=0.1))
+    dual.compile(optimizer="adam", loss=InBatchSoftmaxLoss(temperature=0.1, symmetric=True, normalize=False))
     before = [w.copy() for w in text_encoder.get_weights()]
     history = dual.fit(inputs, labels, epochs=1, batch_size=8, verbose=0)
     assert np.isfinite(history.history["loss"][0])

@@ -8,7 +8,7 @@
 
 import numpy as np
 
-from course_lib import infonce, lexical
+from course_lib import in_batch_softmax, lexical
 from course_lib.exercises.core import (
     Exercise,
     Incorrect,
@@ -393,7 +393,7 @@ in_batch_loss = register(
                 return np.mean(log_sum - np.diagonal(logits))
         """,
         answer_name="in_batch_loss",
-        references=(infonce.in_batch_softmax_loss, infonce.InBatchSoftmaxLoss),
+        references=(in_batch_softmax.in_batch_softmax_loss, in_batch_softmax.InBatchSoftmaxLoss),
     )
 )
 

@@ -16,7 +16,7 @@ word it never saw in training: "Quercus" is out of the vocabulary, but "que",
   averaged, so each word's vector can depend on its neighbours.
 - `build_dual_encoder(encoder)`: one encoder applied to a query and to a
   document, its output `(batch, 2, embedding_dim)`, for
-  `course_lib.infonce.InBatchSoftmaxLoss`. Both sides share every weight, so a
+  `course_lib.in_batch_softmax.InBatchSoftmaxLoss`. Both sides share every weight, so a
   word means the same in a definition as in a name.
 
 Every initializer is seeded from `seed`.
@@ -145,7 +145,7 @@ def build_dual_encoder(encoder, *, name="dual_encoder"):
 
     The same encoder (the same weights) embeds the query and the document of
     each pair; the output stacks them, `[:, 0]` the queries and `[:, 1]` the
-    documents, as `course_lib.infonce.InBatchSoftmaxLoss` expects.
+    documents, as `course_lib.in_batch_softmax.InBatchSoftmaxLoss` expects.
 
     Args:
         encoder: a `keras.Model` from `build_text_encoder` (one or two inputs,
