@@ -25,6 +25,7 @@ from course_lib.exercises.core import (
     ____,
     registered_exercises,
 )
+from course_lib.exercises.registry import register_declared
 
 __all__ = [
     "____",
@@ -43,9 +44,9 @@ EXERCISE_MODULES = ("nb01", "nb02", "nb03", "nb04", "nb05", "nb06", "nb09")
 
 
 def all_exercises():
-    """Every exercise of the course, by id (imports each notebook's module)."""
+    """Every exercise of the course, by id: those each notebook's module declares (or registers)."""
     for module in EXERCISE_MODULES:
-        importlib.import_module(f"course_lib.exercises.{module}")
+        register_declared(importlib.import_module(f"course_lib.exercises.{module}"))
     return registered_exercises()
 
 
