@@ -98,11 +98,11 @@ WRONG_ANSWERS = {
         (_attention_zero_scores, "score of 0 still gets weight"),
         (_attention_mask_after, "not the weights after it"),
         (_attention_unscaled, r"sqrt\(d\)"),
-        (_attention_output_only, r"return two arrays"),
+        (_attention_output_only, r"return a pair \(output, weights\)"),
         (lambda q, k, v, m: _attention(q, k, v, m, axis=-2), "over the queries"),
         (
             lambda q, k, v, m: (_attention_no_mask if len(q) == 1 else _attention_unscaled)(q, k, v, m),
-            r"^on query \(1, 1, 2\).*: expected\nweights .*\ngot\nweights ",
+            r"^on query \(1, 1, 2\).*: expected\noutput .*\nweights .*\ngot\noutput ",
         ),
         (lambda q, k, v, m: scaled_dot_product_attention(q, k, v, m), "course's own version"),
     ],

@@ -282,12 +282,13 @@ RIGHT_ANSWERS["06.arcface_logits"] = [_arcface_loop, _arcface_identity]
 
 
 def test_arcface_reference_matches_course_lib():
-    from course_lib.exercises.nb06 import _ARCFACE_ATOL, _ARCFACE_RTOL, _arcface_cases, reference_arcface
+    from course_lib.exercises.nb06 import ARCFACE_TOLERANCE, arcface_logits, reference_arcface
 
-    for _, (cosines, labels, scale, margin) in _arcface_cases():
+    for case in arcface_logits.cases():
+        cosines, labels, scale, margin = case.args
         course = np.asarray(margin_logits(cosines, labels, margin_type="arcface", scale=scale, margin=margin))
         ours = reference_arcface(cosines, labels, scale, margin)
-        np.testing.assert_allclose(ours, course, rtol=_ARCFACE_RTOL, atol=_ARCFACE_ATOL)
+        assert ARCFACE_TOLERANCE.close(course, ours, magnitude=case.magnitude), case
 
 
 def test_the_arcface_question_says_the_margin_needs_the_label():

@@ -10,7 +10,7 @@ import pytest
 from course_lib import l2_normalize, make_pairs, map_at_r, recall_at_k, top_k
 from course_lib.exercises import get_exercise
 from course_lib.exercises import nb09_project as project
-from course_lib.exercises.nb09 import _search_cases
+from course_lib.exercises.nb09 import _search_cases, search_data
 from course_lib.exercises.nb09_project import FPR_LIMIT, PairSet
 from course_lib.verification import choose_threshold, roc_points
 
@@ -68,12 +68,12 @@ def _search_fixed_r(queries, query_labels, search, index_labels):
 
 
 def _search_exact_instead(queries, query_labels, search, index_labels):
-    _, index = _search_cases()
+    index = search_data()[0]
     return _evaluate(lambda q, k: top_k(q, index, k), index_labels, queries, query_labels)
 
 
 def _search_euclidean(queries, query_labels, search, index_labels):
-    _, index = _search_cases()
+    index = search_data()[0]
     return _evaluate(lambda q, k: top_k(q, index, k, metric="euclidean"), index_labels, queries, query_labels)
 
 
@@ -94,7 +94,7 @@ WRONG_ANSWERS = {
         (_search_leave_one_out, "not in the index"),
         (_search_fixed_r, "not a fixed 10"),
         (_search_exact_instead, "those of exact search"),
-        (_search_euclidean, "expected"),
+        (_search_euclidean, "those of a Euclidean search"),
         (_search_tuple, "return a dict"),
         (
             lambda queries, query_labels, search, index_labels: (
@@ -107,7 +107,9 @@ WRONG_ANSWERS = {
 
 
 def test_the_approximate_case_differs_from_exact_and_finds_enough_neighbours():
-    (_, queries, query_labels, exact_search, labels), (*_, ivf_search, _) = _search_cases()[0]
+    exact_case, ivf_case = _search_cases()
+    queries, query_labels, exact_search, labels = exact_case.args
+    ivf_search = ivf_case.args[2]
     k = int((query_labels[:, None] == labels[None, :]).sum(axis=1).max())
     exact, approximate = exact_search(queries, k)[1], ivf_search(queries, k)[1]
     assert (approximate >= 0).all()
@@ -327,12 +329,12 @@ WRONG_ANSWERS["09.verification_project"] = [
     (_project_accepts_below, r"score is <= the threshold"),
     (_project_dot_product, r"plain dot product"),
     (_project_fpr_over_all_pairs, r"number of ALL pairs"),
-    (_project_f1_threshold, r"maximises F1 on the validation pairs"),
+    (_project_f1_threshold, r"the one with the best F1 on the validation pairs"),
     (_project_strictest_threshold, r"a lower one would too"),
     (
         _project_first_encoder,
         r"another encoder reaches a higher validation TPR within the limit "
-        r"\('encoder B', TPR 0.822\)",
+        r"\('encoder B', TPR 0.820\)",
     ),
     (_project_forgets_return, r"returned None: did you forget `return`\?"),
     (_project_tuple, r"return a dict with the keys 'encoder', 'threshold', 'FPR', 'TPR'; you returned tuple"),
@@ -427,7 +429,7 @@ def test_the_made_up_pairs_separate_right_from_each_mistake():
         assert (FPR_LIMIT * n_different) % 1 > 0.1  # a measured FPR is never exactly the limit
         for name in pair_set.embeddings:
             gaps = np.diff(np.unique(project._scores(pair_set, name)))
-            assert gaps.min() > 100 * project.SCORE_TOLERANCE, (name, gaps.min())
+            assert gaps.min() > 10 * project.SCORE_TOLERANCE, (name, gaps.min())
 
 
 def test_the_solution_on_notebook_sized_float32_data_matches_the_reference():

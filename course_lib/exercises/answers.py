@@ -120,11 +120,12 @@ class Number(AnswerFormat):
         tolerance: a `Tolerance` (default float32's).
         shapes: `WrongShape`s, for answers with more than one number.
         digits: significant digits shown (more where two answers would read the same).
+        decimals: decimals shown instead, where a fixed number reads better (rates).
     """
 
-    def __init__(self, what="one number", *, tolerance=FLOAT32, shapes=(), digits=6):
+    def __init__(self, what="one number", *, tolerance=FLOAT32, shapes=(), digits=6, decimals=None):
         super().__init__(what, tolerance=tolerance, shapes=shapes)
-        self.digits = digits
+        self.digits, self.decimals = digits, decimals
 
     def read(self, got, want, case):
         array = _numbers(got, self.what, case)
@@ -141,7 +142,7 @@ class Number(AnswerFormat):
         return float(array.reshape(()))
 
     def render(self, value, other=None):
-        return render_number(value, other, digits=self.digits)
+        return render_number(value, other, digits=self.digits, decimals=self.decimals)
 
 
 class Array(AnswerFormat):
@@ -203,18 +204,16 @@ class Array(AnswerFormat):
 
 
 class Indices(Array):
-    """An array of whole numbers (positions in another array), compared exactly."""
+    """An array of whole numbers (positions in another array), compared exactly (whole floats
+    such as 3.0 count as 3)."""
 
     def __init__(self, what, *, per="", shapes=(), show_shape=False):
         super().__init__(what, per=per, shapes=shapes, show_shape=show_shape)
 
     def _convert(self, array, case):
-        if array.size and not (np.all(np.isfinite(array)) and np.all(array == np.round(array))):
-            raise Incorrect(
-                f"on {case.description}: expected {self.what}, whole numbers (positions); your "
-                f"function returned fractions such as {render_number(array[array != np.round(array)].flat[0])}."
-            )
-        return np.asarray(array, dtype=np.int64)
+        # fractions are kept, so that a usual mistake (returning the scores) can be named
+        whole = np.all(np.isfinite(array)) and np.all(array == np.round(array))
+        return np.asarray(array, dtype=np.int64 if whole else np.float64)
 
     def same(self, got, want, case):
         if isinstance(want, RightAnswers):
@@ -266,10 +265,8 @@ class Pair(AnswerFormat):
                 return tuple(array)
         if not isinstance(got, (tuple, list)) or len(got) != len(self.names):
             received = f"{type(got).__name__} of {len(got)}" if isinstance(got, (tuple, list)) else type(got).__name__
-            raise Incorrect(
-                f"on {case.description}: return {len(self.names)} values, the tuple {self.what}; "
-                f"your function returned {received}."
-            )
+            kind = "pair" if len(self.names) == 2 else f"tuple of {len(self.names)}"
+            raise Incorrect(f"on {case.description}: return a {kind} {self.what}; your function returned {received}.")
         return tuple(got)
 
     def _read_in_order(self, elements, want, case):

@@ -82,8 +82,8 @@ class Exercise:
             learner to write (functions or classes). An answer that is one, or
             calls one, is told so and not marked correct. Or a function returning
             them, for references whose modules are slow to import. Defaults to none.
-        written_with: what the learner writes the steps with, for that message.
-            Defaults to `"NumPy"`.
+        written_with: what the learner writes the steps with, for that message, e.g.
+            `"keras.layers"`. Defaults to `"NumPy"`.
     """
 
     def __init__(
@@ -126,7 +126,7 @@ class Exercise:
         return (
             f"your answer uses `{used}`, the course's own version of what this exercise asks "
             f"you to write. It is good to know it exists! Here, write the steps yourself "
-            f"({self.written_with} is enough); the notebook uses the course's version afterwards."
+            f"(with {self.written_with}); the notebook uses the course's version afterwards."
         )
 
     def evaluate(self, answer):

@@ -38,7 +38,8 @@ class Mistake:
 
     Args:
         value: the answer the mistake gives, or a predicate on the learner's answer.
-        message: the cause, said to the learner ("you ...").
+        message: the cause, said to the learner ("you ..."), or `message(got)` for one
+            that quotes the learner's answer (on the first case answered wrong).
     """
 
     def __init__(self, value, message):
@@ -104,7 +105,8 @@ def explain_failures(failures, *, passed=(), mistakes=None, same, render=None, r
         candidates = [_entries(mistakes, case[1]) for case in cases]
         for index, entry in enumerate(candidates[0]):
             if explains(index, failures, passed, candidates, same):
-                return f"on {description}: {entry.message}"
+                message = entry.message(got) if callable(entry.message) else entry.message
+                return f"on {description}: {message}"
     if render_pair is not None:
         shown_expected, shown_got = render_pair(expected, got)
     elif render is not None:

@@ -167,18 +167,23 @@ def _differ(a, b):
     return ~((a == b) | (np.isnan(a) & np.isnan(b)))
 
 
-def render_number(value, other=None, *, digits=6):
-    """`value` with `digits` significant digits, or more until it reads differently from `other`."""
+def render_number(value, other=None, *, digits=6, decimals=None):
+    """`value` with `digits` significant digits (or `decimals` decimals), or more until it
+    reads differently from `other`."""
     value = float(value)
+
+    def shown(number, more):
+        return f"{number:.{decimals + more}f}" if decimals is not None else f"{number:.{digits + more}g}"
+
     if other is None or not np.isfinite(value):
-        return f"{value:.{digits}g}"
+        return shown(value, 0)
     try:
         other = float(np.asarray(other, dtype=np.float64).reshape(()))
     except (TypeError, ValueError):
-        return f"{value:.{digits}g}"
-    for shown in range(digits, 18):
-        if other == value or f"{value:.{shown}g}" != f"{other:.{shown}g}":
-            return f"{value:.{shown}g}"
+        return shown(value, 0)
+    for more in range(0, 18):
+        if other == value or shown(value, more) != shown(other, more):
+            return shown(value, more)
     return repr(value)
 
 
