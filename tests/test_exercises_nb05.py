@@ -164,3 +164,32 @@ def test_the_softmax_axis_question():
     assert question.evaluate("(B)").correct
     assert "average of the values" in question.evaluate("a").message
     assert "unrelated" in question.evaluate("c").message
+
+
+# --- mistakes the earlier cases let through or misnamed, and float32 / tensor answers ---------
+
+
+def _pool_matmul(x, mask, query):
+    return _pool(x, mask, query, return_weights=True) @ x
+
+
+def _attention_keras(query, key, value, mask):
+    import keras
+
+    ops = keras.ops
+    scores = ops.matmul(
+        ops.convert_to_tensor(query, "float32"), ops.swapaxes(ops.convert_to_tensor(key, "float32"), -1, -2)
+    )
+    scores = ops.where(ops.expand_dims(mask, 1), scores / np.sqrt(query.shape[-1]), -1e9)
+    weights = ops.softmax(scores, axis=-1)
+    return ops.matmul(weights, ops.convert_to_tensor(value, "float32")), weights
+
+
+WRONG_ANSWERS["05.attention_pooling"].append((_pool_matmul, r"weights @ x pairs the weights of every sequence"))
+WRONG_ANSWERS["05.masked_attention"].append(
+    (lambda q, k, v, m: _attention(q, k, v, m)[::-1], r"you returned \(weights, output\); return \(output, weights\)")
+)
+RIGHT_ANSWERS["05.masked_attention"].append(_attention_keras)
+RIGHT_ANSWERS["05.forward_fraction"].append(
+    lambda w, n: _forward_vectorised(w.astype(np.float32), n).astype(np.float32)
+)

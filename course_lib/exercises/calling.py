@@ -11,6 +11,7 @@ and the one rule for answers that call the course's own version of the exercise.
 import functools
 import logging
 import re
+import sys
 import types
 
 import numpy as np
@@ -231,9 +232,9 @@ def course_version_used(answer, references, *, depth=3):
 
     Looks at the names the answer's code uses: a global or closure variable bound
     to a reference (`cosine_similarity(a, b)`), a reference reached through modules
-    (`course_lib.search.evaluate_search(...)`), and, `depth` levels down, the
-    learner's own helper functions that the answer calls (functions defined in
-    the same notebook or module).
+    (`course_lib.search.evaluate_search(...)`, the module imported globally or inside
+    the function), and, `depth` levels down, the learner's own helper functions that
+    the answer calls (functions defined in the same notebook or module).
     """
     if not references:
         return None
@@ -251,7 +252,8 @@ def course_version_used(answer, references, *, depth=3):
         scope = _scope(function)
         helpers = []
         for name in sorted(names | set(code.co_freevars)):
-            value = scope.get(name)
+            # a module imported inside the function is no global: find it among those loaded
+            value = scope.get(name, sys.modules.get(name))
             if value is None:
                 continue
             found = _reached(value, names, by_id, name, depth=2)

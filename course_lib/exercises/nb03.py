@@ -232,14 +232,6 @@ def _batch_hard_mistakes(distances, labels):
             (negative, positive),
             "you returned (negatives, positives): return (hardest_positive, hardest_negative), in that order.",
         ),
-        Mistake(
-            (
-                np.where(same & ~eye, distances, -np.inf).argmax(axis=0),
-                np.where(~same, distances, np.inf).argmin(axis=0),
-            ),
-            "you took the argmax and argmin down the columns (axis=0); each anchor is a ROW of the "
-            "distance matrix: axis=1.",
-        ),
     ]
 
 
@@ -552,7 +544,7 @@ def _threshold_mistakes(distances, is_similar):
             "you kept the threshold with the LOWEST accuracy: take np.argmax of the accuracies, not np.argmin.",
         ),
         Symptom(
-            lambda got: right.reports(got, best=False),
+            lambda got: right.reports(got, best=False) and not right.reports(got),
             f"your threshold is not the best one: the best classifies {right.accuracy:.4f} of these "
             f"pairs right. Try every distance as a candidate and keep the one with the highest "
             f"accuracy.",

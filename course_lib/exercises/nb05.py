@@ -213,7 +213,13 @@ attention_pooling = FunctionExercise(
                 lambda shape, expected, x, mask, query: shape == mask.shape,
                 "you returned the weights, shape {shape}; return the pooled vectors, sum over t of "
                 "a_t x_t, shape {expected}.",
-            )
+            ),
+            WrongShape(
+                lambda shape, expected, x, mask, query: shape == (len(x), len(x), x.shape[-1]),
+                "you returned shape {shape}: weights @ x pairs the weights of every sequence with "
+                "the steps of every other. Weight each sequence's own steps: "
+                "(weights[..., None] * x).sum(axis=1), shape {expected}.",
+            ),
         ],
     ),
     mistakes=_pooling_mistakes,

@@ -110,7 +110,7 @@ def _threshold_mistakes(scores, is_same):
             "scores are similarities: accept a pair when score >= threshold.",
         ),
         Symptom(
-            lambda got: True,
+            lambda got: not right.accepts(got),
             lambda got: (
                 f"at your threshold {got:.4f} F1 is {_f1(scores, is_same, got):.3f}; the best "
                 f"threshold reaches {right.best:.3f}."

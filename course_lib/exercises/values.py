@@ -90,7 +90,7 @@ def as_numbers(value, what, *, subject="your function returned"):
         return array
     if array.dtype.kind == "c":
         raise Incorrect(f"expected {what}; {subject} complex numbers (dtype {array.dtype}).")
-    kinds = sorted({type_name(item).split(" ")[0] for item in array.ravel()[:50]})
+    kinds = sorted({type_name(item).split(" ")[0] for item in array.ravel()[:50].tolist()})
     raise Incorrect(
         f"expected {what}; {subject} {type_name(value)} holding {', '.join(kinds)} (dtype {array.dtype}), not numbers."
     )
