@@ -8,8 +8,11 @@ In a notebook:
 >>> result = nb01.cosine_matrix.check(cosine_matrix)
 [01.cosine_matrix] Not attempted: your function still returns ____; replace it with your code.
 
-Each `nbNN` module holds the exercises of notebook NN. `get_exercise(id)` finds
-one by its id; `python -m course_lib solve` uses it to write solved notebooks.
+Each `nbNN` module declares the exercises of notebook NN (`FunctionExercise`,
+`Question`, or `Exercise` with a checker of its own) and lists them in its
+`__all__`: the registry follows from those declarations. The machinery they
+share is described in `course_lib.exercises.core`. `get_exercise(id)` finds an
+exercise by its id; `python -m course_lib solve` uses it to write solved notebooks.
 Solutions run in the notebook's namespace, where the setup cell has imported
 `numpy as np` and the `course_lib` functions the notebook uses.
 """

@@ -21,7 +21,7 @@ import numpy as np
 from course_lib.exercises.values import FLOAT32, as_numbers, first_difference, render_array, render_number
 from course_lib.exercises.verdicts import Incorrect
 
-__all__ = ["Array", "Indices", "Number", "Pair", "Record", "RightAnswers", "WrongShape"]
+__all__ = ["Array", "Indices", "Number", "Pair", "Record", "RightAnswers", "WrongShape", "transposed"]
 
 
 class RightAnswers:
@@ -75,6 +75,11 @@ def _numbers(got, what, case):
         return as_numbers(got, what)
     except Incorrect as reason:
         raise Incorrect(f"on {case.description}: {reason}") from None
+
+
+def transposed(message):
+    """A `WrongShape` for the usual transpose: the expected shape's axes in reverse order."""
+    return WrongShape(lambda shape, expected, *_: shape == expected[::-1] != expected, message)
 
 
 class AnswerFormat:

@@ -235,6 +235,20 @@ def course_version_used(answer, references, *, depth=3):
     (`course_lib.search.evaluate_search(...)`, the module imported globally or inside
     the function), and, `depth` levels down, the learner's own helper functions that
     the answer calls (functions defined in the same notebook or module).
+
+    Example:
+
+    >>> import course_lib
+    >>> def unit_rows(x):
+    ...     return course_lib.l2_normalize(x)
+    >>> def cosine_matrix(a, b):
+    ...     return course_lib.cosine_similarity(a, b)
+    >>> def by_hand(a, b):
+    ...     return unit_rows(a) @ unit_rows(b).T
+    >>> course_version_used(cosine_matrix, [course_lib.cosine_similarity])
+    'course_lib.cosine_similarity'
+    >>> course_version_used(by_hand, [course_lib.cosine_similarity]) is None
+    True
     """
     if not references:
         return None

@@ -98,6 +98,20 @@ def explain_failures(failures, *, passed=(), mistakes=None, same, render=None, r
         `"on <first failing input>: <message>"` when one entry explains the cases;
         otherwise the first failing input with the expected and the received
         answers, and a note if the received one holds NaN.
+
+    Example:
+
+    >>> def mistakes(x):
+    ...     return [Mistake(x + 2, "you added 2.")]
+    >>> same = lambda got, value: got == value
+    >>> explain_failures([("x = 1", (1.0,), 3.0, 2.0)], mistakes=mistakes, same=same)
+    'on x = 1: you added 2.'
+    >>> passed = [("x = 3", (3.0,), 6.0, 6.0)]  # right at x = 3, where x + 2 is not
+    >>> print(explain_failures([("x = 1", (1.0,), 3.0, 2.0)], passed=passed, mistakes=mistakes, same=same))
+    on x = 1: expected
+    2.
+    got
+    3.
     """
     description, args, got, expected = failures[0]
     if mistakes is not None:

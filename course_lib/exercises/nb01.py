@@ -12,7 +12,7 @@
 import numpy as np
 
 from course_lib import metrics, similarity
-from course_lib.exercises.answers import Array, Indices, Number, RightAnswers, WrongShape
+from course_lib.exercises.answers import Array, Indices, Number, RightAnswers, WrongShape, transposed
 from course_lib.exercises.diagnosis import Mistake
 from course_lib.exercises.problems import Case, FunctionExercise
 from course_lib.exercises.questions import Question
@@ -106,8 +106,7 @@ cosine_matrix = FunctionExercise(
         "the cosine matrix",
         per="one row per vector of a, one column per vector of b",
         shapes=[
-            WrongShape(
-                lambda shape, expected, *_: shape == expected[::-1] != expected,
+            transposed(
                 "expected shape {expected} (one row per vector of a, one column per vector of b), got "
                 "{shape}. Did you swap a and b (transpose)?",
             )
@@ -203,7 +202,7 @@ recall_at_k = FunctionExercise(
     answer_name="recall_at_k",
     cases=_recall_cases,
     reference=metrics.recall_at_k,
-    answer=Number("one number between 0 and 1", digits=4),
+    answer=Number("one number between 0 and 1", decimals=4),
     mistakes=_recall_mistakes,
     hint=(
         """
@@ -346,7 +345,7 @@ map_at_r = FunctionExercise(
     answer_name="map_at_r",
     cases=_map_cases,
     reference=reference_map_at_r,
-    answer=Number("one number between 0 and 1", digits=4),
+    answer=Number("one number between 0 and 1", decimals=4),
     mistakes=_map_mistakes,
     hint=(
         """

@@ -11,7 +11,7 @@
 import numpy as np
 
 from course_lib import sequences, verification
-from course_lib.exercises.answers import Array, Number, WrongShape
+from course_lib.exercises.answers import Array, Number, WrongShape, transposed
 from course_lib.exercises.diagnosis import Mistake
 from course_lib.exercises.problems import Case, FunctionExercise
 from course_lib.exercises.questions import Question
@@ -236,8 +236,7 @@ dtw_table = FunctionExercise(
                 lambda shape, expected, *_: shape == (expected[0] - 1, expected[1] - 1),
                 "expected shape {expected}, got {shape}. Include the border row and column (index 0) with D[0, 0] = 0.",
             ),
-            WrongShape(
-                lambda shape, expected, *_: shape == expected[::-1] != expected,
+            transposed(
                 "expected shape {expected}, got {shape}: the rows belong to the frames of a (plus the "
                 "border), the columns to those of b.",
             ),

@@ -14,7 +14,7 @@ proportion, so a right answer computed in float32 passes at every scale.
 import numpy as np
 
 from course_lib import heads
-from course_lib.exercises.answers import Array, Number, WrongShape
+from course_lib.exercises.answers import Array, Number, transposed
 from course_lib.exercises.diagnosis import Mistake
 from course_lib.exercises.problems import Case, FunctionExercise
 from course_lib.exercises.questions import Question
@@ -183,8 +183,7 @@ cosine_probabilities = FunctionExercise(
         per="one row per embedding, one column per class",
         show_shape=True,
         shapes=[
-            WrongShape(
-                lambda shape, expected, *_: shape == expected[::-1] != expected,
+            transposed(
                 "expected shape {expected}, one row per embedding and one column per class; got "
                 "{shape}, a transpose. Compare embeddings @ weights.T.",
             )

@@ -81,6 +81,29 @@ class FunctionExercise(Exercise):
         success: what `check()` says to a right answer.
         call: `call(function, *args, description=...)` runs the learner's function
             (defaults to `call_learner`; `call_keras_learner` for Keras code).
+
+    Example:
+
+    >>> from course_lib.exercises.answers import Number
+    >>> from course_lib.exercises.diagnosis import Mistake
+    >>> double = FunctionExercise(
+    ...     "00.double",
+    ...     title="Double x.",
+    ...     answer_name="double",
+    ...     cases=[Case("x = 1.5", 1.5), Case("x = -2", -2.0)],
+    ...     reference=lambda x: 2 * x,
+    ...     answer=Number(),
+    ...     mistakes=lambda x: [Mistake(x**2, "you squared x.")],
+    ...     hint="Multiply by 2.",
+    ...     solution="def double(x): return 2 * x",
+    ...     success="doubled.",
+    ... )
+    >>> print(double.evaluate(lambda x: x**2))
+    Incorrect: on x = 1.5: you squared x. Try again, or call .hint().
+    >>> print(double.evaluate(lambda x: "3.0"))
+    Incorrect: on x = 1.5: expected one number; your function returned str '3.0': a number written as text...
+    >>> print(double.evaluate(lambda x: np.float32(x) * 2))
+    Correct: doubled.
     """
 
     def __init__(

@@ -75,6 +75,15 @@ def as_numbers(value, what, *, subject="your function returned"):
     Raises:
         Incorrect: for text, None, dicts and other objects, ragged lists,
             complex numbers or text inside an array, naming the type received.
+
+    Example:
+
+    >>> as_numbers([1, 2], "two numbers")
+    array([1, 2])
+    >>> as_numbers("0.5", "one number")
+    Traceback (most recent call last):
+    ...
+    course_lib.exercises.verdicts.Incorrect: expected one number; your function returned str '0.5': a number written...
     """
     if value is None or isinstance(value, (str, bytes, dict, set, frozenset)) or callable(value):
         advice = _text_advice(value) if isinstance(value, (str, bytes)) else ""
@@ -120,6 +129,15 @@ class Tolerance:
         rtol: relative tolerance. Defaults to `FLOAT32_RTOL`.
         atol: absolute tolerance added, for answers whose definitions may
             legitimately differ by a fixed amount. Defaults to 0.
+
+    Example:
+
+    >>> FLOAT32.close(np.float32(6.333894831), 6.333894831)
+    True
+    >>> FLOAT32.close(6.3345, 6.333894831)
+    False
+    >>> FLOAT32.close(0.5001, 0.5, magnitude=1000.0)  # a softmax of logits up to 1,000
+    True
     """
 
     def __init__(self, rtol=FLOAT32_RTOL, atol=0.0):
@@ -169,7 +187,13 @@ def _differ(a, b):
 
 def render_number(value, other=None, *, digits=6, decimals=None):
     """`value` with `digits` significant digits (or `decimals` decimals), or more until it
-    reads differently from `other`."""
+    reads differently from `other`.
+
+    Example:
+
+    >>> render_number(6.333891), render_number(6.333891, 6.333889), render_number(6.333889, 6.333891)
+    ('6.33389', '6.333891', '6.333889')
+    """
     value = float(value)
 
     def shown(number, more):
