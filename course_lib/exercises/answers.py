@@ -36,9 +36,9 @@ class RightAnswers:
     def accepts(self, got):
         raise NotImplementedError
 
-    def render(self, format, other=None):
-        """The text shown as "expected"; defaults to the example in `format`'s words."""
-        return format.render(self.example, other)
+    def render(self, answer_format, other=None):
+        """The text shown as "expected"; defaults to the example in `answer_format`'s words."""
+        return answer_format.render(self.example, other)
 
 
 def _example(want):
@@ -277,9 +277,9 @@ class Pair(AnswerFormat):
     def _read_in_order(self, elements, want, case):
         wanted = _example(want)
         read = []
-        for name, format, element, expected in zip(self.names, self.formats, elements, wanted):
+        for name, element_format, element, expected in zip(self.names, self.formats, elements, wanted):
             try:
-                read.append(format.read(element, expected, case))
+                read.append(element_format.read(element, expected, case))
             except Incorrect as reason:
                 text = str(reason)
                 prefix = f"on {case.description}: "
@@ -312,8 +312,8 @@ class Pair(AnswerFormat):
     def render(self, value, other=None):
         others = other if other is not None and len(other) == len(value) else (None,) * len(value)
         return self.separator.join(
-            f"{name} {format.render(element, element_other)}"
-            for name, format, element, element_other in zip(self.names, self.formats, value, others)
+            f"{name} {element_format.render(element, element_other)}"
+            for name, element_format, element, element_other in zip(self.names, self.formats, value, others)
         )
 
 
@@ -329,9 +329,9 @@ class Record(AnswerFormat):
             keys = sorted(map(str, got)) if isinstance(got, dict) else type(got).__name__
             raise Incorrect(f"on {case.description}: return {self.what}; you returned {keys}.")
         read = {}
-        for key, format in self.formats.items():
+        for key, value_format in self.formats.items():
             try:
-                read[key] = format.read(got[key], _example(want)[key], case)
+                read[key] = value_format.read(got[key], _example(want)[key], case)
             except Incorrect as reason:
                 text = str(reason)
                 prefix = f"on {case.description}: "

@@ -71,8 +71,8 @@ class BestF1Thresholds(RightAnswers):
     def accepts(self, got):
         return bool(np.isfinite(got)) and _f1(self.scores, self.is_same, got, rule=self.rule) >= self.best - 1e-12
 
-    def render(self, format, other=None):
-        return f"{format.render(self.example, other)} (F1 {self.best:.3f}), or any threshold as good"
+    def render(self, answer_format, other=None):
+        return f"{answer_format.render(self.example, other)} (F1 {self.best:.3f}), or any threshold as good"
 
 
 def _threshold_mistakes(scores, is_same):
