@@ -12,6 +12,28 @@ the usual mistakes, the hints, the solution. Checking is the same for all:
    every case (`explain_failures`), else the neutral message.
 
 `check_cases` is the same loop for exercises written with a hand-made checker.
+
+An exercise written as `Exercise(checker=_check_x)` around `check_cases` becomes a
+declaration in six steps:
+
+1. cases: each `(description, (a, b))` becomes `Case(description, a, b)`, with
+   `magnitude=` the size of the largest numbers the computation goes through when
+   above 1 (logits at scale 30: `magnitude=30`); pass the function that builds them
+   when they need data or Keras;
+2. reference: `expected=` becomes `reference=`, computed in float64; where several
+   answers are right, a `RightAnswers` with `example` and `accepts(got)`;
+3. answer format: `convert=`, `same=` and `render=` become one format (`Number`,
+   `Array`, `Indices`, `Pair`, `Record`); each usual wrong shape the converter
+   explained becomes a `WrongShape` (`transposed(...)` for the transpose);
+   `close_to(...)` goes: the float32 `Tolerance` is the default;
+4. mistakes: `(value, message)` pairs become `Mistake(value, message)` (pairs still
+   work); an entry that states a fact about a wrong answer rather than a cause
+   becomes a `Symptom(test, message)`, whose test is false for every right answer;
+5. `FunctionExercise("NN.name", ..., references=..., written_with=...)` replaces
+   `register(Exercise(...))` and `_check_name`; the module lists it in `__all__`
+   under `name`, and the registry reads it from there;
+6. `tests/test_exercise_declarations.py` then checks it: float32 and tensor answers
+   pass, each mistake fails some case, no two mistakes answer alike everywhere.
 """
 
 import numpy as np
