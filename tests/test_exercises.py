@@ -324,6 +324,66 @@ RIGHT_ANSWERS = {
 }
 
 
+# --- mistakes the earlier cases let through or misnamed, and float32 / tensor answers ---------
+
+
+def _cosine_whole_matrix_norm(a, b):
+    return a @ b.T / (np.linalg.norm(a) * np.linalg.norm(b))
+
+
+def _recall_count(neighbour_labels, query_labels, k):
+    return (neighbour_labels[:, :k] == query_labels[:, None]).any(axis=1).sum()
+
+
+def _map_r_counts_self(similarities, labels):
+    return nb01.reference_map_at_r(similarities, labels, r_counts_self=True)
+
+
+def _map_singletons_nan(similarities, labels):  # 0/0 for an item alone in its class
+    values = []
+    for i in range(len(labels)):
+        others = np.delete(np.arange(len(labels)), i)
+        relevant = labels[others] == labels[i]
+        r = relevant.sum()
+        ranked = relevant[np.argsort(-similarities[i, others], kind="stable")][:r]
+        with np.errstate(invalid="ignore"):
+            values.append(np.sum(np.cumsum(ranked) / np.arange(1, r + 1) * ranked) / r)
+    return float(np.mean(values))
+
+
+def _cosine_keras(a, b):  # float32 tensors throughout
+    import keras
+
+    a_unit = keras.ops.normalize(keras.ops.convert_to_tensor(a, dtype="float32"), axis=-1)
+    b_unit = keras.ops.normalize(keras.ops.convert_to_tensor(b, dtype="float32"), axis=-1)
+    return keras.ops.matmul(a_unit, keras.ops.transpose(b_unit))
+
+
+def _recall_float32(neighbour_labels, query_labels, k):
+    return np.float32(np.count_nonzero((neighbour_labels[:, :k] == query_labels[:, None]).any(1)) / len(query_labels))
+
+
+def _map_float32_similarities(similarities, labels):
+    return np.float32(_map_loop(similarities.astype(np.float32), labels))
+
+
+WRONG_ANSWERS["01.cosine_matrix"].append((_cosine_whole_matrix_norm, "length of the whole matrix"))
+WRONG_ANSWERS["01.recall_at_k"] += [
+    (_recall_count, "number of queries with a same-label item"),
+    (  # a number formatted as text is not read as the number
+        lambda labels, query, k: f"{(labels[:, :k] == query[:, None]).any(axis=1).mean():.4f}",
+        r"your function returned str '0\.\d{4}': a number written as text",
+    ),
+]
+WRONG_ANSWERS["01.map_at_r"] += [
+    (_map_r_counts_self, "your R counts the item itself"),
+    (_map_singletons_nan, "your MAP@R is NaN: an item with no other item of its class has R = 0"),
+]
+RIGHT_ANSWERS["01.cosine_matrix"].append(_cosine_keras)
+RIGHT_ANSWERS["01.recall_at_k"].append(_recall_float32)
+RIGHT_ANSWERS["01.map_at_r"].append(_map_float32_similarities)
+
+
 def _all_listed(name):
     """Notebook 01's `name` dict (above) and those of tests/test_exercises_nbNN.py."""
     listed = dict(globals()[name])
@@ -350,8 +410,8 @@ def test_every_exercise_has_wrong_and_right_answers_listed():
     assert set(ALL_WRONG_ANSWERS) == set(FUNCTION_EXERCISES)
     for exercise_id in FUNCTION_EXERCISES:
         diagnosed = _diagnosed(ALL_WRONG_ANSWERS[exercise_id])
-        assert len(diagnosed) >= 5, (exercise_id, len(diagnosed))
-        assert len({message for _, message in diagnosed}) >= 5, exercise_id  # distinct mistakes
+        assert len(diagnosed) >= 6, (exercise_id, len(diagnosed))
+        assert len({message for _, message in diagnosed}) >= 6, exercise_id  # distinct mistakes
         assert len({wrong for wrong, _ in ALL_WRONG_ANSWERS[exercise_id]}) == len(ALL_WRONG_ANSWERS[exercise_id]), (
             exercise_id
         )

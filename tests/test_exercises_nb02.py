@@ -274,3 +274,43 @@ def test_the_pca_question_explains_why_cosine_neighbours_can_differ():
     assert question.evaluate("b").correct
     assert "invertible mix" in question.evaluate("c").message
     assert "Baldi and Hornik" in question.evaluate("d").message
+
+
+# --- mistakes the earlier cases let through or misnamed, and float32 / tensor answers ---------
+
+
+def _loss_axis_1_only(x, x_hat):  # sums one pixel axis of an image, averages the rest
+    return np.mean(np.sum((x - x_hat) ** 2, axis=1))
+
+
+def _loss_keras_float32(x, x_hat):
+    difference = keras.ops.convert_to_tensor(x - x_hat, dtype="float32")
+    return keras.ops.mean(keras.ops.sum(keras.ops.reshape(difference**2, (len(x), -1)), axis=1))
+
+
+WRONG_ANSWERS["02.reconstruction_loss"].append((_loss_axis_1_only, "summed over axis 1 only"))
+WRONG_ANSWERS["02.conv_encoder"].append(
+    (lambda d: _conv_encoder(d, code_activation="sigmoid"), r"activation 'sigmoid'; leave it linear.*never negative")
+)
+RIGHT_ANSWERS["02.reconstruction_loss"].append(_loss_keras_float32)
+
+
+def test_a_code_layer_activation_is_named_as_it_is_not_as_relu():
+    exercise = get_exercise("02.conv_encoder")
+    sigmoid = exercise.evaluate(lambda d: _conv_encoder(d, code_activation="sigmoid")).message
+    assert "'sigmoid'" in sigmoid and "ReLU" not in sigmoid
+    tanh = exercise.evaluate(lambda d: _conv_encoder(d, code_activation="tanh")).message
+    assert "'tanh'" in tanh and "ReLU" not in tanh and "squeezes or clips" in tanh
+    assert (
+        "ReLU code has no negative entries"
+        in exercise.evaluate(lambda d: _conv_encoder(d, code_activation="relu")).message
+    )
+
+
+def test_calling_the_course_builder_is_told_to_write_it_with_keras_layers_not_numpy():
+    message = (
+        get_exercise("02.conv_encoder")
+        .evaluate(lambda d: build_conv_autoencoder((28, 28), embedding_dim=d, filters=(16, 32))[1])
+        .message
+    )
+    assert "build_conv_autoencoder" in message and "with keras.layers" in message and "NumPy" not in message

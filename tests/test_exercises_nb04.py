@@ -225,3 +225,73 @@ RIGHT_ANSWERS = {
     "04.eer": [_eer_min_gap, lambda s, y: _eer_sklearn(s, y, drop_intermediate=False)],
     "04.banded_dtw": [_band_masked_table, _band_recursive],
 }
+
+
+# --- mistakes the earlier cases let through or misnamed, and float32 / tensor answers ---------
+
+
+def _band_one_side(a, b, band, *, keep):
+    """A band written without abs(): `keep(i, j)` is the one-sided test."""
+    table = np.full((len(a) + 1, len(b) + 1), np.inf)
+    table[0, 0] = 0.0
+    for i in range(1, len(a) + 1):
+        for j in range(1, len(b) + 1):
+            if keep(i, j, band):
+                cost = np.sum((a[i - 1] - b[j - 1]) ** 2)
+                table[i, j] = cost + min(table[i - 1, j], table[i, j - 1], table[i - 1, j - 1])
+    return table[-1, -1]
+
+
+def _dtw_missing_move(a, b, *, move):
+    table = np.full((len(a) + 1, len(b) + 1), np.inf)
+    table[0, 0] = 0.0
+    for i in range(1, len(a) + 1):
+        for j in range(1, len(b) + 1):
+            moves = {"up": table[i - 1, j], "left": table[i, j - 1], "diagonal": table[i - 1, j - 1]}
+            del moves[move]
+            table[i, j] = np.sum((a[i - 1] - b[j - 1]) ** 2) + min(moves.values())
+    return table
+
+
+def _band_float32_table(a, b, band):
+    """The whole table in float32, as the course's own helpers compute."""
+    a, b = a.astype(np.float32), b.astype(np.float32)
+    table = np.full((len(a) + 1, len(b) + 1), np.inf, dtype=np.float32)
+    table[0, 0] = 0.0
+    for i in range(1, len(a) + 1):
+        for j in range(max(1, i - band), min(len(b), i + band) + 1):
+            cost = np.sum((a[i - 1] - b[j - 1]) ** 2, dtype=np.float32)
+            table[i, j] = cost + min(table[i - 1, j], table[i, j - 1], table[i - 1, j - 1])
+    return table[-1, -1]
+
+
+def _pool_keras(x, mask):
+    import keras
+
+    weights = keras.ops.cast(keras.ops.expand_dims(mask, -1), "float32")
+    x = keras.ops.convert_to_tensor(x, dtype="float32")
+    return keras.ops.sum(x * weights, axis=1) / keras.ops.sum(weights, axis=1)
+
+
+WRONG_ANSWERS["04.banded_dtw"] += [
+    (lambda a, b, band: _band_one_side(a, b, band, keep=lambda i, j, w: j - i <= w), r"j - i <= band lets a run"),
+    (lambda a, b, band: _band_one_side(a, b, band, keep=lambda i, j, w: i - j <= w), r"i - j <= band lets b run"),
+]
+WRONG_ANSWERS["04.dtw_table"] += [
+    (lambda a, b: _dtw_missing_move(a, b, move="up"), r"no move from above, D\[i-1, j\]"),
+    (lambda a, b: _dtw_missing_move(a, b, move="left"), r"no move from the left, D\[i, j-1\]"),
+    (lambda a, b: _dtw(a, b).T, r"the rows belong to the frames of a"),
+]
+RIGHT_ANSWERS["04.banded_dtw"].append(_band_float32_table)
+RIGHT_ANSWERS["04.masked_mean_pooling"].append(_pool_keras)
+
+
+def test_a_float32_banded_dtw_is_accepted_and_a_near_miss_shows_its_digits():
+    from course_lib.exercises import get_exercise
+
+    exercise = get_exercise("04.banded_dtw")
+    assert exercise.evaluate(_band_float32_table).correct
+    # a relative error of 5e-5, beyond float32's rounding: the two numbers must read differently
+    message = exercise.evaluate(lambda a, b, band: _band_masked_table(a, b, band) * (1 + 5e-5)).message
+    expected, got = message.split("expected\n")[1].split(" Try again")[0].split("\ngot\n")
+    assert expected != got, message

@@ -98,11 +98,11 @@ WRONG_ANSWERS = {
         (_attention_zero_scores, "score of 0 still gets weight"),
         (_attention_mask_after, "not the weights after it"),
         (_attention_unscaled, r"sqrt\(d\)"),
-        (_attention_output_only, r"return two arrays"),
+        (_attention_output_only, r"return a pair \(output, weights\)"),
         (lambda q, k, v, m: _attention(q, k, v, m, axis=-2), "over the queries"),
         (
             lambda q, k, v, m: (_attention_no_mask if len(q) == 1 else _attention_unscaled)(q, k, v, m),
-            r"^on query \(1, 1, 2\).*: expected\nweights .*\ngot\nweights ",
+            r"^on query \(1, 1, 2\).*: expected\noutput .*\nweights .*\ngot\noutput ",
         ),
         (lambda q, k, v, m: scaled_dot_product_attention(q, k, v, m), "course's own version"),
     ],
@@ -164,3 +164,32 @@ def test_the_softmax_axis_question():
     assert question.evaluate("(B)").correct
     assert "average of the values" in question.evaluate("a").message
     assert "unrelated" in question.evaluate("c").message
+
+
+# --- mistakes the earlier cases let through or misnamed, and float32 / tensor answers ---------
+
+
+def _pool_matmul(x, mask, query):
+    return _pool(x, mask, query, return_weights=True) @ x
+
+
+def _attention_keras(query, key, value, mask):
+    import keras
+
+    ops = keras.ops
+    scores = ops.matmul(
+        ops.convert_to_tensor(query, "float32"), ops.swapaxes(ops.convert_to_tensor(key, "float32"), -1, -2)
+    )
+    scores = ops.where(ops.expand_dims(mask, 1), scores / np.sqrt(query.shape[-1]), -1e9)
+    weights = ops.softmax(scores, axis=-1)
+    return ops.matmul(weights, ops.convert_to_tensor(value, "float32")), weights
+
+
+WRONG_ANSWERS["05.attention_pooling"].append((_pool_matmul, r"weights @ x pairs the weights of every sequence"))
+WRONG_ANSWERS["05.masked_attention"].append(
+    (lambda q, k, v, m: _attention(q, k, v, m)[::-1], r"you returned \(weights, output\); return \(output, weights\)")
+)
+RIGHT_ANSWERS["05.masked_attention"].append(_attention_keras)
+RIGHT_ANSWERS["05.forward_fraction"].append(
+    lambda w, n: _forward_vectorised(w.astype(np.float32), n).astype(np.float32)
+)

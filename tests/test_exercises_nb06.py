@@ -282,12 +282,13 @@ RIGHT_ANSWERS["06.arcface_logits"] = [_arcface_loop, _arcface_identity]
 
 
 def test_arcface_reference_matches_course_lib():
-    from course_lib.exercises.nb06 import _ARCFACE_ATOL, _ARCFACE_RTOL, _arcface_cases, reference_arcface
+    from course_lib.exercises.nb06 import ARCFACE_TOLERANCE, arcface_logits, reference_arcface
 
-    for _, (cosines, labels, scale, margin) in _arcface_cases():
+    for case in arcface_logits.cases():
+        cosines, labels, scale, margin = case.args
         course = np.asarray(margin_logits(cosines, labels, margin_type="arcface", scale=scale, margin=margin))
         ours = reference_arcface(cosines, labels, scale, margin)
-        np.testing.assert_allclose(ours, course, rtol=_ARCFACE_RTOL, atol=_ARCFACE_ATOL)
+        assert ARCFACE_TOLERANCE.close(course, ours, magnitude=case.magnitude), case
 
 
 def test_the_arcface_question_says_the_margin_needs_the_label():
@@ -296,3 +297,43 @@ def test_the_arcface_question_says_the_margin_needs_the_label():
     question = get_exercise("06.arcface_target")
     assert question.evaluate("b").correct
     assert "needs the label" in question.evaluate("d").message
+
+
+# --- mistakes the earlier cases let through or misnamed, and float32 / tensor answers ---------
+
+
+def _probabilities_minus_batch_max(embeddings, weights, scale):
+    logits = scale * _cosines(embeddings, weights)
+    exponentials = np.exp(logits - logits.max())  # the largest logit of the whole batch
+    return exponentials / exponentials.sum(axis=1, keepdims=True)
+
+
+def _cosface_label_columns(cosines, labels, scale, margin):
+    logits = scale * cosines.copy()
+    logits[:, labels] -= scale * margin  # whole columns, in every row
+    return logits
+
+
+def _cosface_keras(cosines, labels, scale, margin):
+    one_hot = keras.ops.one_hot(labels, cosines.shape[1])
+    return scale * (keras.ops.convert_to_tensor(cosines, "float32") - margin * one_hot)
+
+
+WRONG_ANSWERS["06.cosine_probabilities"].append(
+    (_probabilities_minus_batch_max, r"NaN at scale 1000: you subtracted the largest logit of the whole batch")
+)
+WRONG_ANSWERS["06.best_case_loss"] += [
+    (lambda scale, num_classes: np.log(num_classes - 1) - scale, "leaves the true class out of the denominator"),
+    (lambda scale, num_classes: np.log(np.exp(scale) + num_classes - 1), "probability of one of the OTHER classes"),
+]
+WRONG_ANSWERS["06.cosface_logits"].append((_cosface_label_columns, r"whole columns, cosines\[:, labels\]"))
+RIGHT_ANSWERS["06.cosface_logits"].append(_cosface_keras)
+
+
+def test_subtracting_the_batch_maximum_is_not_called_subtracting_the_scale():
+    from course_lib.exercises import get_exercise
+
+    exercise = get_exercise("06.cosine_probabilities")
+    batch_max = exercise.evaluate(_probabilities_minus_batch_max).message
+    assert "whole batch" in batch_max and "subtracted the scale" not in batch_max
+    assert "subtracted the scale" in exercise.evaluate(_probabilities_minus_scale).message

@@ -31,6 +31,14 @@ def _tfidf_sklearn(counts):
     return TfidfTransformer().fit_transform(counts).toarray()
 
 
+def _tfidf_keras_ops(counts):
+    counts = keras.ops.convert_to_tensor(np.asarray(counts, dtype=np.float32))
+    n_documents = keras.ops.cast(keras.ops.shape(counts)[0], "float32")
+    holding = keras.ops.sum(keras.ops.cast(counts > 0, "float32"), axis=0)
+    weights = counts * (keras.ops.log((n_documents + 1.0) / (holding + 1.0)) + 1.0)
+    return weights / keras.ops.norm(weights, axis=1, keepdims=True)
+
+
 def _tfidf_loops_float32(counts):
     counts = np.asarray(counts, dtype=np.float32)
     n_documents, n_terms = counts.shape
@@ -138,6 +146,7 @@ WRONG_ANSWERS = {
         (lambda c: _tfidf(c, idf_only=True), "normalised counts"),
         (lambda c: _tfidf(c)[:, 0], r"expected shape \(3, 3\), got \(3,\)"),
         (lambda c: _tfidf(c, log=np.log10) if len(c) == 3 else _tfidf(c, plus_one=False), r"^on counts.*expected\n"),
+        (_tfidf_sklearn, "TfidfTransformer`, the course's own version"),
     ],
     "07.bm25_weight": [
         (lambda *a: _bm25(*a, saturate=False), "TF-IDF's weight"),
@@ -161,7 +170,7 @@ WRONG_ANSWERS = {
 }
 
 RIGHT_ANSWERS = {
-    "07.tfidf_weights": [_tfidf_sklearn, _tfidf_loops_float32],
+    "07.tfidf_weights": [_tfidf_keras_ops, _tfidf_loops_float32],
     "07.bm25_weight": [_bm25_loop_tensor, _bm25_written_as_saturation],
     "07.in_batch_loss": [_loss_keras_float32, _loss_cross_entropy, _loss_loop],
 }

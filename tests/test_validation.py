@@ -40,7 +40,7 @@ def test_concrete_values_skips_symbolic_tensors_and_checks_eager_ones():
 
 @pytest.mark.parametrize("answer", [[[1.0, 2.0], [3.0]], {"a": 1}, "text"], ids=["ragged", "dict", "string"])
 def test_as_learner_array_turns_non_numbers_into_a_verdict(answer):
-    with pytest.raises(Incorrect, match=rf"expected an array; your function returned {type(answer).__name__}\."):
+    with pytest.raises(Incorrect, match=rf"expected an array; your function returned {type(answer).__name__}\b"):
         as_learner_array(answer, "an array")
 
 

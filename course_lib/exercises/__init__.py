@@ -8,8 +8,11 @@ In a notebook:
 >>> result = nb01.cosine_matrix.check(cosine_matrix)
 [01.cosine_matrix] Not attempted: your function still returns ____; replace it with your code.
 
-Each `nbNN` module holds the exercises of notebook NN. `get_exercise(id)` finds
-one by its id; `python -m course_lib solve` uses it to write solved notebooks.
+Each `nbNN` module declares the exercises of notebook NN (`FunctionExercise`,
+`Question`, or `Exercise` with a checker of its own) and lists them in its
+`__all__`: the registry follows from those declarations. The machinery they
+share is described in `course_lib.exercises.core`. `get_exercise(id)` finds an
+exercise by its id; `python -m course_lib solve` uses it to write solved notebooks.
 Solutions run in the notebook's namespace, where the setup cell has imported
 `numpy as np` and the `course_lib` functions the notebook uses.
 """
@@ -25,6 +28,7 @@ from course_lib.exercises.core import (
     ____,
     registered_exercises,
 )
+from course_lib.exercises.registry import register_declared
 
 __all__ = [
     "____",
@@ -43,9 +47,9 @@ EXERCISE_MODULES = ("nb01", "nb02", "nb03", "nb04", "nb05", "nb06", "nb07", "nb0
 
 
 def all_exercises():
-    """Every exercise of the course, by id (imports each notebook's module)."""
+    """Every exercise of the course, by id: those each notebook's module declares (or registers)."""
     for module in EXERCISE_MODULES:
-        importlib.import_module(f"course_lib.exercises.{module}")
+        register_declared(importlib.import_module(f"course_lib.exercises.{module}"))
     return registered_exercises()
 
 

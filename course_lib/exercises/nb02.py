@@ -3,138 +3,24 @@
 - `reconstruction_loss`: the autoencoder's loss `||x - x_hat||^2`, averaged over images.
 - `code_similarities`: cosine similarities between the code of ONE raw (uint8) image
   and the codes of a batch: the training preprocessing, a batch axis, the cosine.
-- `conv_encoder`: a small convolutional encoder built to a given specification.
+- `conv_encoder`: a small convolutional encoder built to a given specification (its
+  checker reads the model's layers: a hook, not cases).
 - `linear_autoencoder_pca`: a question: what a linear autoencoder's codes share with PCA.
 """
 
 import functools
-import logging
-import re
 
 import numpy as np
 
-from course_lib.exercises.core import (
-    Exercise,
-    Incorrect,
-    Question,
-    ____,
-    as_learner_array,
-    call_learner,
-    check_cases,
-    describe_array,
-    register,
-    screen_returned,
-)
+from course_lib.exercises.answers import Array, Number, WrongShape
+from course_lib.exercises.base import Exercise
+from course_lib.exercises.calling import call_keras_learner, watching
+from course_lib.exercises.diagnosis import Mistake
+from course_lib.exercises.problems import Case, FunctionExercise
+from course_lib.exercises.questions import Question
+from course_lib.exercises.verdicts import Incorrect
 
-__all__ = ["reconstruction_loss", "code_similarities", "conv_encoder", "linear_autoencoder_pca"]
-
-_ANSI = re.compile(r"\x1b\[[0-9;]*m")
-
-
-# Keras's input check of a layer being built or called: the same text on every backend.
-_LAYER_NDIM = re.compile(
-    r"of layer '(?P<layer>[^']+)' is incompatible with the layer: expected (?P<min>min_)?ndim=(?P<needed>\d+), "
-    r"found ndim=(?P<found>\d+)\. Full shape received: (?P<shape>\([^)]*\))"
-)
-
-
-@functools.cache
-def _shape_watching_model():
-    """A functional `keras.Model` class that notes the shape of every input given to it
-    (called or through `predict`), so that a check can say which shape did not fit without
-    reading the backend's error text (TensorFlow and JAX word shape errors differently)."""
-    import keras
-
-    class ShapeWatchingModel(keras.Model):
-        def __init__(self, *args, **kwargs):
-            super().__init__(*args, **kwargs)
-            self.shapes_given = []
-
-        def _note(self, x):
-            try:
-                self.shapes_given.append(tuple(x.shape) if hasattr(x, "shape") else np.shape(x))
-            except Exception:  # a tensor of unknown rank, ragged lists: nothing to note
-                pass
-
-        def __call__(self, inputs, *args, **kwargs):
-            self._note(inputs)
-            return super().__call__(inputs, *args, **kwargs)
-
-        def predict(self, x, *args, **kwargs):
-            self._note(x)
-            return super().predict(x, *args, **kwargs)
-
-    return ShapeWatchingModel
-
-
-def _watching(model):
-    """`model`'s layers as a model that notes the shapes it is given (`_shape_watching_model`)."""
-    (image,), (code,) = model.inputs, model.outputs  # one tensor each, as the encoder was built
-    return _shape_watching_model()(image, code, name=model.name)
-
-
-def _fits(shape, expected):
-    return len(shape) == len(expected) and all(e is None or e == s for s, e in zip(shape, expected))
-
-
-def _shape_diagnosis(error, args):
-    """The course's own words for a shape error, or None when `error` is not one.
-
-    From what the learner gave a watched model (the first shape that does not fit its
-    input), else from Keras's layer input check (built or called with too few axes).
-    """
-    for arg in args:
-        for shape in getattr(arg, "shapes_given", ()):
-            expected = tuple(arg.inputs[0].shape)
-            if not _fits(shape, expected):
-                return (
-                    f"the model was given an array of shape {shape}, but it takes shape {expected}, "
-                    f"where None stands for any number of images"
-                )
-    match = _LAYER_NDIM.search(_ANSI.sub("", str(error)))
-    if match:
-        needed = f"{'at least ' if match['min'] else ''}{match['needed']}"
-        return (
-            f"layer '{match['layer']}' was given shape {match['shape']}, {match['found']} axes, "
-            f"and it needs {needed} axes"
-        )
-    return None
-
-
-def _brief(error):
-    """An exception's first line, without terminal colour codes or the tensors Keras prints."""
-    text = _ANSI.sub("", str(error))
-    lines = [line.strip() for line in text.splitlines() if line.strip()]
-    line = next((line for line in lines if not line.startswith("Exception encountered")), "")
-    return line if len(line) <= 300 else line[:297] + "..."
-
-
-def _call_briefly(function, *args, description, shape_hint):
-    """`call_learner`, with long Keras errors cut short, and shape errors told in the course's words
-    followed by `shape_hint`.
-
-    TensorFlow's warnings are held back during the call: the check builds fresh models, and
-    TensorFlow would warn that their `predict` functions are traced one after another.
-    """
-    if function is ____ or not callable(function):
-        return call_learner(function, *args, description=description)
-    tensorflow_logger = logging.getLogger("tensorflow")
-    level = tensorflow_logger.level
-    tensorflow_logger.setLevel(logging.ERROR)
-    try:
-        value = function(*args)
-    except Exception as error:  # the learner's code may fail in any way; report it kindly
-        diagnosis = _shape_diagnosis(error, args)
-        if diagnosis:
-            raise Incorrect(
-                f"your function raised {type(error).__name__}: {diagnosis} (called with {description}). {shape_hint}"
-            ) from None
-        raise Incorrect(
-            f"your function raised {type(error).__name__}: {_brief(error)} (called with {description})."
-        ) from None
-    finally:
-        tensorflow_logger.setLevel(level)
-    return screen_returned(value)
+__all__ = ["code_similarities", "conv_encoder", "linear_autoencoder_pca", "reconstruction_loss"]
 
 
 # --- 02.reconstruction_loss ------------------------------------------------------------
@@ -148,121 +34,104 @@ def _reconstruction_cases():
     flat = rng.random((4, 784))
     one = rng.random((1, 4, 4))
     return [
-        ("x = zeros (2, 2, 2), x_hat = [[[1, 0], [0, 1]], [[0.5, 0.5], [0.5, 0.5]]]", (x_small, x_hat_small)),
-        (
+        Case("x = zeros (2, 2, 2), x_hat = [[[1, 0], [0, 1]], [[0.5, 0.5], [0.5, 0.5]]]", x_small, x_hat_small),
+        Case(
             "x and x_hat random, shape (5, 28, 28)",
-            (images, np.clip(images + rng.normal(scale=0.2, size=images.shape), 0, 1)),
+            images,
+            np.clip(images + rng.normal(scale=0.2, size=images.shape), 0, 1),
         ),
-        (
+        Case(
             "x and x_hat random, flattened images of shape (4, 784)",
-            (flat, np.clip(flat + rng.normal(scale=0.3, size=flat.shape), 0, 1)),
+            flat,
+            np.clip(flat + rng.normal(scale=0.3, size=flat.shape), 0, 1),
         ),
-        ("one image, x and x_hat of shape (1, 4, 4)", (one, rng.random((1, 4, 4)))),
+        Case("one image, x and x_hat of shape (1, 4, 4)", one, rng.random((1, 4, 4))),
     ]
 
 
-def _reference_reconstruction_loss(x, x_hat):
+def reference_reconstruction_loss(x, x_hat):
+    """The mean over images of each image's summed squared error."""
     return float(np.mean(np.sum((x - x_hat).reshape(len(x), -1) ** 2, axis=1)))
 
 
 def _reconstruction_mistakes(x, x_hat):
-    """The usual wrong answers for `x`, `x_hat`, each with what to tell the learner."""
     difference = (x - x_hat).reshape(len(x), -1)
-    per_image = np.sum(difference**2, axis=1)
-    last_axis = np.sum((x - x_hat) ** 2, axis=-1)
     return [
-        (
+        Mistake(
             np.mean(difference**2),
             "you averaged over the pixels too: that is Keras's loss='mse', which is L divided "
             "by the number of pixels. Sum the squares over the pixels of each image, then "
             "average over the images.",
         ),
-        (
+        Mistake(
             np.sum(difference**2),
             "you summed over the images too; L is the average over the images of each image's summed squared error.",
         ),
-        (
+        Mistake(
             np.mean(np.sqrt(np.sum(difference**2, axis=1))),
             "you averaged the Euclidean norms ||x - x_hat||; L uses the squared norm, so leave out the square root.",
         ),
-        (
+        Mistake(
             np.mean(np.sum(np.abs(difference), axis=1)),
             "you summed absolute differences (an L1 loss); L sums squared differences.",
         ),
-        (
+        Mistake(
             np.mean(np.sum(difference, axis=1)),
             "you summed the differences without squaring them, so positive and negative "
             "errors cancel; square them first.",
         ),
-        (
-            _same_array(per_image),
-            f"you returned an array of shape {per_image.shape}, one value per image: average "
-            f"them with .mean() to get one number.",
-        ),
-        (
-            _same_array(last_axis),
-            f"you returned an array of shape {last_axis.shape}: you summed over the last axis "
-            f"only. Sum over every pixel axis of each image, e.g. axis=tuple(range(1, x.ndim)), "
-            f"or flatten first with x.reshape(len(x), -1).",
+        Mistake(
+            np.mean(np.sum((x - x_hat) ** 2, axis=1)),
+            "you summed over axis 1 only and averaged over the rest; an image's pixels lie along "
+            "every axis but the first: sum over all of them, e.g. flatten first with "
+            "x.reshape(len(x), -1).",
         ),
     ]
 
 
-def _same_array(value):
-    """A predicate for `explain_failures`: the answer holds the numbers of `value`, in order
-    (an answer of one number has been turned into a float already)."""
-    return lambda got: np.size(got) == np.size(value) and np.allclose(np.ravel(got), np.ravel(value), rtol=1e-5)
-
-
-def _as_loss(got, expected, description):
-    """`convert` for 02.reconstruction_loss: one number as a float; an array stays an array."""
-    got = as_learner_array(got, "a single number")
-    return float(got.reshape(())) if got.size == 1 else got
-
-
-def _render_loss(value):
-    if np.ndim(value) == 0:
-        return f"{value:.6g}"
-    text = describe_array(value)
-    shape = "" if text.startswith("an array") else f"an array of shape {np.shape(value)}: "
-    return f"{shape}{text} (one number was expected)"
-
-
-def _check_reconstruction_loss(function):
-    check_cases(
-        function,
-        _reconstruction_cases(),
-        expected=_reference_reconstruction_loss,
-        convert=_as_loss,
-        mistakes=_reconstruction_mistakes,
-        render=_render_loss,
-        same=lambda got, value: np.ndim(got) == 0 and np.isclose(got, value, rtol=1e-5, atol=1e-8),
-    )
-    return "your loss is the mean over images of ||x - x_hat||^2 (784 times Keras's mse on 28x28 images)."
-
-
-reconstruction_loss = register(
-    Exercise(
-        "02.reconstruction_loss",
-        title="The reconstruction loss ||x - x_hat||^2: summed over pixels, averaged over images.",
-        checker=_check_reconstruction_loss,
-        hint=(
-            """
-            Two different reductions: within an image the squared errors are SUMMED over
-            every pixel; across images the per-image losses are AVERAGED.
-            """,
-            """
-            Flatten to (n_images, n_pixels) with (x - x_hat).reshape(len(x), -1), square, sum
-            over axis=1 (one number per image), then take the mean over images.
-            """,
-        ),
-        solution_code="""
-            def reconstruction_loss(x, x_hat):
-                squared_error = (x - x_hat).reshape(len(x), -1) ** 2
-                return float(squared_error.sum(axis=1).mean())
+reconstruction_loss = FunctionExercise(
+    "02.reconstruction_loss",
+    title="The reconstruction loss ||x - x_hat||^2: summed over pixels, averaged over images.",
+    answer_name="reconstruction_loss",
+    cases=_reconstruction_cases,
+    reference=reference_reconstruction_loss,
+    answer=Number(
+        "one number, the loss of the batch",
+        shapes=[
+            WrongShape(
+                lambda shape, _, x, x_hat: shape == (len(x),),
+                lambda shape, *_: (
+                    f"you returned an array of shape {shape}, one value per image: average "
+                    f"them with .mean() to get one number."
+                ),
+            ),
+            WrongShape(
+                lambda shape, _, x, x_hat: x.ndim > 2 and shape == x.shape[:-1],
+                lambda shape, *_: (
+                    f"you returned an array of shape {shape}: you summed over the last axis "
+                    f"only. Sum over every pixel axis of each image, e.g. axis=tuple(range(1, x.ndim)), "
+                    f"or flatten first with x.reshape(len(x), -1)."
+                ),
+            ),
+        ],
+    ),
+    mistakes=_reconstruction_mistakes,
+    hint=(
+        """
+        Two different reductions: within an image the squared errors are SUMMED over
+        every pixel; across images the per-image losses are AVERAGED.
         """,
-        answer_name="reconstruction_loss",
-    )
+        """
+        Flatten to (n_images, n_pixels) with (x - x_hat).reshape(len(x), -1), square, sum
+        over axis=1 (one number per image), then take the mean over images.
+        """,
+    ),
+    solution="""
+        def reconstruction_loss(x, x_hat):
+            squared_error = (x - x_hat).reshape(len(x), -1) ** 2
+            return float(squared_error.sum(axis=1).mean())
+    """,
+    success="your loss is the mean over images of ||x - x_hat||^2 (784 times Keras's mse on 28x28 images).",
 )
 
 
@@ -282,6 +151,11 @@ def _with_random_biases(model, seed):
     return model
 
 
+#: A code entry is a float32 sum over hundreds of pixels and units: computed by `predict`
+#: or by a call, in batches of other sizes, its last digits differ.
+_NETWORK_MAGNITUDE = 10.0
+
+
 def _similarity_cases():
     from course_lib.data import load_fashion_mnist
     from course_lib.models.autoencoders import build_conv_autoencoder, build_dense_autoencoder
@@ -290,14 +164,20 @@ def _similarity_cases():
     _, dense_encoder = build_dense_autoencoder((28, 28), embedding_dim=8, hidden_units=16, seed=22)
     _, conv_encoder = build_conv_autoencoder((28, 28), embedding_dim=6, filters=(4,), seed=23)
     return [
-        (
+        Case(
             "a dense encoder to 8 numbers, query = one uint8 image (28, 28), images = 5 uint8 images (5, 28, 28)",
-            (_watching(_with_random_biases(dense_encoder, 22)), images[0], images[[200, 400, 1, 600, 2]]),
+            watching(_with_random_biases(dense_encoder, 22)),
+            images[0],
+            images[[200, 400, 1, 600, 2]],
+            magnitude=_NETWORK_MAGNITUDE,
         ),
-        (
+        Case(
             "a convolutional encoder to 6 numbers, query = one uint8 image (28, 28), images = 4 "
             "uint8 images (4, 28, 28)",
-            (_watching(_with_random_biases(conv_encoder, 23)), images[1000], images[[1001, 1200, 3, 1800]]),
+            watching(_with_random_biases(conv_encoder, 23)),
+            images[1000],
+            images[[1001, 1200, 3, 1800]],
+            magnitude=_NETWORK_MAGNITUDE,
         ),
     ]
 
@@ -310,7 +190,8 @@ def _unit_rows(x):
     return x / np.maximum(np.linalg.norm(x, axis=-1, keepdims=True), 1e-12)
 
 
-def _reference_similarities(encoder, query, images):
+def reference_similarities(encoder, query, images):
+    """Cosine of the query's code with each image's code, pixels scaled to [0, 1] first."""
     codes = _codes(encoder, np.concatenate([query[None], images]) / 255.0)
     return _unit_rows(codes[1:]) @ _unit_rows(codes[0])
 
@@ -324,124 +205,120 @@ def _similarity_mistakes(encoder, query, images):
     flat_query, flat_images = query.reshape(-1).astype(np.float64), images.reshape(len(images), -1)
     right = cosines(query_code, image_codes)
     return [
-        (
+        Mistake(
             cosines(raw_query, raw_images),
             "you gave the encoder the raw pixels, 0 to 255; it expects the pixels as "
             "load_fashion_mnist gives them, divided by 255 into [0, 1]. A network is not "
             "scale-free: its biases and non-linearities see a 255 times larger input, so the codes "
             "change. Divide by 255 BEFORE the encoder.",
         ),
-        (
+        Mistake(
             cosines(query_code, raw_images),
             "you divided the query by 255 but not the images: both must get the same "
             "preprocessing before the encoder, or their codes are not comparable.",
         ),
-        (
+        Mistake(
             cosines(raw_query, image_codes),
             "you divided the images by 255 but not the query: both must get the same "
             "preprocessing before the encoder, or their codes are not comparable.",
         ),
-        (
+        Mistake(
             image_codes @ query_code,
             "you returned plain dot products of the codes; cosine divides by both lengths (normalise the codes first).",
         ),
-        (
+        Mistake(
             _unit_rows(image_codes) @ query_code,
             "you normalised the images' codes but not the query's; both sides need length 1.",
         ),
-        (
+        Mistake(
             image_codes @ _unit_rows(query_code),
             "you normalised the query's code but not the images'; both sides need length 1.",
         ),
-        (1.0 - right, "you returned cosine DISTANCES, 1 - cos; return the similarities."),
-        (
+        Mistake(1.0 - right, "you returned cosine DISTANCES, 1 - cos; return the similarities."),
+        Mistake(
             np.linalg.norm(image_codes - query_code, axis=1),
             "you returned Euclidean distances between the codes; return cosine similarities.",
         ),
-        (
+        Mistake(
             cosines(flat_query, flat_images),
             "you compared the pixels, not the codes: run the images through the encoder first.",
         ),
     ]
 
 
-def _as_similarities(got, expected, description):
-    (n,) = expected.shape
-    got = as_learner_array(got, f"an array of {n} similarities, shape ({n},)")
-    if got.shape == (1, n):
-        raise Incorrect(
-            f"on {description}: you returned shape (1, {n}), a batch of one row; "
-            f"return the row itself, shape ({n},): take [0]."
-        )
-    if got.shape in ((n, n), (n + 1, n + 1), (n + 1, n), (n, n + 1)):
-        raise Incorrect(
-            f"on {description}: you returned a matrix {got.shape}, every pair compared; "
-            f"return only the query compared with each of the {n} images, shape ({n},)."
-        )
-    if got.shape == (n + 1,):
-        raise Incorrect(
-            f"on {description}: you returned {n + 1} numbers, the query compared with "
-            f"itself too; return one similarity per image, shape ({n},)."
-        )
-    if got.ndim == 2 and got.shape[0] == n:
-        raise Incorrect(
-            f"on {description}: you returned shape {got.shape}, the images' codes; "
-            f"compare each with the query's code: one cosine per image, shape ({n},)."
-        )
-    if got.shape != (n,):
-        raise Incorrect(f"on {description}: expected shape ({n},), one similarity per image; got shape {got.shape}.")
-    return got
+def _similarity_shapes():
+    def says(test, message):
+        return WrongShape(lambda shape, expected, *_: test(shape, expected[0]), message)
+
+    return [
+        says(
+            lambda shape, n: shape == (1, n),
+            lambda shape, expected, *_: (
+                f"you returned shape {shape}, a batch of one row; return the row itself, shape {expected}: take [0]."
+            ),
+        ),
+        says(
+            lambda shape, n: shape in ((n, n), (n + 1, n + 1), (n + 1, n), (n, n + 1)),
+            lambda shape, expected, *_: (
+                f"you returned a matrix {shape}, every pair compared; return only "
+                f"the query compared with each of the {expected[0]} images, shape {expected}."
+            ),
+        ),
+        says(
+            lambda shape, n: shape == (n + 1,),
+            lambda shape, expected, *_: (
+                f"you returned {shape[0]} numbers, the query compared with itself "
+                f"too; return one similarity per image, shape {expected}."
+            ),
+        ),
+        says(
+            lambda shape, n: len(shape) == 2 and shape[0] == n,
+            lambda shape, expected, *_: (
+                f"you returned shape {shape}, the images' codes; compare each with "
+                f"the query's code: one cosine per image, shape {expected}."
+            ),
+        ),
+    ]
 
 
-def _check_code_similarities(function):
-    call = functools.partial(
-        _call_briefly,
+code_similarities = FunctionExercise(
+    "02.code_similarities",
+    title="Cosine similarities between the code of ONE raw uint8 image and the codes of a batch of raw images.",
+    answer_name="code_similarities",
+    cases=_similarity_cases,
+    reference=reference_similarities,
+    answer=Array("the similarities", per="one similarity per image", shapes=_similarity_shapes()),
+    mistakes=_similarity_mistakes,
+    call=functools.partial(
+        call_keras_learner,
         shape_hint="A Keras model takes a BATCH of images, (batch, 28, 28): one image "
         "(28, 28) is read as 28 rows of 28 numbers. Give it a batch of one, query[None] "
         "(shape (1, 28, 28)), keeping each image's own shape.",
-    )
-    check_cases(
-        function,
-        _similarity_cases(),
-        expected=_reference_similarities,
-        convert=_as_similarities,
-        call=call,
-        mistakes=_similarity_mistakes,
-        same=lambda got, value: np.allclose(got, value, atol=1e-4, rtol=1e-4),
-    )
-    return (
+    ),
+    hint=(
+        """
+        Three things stand between raw images and comparable codes: the encoder expects
+        the pixels the way it was trained on them (floats in [0, 1]), it takes a BATCH
+        (even of one), and cosine compares directions, not lengths.
+        """,
+        """
+        Divide both by 255.0; codes = encoder.predict(images / 255.0, verbose=0) and
+        query_code = encoder.predict(query[None] / 255.0, verbose=0)[0]; normalise each
+        code to length 1 (np.linalg.norm(..., axis=-1, keepdims=True)), then
+        image_codes @ query_code.
+        """,
+    ),
+    solution="""
+        def code_similarities(encoder, query, images):
+            batch = np.concatenate([query[None], images]).astype("float32") / 255.0
+            codes = encoder.predict(batch, verbose=0)
+            codes = codes / np.maximum(np.linalg.norm(codes, axis=1, keepdims=True), 1e-12)
+            return codes[1:] @ codes[0]
+    """,
+    success=(
         "same preprocessing as in training, a batch axis for the one query, then the cosine "
         "of the codes: the query compared with each image."
-    )
-
-
-code_similarities = register(
-    Exercise(
-        "02.code_similarities",
-        title="Cosine similarities between the code of ONE raw uint8 image and the codes of a batch of raw images.",
-        checker=_check_code_similarities,
-        hint=(
-            """
-            Three things stand between raw images and comparable codes: the encoder expects
-            the pixels the way it was trained on them (floats in [0, 1]), it takes a BATCH
-            (even of one), and cosine compares directions, not lengths.
-            """,
-            """
-            Divide both by 255.0; codes = encoder.predict(images / 255.0, verbose=0) and
-            query_code = encoder.predict(query[None] / 255.0, verbose=0)[0]; normalise each
-            code to length 1 (np.linalg.norm(..., axis=-1, keepdims=True)), then
-            image_codes @ query_code.
-            """,
-        ),
-        solution_code="""
-            def code_similarities(encoder, query, images):
-                batch = np.concatenate([query[None], images]).astype("float32") / 255.0
-                codes = encoder.predict(batch, verbose=0)
-                codes = codes / np.maximum(np.linalg.norm(codes, axis=1, keepdims=True), 1e-12)
-                return codes[1:] @ codes[0]
-        """,
-        answer_name="code_similarities",
-    )
+    ),
 )
 
 
@@ -451,6 +328,25 @@ _SPEC = (
     "Input(shape=(28, 28)) -> Reshape((28, 28, 1)) -> Conv2D(16, 3, strides=2, "
     "padding='same', activation='relu') -> Conv2D(32, 3, strides=2, padding='same', "
     "activation='relu') -> Flatten() -> Dense(embedding_dim)"
+)
+
+
+#: What an activation on the code layer costs the cosine between codes.
+_POSITIVE_CODE = (
+    "Its outputs are never negative, so every cosine between two codes is >= 0: half of "
+    "the directions are lost to the embedding."
+)
+_CODE_ACTIVATION_COST = {
+    "relu": "A ReLU code has no negative entries, so every cosine between two codes is >= 0, "
+    "and codes of zeros appear, with no direction at all.",
+    "sigmoid": _POSITIVE_CODE,
+    "softplus": _POSITIVE_CODE,
+    "softmax": _POSITIVE_CODE + " A softmax also makes every code sum to 1.",
+    "exponential": _POSITIVE_CODE,
+}
+_ANY_ACTIVATION_COST = (
+    "The code is compared by cosine, which reads every direction: an activation squeezes or "
+    "clips the code and leaves some directions out of reach."
 )
 
 
@@ -508,7 +404,7 @@ def _build_conv_encoder(function, embedding_dim):
     import keras
 
     description = f"build_conv_encoder({embedding_dim})"
-    model = _call_briefly(
+    model = call_keras_learner(
         function,
         embedding_dim,
         description=f"embedding_dim={embedding_dim}",
@@ -576,11 +472,11 @@ def _check_one_conv_encoder(model, embedding_dim, code_sizes):
             f"{description}: expected exactly one Dense layer, the code layer, after "
             f"Flatten; found {len(denses)}. The specification: {_SPEC}."
         )
-    if _activation_name(denses[0]) != "linear":
+    activation = _activation_name(denses[0])
+    if activation != "linear":
         raise Incorrect(
-            f"{description}: the code layer has activation {_activation_name(denses[0])!r}; "
-            f"leave it linear (no activation). A ReLU code has no negative entries, so every "
-            f"cosine between two codes is >= 0 and zero codes appear."
+            f"{description}: the code layer has activation {activation!r}; leave it linear (no "
+            f"activation). {_CODE_ACTIVATION_COST.get(activation, _ANY_ACTIVATION_COST)}"
         )
     from course_lib.models.autoencoders import build_conv_autoencoder
 
@@ -611,23 +507,22 @@ def _autoencoder_builders():
     return (autoencoders.build_conv_autoencoder,)
 
 
-conv_encoder = register(
-    Exercise(
-        "02.conv_encoder",
-        title="A convolutional encoder: (batch, 28, 28) images to (batch, embedding_dim) codes.",
-        checker=_check_conv_encoder,
-        hint=(
-            """
+conv_encoder = Exercise(
+    "02.conv_encoder",
+    title="A convolutional encoder: (batch, 28, 28) images to (batch, embedding_dim) codes.",
+    checker=_check_conv_encoder,
+    hint=(
+        """
             Follow the specification one layer at a time with the functional API: each layer
             is called on the previous layer's output. Conv2D needs images with a channel
             axis, and each strided convolution halves the image.
             """,
-            f"""
+        f"""
             {_SPEC}. Return keras.Model(image, code). Reshape adds the channel axis;
             strides=2 with padding='same' halves the size, 28 -> 14 -> 7.
             """,
-        ),
-        solution_code="""
+    ),
+    solution_code="""
             def build_conv_encoder(embedding_dim):
                 image = keras.Input(shape=(28, 28))
                 x = keras.layers.Reshape((28, 28, 1))(image)
@@ -637,49 +532,47 @@ conv_encoder = register(
                 code = keras.layers.Dense(embedding_dim)(x)
                 return keras.Model(image, code)
         """,
-        answer_name="build_conv_encoder",
-        references=_autoencoder_builders,
-    )
+    answer_name="build_conv_encoder",
+    references=_autoencoder_builders,
+    written_with="keras.layers",
 )
 
 
 # --- 02.linear_autoencoder_pca (question) ----------------------------------------------------
 
-linear_autoencoder_pca = register(
-    Question(
-        "02.linear_autoencoder_pca",
-        title="What a linear autoencoder shares with PCA.",
-        prompt="""
+linear_autoencoder_pca = Question(
+    "02.linear_autoencoder_pca",
+    title="What a linear autoencoder shares with PCA.",
+    prompt="""
             **Question.** A linear autoencoder (Dense layers, no activations) with a code of
             k numbers is trained to its best squared reconstruction error on centred data.
             Compared with the first k coordinates of PCA, its codes have:
         """,
-        choices={
-            "a": "the same values as PCA's coordinates, up to the order of the numbers",
-            "b": "the same subspace only: each code is an invertible linear mix of the k PCA coordinates",
-            "c": "the same cosine nearest neighbours as PCA's coordinates",
-            "d": "nothing in common with PCA: the encoder is learned, not computed",
-        },
-        answer="b",
-        answer_name="linear_autoencoder_pca_answer",
-        explanations={
-            "a": "The loss only sees the reconstruction. For any invertible k x k matrix A, the "
-            "encoder A E and the decoder D A^-1 reconstruct exactly as well, so the codes "
-            "are A times PCA's coordinates, not the coordinates themselves.",
-            "c": "Cosine survives a rotation or a uniform scaling, but not a general invertible "
-            "mix A: stretching one direction changes the angles, so the nearest neighbours "
-            "by cosine can change.",
-            "d": "At its best, the encoder spans exactly the space of the first k principal "
-            "components (Baldi and Hornik, 1989); only the basis in that space is free.",
-        },
-        hint=(
-            "The loss only asks that the decoder can rebuild x from the code. If you mix the "
-            "code with an invertible matrix and unmix it in the decoder, does the loss change?",
-            "Encoder E and decoder D reconstruct like A E and D A^-1 for any invertible A. "
-            "Which of the choices is left unchanged by every such A?",
-        ),
-        why="the reconstruction fixes the subspace, not the basis: codes are PCA's coordinates "
-        "mixed by some invertible matrix, so distances and cosines between codes can differ "
-        "from PCA's.",
-    )
+    choices={
+        "a": "the same values as PCA's coordinates, up to the order of the numbers",
+        "b": "the same subspace only: each code is an invertible linear mix of the k PCA coordinates",
+        "c": "the same cosine nearest neighbours as PCA's coordinates",
+        "d": "nothing in common with PCA: the encoder is learned, not computed",
+    },
+    answer="b",
+    answer_name="linear_autoencoder_pca_answer",
+    explanations={
+        "a": "The loss only sees the reconstruction. For any invertible k x k matrix A, the "
+        "encoder A E and the decoder D A^-1 reconstruct exactly as well, so the codes "
+        "are A times PCA's coordinates, not the coordinates themselves.",
+        "c": "Cosine survives a rotation or a uniform scaling, but not a general invertible "
+        "mix A: stretching one direction changes the angles, so the nearest neighbours "
+        "by cosine can change.",
+        "d": "At its best, the encoder spans exactly the space of the first k principal "
+        "components (Baldi and Hornik, 1989); only the basis in that space is free.",
+    },
+    hint=(
+        "The loss only asks that the decoder can rebuild x from the code. If you mix the "
+        "code with an invertible matrix and unmix it in the decoder, does the loss change?",
+        "Encoder E and decoder D reconstruct like A E and D A^-1 for any invertible A. "
+        "Which of the choices is left unchanged by every such A?",
+    ),
+    why="the reconstruction fixes the subspace, not the basis: codes are PCA's coordinates "
+    "mixed by some invertible matrix, so distances and cosines between codes can differ "
+    "from PCA's.",
 )

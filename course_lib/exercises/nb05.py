@@ -10,19 +10,20 @@
 import numpy as np
 
 from course_lib import attention
-from course_lib.exercises.core import (
-    Exercise,
-    Incorrect,
-    Question,
-    as_learner_array,
-    check_cases,
-    close_to,
-    describe_array,
-    describe_with_shape,
-    register,
-)
+from course_lib.exercises.answers import Array, Pair, WrongShape
+from course_lib.exercises.diagnosis import Mistake
+from course_lib.exercises.problems import Case, FunctionExercise
+from course_lib.exercises.questions import Question
 
-__all__ = ["masked_attention", "attention_pooling", "forward_fraction", "softmax_axis"]
+__all__ = [
+    "attention_pooling",
+    "forward_fraction",
+    "masked_attention",
+    "reference_attention",
+    "reference_forward_fraction",
+    "reference_pooling",
+    "softmax_axis",
+]
 
 
 def _softmax(scores, axis):
@@ -31,7 +32,7 @@ def _softmax(scores, axis):
     return weights / weights.sum(axis=axis, keepdims=True)
 
 
-def _reference_attention(query, key, value, mask, *, scale=True, axis=-1, mask_mode="scores"):
+def reference_attention(query, key, value, mask, *, scale=True, axis=-1, mask_mode="scores"):
     """Attention and its weights; `mask_mode` gives the usual slips: "scores" (-1e9 before
     the softmax, right), "zero" (masked scores set to 0), "after" (weights masked after the
     softmax) or "none"."""
@@ -53,129 +54,97 @@ def _reference_attention(query, key, value, mask, *, scale=True, axis=-1, mask_m
 
 def _attention_cases():
     rng = np.random.default_rng(7)
+    key = np.array([[[1.0, 0.0], [0.0, 1.0], [5.0, 5.0]]])
     return [
-        (
+        Case(
             "query (1, 1, 2) = [[[1, 1]]], key = value = [[[1, 0], [0, 1], [5, 5]]], mask [[1, 1, 0]]",
-            (
-                np.ones((1, 1, 2)),
-                np.array([[[1.0, 0.0], [0.0, 1.0], [5.0, 5.0]]]),
-                np.array([[[1.0, 0.0], [0.0, 1.0], [5.0, 5.0]]]),
-                np.array([[True, True, False]]),
-            ),
+            np.ones((1, 1, 2)),
+            key,
+            key.copy(),
+            np.array([[True, True, False]]),
         ),
-        (
+        Case(
             "random query (2, 3, 4), key (2, 5, 4), value (2, 5, 3), lengths [5, 2]",
-            (
-                rng.normal(size=(2, 3, 4)) * 2,
-                rng.normal(size=(2, 5, 4)) * 2,
-                rng.normal(size=(2, 5, 3)),
-                np.array([[True] * 5, [True, True, False, False, False]]),
-            ),
+            rng.normal(size=(2, 3, 4)) * 2,
+            rng.normal(size=(2, 5, 4)) * 2,
+            rng.normal(size=(2, 5, 3)),
+            np.array([[True] * 5, [True, True, False, False, False]]),
         ),
     ]
 
 
 def _attention_mistakes(query, key, value, mask):
     def variant(**options):
-        return _reference_attention(query, key, value, mask, **options)
+        return reference_attention(query, key, value, mask, **options)
 
     weights = variant()[1]
     unmasked = variant(mask_mode="none")
     padded = ~np.broadcast_to(mask[:, None, :], weights.shape)
     return [
-        (
+        Mistake(
             unmasked,
             f"padded keys got weight up to {unmasked[1][padded].max(initial=0):.3f}; you did not "
             f"use the mask. Set masked scores to -1e9 before the softmax.",
         ),
-        (
+        Mistake(
             variant(mask_mode="zero"),
             "you set the masked scores to 0, but a score of 0 still gets weight after exp(): "
             "exp(0) = 1. Set masked scores to -1e9 before the softmax.",
         ),
-        (
+        Mistake(
             variant(mask_mode="after"),
             "you zeroed the padded weights after the softmax, so each query's weights no longer "
             "sum to 1. Mask the scores before the softmax, not the weights after it.",
         ),
-        (
+        Mistake(
             variant(axis=-2),
             "you took the softmax over the queries (axis -2); the weights a(i, j) sum to 1 over "
             "the keys i, the last axis.",
         ),
-        (variant(scale=False), f"you forgot to divide the scores by sqrt(d) = sqrt({query.shape[-1]})."),
-        (
+        Mistake(variant(scale=False), f"you forgot to divide the scores by sqrt(d) = sqrt({query.shape[-1]})."),
+        Mistake(
             lambda got: np.allclose(got[1], weights, atol=1e-5),
             "the weights are right but the output is not; it is weights @ value.",
         ),
     ]
 
 
-def _as_output_and_weights(got, expected, description):
-    """`convert` for 05.masked_attention: (output, weights) as arrays of the right shapes."""
-    if not isinstance(got, (tuple, list)) or len(got) != 2:
-        raise Incorrect(f"on {description}: return two arrays, (output, weights).")
-    output = as_learner_array(got[0], "the output array")
-    weights = as_learner_array(got[1], "the weights array")
-    expected_output, expected_weights = expected
-    if weights.shape != expected_weights.shape:
-        raise Incorrect(
-            f"on {description}: weights should have shape {expected_weights.shape} "
-            f"(batch, queries, keys); got {weights.shape}."
-        )
-    if output.shape != expected_output.shape:
-        raise Incorrect(
-            f"on {description}: output should have shape {expected_output.shape} "
-            f"(batch, queries, value size); got {output.shape}."
-        )
-    return output, weights
-
-
-def _render_attention(pair):
-    return f"weights {describe_array(pair[1])}\nand output {describe_array(pair[0])}"
-
-
-def _check_masked_attention(function):
-    check_cases(
-        function,
-        _attention_cases(),
-        expected=_reference_attention,
-        convert=_as_output_and_weights,
-        mistakes=_attention_mistakes,
-        render=_render_attention,
-        same=lambda got, value: all(np.allclose(g, v, atol=1e-5) for g, v in zip(got, value)),
-    )
-    return "your attention matches course_lib.attention.scaled_dot_product_attention; padding gets 0."
-
-
-masked_attention = register(
-    Exercise(
-        "05.masked_attention",
-        title="Scaled dot-product attention with a padding mask; return (output, weights).",
-        checker=_check_masked_attention,
-        hint=(
-            """
-            Each query scores every key, the scores become weights that sum to 1 over the
-            keys, and the output mixes the values with those weights. A padded key must get
-            weight 0: remove it BEFORE the softmax, since exp() of any finite score is > 0.
-            """,
-            """
-            scores = query @ key.swapaxes(-1, -2) / np.sqrt(d); put -1e9 where mask[:, None, :]
-            is False (np.where); softmax over the last axis (subtract the max first); then
-            output = weights @ value.
-            """,
+masked_attention = FunctionExercise(
+    "05.masked_attention",
+    title="Scaled dot-product attention with a padding mask; return (output, weights).",
+    answer_name="masked_attention",
+    cases=_attention_cases,
+    reference=reference_attention,
+    answer=Pair(
+        ("output", "weights"),
+        (
+            Array("the output", per="batch, queries, value size"),
+            Array("the weights", per="batch, queries, keys"),
         ),
-        solution_code="""
-            def masked_attention(query, key, value, mask):
-                scores = query @ key.swapaxes(-1, -2) / np.sqrt(query.shape[-1])
-                scores = np.where(mask[:, None, :], scores, -1e9)
-                weights = np.exp(scores - scores.max(axis=-1, keepdims=True))
-                weights = weights / weights.sum(axis=-1, keepdims=True)
-                return weights @ value, weights
+    ),
+    mistakes=_attention_mistakes,
+    hint=(
+        """
+        Each query scores every key, the scores become weights that sum to 1 over the
+        keys, and the output mixes the values with those weights. A padded key must get
+        weight 0: remove it BEFORE the softmax, since exp() of any finite score is > 0.
         """,
-        answer_name="masked_attention",
-        references=(attention.scaled_dot_product_attention,),
-    )
+        """
+        scores = query @ key.swapaxes(-1, -2) / np.sqrt(d); put -1e9 where mask[:, None, :]
+        is False (np.where); softmax over the last axis (subtract the max first); then
+        output = weights @ value.
+        """,
+    ),
+    solution="""
+        def masked_attention(query, key, value, mask):
+            scores = query @ key.swapaxes(-1, -2) / np.sqrt(query.shape[-1])
+            scores = np.where(mask[:, None, :], scores, -1e9)
+            weights = np.exp(scores - scores.max(axis=-1, keepdims=True))
+            weights = weights / weights.sum(axis=-1, keepdims=True)
+            return weights @ value, weights
+    """,
+    success="your attention matches course_lib.attention.scaled_dot_product_attention; padding gets 0.",
+    references=(attention.scaled_dot_product_attention,),
 )
 
 
@@ -188,16 +157,14 @@ def _pooling_cases():
     mask = np.arange(6)[None, :] < lengths[:, None]
     x = rng.normal(size=(3, 6, 4)) * mask[..., None]
     return [
-        (
+        Case(
             "x [[[1, 0], [0, 1], [0, 0]]], mask [[1, 1, 0]], query [2, 0]",
-            (np.array([[[1.0, 0.0], [0.0, 1.0], [0.0, 0.0]]]), np.array([[True, True, False]]), np.array([2.0, 0.0])),
+            np.array([[[1.0, 0.0], [0.0, 1.0], [0.0, 0.0]]]),
+            np.array([[True, True, False]]),
+            np.array([2.0, 0.0]),
         ),
-        ("random x (3, 6, 4) with lengths [6, 2, 4], query (4,)", (x, mask, rng.normal(size=4) * 2)),
+        Case("random x (3, 6, 4) with lengths [6, 2, 4], query (4,)", x, mask, rng.normal(size=4) * 2),
     ]
-
-
-def _reference_pooling(x, mask, query, *, scale=True, use_mask=True, axis=1):
-    return _pooling_and_weights(x, mask, query, scale=scale, use_mask=use_mask, axis=axis)[0]
 
 
 def _pooling_and_weights(x, mask, query, *, scale=True, use_mask=True, axis=1):
@@ -208,72 +175,77 @@ def _pooling_and_weights(x, mask, query, *, scale=True, use_mask=True, axis=1):
     return (weights[..., None] * x).sum(axis=1), weights
 
 
+def reference_pooling(x, mask, query, *, scale=True, use_mask=True, axis=1):
+    """Attention pooling with one query; the options give the usual slips."""
+    return _pooling_and_weights(x, mask, query, scale=scale, use_mask=use_mask, axis=axis)[0]
+
+
 def _pooling_mistakes(x, mask, query):
-    weights = _pooling_and_weights(x, mask, query)[1]
     return [
-        (
-            weights,
-            f"you returned the weights, shape {weights.shape}; return the pooled vectors, sum "
-            f"over t of a_t x_t, shape ({len(x)}, {x.shape[-1]}).",
-        ),
-        (
-            _reference_pooling(x, mask, query, use_mask=False),
+        Mistake(
+            reference_pooling(x, mask, query, use_mask=False),
             "the padded steps took part: mask the scores (-1e9) before the softmax.",
         ),
-        (_reference_pooling(x, mask, query, scale=False), "you forgot to divide the scores by sqrt(d)."),
-        (
-            _reference_pooling(x, mask, query, axis=0),
+        Mistake(reference_pooling(x, mask, query, scale=False), "you forgot to divide the scores by sqrt(d)."),
+        Mistake(
+            reference_pooling(x, mask, query, axis=0),
             "you took the softmax over the batch (axis 0); it runs over the time steps of each sequence, axis 1.",
         ),
-        (
+        Mistake(
             (x * mask[..., None]).sum(1) / mask.sum(1, keepdims=True),
             "you returned the masked mean; weight the steps by the softmax of their scores x_t . w / sqrt(d).",
         ),
     ]
 
 
-def _check_attention_pooling(function):
-    check_cases(
-        function,
-        _pooling_cases(),
-        expected=_reference_pooling,
-        convert=lambda got, expected, description: as_learner_array(got, f"an array of shape {expected.shape}"),
-        same=close_to(1e-5),
-        mistakes=_pooling_mistakes,
-        render=describe_with_shape,
-    )
-    return "your pooling matches course_lib.attention.AttentionPooling."
-
-
-attention_pooling = register(
-    Exercise(
-        "05.attention_pooling",
-        title="Attention pooling: softmax over real steps of x_t . w / sqrt(d), then the weighted sum.",
-        checker=_check_attention_pooling,
-        hint=(
-            """
-            One learned query scores every step of a sequence; a softmax over the real steps
-            turns the scores into weights, and the pooled vector is the weighted sum of the
-            steps. It is attention with a single query.
-            """,
-            """
-            scores = x @ query / np.sqrt(d) has shape (n, steps); put -1e9 where mask is False;
-            softmax over axis 1; then (weights[..., None] * x).sum(axis=1).
-            """,
-        ),
-        solution_code="""
-            def attention_pooling(x, mask, query):
-                scores = x @ query / np.sqrt(x.shape[-1])
-                scores = np.where(mask, scores, -1e9)
-                weights = np.exp(scores - scores.max(axis=1, keepdims=True))
-                weights = weights / weights.sum(axis=1, keepdims=True)
-                return (weights[..., None] * x).sum(axis=1)
+attention_pooling = FunctionExercise(
+    "05.attention_pooling",
+    title="Attention pooling: softmax over real steps of x_t . w / sqrt(d), then the weighted sum.",
+    answer_name="attention_pooling",
+    cases=_pooling_cases,
+    reference=reference_pooling,
+    answer=Array(
+        "the pooled vectors",
+        per="one vector per sequence",
+        show_shape=True,
+        shapes=[
+            WrongShape(
+                lambda shape, expected, x, mask, query: shape == mask.shape,
+                "you returned the weights, shape {shape}; return the pooled vectors, sum over t of "
+                "a_t x_t, shape {expected}.",
+            ),
+            WrongShape(
+                lambda shape, expected, x, mask, query: shape == (len(x), len(x), x.shape[-1]),
+                "you returned shape {shape}: weights @ x pairs the weights of every sequence with "
+                "the steps of every other. Weight each sequence's own steps: "
+                "(weights[..., None] * x).sum(axis=1), shape {expected}.",
+            ),
+        ],
+    ),
+    mistakes=_pooling_mistakes,
+    hint=(
+        """
+        One learned query scores every step of a sequence; a softmax over the real steps
+        turns the scores into weights, and the pooled vector is the weighted sum of the
+        steps. It is attention with a single query.
         """,
-        answer_name="attention_pooling",
-        # scaled_dot_product_attention is no reference here: pooling is attention with one
-        # query, and a learner who reuses the function of exercise 1 that way has seen it.
-        references=(attention.AttentionPooling,),
-    )
+        """
+        scores = x @ query / np.sqrt(d) has shape (n, steps); put -1e9 where mask is False;
+        softmax over axis 1; then (weights[..., None] * x).sum(axis=1).
+        """,
+    ),
+    solution="""
+        def attention_pooling(x, mask, query):
+            scores = x @ query / np.sqrt(x.shape[-1])
+            scores = np.where(mask, scores, -1e9)
+            weights = np.exp(scores - scores.max(axis=1, keepdims=True))
+            weights = weights / weights.sum(axis=1, keepdims=True)
+            return (weights[..., None] * x).sum(axis=1)
+    """,
+    success="your pooling matches course_lib.attention.AttentionPooling.",
+    # scaled_dot_product_attention is no reference here: pooling is attention with one
+    # query, and a learner who reuses the function of exercise 1 that way has seen it.
+    references=(attention.AttentionPooling,),
 )
 
 
@@ -314,7 +286,7 @@ def _alignment_cases():
             warp = np.sort(rng.uniform(0, query_length - 1, size=key_length))
             keys[i, :key_length] = walks[i, np.round(warp).astype(int)] + rng.normal(scale=0.3, size=(key_length, 3))
         key_mask = np.arange(steps)[None, :] < np.asarray(key_lengths)[:, None]
-        return _reference_attention(queries * sharpness, keys, keys, key_mask)[1]
+        return reference_attention(queries * sharpness, keys, keys, key_mask)[1]
 
     tiny = np.array(
         [
@@ -328,18 +300,21 @@ def _alignment_cases():
         ]
     )
     return [
-        (
+        Case(
             "weights (1, 5, 4) = [[[.7, .1, .1, .1], [.2, .6, .1, .1], [.1, .7, .1, .1], "
             "[.6, .2, .1, .1], [.25, .25, .25, .25]]], query_lengths [4]",
-            (tiny, np.array([4])),
+            tiny,
+            np.array([4]),
         ),
-        (
+        Case(
             "cross-attention weights (4, 12, 12) of 4 pairs, query_lengths [9, 5, 12, 3]",
-            (attention_maps([9, 5, 12, 3], [10, 12, 7, 6], 12, 2.0), np.array([9, 5, 12, 3])),
+            attention_maps([9, 5, 12, 3], [10, 12, 7, 6], 12, 2.0),
+            np.array([9, 5, 12, 3]),
         ),
-        (
+        Case(
             "cross-attention weights (3, 16, 16) of 3 pairs, query_lengths [16, 7, 11]",
-            (attention_maps([16, 7, 11], [12, 14, 16], 16, 1.0), np.array([16, 7, 11])),
+            attention_maps([16, 7, 11], [12, 14, 16], 16, 1.0),
+            np.array([16, 7, 11]),
         ),
     ]
 
@@ -349,35 +324,35 @@ def _alignment_mistakes(weights, query_lengths):
         return reference_forward_fraction(weights, query_lengths, **options)
 
     return [
-        (
+        Mistake(
             variant(steps="all"),
             "you counted the steps between padded query frames too; only the real frames of A "
             "count, j + 1 < query_lengths[b].",
         ),
-        (
+        Mistake(
             variant(steps="into padding"),
             "you counted the step from A's last real frame into its padding; a step j -> j + 1 "
             "counts only when frame j + 1 is real too.",
         ),
-        (
+        Mistake(
             variant(strict=True),
             "you counted only the steps that move strictly forward; a step that stays on the same "
             "key frame does not move back either (DTW allows it: one frame of B matched to several "
             "frames of A).",
         ),
-        (
+        Mistake(
             variant(backwards=True),
             "you returned the fraction of steps that move BACK; return the fraction that do not.",
         ),
-        (
+        Mistake(
             variant(divide_by="frames"),
             "you divided by the number of real frames; a sequence of L frames has L - 1 steps.",
         ),
-        (
+        Mistake(
             variant(divide_by="count"),
             "you returned the number of such steps; divide by each pair's number of steps, query_lengths - 1.",
         ),
-        (
+        Mistake(
             variant(axis=-2),
             "you took the argmax over the queries (axis 1), for each key frame; each query frame j "
             "of A is a row, and where it looks is the argmax over the keys, the last axis.",
@@ -385,97 +360,85 @@ def _alignment_mistakes(weights, query_lengths):
     ]
 
 
-def _as_fractions(got, expected, description):
-    (n,) = expected.shape
-    got = as_learner_array(got, f"an array of {n} fractions, one per pair")
-    if got.ndim == 2 and got.shape[0] == n:
-        raise Incorrect(
-            f"on {description}: you returned shape {got.shape}, one value per step; "
-            f"return one fraction per pair, shape ({n},)."
-        )
-    if got.shape != (n,):
-        raise Incorrect(f"on {description}: expected one fraction per pair, shape ({n},); got shape {got.shape}.")
-    return got
-
-
-def _check_forward_fraction(function):
-    check_cases(
-        function,
-        _alignment_cases(),
-        expected=reference_forward_fraction,
-        convert=_as_fractions,
-        same=close_to(1e-9),
-        mistakes=_alignment_mistakes,
-        render=lambda value: str(np.round(np.asarray(value, dtype=float), 4).tolist()),
-    )
-    return "you can measure how monotone a soft alignment is: DTW's path never moves back, attention is free to."
-
-
-forward_fraction = register(
-    Exercise(
-        "05.forward_fraction",
-        title="For each cross-attention map of a batch, the fraction of steps between real query "
-        "frames whose most attended key frame does not move back.",
-        checker=_check_forward_fraction,
-        hint=(
-            """
-            Each row j of a map belongs to frame j of A; where it looks most is the peak of
-            that row. Follow the peaks from row to row over A's REAL frames only, and count
-            the steps at which the peak does not go back to an earlier frame of B.
-            """,
-            """
-            peaks = weights.argmax(axis=-1), shape (batch, n_queries); forward =
-            np.diff(peaks, axis=1) >= 0; a step j -> j + 1 is real when j + 1 <
-            query_lengths[b], i.e. np.arange(1, n_queries) < query_lengths[:, None]; return
-            (forward & real).sum(axis=1) / (query_lengths - 1).
-            """,
-        ),
-        solution_code="""
-            def forward_fraction(weights, query_lengths):
-                peaks = weights.argmax(axis=-1)
-                forward = np.diff(peaks, axis=1) >= 0
-                real_steps = np.arange(1, weights.shape[1])[None, :] < query_lengths[:, None]
-                return (forward & real_steps).sum(axis=1) / (query_lengths - 1)
+forward_fraction = FunctionExercise(
+    "05.forward_fraction",
+    title="For each cross-attention map of a batch, the fraction of steps between real query "
+    "frames whose most attended key frame does not move back.",
+    answer_name="forward_fraction",
+    cases=_alignment_cases,
+    reference=reference_forward_fraction,
+    answer=Array(
+        "the fractions",
+        per="one fraction per pair",
+        decimals=4,
+        shapes=[
+            WrongShape(
+                lambda shape, expected, *_: len(shape) == 2 and shape[0] == expected[0],
+                "you returned shape {shape}, one value per step; return one fraction per pair, shape {expected}.",
+            ),
+            WrongShape(
+                lambda shape, *_: shape == (),
+                "expected one fraction per pair, shape {expected}; got shape (), a single number.",
+            ),
+        ],
+    ),
+    mistakes=_alignment_mistakes,
+    hint=(
+        """
+        Each row j of a map belongs to frame j of A; where it looks most is the peak of
+        that row. Follow the peaks from row to row over A's REAL frames only, and count
+        the steps at which the peak does not go back to an earlier frame of B.
         """,
-        answer_name="forward_fraction",
-    )
+        """
+        peaks = weights.argmax(axis=-1), shape (batch, n_queries); forward =
+        np.diff(peaks, axis=1) >= 0; a step j -> j + 1 is real when j + 1 <
+        query_lengths[b], i.e. np.arange(1, n_queries) < query_lengths[:, None]; return
+        (forward & real).sum(axis=1) / (query_lengths - 1).
+        """,
+    ),
+    solution="""
+        def forward_fraction(weights, query_lengths):
+            peaks = weights.argmax(axis=-1)
+            forward = np.diff(peaks, axis=1) >= 0
+            real_steps = np.arange(1, weights.shape[1])[None, :] < query_lengths[:, None]
+            return (forward & real_steps).sum(axis=1) / (query_lengths - 1)
+    """,
+    success="you can measure how monotone a soft alignment is: DTW's path never moves back, attention is free to.",
 )
 
 
 # --- 05.softmax_axis (question) --------------------------------------------------------------
 
-softmax_axis = register(
-    Question(
-        "05.softmax_axis",
-        title="Over what the softmax of attention normalises.",
-        prompt="""
+softmax_axis = Question(
+    "05.softmax_axis",
+    title="Over what the softmax of attention normalises.",
+    prompt="""
             **Question.** In `weights = softmax(query @ key.T / sqrt(d))`, of shape
             `(batch, queries, keys)`, the softmax makes the weights sum to 1 over:
         """,
-        choices={
-            "a": "the queries, for each key",
-            "b": "the keys, for each query",
-            "c": "the batch, for each query and key",
-            "d": "every entry of the (queries, keys) matrix at once",
-        },
-        answer="b",
-        answer_name="softmax_axis_answer",
-        explanations={
-            "a": "Then each key would share one unit of weight among the queries, and a query's "
-            "output, weights @ value, would not be an average of the values: the weights in "
-            "its row could sum to anything.",
-            "c": "The sequences of a batch are unrelated; mixing them would let one sequence's "
-            "scores change another's weights.",
-            "d": "Then the queries would compete with each other for one unit of weight; each "
-            "query gets its own distribution over the keys.",
-        },
-        hint=(
-            "Each query's output is a weighted average of the values, one value per key. Over "
-            "what must the weights of one average sum to 1?",
-            "The output is weights @ value: row q of the weights multiplies the values of all the "
-            "keys. So the softmax runs along the last axis, the keys.",
-        ),
-        why="each query spreads one unit of attention over the keys (axis -1), so its output is "
-        "a weighted average of the values; padded keys are removed before this softmax.",
-    )
+    choices={
+        "a": "the queries, for each key",
+        "b": "the keys, for each query",
+        "c": "the batch, for each query and key",
+        "d": "every entry of the (queries, keys) matrix at once",
+    },
+    answer="b",
+    answer_name="softmax_axis_answer",
+    explanations={
+        "a": "Then each key would share one unit of weight among the queries, and a query's "
+        "output, weights @ value, would not be an average of the values: the weights in "
+        "its row could sum to anything.",
+        "c": "The sequences of a batch are unrelated; mixing them would let one sequence's "
+        "scores change another's weights.",
+        "d": "Then the queries would compete with each other for one unit of weight; each "
+        "query gets its own distribution over the keys.",
+    },
+    hint=(
+        "Each query's output is a weighted average of the values, one value per key. Over "
+        "what must the weights of one average sum to 1?",
+        "The output is weights @ value: row q of the weights multiplies the values of all the "
+        "keys. So the softmax runs along the last axis, the keys.",
+    ),
+    why="each query spreads one unit of attention over the keys (axis -1), so its output is "
+    "a weighted average of the values; padded keys are removed before this softmax.",
 )

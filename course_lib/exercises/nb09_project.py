@@ -32,24 +32,23 @@ import functools
 import numpy as np
 
 from course_lib._validation import as_flags, as_integers, to_numpy
-from course_lib.exercises.core import (
-    Exercise,
-    Incorrect,
-    as_learner_array,
-    call_learner,
-    explain_failures,
-    register,
-)
+from course_lib.exercises.base import Exercise
+from course_lib.exercises.calling import call_learner
+from course_lib.exercises.diagnosis import Mistake, Symptom, explain_failures
+from course_lib.exercises.values import as_numbers
+from course_lib.exercises.verdicts import Incorrect
 from course_lib.sampling import make_pairs
 from course_lib.verification import precision_recall_f1
 
-__all__ = ["FPR_LIMIT", "PairSet", "verification_project"]
+__all__ = ["FPR_LIMIT", "SCORE_TOLERANCE", "PairSet", "verification_project"]
 
 #: The shop's rule in notebook 09's project: at most 1 different pair in 100 accepted.
 FPR_LIMIT = 0.01
-#: A learner's threshold is usually one of their own scores; computed in another order its
-#: last bits differ from the checker's. Scores within this distance of it count as at it.
-SCORE_TOLERANCE = 1e-9
+#: A learner's threshold is usually one of their own scores, computed in another order or in
+#: float32 (about 7 digits): scores within this distance of it count as at it. No two
+#: distinct scores of the made-up pairs are closer than `_MIN_SCORE_GAP`.
+SCORE_TOLERANCE = 1e-6
+_MIN_SCORE_GAP = 10 * SCORE_TOLERANCE
 KEYS = ("encoder", "threshold", "FPR", "TPR")
 
 
@@ -139,16 +138,25 @@ class PairSet:
 # --- the reference: scores, rates, the choice -------------------------------------------------
 #
 # `options` are those of a usual mistake, none for the right answer: `dot` scores pairs by the
-# dot product, `below` accepts "score <= threshold", `over_all_pairs` divides the false
-# positives by the number of all pairs.
+# dot product, `euclidean` by minus the Euclidean distance, `below` accepts "score <=
+# threshold", `over_all_pairs` divides the false positives by the number of all pairs.
 
 
-def _scores(pair_set, encoder, *, dot=False, **_):
-    """Cosine similarity of each pair under `encoder` (with `dot`, the plain dot product)."""
-    vectors = np.asarray(pair_set.embeddings[encoder], dtype=np.float64)
+def _pair_scores(embeddings, pairs, *, dot=False, euclidean=False):
+    vectors = np.asarray(embeddings, dtype=np.float64)
+    first, second = vectors[pairs[:, 0]], vectors[pairs[:, 1]]
+    if euclidean:
+        return -np.linalg.norm(first - second, axis=1)
     if not dot:
-        vectors = vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
-    return np.sum(vectors[pair_set.pairs[:, 0]] * vectors[pair_set.pairs[:, 1]], axis=1)
+        lengths = np.maximum(np.linalg.norm(vectors, axis=1), 1e-12)
+        first, second = first / lengths[pairs[:, 0], None], second / lengths[pairs[:, 1], None]
+    return np.sum(first * second, axis=1)
+
+
+def _scores(pair_set, encoder, *, dot=False, euclidean=False, **_):
+    """Cosine similarity of each pair under `encoder` (with `dot`, the plain dot product; with
+    `euclidean`, minus the Euclidean distance)."""
+    return _pair_scores(pair_set.embeddings[encoder], pair_set.pairs, dot=dot, euclidean=euclidean)
 
 
 def _rate_table(scores, is_same, thresholds, *, below=False, over_all_pairs=False, **_):
@@ -225,13 +233,25 @@ def _made_up_arrays(seed, *, n_items, n_pairs, rotate):
         vectors.append(embedded)
     vectors = vectors[rotate:] + vectors[:rotate]
     pairs, is_same = make_pairs(labels, n_pairs=n_pairs, seed=seed)
+    # No two distinct scores within `_MIN_SCORE_GAP`: a threshold computed in float32 then
+    # falls between the same two scores as the checker's.
+    crowded = np.zeros(len(pairs), dtype=bool)
+    for embedded in vectors:
+        scores = _pair_scores(embedded, pairs)
+        order = np.argsort(scores)
+        close = np.diff(scores[order]) < _MIN_SCORE_GAP
+        crowded[order[1:][close]] = crowded[order[:-1][close]] = True
+    pairs, is_same = pairs[~crowded], is_same[~crowded]
+    while (FPR_LIMIT * np.sum(is_same == 0)) % 1 < 0.1:  # 1% of the different pairs: never whole
+        last_different = np.flatnonzero(is_same == 0)[-1]
+        pairs, is_same = np.delete(pairs, last_different, axis=0), np.delete(is_same, last_different)
     return dict(zip((name for name, *_ in _ENCODERS), vectors)), pairs, is_same
 
 
 @functools.cache
 def _arrays():
-    # 320 and 290 different pairs: 1% of either is not a whole number of pairs, so "<=" and
-    # "<" the limit agree, and a measured test FPR is never exactly the limit.
+    # 1% of the different pairs is never a whole number of pairs, so "<=" and "<" the limit
+    # agree, and a measured test FPR is never exactly the limit.
     return {
         "validation": _made_up_arrays(71, n_items=240, n_pairs=640, rotate=0),
         "test": _made_up_arrays(72, n_items=220, n_pairs=580, rotate=0),
@@ -246,24 +266,36 @@ def _pair_set(name):
     return PairSet({key: value.copy() for key, value in embeddings.items()}, pairs.copy(), is_same.copy())
 
 
-_CASES = (
-    ("made-up pairs of 3 encoders (validation 640 pairs, test 580)", "validation", "test"),
-    ("the same validation pairs, other test pairs", "validation", "other test"),
-    ("other validation pairs, the same test pairs", "other validation", "test"),
-)
+def _cases():
+    """`(description, validation name, test name)` of the three calls."""
+    sizes = {name: len(pairs) for name, (_, pairs, _) in _arrays().items()}
+    return (
+        (
+            f"made-up pairs of 3 encoders (validation {sizes['validation']} pairs, test {sizes['test']})",
+            "validation",
+            "test",
+        ),
+        ("the same validation pairs, other test pairs", "validation", "other test"),
+        ("other validation pairs, the same test pairs", "other validation", "test"),
+    )
 
 
 # --- 09.verification_project -----------------------------------------------------------------
 
 
 class _Outcome:
-    """A project's answer on one case, with the validation rates of its choice (for messages)."""
+    """A project's answer on one case, with the validation rates of its choice when its
+    scores are read as cosines (for the facts about the choice)."""
 
     def __init__(self, encoder, threshold, fpr, tpr, validation):
         self.encoder, self.threshold, self.fpr, self.tpr = encoder, threshold, fpr, tpr
         self.validation_fpr, self.validation_tpr = _rates(validation, encoder, threshold)
 
     def __str__(self):
+        return f"encoder {self.encoder!r}, threshold {self.threshold:.4f}; test FPR {self.fpr:.4f}, TPR {self.tpr:.3f}"
+
+    def described_with_validation(self):
+        """`str(self)`, with the validation rates of the choice: how the reference chose."""
         return (
             f"encoder {self.encoder!r}, threshold {self.threshold:.4f} (on validation: FPR "
             f"{self.validation_fpr:.4f}, TPR {self.validation_tpr:.3f}); test FPR "
@@ -272,12 +304,16 @@ class _Outcome:
 
 
 def _number(value, key, description):
-    number = as_learner_array(value, f"a number for {key!r}")
-    if number.size != 1:
-        raise Incorrect(f"on {description}: {key!r} must be one number; you returned an array of shape {number.shape}.")
+    try:
+        number = as_numbers(value, f"a number for {key!r}", subject="your dict holds")
+    except Incorrect as reason:
+        raise Incorrect(f"on {description}: {reason}") from None
+    if number.size != 1 or number.dtype == bool:
+        shown = f"an array of shape {number.shape}" if number.size != 1 else "a bool"
+        raise Incorrect(f"on {description}: {key!r} must be one number; you returned {shown}.")
     number = float(number.reshape(()))
     if np.isnan(number):
-        raise Incorrect(f"on {description}: your {key!r} is NaN.")
+        raise Incorrect(f"on {description}: your {key!r} is NaN, 'not a number' (from 0/0, e.g. a mean over no pairs).")
     return number
 
 
@@ -321,22 +357,24 @@ def _is_right(outcome, validation, test):
 def _mistakes(outcomes):
     """`mistakes` for `explain_failures`, knowing every case's outcome (for typed-in figures).
 
-    Each usual mistake is a predicate on the learner's outcome that also holds
-    where the answer is right, so a mistake is named only when it explains every
-    failing case. A mistake in the method (the dot product, "<=", FPR over all
-    pairs) must explain the choice as well as the figures.
+    A `Mistake` in the method (the dot product, minus the Euclidean distance, "<=", FPR
+    over all pairs) must give the learner's choice and figures on every case. A
+    `Symptom` states a fact about each wrong answer; the facts about the choice read the
+    learner's threshold as a cosine, so they are stated only where the learner's own
+    figures are those of the cosine at that threshold.
     """
     first, other_test = outcomes[0], outcomes[1]
 
     def mistakes(validation, test, outcome):
-        right = _is_right(outcome, validation, test)
-
-        def done_with(**options):  # the whole project done with this mistake
-            fpr, tpr = _rates(test, outcome.encoder, outcome.threshold, **options)
-            figures = _same_figures(outcome, fpr, tpr) or (
-                options.get("over_all_pairs") and _same_figures(outcome, fpr, tpr * np.mean(test.is_same))
+        def done_with(got, **options):  # the whole project done with this mistake
+            fpr, tpr = _rates(test, got.encoder, got.threshold, **options)
+            figures = _same_figures(got, fpr, tpr) or (
+                options.get("over_all_pairs") and _same_figures(got, fpr, tpr * np.mean(test.is_same))
             )  # TPR over all pairs too
-            return _chosen_right(outcome, validation, **options) and figures
+            return _chosen_right(got, validation, **options) and figures
+
+        def by_cosine(got):  # the learner's figures are the cosine rates at their threshold
+            return _same_figures(got, *_rates(test, got.encoder, got.threshold))
 
         validation_scores = _scores(validation, outcome.encoder)
         f1 = precision_recall_f1(validation_scores, validation.is_same, np.unique(validation_scores))[2]
@@ -344,61 +382,72 @@ def _mistakes(outcomes):
         best_tpr = _best_tprs(validation)
         winner = max(best_tpr, key=best_tpr.get)
         return [
-            (
-                lambda got: right or abs(got.fpr - FPR_LIMIT) < 1e-12,
+            Symptom(
+                lambda got: abs(got.fpr - FPR_LIMIT) < 1e-12,
                 f"your test FPR is {FPR_LIMIT}, the limit you chose the threshold for, not the rate "
                 f"measured on the test pairs. Measure it: the share of different test pairs whose "
                 f"score is >= your threshold.",
             ),
-            (
-                lambda got: right or _same_figures(got, *_rates(validation, got.encoder, got.threshold)),
+            Symptom(
+                lambda got: _same_figures(got, *_rates(validation, got.encoder, got.threshold)),
                 "your FPR and TPR are those of the validation pairs at your threshold. Step 2 "
                 "reports them on the test pairs: the validation figures were what you chose by.",
             ),
-            (
+            Symptom(
                 lambda got: (
-                    right
-                    or (_same_figures(got, first.fpr, first.tpr) and _same_figures(other_test, first.fpr, first.tpr))
+                    _same_figures(got, first.fpr, first.tpr) and _same_figures(other_test, first.fpr, first.tpr)
                 ),
                 "your FPR and TPR stayed the same when the test pairs changed: report what your code "
                 "measures on `test` at your choice, not numbers typed in.",
             ),
-            (
-                lambda got: right or done_with(below=True),
+            Mistake(
+                lambda got: done_with(got, below=True),
                 "you accepted a pair when its score is <= the threshold. Cosine similarity grows "
                 "with similarity: accept a pair when its score is >= the threshold.",
             ),
-            (
-                lambda got: right or done_with(dot=True),
+            Mistake(
+                lambda got: done_with(got, dot=True),
                 "you scored the pairs with the plain dot product. Some encoders' vectors are not of "
                 "unit length (as raw pixels and PCA coefficients are not): divide each by its "
                 "length first, so the score is the cosine.",
             ),
-            (
-                lambda got: right or done_with(over_all_pairs=True),
+            Mistake(
+                lambda got: done_with(got, euclidean=True),
+                "you scored the pairs by minus their Euclidean distance. Distances depend on the "
+                "vectors' lengths, which differ between encoders and items: score by the cosine "
+                "similarity, the dot product of the two vectors divided by their lengths.",
+            ),
+            Mistake(
+                lambda got: done_with(got, over_all_pairs=True),
                 "your FPR divides the different pairs accepted by the number of ALL pairs. FPR is a "
                 "share of the different pairs: divide by the number of different pairs.",
             ),
-            (
-                lambda got: right or (np.isclose(own_f1, f1.max(), atol=1e-12) and got.validation_fpr > FPR_LIMIT),
-                f"your threshold maximises F1 on the validation pairs, as in section 4, and lets "
-                f"through more than FPR_LIMIT = {FPR_LIMIT} of the different pairs. The rule here "
-                f"is another one: the highest TPR among thresholds with FPR <= FPR_LIMIT.",
+            Symptom(
+                lambda got: (
+                    by_cosine(got) and np.isclose(own_f1, f1.max(), atol=1e-12) and got.validation_fpr > FPR_LIMIT
+                ),
+                f"your threshold is the one with the best F1 on the validation pairs, as in section 4, "
+                f"and it lets through more than FPR_LIMIT = {FPR_LIMIT} of the different pairs. The "
+                f"rule here is another one: the highest TPR among thresholds with FPR <= FPR_LIMIT.",
             ),
-            (
-                lambda got: right or got.validation_fpr > FPR_LIMIT,
+            Symptom(
+                lambda got: by_cosine(got) and got.validation_fpr > FPR_LIMIT,
                 f"on the validation pairs your threshold accepts a share {outcome.validation_fpr:.4f} "
                 f"of the different pairs, more than FPR_LIMIT = {FPR_LIMIT}. Keep only thresholds "
                 f"whose validation FPR is <= FPR_LIMIT.",
             ),
-            (
-                lambda got: right or got.validation_tpr < best_tpr[got.encoder] - 1e-12,
+            Symptom(
+                lambda got: (
+                    by_cosine(got)
+                    and got.validation_fpr <= FPR_LIMIT
+                    and got.validation_tpr < best_tpr[got.encoder] - 1e-12
+                ),
                 "your threshold keeps the validation FPR within the limit, but a lower one would too "
                 "and accept more same pairs. Among the thresholds within the limit, take the one "
                 "with the highest TPR (the lowest of them).",
             ),
-            (
-                lambda got: right or got.encoder != winner,
+            Symptom(
+                lambda got: by_cosine(got) and got.encoder != winner,
                 f"another encoder reaches a higher validation TPR within the limit ({winner!r}, TPR "
                 f"{best_tpr[winner]:.3f}). Find each encoder's best threshold, then keep the encoder "
                 f"with the highest TPR.",
@@ -417,27 +466,27 @@ def _protocol(outcomes, again):
     first, other_test, other_validation = outcomes
     if (again.encoder, again.threshold) != (first.encoder, first.threshold):
         raise Incorrect(
-            f"called twice on the very same pairs ({_CASES[0][0]}), your function chose "
+            f"called twice on the very same pairs ({_cases()[0][0]}), your function chose "
             f"{first.encoder!r} at {first.threshold:.4f}, then {again.encoder!r} at "
             f"{again.threshold:.4f}. Make it deterministic (give any random choice a seed), so "
             f"that the choice depends on the validation pairs alone."
         )
     if other_test.encoder != first.encoder:
         raise Incorrect(
-            f"when only the test pairs changed ({_CASES[1][0]}), your encoder changed from "
+            f"when only the test pairs changed ({_cases()[1][0]}), your encoder changed from "
             f"{first.encoder!r} to {other_test.encoder!r}: it was chosen with test data. Choose "
             f"the encoder and the threshold from `validation` only; `test` measures that one "
             f"choice, once, at the end."
         )
     if abs(other_test.threshold - first.threshold) > 1e-12:
         raise Incorrect(
-            f"when only the test pairs changed ({_CASES[1][0]}), your threshold changed from "
+            f"when only the test pairs changed ({_cases()[1][0]}), your threshold changed from "
             f"{first.threshold:.4f} to {other_test.threshold:.4f}: it was tuned on the test pairs. "
             f"Choose it on `validation` only; `test` measures that one choice, once, at the end."
         )
     if abs(other_validation.threshold - first.threshold) <= 1e-12:
         raise Incorrect(
-            f"when the validation pairs changed ({_CASES[2][0]}), your threshold stayed "
+            f"when the validation pairs changed ({_cases()[2][0]}), your threshold stayed "
             f"{first.threshold:.4f}: it does not come from `validation` (a number typed in, or a "
             f"variable of the notebook?). Compute it from the validation pairs you are given."
         )
@@ -445,12 +494,12 @@ def _protocol(outcomes, again):
 
 def _check_verification_project(function):
     outcomes, cases = [], []
-    for description, validation_name, test_name in _CASES:
+    for description, validation_name, test_name in _cases():
         got = call_learner(function, _pair_set(validation_name), _pair_set(test_name), description=description)
         validation, test = _pair_set(validation_name), _pair_set(test_name)
         outcomes.append(_as_outcome(got, validation, description))
         cases.append((description, validation, test))
-    description, validation_name, test_name = _CASES[0]
+    description, validation_name, test_name = _cases()[0]
     again = call_learner(function, _pair_set(validation_name), _pair_set(test_name), description=description)
     _protocol(outcomes, _as_outcome(again, _pair_set(validation_name), description))
     failures, passed = [], []
@@ -465,8 +514,8 @@ def _check_verification_project(function):
                 failures,
                 passed=passed,
                 mistakes=_mistakes(outcomes),
-                same=lambda got, value: _same_figures(got, value.fpr, value.tpr),
-                render=str,
+                same=lambda got, value: False,  # every entry is a test of the outcome
+                render_pair=lambda expected, got: (expected.described_with_validation(), str(got)),
             )
         )
     return (
@@ -476,27 +525,26 @@ def _check_verification_project(function):
     )
 
 
-verification_project = register(
-    Exercise(
-        "09.verification_project",
-        title="Choose an encoder and a threshold on validation pairs; report their FPR and TPR on test pairs.",
-        checker=_check_verification_project,
-        hint=(
-            """
+verification_project = Exercise(
+    "09.verification_project",
+    title="Choose an encoder and a threshold on validation pairs; report their FPR and TPR on test pairs.",
+    checker=_check_verification_project,
+    hint=(
+        """
             Keep two steps apart. Choosing reads only `validation`: for each encoder, score
             its pairs by cosine, keep the thresholds whose FPR is at most FPR_LIMIT, and of
             those the one with the highest TPR; the encoder with the best such TPR wins.
             Measuring reads `test`, once: FPR and TPR of that encoder at that threshold.
             """,
-            """
+        """
             unit = vectors / np.linalg.norm(vectors, axis=1, keepdims=True); scores =
             np.sum(unit[pairs[:, 0]] * unit[pairs[:, 1]], axis=1). For t in np.unique(scores):
             FPR = np.mean(scores[is_same == 0] >= t), TPR = np.mean(scores[is_same == 1] >= t).
             Do the same two means on the test pairs with your encoder and t, and return
             {"encoder": name, "threshold": t, "FPR": ..., "TPR": ...}.
             """,
-        ),
-        solution_code="""
+    ),
+    solution_code="""
             FPR_LIMIT = 0.01   # the shop's rule: at most 1 in 100 different pairs flagged as same
 
 
@@ -527,6 +575,5 @@ verification_project = register(
                 fpr, tpr = rates(pair_cosines(test, encoder), test.is_same, threshold)   # step 2: once
                 return {"encoder": encoder, "threshold": float(threshold), "FPR": fpr, "TPR": tpr}
         """,
-        answer_name="verification_project",
-    )
+    answer_name="verification_project",
 )
