@@ -73,8 +73,11 @@ def check_budgets(runs, limits):
                 "slow",
                 f"{run.seconds:.0f} s, over the {limits['notebook']:.0f} s budget per notebook",
             )
-        elif (limits["cell"] is not None and run.longest_cell_seconds is not None
-              and run.longest_cell_seconds > limits["cell"]):
+        elif (
+            limits["cell"] is not None
+            and run.longest_cell_seconds is not None
+            and run.longest_cell_seconds > limits["cell"]
+        ):
             run.status, run.error = (
                 "slow",
                 f"cell {run.longest_cell} took {run.longest_cell_seconds:.0f} s, over the "
@@ -106,12 +109,10 @@ def first_cpus(count):
     if isinstance(count, bool) or not isinstance(count, int) or count < 1:
         raise ValueError(f"Expected a positive int number of CPUs; received {count!r}.")
     if not hasattr(os, "sched_getaffinity"):
-        raise ValueError("Pinning to CPUs needs Linux (os.sched_setaffinity); leave out the "
-                         "CPU count here.")
+        raise ValueError("Pinning to CPUs needs Linux (os.sched_setaffinity); leave out the CPU count here.")
     allowed = sorted(os.sched_getaffinity(0))
     if count > len(allowed):
-        raise ValueError(f"Expected at most {len(allowed)} CPUs (the ones this process may use); "
-                         f"received {count}.")
+        raise ValueError(f"Expected at most {len(allowed)} CPUs (the ones this process may use); received {count}.")
     return allowed[:count]
 
 

@@ -57,19 +57,21 @@ def repository_url(root=None):
     """
     path = Path(root or project_root()) / "pyproject.toml"
     text = path.read_text(encoding="utf-8")
-    section = re.search(r"^\[project\.urls\]\s*$(?P<body>.*?)(?=^\[|\Z)", text,
-                        flags=re.MULTILINE | re.DOTALL)
-    match = section and re.search(r'^Repository\s*=\s*"(?P<url>[^"]+)"', section["body"],
-                                  flags=re.MULTILINE)
+    section = re.search(r"^\[project\.urls\]\s*$(?P<body>.*?)(?=^\[|\Z)", text, flags=re.MULTILINE | re.DOTALL)
+    match = section and re.search(r'^Repository\s*=\s*"(?P<url>[^"]+)"', section["body"], flags=re.MULTILINE)
     if not match:
-        raise ValueError(f"Expected a line Repository = \"https://github.com/<owner>/<name>\" "
-                         f"under [project.urls] in {path}; found none. Add it: every Colab and "
-                         f"Binder link is made from it.")
+        raise ValueError(
+            f'Expected a line Repository = "https://github.com/<owner>/<name>" '
+            f"under [project.urls] in {path}; found none. Add it: every Colab and "
+            f"Binder link is made from it."
+        )
     url = match["url"]
     parts = _GITHUB.match(url)
     if not parts:
-        raise ValueError(f"Expected [project.urls] Repository to be https://github.com/<owner>/"
-                         f"<name>; received {url!r}. Colab and Binder open notebooks from GitHub.")
+        raise ValueError(
+            f"Expected [project.urls] Repository to be https://github.com/<owner>/"
+            f"<name>; received {url!r}. Colab and Binder open notebooks from GitHub."
+        )
     return f"https://github.com/{parts['owner']}/{parts['name']}"
 
 
@@ -89,8 +91,7 @@ def colab_url(notebook, repository):
     'https://colab.research.google.com/github/ann/course/blob/main/notebooks/01_similarity_basics.ipynb'
     """
     owner, name = _owner_and_name(repository)
-    return (f"https://colab.research.google.com/github/{owner}/{name}/blob/{_BRANCH}/"
-            f"notebooks/{Path(notebook).name}")
+    return f"https://colab.research.google.com/github/{owner}/{name}/blob/{_BRANCH}/notebooks/{Path(notebook).name}"
 
 
 def binder_url(notebook, repository):
@@ -102,8 +103,7 @@ def binder_url(notebook, repository):
     'https://mybinder.org/v2/gh/ann/course/HEAD?urlpath=lab/tree/notebooks/00_setup.ipynb'
     """
     owner, name = _owner_and_name(repository)
-    return (f"https://mybinder.org/v2/gh/{owner}/{name}/HEAD?urlpath=lab/tree/notebooks/"
-            f"{Path(notebook).name}")
+    return f"https://mybinder.org/v2/gh/{owner}/{name}/HEAD?urlpath=lab/tree/notebooks/{Path(notebook).name}"
 
 
 def colab_bootstrap(repository):
@@ -132,8 +132,7 @@ def colab_bootstrap(repository):
 
 
 def _link_line(notebook, repository):
-    return (f"[Open in Colab]({colab_url(notebook, repository)}) · "
-            f"[Open on Binder]({binder_url(notebook, repository)})")
+    return f"[Open in Colab]({colab_url(notebook, repository)}) · [Open on Binder]({binder_url(notebook, repository)})"
 
 
 def _with_header_links(source, notebook, repository, *, position, count):
@@ -144,9 +143,11 @@ def _with_header_links(source, notebook, repository, *, position, count):
         return _LINK_LINE.sub(lambda _: line, source, count=1)
     match = _NOTEBOOK_LINE.search(source)
     if not match:
-        raise ValueError(f"{notebook}: expected a '**Notebook N of M**' line in the first cell "
-                         f"to put the Colab and Binder links under; found none.")
-    return source[:match.end()] + "\n\n" + line + source[match.end():]
+        raise ValueError(
+            f"{notebook}: expected a '**Notebook N of M**' line in the first cell "
+            f"to put the Colab and Binder links under; found none."
+        )
+    return source[: match.end()] + "\n\n" + line + source[match.end() :]
 
 
 def _with_bootstrap(source, repository):
@@ -164,12 +165,13 @@ def _setup_cell(nb, notebook):
 
 def _readme_text(text, notebooks, repository):
     for path in notebooks:
-        row = re.compile(rf"^(\| \d\d \| \[`{re.escape(path.name)}`\][^\n]*\| )[^|\n]*\|$",
-                         flags=re.MULTILINE)
+        row = re.compile(rf"^(\| \d\d \| \[`{re.escape(path.name)}`\][^\n]*\| )[^|\n]*\|$", flags=re.MULTILINE)
         if not row.search(text):
-            raise ValueError(f"README.md: expected a row of the course table for {path.name} "
-                             f"ending in an 'open' column; found none.")
-        text = row.sub(lambda m: f"{m[1]}[Colab]({colab_url(path.name, repository)}) |", text)
+            raise ValueError(
+                f"README.md: expected a row of the course table for {path.name} ending in an 'open' column; found none."
+            )
+        link = colab_url(path.name, repository)
+        text = row.sub(lambda m, link=link: f"{m[1]}[Colab]({link}) |", text)
     binder = re.compile(r"https://mybinder\.org/v2/gh/[^)\s`]*")
     return binder.sub(binder_url(notebooks[0].name, repository), text)
 
@@ -201,8 +203,9 @@ def sync_links(*, check=False, root=None):
     for path in notebooks:
         nb = nbformat.read(path, as_version=4)
         header = nb.cells[0]
-        header.source = _with_header_links(header.source, path.name, repository,
-                                           position=int(path.name[:2]) + 1, count=count)
+        header.source = _with_header_links(
+            header.source, path.name, repository, position=int(path.name[:2]) + 1, count=count
+        )
         setup = _setup_cell(nb, path.name)
         setup.source = _with_bootstrap(setup.source, repository)
         if check:

@@ -116,8 +116,11 @@ def record_runs(runs):
     folder = folders.pop()
     path = record_run_times(runs, folder)
     records = read_run_times(folder)
-    changed = [run.notebook.stem for run in runs
-               if run.status == "ok" and update_header(run.notebook, records[run.notebook.stem])]
+    changed = [
+        run.notebook.stem
+        for run in runs
+        if run.status == "ok" and update_header(run.notebook, records[run.notebook.stem])
+    ]
     return path, changed
 
 
@@ -139,8 +142,12 @@ def stale_time_lines(paths, records):
         header = nbformat.read(path, as_version=4).cells[0].source
         record = records.get(Path(path).stem)
         wanted = [study_time_line(study_time(path))] + ([run_time_line(record)] if record else [])
-        found = [match.group(0) for pattern in (STUDY_TIME_PATTERN, RUN_TIME_PATTERN)
-                 for match in [pattern.search(header)] if match]
+        found = [
+            match.group(0)
+            for pattern in (STUDY_TIME_PATTERN, RUN_TIME_PATTERN)
+            for match in [pattern.search(header)]
+            if match
+        ]
         if not all(line in found for line in wanted):
             stale.append(path)
     return stale
@@ -234,13 +241,14 @@ class StudyTime:
         self.words = words
         self.code_exercises = code_exercises
         self.questions = questions
-        raw = (words / WORDS_PER_MINUTE + code_exercises * MINUTES_PER_CODE_EXERCISE
-               + questions * MINUTES_PER_QUESTION)
+        raw = words / WORDS_PER_MINUTE + code_exercises * MINUTES_PER_CODE_EXERCISE + questions * MINUTES_PER_QUESTION
         self.minutes = max(_ROUND_TO, _ROUND_TO * math.ceil(round(raw, 6) / _ROUND_TO))
 
     def __repr__(self):
-        return (f"StudyTime(words={self.words}, code_exercises={self.code_exercises}, "
-                f"questions={self.questions}, minutes={self.minutes})")
+        return (
+            f"StudyTime(words={self.words}, code_exercises={self.code_exercises}, "
+            f"questions={self.questions}, minutes={self.minutes})"
+        )
 
 
 def _is_question(exercise_id):
@@ -297,9 +305,11 @@ def study_time_line(estimate):
     """
     if estimate.code_exercises + estimate.questions == 0:
         return f"**Study time:** about {estimate.minutes} minutes to read it ({WORDS_PER_MINUTE} words a minute)."
-    return (f"**Study time:** about {estimate.minutes} minutes to read it and do the exercises "
-            f"({WORDS_PER_MINUTE} words a minute, {MINUTES_PER_CODE_EXERCISE} minutes per coding "
-            f"exercise, {MINUTES_PER_QUESTION} per question).")
+    return (
+        f"**Study time:** about {estimate.minutes} minutes to read it and do the exercises "
+        f"({WORDS_PER_MINUTE} words a minute, {MINUTES_PER_CODE_EXERCISE} minutes per coding "
+        f"exercise, {MINUTES_PER_QUESTION} per question)."
+    )
 
 
 def study_minutes_stated(header):
@@ -359,8 +369,10 @@ def study_time_table(paths, records):
         The table as text: notebook, run time, words, coding exercises,
         questions, study minutes; then a total row.
     """
-    lines = ["| notebook | run time (CPU) | words | coding exercises | questions | study time |",
-             "|---|---:|---:|---:|---:|---:|"]
+    lines = [
+        "| notebook | run time (CPU) | words | coding exercises | questions | study time |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
     total_seconds, total_minutes = 0.0, 0
     for path in paths:
         path = Path(path)
@@ -369,8 +381,10 @@ def study_time_table(paths, records):
         run = _rounded(record["seconds"]) if record else "not measured"
         total_seconds += record["seconds"] if record else 0.0
         total_minutes += estimate.minutes
-        lines.append(f"| {path.stem} | {run} | {estimate.words:,} | {estimate.code_exercises} | "
-                     f"{estimate.questions} | {estimate.minutes} min |")
+        lines.append(
+            f"| {path.stem} | {run} | {estimate.words:,} | {estimate.code_exercises} | "
+            f"{estimate.questions} | {estimate.minutes} min |"
+        )
     lines.append(f"| **all** | {_rounded(total_seconds)} | | | | {total_minutes} min |")
     return "\n".join(lines)
 

@@ -3,8 +3,8 @@
 import copy
 from pathlib import Path
 
+from course_lib.notebooks.files import strip_outputs, write_if_changed
 from course_lib.paths import build_dir
-from course_lib.notebooks.files import write_if_changed, strip_outputs
 
 __all__ = ["solve_notebook", "solve_notebooks", "solved_run"]
 
@@ -14,8 +14,7 @@ def _get_exercise(exercise_id):
         from course_lib.exercises import get_exercise
     except ImportError as error:
         raise ImportError(
-            f"Solving needs course_lib.exercises.get_exercise, which could not be imported: "
-            f"{error}"
+            f"Solving needs course_lib.exercises.get_exercise, which could not be imported: {error}"
         ) from error
     return get_exercise(exercise_id)
 
@@ -109,8 +108,7 @@ def solve_notebooks(paths, *, out_dir=None):
         target = out_dir / path.name
         if target.resolve() == path.resolve():
             raise ValueError(
-                f"Solving {path} into {out_dir} would overwrite the shipped notebook; pass "
-                f"another output folder."
+                f"Solving {path} into {out_dir} would overwrite the shipped notebook; pass another output folder."
             )
         try:
             solved = solve_notebook(nbformat.read(path, as_version=4))
