@@ -175,8 +175,8 @@ $(BROWSER_STAMP): $(STAMP)
 # The course website in build/site/ (open build/site/index.html, or serve it with
 # `python -m http.server -d build/site`): every notebook as executed by `make test-executed`
 # (build/executed/), else by an earlier `make site` (build/site-run/), else by `make
-# test-binder` (build/binder/: on 1 CPU, so the landing page says that trained figures can
-# differ in the last digits from the text's); when none holds all of them, it runs them
+# test-binder` (build/binder/: on 1 CPU, which the landing page says; the trained figures are
+# the text's, each operation running on 2 threads either way); when none holds all of them, it runs them
 # into build/site-run/. Order in a full check: test-binder (or test-executed), then site
 # and test-site.
 SITE_STAMP := $(VENV)/.installed-site

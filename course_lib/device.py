@@ -6,7 +6,7 @@ otherwise), turns on GPU memory growth, makes CPU runs repeatable, and prints
 one line that says what the notebook runs on:
 
 ```
-Deep Similarity | backend tensorflow 2.21.0 | keras 3.15.1 | python 3.11.7 | training on CPU (2 cores) | seed 0 (deterministic ops)
+Deep Similarity | backend tensorflow 2.21.0 | keras 3.15.1 | python 3.11.7 | training on CPU (2 cores) | seed 0 (deterministic ops, 2 threads)
 ```
 
 Environment variables read here:
@@ -29,10 +29,10 @@ TensorFlow, Keras and the backend are imported inside the functions, so
 import os
 import platform
 
-from course_lib._validation import check_bool, check_seed
+from course_lib._validation import check_bool, check_positive_int, check_seed
 from course_lib.native_logs import quiet_native_logs
 
-__all__ = ["setup_device", "describe_devices"]
+__all__ = ["COURSE_THREADS", "setup_device", "describe_devices"]
 
 _INSTALL_HINT = (
     "Install the course with its TensorFlow extra from the repository root: "
@@ -40,6 +40,9 @@ _INSTALL_HINT = (
     "an NVIDIA GPU and CUDA driver)."
 )
 _GPU_DETERMINISM_NOTE = "op determinism off on GPU: some GPU ops have no deterministic kernel"
+#: The CPU threads each TensorFlow op uses in a deterministic run: the course's figures were
+#: measured with 2, and the same count gives the same numbers on a machine with 1 core or 16.
+COURSE_THREADS = 2
 _RESTART_HINT = "restart the kernel and run the setup cell first"
 
 
@@ -217,7 +220,8 @@ def _format_line(info):
         cores = info["cpu_cores"]
         where = f"training on CPU ({cores} core{'s' if cores != 1 else ''}{forced})"
     if info["deterministic"]:
-        determinism = " (deterministic ops)"
+        threads = info.get("threads")
+        determinism = f" (deterministic ops, {threads} threads)" if threads else " (deterministic ops)"
     elif info.get("determinism_note"):
         determinism = f" ({info['determinism_note']})"
     else:
@@ -232,6 +236,18 @@ def _format_line(info):
         *info.get("notes", []),
     ]
     return " | ".join(parts)
+
+
+def _set_cpu_threads(tf, threads, notes):
+    """Sets TensorFlow's threads per op (None: its default); returns the count in force (None: default)."""
+    current = tf.config.threading.get_intra_op_parallelism_threads() or None
+    if threads != current:
+        try:
+            tf.config.threading.set_intra_op_parallelism_threads(threads or 0)
+        except RuntimeError:  # TensorFlow already ran an op: its thread pools exist
+            notes.append(f"CPU threads per op unchanged ({current or 'every core'}): {_RESTART_HINT}")
+            return current
+    return threads
 
 
 def describe_devices():
@@ -267,7 +283,7 @@ def describe_devices():
     return info
 
 
-def setup_device(seed=0, *, deterministic=True, verbose=True):
+def setup_device(seed=0, *, deterministic=True, threads=COURSE_THREADS, verbose=True):
     """Seeds everything, picks the GPU or the CPU, and prints one report line.
 
     The one call every notebook's setup cell makes, before it imports `keras`.
@@ -286,22 +302,29 @@ def setup_device(seed=0, *, deterministic=True, verbose=True):
        `seed` then draw the same numbers on every run;
     4. on the CPU with `deterministic=True`, calls
        `tf.config.experimental.enable_op_determinism()` so that training gives
-       the same numbers on every run on the same machine (slightly slower;
-       another number of CPU cores can change the last digits, because the
-       cores split sums differently). On a GPU this is
+       the same numbers on every run (slightly slower), and runs each op on
+       `threads` CPU threads (default `COURSE_THREADS`, 2): TensorFlow splits
+       a sum among its threads, and another split rounds differently, so a
+       fixed count gives the numbers the notebooks quote on a machine with
+       one core (Binder) as on one with sixteen. On a GPU this is
        skipped, because some GPU ops have no deterministic kernel and would
        raise; the printed line says so. `deterministic=False` turns op
-       determinism off again. The setting is process-wide.
+       determinism off again. The settings are process-wide.
 
-    Steps 1 and 2 only work before TensorFlow first uses the GPU. If it already
-    has (setup run twice, or after a model was built), the line says that the
-    setting was left unchanged; restart the kernel to apply it. Devices are
+    Steps 1 and 2, and the thread count of step 4, only work before TensorFlow
+    first runs. If it already has (setup run twice, or after a model was
+    built), the line says that the setting was left unchanged; restart the
+    kernel to apply it. Devices are
     placed by TensorFlow's default rule: the GPU when one is visible.
     With the jax or torch backend only step 3 runs and the backend is reported.
 
     Args:
         seed: non-negative int, below `2**32`. Defaults to `0`.
         deterministic: bool. Make CPU ops deterministic. Defaults to `True`.
+        threads: int >= 1, the CPU threads per op in a deterministic run, or
+            None to let TensorFlow use every core (faster on a machine with
+            many cores; trained figures can then differ in the last digits
+            from the notebooks' text). Defaults to `COURSE_THREADS` (2).
         verbose: bool. Print the one-line report. Defaults to `True`.
 
     Returns:
@@ -309,12 +332,13 @@ def setup_device(seed=0, *, deterministic=True, verbose=True):
         `python_version`, `devices` (list of str), `accelerator` (`"GPU"` or
         `"CPU"`), `seed` (int) and `deterministic` (bool: whether op
         determinism is on after the call), plus the extras described in
-        `describe_devices` and `determinism_note` (str or `None`: why op
-        determinism is off although it was asked for).
+        `describe_devices`, `determinism_note` (str or `None`: why op
+        determinism is off although it was asked for) and `threads` (int: the
+        CPU threads per op, or `None` when TensorFlow chooses).
 
     Raises:
-        TypeError: if `seed` is not an int, or a flag is not a bool.
-        ValueError: if `seed` is negative or not below `2**32`.
+        TypeError: if `seed` or `threads` is not an int, or a flag is not a bool.
+        ValueError: if `seed` is negative or not below `2**32`, or `threads` < 1.
         ImportError: if Keras is set to the tensorflow backend and TensorFlow is
             not installed; the message gives the `pip install` command.
 
@@ -326,6 +350,8 @@ def setup_device(seed=0, *, deterministic=True, verbose=True):
     """
     seed = check_seed(seed)
     deterministic = check_bool(deterministic, "deterministic")
+    if threads is not None:
+        threads = check_positive_int(threads, "threads")
     verbose = check_bool(verbose, "verbose")
 
     # Before TensorFlow is imported: its C++ logger reads the variable once, at load
@@ -337,11 +363,13 @@ def setup_device(seed=0, *, deterministic=True, verbose=True):
     keras.utils.set_random_seed(seed)
     info["seed"] = seed
     info["determinism_note"] = None
+    info["threads"] = None
 
     if info["backend"] == "tensorflow":
         tf = _import_tensorflow()
         if deterministic and info["accelerator"] == "CPU":
             tf.config.experimental.enable_op_determinism()
+            info["threads"] = _set_cpu_threads(tf, threads, info["notes"])
         else:
             disable = getattr(_tf_determinism_config(), "disable_op_determinism", None)
             if disable is not None:

@@ -5,6 +5,7 @@ queries with monkeypatch; on a real GPU machine the same tests run unchanged.
 Note: op determinism is process-wide, so these tests switch it on and off.
 """
 
+import json
 import os
 import re
 import subprocess
@@ -301,3 +302,77 @@ def test_setup_device_sets_the_log_level_default_and_keeps_the_users(monkeypatch
     monkeypatch.setenv("TF_CPP_MIN_LOG_LEVEL", "0")  # the user's choice wins
     device.setup_device(seed=0, verbose=False)
     assert os.environ["TF_CPP_MIN_LOG_LEVEL"] == "0"
+
+
+_THREADS_SCRIPT = """
+import json, sys
+import tensorflow as tf
+from course_lib.device import setup_device
+threads = json.loads(sys.argv[1])
+info = setup_device(0, threads=threads, verbose=False)
+tf.constant(1.0) + 1.0  # TensorFlow now runs: the pools exist
+again = setup_device(0, threads=5, verbose=False)
+print(json.dumps([info["threads"], tf.config.threading.get_intra_op_parallelism_threads(), again["notes"]]))
+"""
+
+
+@pytest.mark.parametrize(("threads", "in_force"), [(2, 2), (1, 1), (None, 0)])
+def test_a_deterministic_cpu_run_fixes_the_threads_per_op_before_tensorflow_starts(threads, in_force):
+    env = {**os.environ, "COURSE_FORCE_CPU": "1", "TF_CPP_MIN_LOG_LEVEL": "3"}
+    out = (
+        subprocess.run(
+            [sys.executable, "-c", _THREADS_SCRIPT, json.dumps(threads)],
+            capture_output=True,
+            text=True,
+            env=env,
+            check=True,
+        )
+        .stdout.strip()
+        .splitlines()[-1]
+    )
+    reported, actual, notes_after_start = json.loads(out)
+    assert (reported, actual) == (threads, in_force)
+    # once TensorFlow has run, another count cannot be set: said, not raised
+    assert any("CPU threads per op unchanged" in note for note in notes_after_start)
+
+
+@pytest.mark.parametrize("threads", [0, -1, 1.5, "2", True])
+def test_threads_must_be_a_positive_int_or_none(threads):
+    with pytest.raises((TypeError, ValueError), match="threads"):
+        setup_device(0, threads=threads, verbose=False)
+
+
+_TRAIN_SCRIPT = """
+import hashlib
+import numpy as np
+from course_lib.device import setup_device
+setup_device(0, verbose=False)
+import keras
+rng = np.random.default_rng(0)
+x, y = rng.random((512, 12, 12, 1), dtype=np.float32), rng.integers(0, 4, 512)
+model = keras.Sequential([keras.Input((12, 12, 1)), keras.layers.Conv2D(8, 3, activation="relu"),
+                          keras.layers.Flatten(), keras.layers.Dense(4)])
+model.compile("adam", keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+model.fit(x, y, batch_size=64, epochs=2, verbose=0)
+print(hashlib.sha256(b"".join(w.tobytes() for w in model.get_weights())).hexdigest())
+"""
+
+
+@pytest.mark.skipif(
+    not hasattr(os, "sched_setaffinity") or len(os.sched_getaffinity(0)) < 2, reason="needs 2 CPUs to compare"
+)
+def test_training_gives_the_same_weights_on_one_cpu_as_on_two():
+    env = {**os.environ, "COURSE_FORCE_CPU": "1", "TF_CPP_MIN_LOG_LEVEL": "3"}
+    cpus = sorted(os.sched_getaffinity(0))
+    digests = []
+    for allowed in ({cpus[0]}, set(cpus[:2])):
+        run = subprocess.run(
+            [sys.executable, "-c", _TRAIN_SCRIPT],
+            capture_output=True,
+            text=True,
+            env=env,
+            check=True,
+            preexec_fn=lambda allowed=allowed: os.sched_setaffinity(0, allowed),
+        )
+        digests.append(run.stdout.strip().splitlines()[-1])
+    assert digests[0] == digests[1]

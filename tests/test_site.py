@@ -70,7 +70,7 @@ def test_format_run_info_names_device_limits_and_versions():
     assert "2026-12-02 04:30:00 UTC" in text and "NumPy" in text and "scikit-learn" in text
     binder = site.format_run_info(_info(limits={"cpus": 1, "memory": 2048.0}))
     assert "CPU only" in binder and "confined to 1 CPU(s) and 2048 MiB" in binder
-    assert "with 1 CPU(s) instead of 2, trained figures" in binder  # the text's figures are from all cores
+    assert "with 1 CPU(s) instead of 2, only the timings differ" in binder  # 2 threads per op either way
     assert "instead of" not in site.format_run_info(_info(limits={"cpus": 2}))
     assert "not recorded" in site.format_run_info(None)
 

@@ -173,8 +173,9 @@ def run_time_line(record):
     return (
         f"**Run time:** about {_rounded(record['seconds'])} on {cores} CPU cores (measured with "
         f"`python -m course_lib run` on {record['date']}). Times vary with the machine; the "
-        f"numbers the cells print are the same on every run on the same machine; with another "
-        f"number of CPU cores, or on a GPU, trained figures can differ in the last digits."
+        f"numbers the cells print are the same on every run, on one CPU core or many (each "
+        f"operation runs on 2 threads); with other package versions, another processor, or on a "
+        f"GPU, trained figures can differ in the last digits."
     )
 
 

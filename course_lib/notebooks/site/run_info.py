@@ -175,10 +175,9 @@ def format_run_info(info):
     ]
     if limits.get("cpus") and limits["cpus"] < (machine.get("cpu_cores") or 0):
         lines.append(
-            f"- **note:** with {limits['cpus']} CPU(s) instead of {machine['cpu_cores']}, trained figures "
-            "(losses, and R@k and MAP@R of trained models) can differ in the last digits from those "
-            "quoted in the notebooks' text, which come from runs on all the CPU cores named in each "
-            "notebook's run-time line."
+            f"- **note:** with {limits['cpus']} CPU(s) instead of {machine['cpu_cores']}, only the timings "
+            "differ from a run on every core: each operation runs on the same 2 threads either way "
+            "(`course_lib.device.setup_device`), so trained figures are the ones the notebooks' text quotes."
         )
     timed = {stem: entry for stem, entry in info.get("notebooks", {}).items() if entry.get("seconds")}
     if timed:
