@@ -113,6 +113,27 @@ def _max_or_zero(x):
     return ops.max(ops.concatenate([flat, ops.zeros((1,), dtype=flat.dtype)]))
 
 
+def _plain_distances(differences, squared):
+    """Distances (or squares) from a `(..., dim)` tensor of differences by the plain formula."""
+    plain_squared = ops.sum(ops.square(differences), axis=-1)
+    if squared:
+        return plain_squared
+    # A squared distance below 1e-12 counts as 0: such pairs differ by less than 1e-6
+    # everywhere, and with the rescaled path next to it they take that path instead.
+    positive = plain_squared > _SQUARED_EPSILON
+    return ops.where(positive, ops.sqrt(ops.where(positive, plain_squared, 1.0)), 0.0)
+
+
+def _rescaled_distances(differences, squared):
+    """The plain formula where it is exact, each difference rescaled by its largest entry elsewhere."""
+    largest, unit_length = vector_lengths(differences, -1)  # no overflow in the squares
+    rescaled = ops.squeeze(largest * unit_length, axis=-1)
+    plain = plain_range(ops.squeeze(largest, axis=-1), smallest=PLAIN_SMALLEST)
+    if squared:
+        return ops.where(plain, _plain_distances(differences, True), ops.square(rescaled))
+    return ops.where(plain, _plain_distances(differences, False), rescaled)
+
+
 def pairwise_distances(embeddings, *, squared=False):
     """Euclidean distances between every pair of rows of one batch, with `keras.ops` only.
 
@@ -124,7 +145,11 @@ def pairwise_distances(embeddings, *, squared=False):
     gradient stays finite at 0 (a plain `sqrt` would give NaN gradients for
     identical rows) and distances do not overflow in float32 below its limit
     (about 3.4e38); with `squared=True`, squared distances beyond it
-    (distances from about 1.8e19) are `inf`.
+    (distances from about 1.8e19) are `inf`. That rescaling is only needed for
+    differences whose largest entry lies outside `[1e-6, 1e15)`; when no pair
+    of the batch has one (as in training, on unit vectors), the batch takes
+    the plain formula alone, which gives the same numbers (and gradients) at a
+    third of the cost.
 
     Formula:
         `D_ij = ||e_i - e_j||_2` (or its square with `squared=True`).
@@ -144,17 +169,14 @@ def pairwise_distances(embeddings, *, squared=False):
     """
     embeddings = ops.convert_to_tensor(embeddings)
     differences = embeddings[:, None, :] - embeddings[None, :, :]
-    largest, unit_length = vector_lengths(differences, -1)  # no overflow in the squares
-    rescaled = ops.squeeze(largest * unit_length, axis=-1)
-    plain_squared = ops.sum(ops.square(differences), axis=-1)
-    plain = plain_range(ops.squeeze(largest, axis=-1), smallest=PLAIN_SMALLEST)
-    if squared:
-        return ops.where(plain, plain_squared, ops.square(rescaled))
-    # Ordinary differences: the plain formula (a squared distance below 1e-12 would count as
-    # 0, but such pairs differ by less than 1e-6 everywhere and take the rescaled path).
-    positive = plain_squared > _SQUARED_EPSILON
-    plain_distances = ops.where(positive, ops.sqrt(ops.where(positive, plain_squared, 1.0)), 0.0)
-    return ops.where(plain, plain_distances, rescaled)
+    largest = ops.stop_gradient(ops.max(ops.abs(differences), axis=-1))
+    # Identical rows (largest entry 0) are 0 apart, with a zero gradient, on either path.
+    all_plain = ops.all(ops.logical_or(plain_range(largest, smallest=PLAIN_SMALLEST), largest == 0.0))
+    return ops.cond(
+        all_plain,
+        lambda: _plain_distances(differences, squared),
+        lambda: _rescaled_distances(differences, squared),
+    )
 
 
 def contrastive_loss(y_true, distances, *, margin=1.0):

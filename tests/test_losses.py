@@ -8,12 +8,14 @@ import pytest
 from _gradients import value_and_gradient
 from keras import ops
 
+import course_lib.losses as losses_module
 from course_lib import sampling
 from course_lib.layers import L2Normalize
 from course_lib.losses import (
     MINING_STRATEGIES,
     ContrastiveLoss,
     TripletLoss,
+    _rescaled_distances,
     contrastive_loss,
     pairwise_distances,
     triplet_loss,
@@ -124,6 +126,43 @@ def test_pairwise_distances_match_numpy_and_have_finite_gradients():
     )
     _, gradient = value_and_gradient(lambda x: ops.sum(pairwise_distances(x)), embeddings)
     assert np.all(np.isfinite(gradient))
+
+
+def _rescaled_everywhere(embeddings, *, squared=False):
+    """pairwise_distances as it was before the plain-only shortcut: both formulas, chosen per pair."""
+    embeddings = ops.convert_to_tensor(embeddings)
+    return _rescaled_distances(embeddings[:, None, :] - embeddings[None, :, :], squared)
+
+
+@pytest.mark.parametrize("squared", [False, True])
+@pytest.mark.parametrize(
+    "scale, duplicate",
+    [(1.0, False), (1.0, True), (1e-3, True), (1e12, False), (1e-9, False), (1e20, False)],
+    ids=["unit", "unit-duplicate", "small-duplicate", "large", "tiny-rescaled", "huge-rescaled"],
+)
+def test_pairwise_distances_shortcut_changes_no_bit_of_distances_or_triplet_gradients(
+    scale, duplicate, squared, monkeypatch
+):
+    """Ordinary batches take the plain formula alone: same distances and same gradients, bit for bit."""
+    labels, embeddings = _random_batch(5, normalise=True)
+    embeddings = (embeddings * np.float32(scale)).astype(np.float32)
+    if duplicate:
+        embeddings[3] = embeddings[0]  # a zero difference: still 0 apart, with a zero gradient
+    np.testing.assert_array_equal(
+        np.asarray(pairwise_distances(embeddings, squared=squared)),
+        np.asarray(_rescaled_everywhere(embeddings, squared=squared)),
+    )
+    if scale > 1e15 or squared:
+        return  # the triplet loss takes distances unsquared, below a quarter of float32's range
+
+    def loss(x):
+        return triplet_loss(labels, x, margin=0.2 * scale, mining="semi_hard")
+
+    value, gradient = value_and_gradient(loss, embeddings)
+    monkeypatch.setattr(losses_module, "pairwise_distances", _rescaled_everywhere)
+    reference_value, reference_gradient = value_and_gradient(loss, embeddings)
+    assert value == reference_value
+    np.testing.assert_array_equal(gradient, reference_gradient)
 
 
 # --- triplet loss -----------------------------------------------------------------------
