@@ -106,8 +106,9 @@ test-solved: setup
 # TensorFlow: JAX compiles every op again for each new input shape, and 4 of their 102
 # tests took 6 minutes on a busy 2-core machine.
 KERAS_TESTS := tests/test_layers.py tests/test_losses.py tests/test_heads.py tests/test_attention.py \
-	tests/test_models_*.py tests/test_backends.py tests/test_without_tensorflow.py \
-	course_lib/layers.py course_lib/losses.py course_lib/heads.py course_lib/attention.py course_lib/models
+	tests/test_models_*.py tests/test_backends.py tests/test_without_tensorflow.py tests/test_pipeline.py \
+	course_lib/layers.py course_lib/losses.py course_lib/heads.py course_lib/attention.py course_lib/models \
+	course_lib/pipeline.py
 JAX_STAMP := $(VENV)/.installed-jax
 
 $(JAX_STAMP): $(STAMP)
