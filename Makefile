@@ -110,10 +110,10 @@ test-solved: setup ## contributor: the solved copies under nbval; every check 'c
 # TensorFlow: JAX compiles every op again for each new input shape, and 4 of their 102
 # tests took 6 minutes on a busy 2-core machine.
 KERAS_TESTS := tests/test_tensor_similarity.py tests/test_layers.py tests/test_losses.py tests/test_heads.py \
-	tests/test_attention.py tests/test_in_batch_softmax.py tests/test_models_*.py \
+	tests/test_attention.py tests/test_in_batch_softmax.py tests/test_pipeline.py tests/test_models_*.py \
 	tests/test_backends.py tests/test_without_tensorflow.py course_lib/tensor_similarity.py course_lib/layers.py \
 	course_lib/losses.py course_lib/heads.py course_lib/attention.py \
-	course_lib/in_batch_softmax.py course_lib/models
+	course_lib/in_batch_softmax.py course_lib/pipeline.py course_lib/models
 JAX_STAMP := $(VENV)/.installed-jax
 
 $(JAX_STAMP): $(STAMP)

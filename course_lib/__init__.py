@@ -20,6 +20,7 @@ topic:
   `train_validation_split` (a seeded, stratified validation set).
 - `course_lib.sampling`: seeded `make_pairs` / `make_triplets`; the pair-label
   convention `SIMILAR = 1`.
+- `course_lib.pipeline`: `gather_batches`, index batches fed to Keras `fit`.
 - `course_lib.device`: `setup_device`, the first call of every notebook.
 - `course_lib.results`: `save_results` / `load_results`, the results-file format.
 - `course_lib.plotting`: neighbour grids, similarity heat-maps, embedding

@@ -37,6 +37,25 @@ def test_cnn_encoder_default_architecture():
     assert average.layers[-3].name == "global_pool" and average.get_layer("embedding").kernel.shape == (128, 64)
 
 
+def test_cnn_encoder_pools_before_the_norm_on_request_with_the_same_weights():
+    usual = build_cnn_encoder((28, 28), embedding_dim=8, filters=(4, 8, 16), seed=1)
+    early = build_cnn_encoder((28, 28), embedding_dim=8, filters=(4, 8, 16), pool_before_norm=True, seed=1)
+    names = [layer.name for layer in early.layers]
+    assert names[1:7] == ["add_channel", "conv_1", "pool_1", "batch_norm_1", "relu_1", "conv_2"]
+    assert names[-6:] == ["conv_3", "batch_norm_3", "relu_3", "flatten", "embedding", "l2_normalize"]  # no pool_3
+    assert early.get_layer("batch_norm_1").output.shape[1:] == (14, 14, 4)
+    assert [w.shape for w in early.get_weights()] == [w.shape for w in usual.get_weights()]
+    for w_usual, w_early in zip(usual.get_weights(), early.get_weights()):
+        np.testing.assert_array_equal(w_usual, w_early)  # same seeds, same initial weights
+    # With the initial batch statistics (mean 0, variance 1, scale 1 > 0), normalisation and ReLU
+    # are increasing in each channel, so they commute with max pooling: the same embeddings.
+    x = _images(5, (28, 28))
+    np.testing.assert_allclose(early.predict(x, verbose=0), usual.predict(x, verbose=0), atol=1e-6)
+    early.compile(optimizer=keras.optimizers.Adam(1e-2), loss=TripletLoss(margin=0.2, mining="semi_hard"))
+    history = early.fit(_images(12, (28, 28)), np.repeat(np.arange(3), 4), batch_size=12, epochs=1, verbose=0)
+    assert np.isfinite(history.history["loss"][0])
+
+
 def test_cnn_encoder_seed_determinism():
     x = _images(4)
     first = build_cnn_encoder(seed=3, **SMALL).predict(x, verbose=0)
@@ -105,6 +124,7 @@ def test_save_and_load_round_trip(tmp_path, build):
         ({"filters": (8, 2.5)}, TypeError, r"must be a positive integer"),
         ({"seed": -1}, ValueError, r"`seed` must be between 0 and 2\*\*32 - 1"),
         ({"pooling": "max"}, ValueError, r"`pooling` must be one of 'flatten', 'average'; received 'max'"),
+        ({"pool_before_norm": "yes"}, TypeError, r"`pool_before_norm` must be True or False; received 'yes'"),
     ],
 )
 def test_cnn_encoder_validation(kwargs, error, match):

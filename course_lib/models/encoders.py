@@ -2,8 +2,9 @@
 
 `build_cnn_encoder` maps an image to an L2-normalised embedding: a few
 convolution blocks (3x3 convolution, batch normalisation, ReLU, then 2x2 max
-pooling between blocks), the last feature map flattened (or averaged over
-positions), a linear projection to `embedding_dim` numbers and
+pooling between blocks, or the pooling right after the convolution), the last
+feature map flattened (or averaged over positions), a linear projection to
+`embedding_dim` numbers and
 `course_lib.layers.L2Normalize`. Train it directly
 with `course_lib.losses.TripletLoss` on class-balanced batches, or inside
 `build_siamese_model` with `course_lib.losses.ContrastiveLoss` on pairs.
@@ -18,7 +19,7 @@ initial weights on every run, whatever the global random state.
 import keras
 from keras import layers
 
-from course_lib._validation import check_choice, check_positive_int, check_seed
+from course_lib._validation import check_bool, check_choice, check_positive_int, check_seed
 from course_lib.layers import L2Normalize, PairDistance
 from course_lib.models._checks import check_encoder, check_filters, check_input_shape, layer_seeds
 
@@ -29,7 +30,14 @@ POOLINGS = ("flatten", "average")
 
 
 def build_cnn_encoder(
-    input_shape=(28, 28, 1), *, embedding_dim=64, filters=(32, 64, 128), pooling="flatten", seed=0, name="cnn_encoder"
+    input_shape=(28, 28, 1),
+    *,
+    embedding_dim=64,
+    filters=(32, 64, 128),
+    pooling="flatten",
+    pool_before_norm=False,
+    seed=0,
+    name="cnn_encoder",
 ):
     """Builds a small CNN that maps an image to an L2-normalised embedding.
 
@@ -44,11 +52,21 @@ def build_cnn_encoder(
     500,000 weights (most of them in the Dense layer; the convolutions cost
     the time).
 
+    With `pool_before_norm=True` each pooled block pools right after its
+    convolution, so batch normalisation and ReLU work on a quarter of the
+    positions, with the same weights and output shapes. Max pooling commutes
+    with an increasing function of each channel, so the block computes what
+    the usual order computes, except that its batch statistics come from the
+    pooled values. On a CPU, where batch normalisation takes several passes
+    over the feature map, a training step of a small encoder with narrow
+    blocks costs markedly less this way.
+
     Grayscale images may come as `(h, w)` (as `load_fashion_mnist` returns
     them): the model then adds the channel axis itself.
 
     Layers: `add_channel` (only for 2-D inputs); per block `i = 1, 2, ...`:
-    `conv_i`, `batch_norm_i`, `relu_i`, `pool_i` (not after the last);
+    `conv_i`, `batch_norm_i`, `relu_i`, `pool_i` (not after the last; with
+    `pool_before_norm=True` it comes right after `conv_i`);
     `flatten` or `global_pool`, `embedding` (Dense, linear), `l2_normalize`.
 
     Formula:
@@ -64,6 +82,9 @@ def build_cnn_encoder(
         filters: non-empty tuple of positive ints, the channels of each block.
             Keyword-only. Defaults to `(32, 64, 128)`.
         pooling: `"flatten"` (default) or `"average"`, see above. Keyword-only.
+        pool_before_norm: bool, pool each block before its batch
+            normalisation and ReLU (see above). Keyword-only. Defaults to
+            `False`.
         seed: non-negative int below `2**32`; seeds every initializer.
             Keyword-only. Defaults to `0`.
         name: the model's name. Defaults to `"cnn_encoder"`.
@@ -73,8 +94,9 @@ def build_cnn_encoder(
         to `(batch, embedding_dim)` unit-length embeddings.
 
     Raises:
-        TypeError: if `input_shape` or `filters` is not a tuple of ints, or
-            `embedding_dim` or `seed` is not an int.
+        TypeError: if `input_shape` or `filters` is not a tuple of ints,
+            `embedding_dim` or `seed` is not an int, or `pool_before_norm` is
+            not a bool.
         ValueError: if `input_shape` has the wrong rank, is too small for the
             number of blocks, a size is below 1, or `pooling` is not one of
             `POOLINGS` (the message lists them and the value received).
@@ -91,6 +113,7 @@ def build_cnn_encoder(
     embedding_dim = check_positive_int(embedding_dim, "embedding_dim")
     filters = check_filters(filters, example="(32, 64, 128)")
     check_choice(pooling, "pooling", POOLINGS)
+    pool_before_norm = check_bool(pool_before_norm, "pool_before_norm")
     seed = check_seed(seed)
     height, width = input_shape[:2]
     smallest = 2 ** (len(filters) - 1)
@@ -115,9 +138,12 @@ def build_cnn_encoder(
             kernel_initializer=keras.initializers.HeNormal(seed=next(seeds)),
             name=f"conv_{index}",
         )(x)
+        pooled = index < len(filters)
+        if pooled and pool_before_norm:
+            x = layers.MaxPooling2D(2, name=f"pool_{index}")(x)
         x = layers.BatchNormalization(name=f"batch_norm_{index}")(x)
         x = layers.ReLU(name=f"relu_{index}")(x)
-        if index < len(filters):
+        if pooled and not pool_before_norm:
             x = layers.MaxPooling2D(2, name=f"pool_{index}")(x)
     if pooling == "flatten":
         x = layers.Flatten(name="flatten")(x)
