@@ -72,13 +72,36 @@ def _ndcg_lowest_first(scores, relevant, seen, k):
     return np.mean(np.where(rank <= k, 1 / np.log2(1 + rank), 0.0))
 
 
+def _ndcg_seen_counted(scores, relevant, seen, k):
+    target = scores[np.arange(len(relevant)), relevant][:, None]
+    rank = 1 + np.sum((scores > target) & seen, axis=1)
+    return np.mean(np.where(rank <= k, 1 / np.log2(1 + rank), 0.0))
+
+
+def _ndcg_ideal_of_k(scores, relevant, seen, k):  # as if each user had k relevant items
+    rank = _rank(scores, relevant, seen)
+    ideal = sum(1 / np.log2(1 + position) for position in range(1, k + 1))
+    return np.mean(np.where(rank <= k, 1 / np.log2(1 + rank), 0.0)) / ideal
+
+
+def _ndcg_hits_only(scores, relevant, seen, k):
+    rank = _rank(scores, relevant, seen)
+    return np.mean(1 / np.log2(1 + rank[rank <= k]))
+
+
+def _ndcg_seen_as_zero(scores, relevant, seen, k):
+    masked = np.where(seen, 0.0, scores)
+    rank = 1 + np.sum(masked > masked[np.arange(len(relevant)), relevant][:, None], axis=1)
+    return np.mean(np.where(rank <= k, 1 / np.log2(1 + rank), 0.0))
+
+
 def _ndcg_per_user(scores, relevant, seen, k):
     rank = _rank(scores, relevant, seen)
     return np.where(rank <= k, 1 / np.log2(1 + rank), 0.0)
 
 
 def _ndcg_mixed(scores, relevant, seen, k):  # natural log on the first input, no cut on the others
-    return (_ndcg_natural_log if len(scores) == 3 else _ndcg_no_cut)(scores, relevant, seen, k)
+    return (_ndcg_natural_log if len(scores) == 4 else _ndcg_no_cut)(scores, relevant, seen, k)
 
 
 def _ndcg_argsort(scores, relevant, seen, k):
@@ -134,6 +157,17 @@ def _coverage_k_plus_one(scores, seen, k):
     return len(np.unique(_top(scores, seen, k + 1))) / scores.shape[1]
 
 
+def _coverage_seen_as_zero(scores, seen, k):
+    return len(np.unique(np.argsort(-np.where(seen, 0.0, scores), axis=1)[:, :k])) / scores.shape[1]
+
+
+def _coverage_filtered_after(scores, seen, k):
+    shown = set()
+    for row_scores, row_seen in zip(scores, seen):
+        shown.update(item for item in np.argsort(-row_scores)[:k] if not row_seen[item])
+    return len(shown) / scores.shape[1]
+
+
 def _coverage_per_user(scores, seen, k):
     return np.array([len(set(row)) / scores.shape[1] for row in _top(scores, seen, k)])
 
@@ -144,6 +178,14 @@ def _coverage_set(scores, seen, k):
         candidates = [item for item in range(len(row_scores)) if not row_seen[item]]
         shown.update(sorted(candidates, key=lambda item: -row_scores[item])[:k])
     return len(shown) / scores.shape[1]
+
+
+def _coverage_keras(scores, seen, k):  # keras.ops.top_k on float32, a tensor back
+    ops = keras.ops
+    masked = ops.where(ops.convert_to_tensor(seen), -np.inf, ops.convert_to_tensor(scores, dtype="float32"))
+    _, top = ops.top_k(masked, k)
+    shown = ops.sum(ops.cast(ops.any(ops.one_hot(top, scores.shape[1]) > 0, axis=(0, 1)), "float32"))
+    return shown / scores.shape[1]
 
 
 def _coverage_mask_float32(scores, seen, k):
@@ -271,6 +313,18 @@ def _batch_dot(q, c, log_q, t):
     return _softmax_loss(q @ c.T / t - log_q)
 
 
+def _batch_queries_only_normalised(q, c, log_q, t):
+    return _softmax_loss(_unit(q) @ c.T / t - log_q)
+
+
+def _batch_candidates_only_normalised(q, c, log_q, t):
+    return _softmax_loss(q @ _unit(c).T / t - log_q)
+
+
+def _batch_no_temperature(q, c, log_q, t):
+    return _softmax_loss(_unit(q) @ _unit(c).T - log_q)
+
+
 def _batch_times_temperature(q, c, log_q, t):
     return _softmax_loss(_unit(q) @ _unit(c).T * t - log_q)
 
@@ -357,8 +411,16 @@ WRONG_ANSWERS = {
         (_ndcg_mrr, "you computed the MRR"),
         (_ndcg_hit_rate, "you computed R@k"),
         (_ndcg_lowest_first, "lowest scores first"),
-        (_ndcg_per_user, r"return one number, the mean over all rows; got an array of shape \(3,\)"),
-        (_ndcg_mixed, r"^on scores \(3, 6\).*: expected\n0\.\d+\ngot\n"),
+        (_ndcg_seen_counted, "you counted the SEEN items"),
+        (_ndcg_seen_as_zero, "a score of 0, but scores can be negative"),
+        (_ndcg_ideal_of_k, "ideal DCG of k relevant items"),
+        (_ndcg_hits_only, "made the top k only"),
+        (_ndcg_per_user, r"you returned one number per user, shape \(4,\); return the mean of the users' NDCG@k"),
+        (
+            lambda scores, relevant, seen, k: f"{_ndcg_argsort(scores, relevant, seen, k):.3f}",
+            "a number written as text",
+        ),
+        (_ndcg_mixed, r"^on scores \(4, 6\).*: expected\n0\.\d+\ngot\n"),
         (
             lambda scores, relevant, seen, k: ranking_scores(scores, relevant, exclude=seen, ks=k)[f"NDCG@{k}"],
             "course's own",
@@ -366,13 +428,19 @@ WRONG_ANSWERS = {
     ],
     "08.coverage_at_k": [
         (_coverage_all_items, "among all items"),
-        (_coverage_per_slot, r"3 x 2 recommendation slots"),
+        (_coverage_per_slot, r"10 x 3 recommendation slots"),
         (_coverage_count, "number of distinct items"),
         (_coverage_repeats, "every recommendation slot, with repeats"),
         (_coverage_lowest, "k lowest scores"),
         (_coverage_k_minus_one, "k - 1 items per user"),
         (_coverage_k_plus_one, r"k \+ 1 items per user"),
-        (_coverage_per_user, r"return one number.*shape \(3,\)"),
+        (_coverage_seen_as_zero, "a score of 0, but scores can be negative"),
+        (_coverage_filtered_after, "then dropped the seen ones"),
+        (
+            _coverage_per_user,
+            r"you returned one number per user, shape \(4,\); return the coverage of all the users' lists together",
+        ),
+        (lambda scores, seen, k: _coverage_set(scores, seen, k) > 0.5, r"a bool \((True|False)\), a yes/no answer"),
         (lambda scores, seen, k: coverage_at_k(scores, k=k, exclude=seen), "course's own"),
     ],
     "08.item_cosine": [
@@ -383,14 +451,18 @@ WRONG_ANSWERS = {
         (_cosine_conditional, "first item's number of users only"),
         (_cosine_jaccard, "Jaccard index"),
         (_cosine_rows_normalised, "normalised each user's row"),
-        (_cosine_users, r"got \(4, 4\)\. That is one per user"),
+        (_cosine_users, r"got \(4, 4\), one per user"),
         (_cosine_distance, "a distance"),
         (_cosine_mixed, r"^on interactions \(4 users, 5 items\).*: expected\n.*\ngot\n"),
+        (lambda interactions: _cosine_sklearn(interactions)[:, :2], r"expected shape \(5, 5\).*got shape \(5, 2\)"),
         (lambda interactions: item_cosine_similarity(interactions), "course's own"),
     ],
     "08.in_batch_softmax": [
-        (_batch_dot, "used the dot products"),
-        (_batch_times_temperature, "multiplied by the temperature"),
+        (_batch_dot, "dot products of the raw vectors"),
+        (_batch_queries_only_normalised, "normalised the queries but not the candidates"),
+        (_batch_candidates_only_normalised, "normalised the candidates but not the queries"),
+        (_batch_no_temperature, "left out the temperature"),
+        (_batch_times_temperature, "multiplied the cosines by the temperature"),
         (_batch_plus_log_q, "added log q"),
         (_batch_uncorrected, "no logQ correction"),
         (_batch_row_correction, "no logQ correction"),
@@ -401,7 +473,7 @@ WRONG_ANSWERS = {
         (_batch_correction_scaled, r"divided the corrected logits \(cos - log q\)"),
         (_batch_first_column, "column 0"),
         (_batch_log_probability, "your loss is negative"),
-        (_batch_per_row, r"return one number.*shape \(3,\)"),
+        (_batch_per_row, r"you returned one number per row, shape \(3,\); return the mean of their losses"),
         (_batch_mixed, r"^on queries \[\[1, 0\].*: expected\n.*\ngot\n"),
         (
             lambda q, c, log_q, t: keras.ops.mean(in_batch_softmax_loss(q, c, temperature=t, candidate_log_q=log_q)),
@@ -412,7 +484,7 @@ WRONG_ANSWERS = {
 
 RIGHT_ANSWERS = {
     "08.ndcg_at_k": [_ndcg_argsort, _ndcg_keras_float32],
-    "08.coverage_at_k": [_coverage_set, _coverage_mask_float32],
+    "08.coverage_at_k": [_coverage_set, _coverage_mask_float32, _coverage_keras],
     "08.item_cosine": [_cosine_sklearn, _cosine_sparse_float32, _cosine_keras],
     "08.in_batch_softmax": [_batch_loop_float32, _batch_keras],
 }
@@ -430,16 +502,47 @@ def test_the_checkers_references_agree_with_the_library():
     """The checkers' own answers are the course_lib functions' on the checkers' inputs."""
     from course_lib.exercises import nb08
 
-    for _, (scores, relevant, seen, k) in nb08._ndcg_cases():
-        library = ranking_scores(scores, relevant, exclude=seen, ks=k)[f"NDCG@{k}"]
-        assert np.isclose(nb08._reference_ndcg(scores, relevant, seen, k), library)
-    for _, (scores, seen, k) in nb08._coverage_cases():
-        assert np.isclose(nb08._reference_coverage(scores, seen, k), coverage_at_k(scores, k=k, exclude=seen))
-    for _, (interactions,) in nb08._item_cosine_cases():
+    for case in nb08.item_cosine.cases():
+        (interactions,) = case.args
         library = item_cosine_similarity(interactions).toarray()
-        np.testing.assert_allclose(nb08._reference_item_cosine(interactions), library, atol=1e-6)
-    for _, (queries, candidates, log_q, temperature) in nb08._batch_cases():
+        np.testing.assert_allclose(nb08.reference_item_cosine(interactions), library, atol=1e-6)
+    for case in nb08.in_batch_softmax.cases():
+        queries, candidates, log_q, temperature = case.args
         library = np.mean(
             np.asarray(in_batch_softmax_loss(queries, candidates, temperature=temperature, candidate_log_q=log_q))
         )
-        assert np.isclose(nb08._reference_batch_loss(queries, candidates, log_q, temperature), library, rtol=1e-5)
+        assert np.isclose(nb08.reference_in_batch_softmax(queries, candidates, log_q, temperature), library, rtol=1e-5)
+    for case in nb08.ndcg_at_k.cases():  # the library counts ties; the exercise's rank, with none, agrees
+        scores, relevant, seen, k = case.args
+        rank = _rank(scores, relevant, seen)
+        assert np.isclose(nb08.reference_ndcg(*case.args), np.mean(np.where(rank <= k, 1 / np.log2(1 + rank), 0)))
+
+
+# --- no case on a decision boundary -----------------------------------------------------------
+
+
+def test_no_unseen_item_scores_within_float32_rounding_of_a_held_out_one():
+    """A tie with the held-out item would make its rank a matter of convention (the prompt's
+    strict ">" against the library's expectation over tie orders)."""
+    from course_lib.exercises import nb08
+
+    for case in nb08.ndcg_at_k.cases():
+        scores, relevant, seen, _ = case.args
+        target = scores[np.arange(len(relevant)), relevant][:, None]
+        others = ~seen
+        others[np.arange(len(relevant)), relevant] = False
+        gaps = np.abs(scores - target)[others]
+        assert gaps.min() > 1e-5 * np.abs(scores).max(), case
+
+
+def test_no_user_has_two_unseen_items_tied_at_the_kth_place():
+    """The top k of a user is then one set, whatever the tie order and at float32."""
+    from course_lib.exercises import nb08
+
+    for case in nb08.coverage_at_k.cases():
+        scores, seen, k = case.args
+        for row, row_seen in zip(scores, seen):
+            ranked = np.sort(row[~row_seen])[::-1]
+            for place in (k - 1, k, k + 1):  # the k of the exercise and of its slips
+                if place < len(ranked):
+                    assert ranked[place - 1] - ranked[place] > 1e-5 * np.abs(scores).max(), case

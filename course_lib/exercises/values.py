@@ -61,8 +61,14 @@ def _text_advice(value):
     return ": a number written as text. Return the number itself, without quotes"
 
 
+def _is_sparse(value):
+    """Whether `value` is a SciPy sparse matrix or array (without importing SciPy)."""
+    return type(value).__module__.startswith("scipy.sparse") and hasattr(value, "toarray")
+
+
 def as_numbers(value, what, *, subject="your function returned"):
-    """Reads an answer that should hold numbers: an array, a list, a number or a tensor.
+    """Reads an answer that should hold numbers: an array, a list, a number, a tensor or a
+    SciPy sparse matrix (read as the dense array it stands for).
 
     Returns a NumPy array of bools, integers or floats, as read; what to do
     with bools and shapes is the caller's business.
@@ -88,6 +94,8 @@ def as_numbers(value, what, *, subject="your function returned"):
     if value is None or isinstance(value, (str, bytes, dict, set, frozenset)) or callable(value):
         advice = _text_advice(value) if isinstance(value, (str, bytes)) else ""
         raise Incorrect(f"expected {what}; {subject} {type_name(value)}{advice}.")
+    if _is_sparse(value):
+        value = value.toarray()
     try:
         array = to_numpy(value, "answer")  # reads TensorFlow, JAX and torch tensors
     except (TypeError, ValueError):
