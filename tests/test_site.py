@@ -187,7 +187,9 @@ def _docs(tmp_path, glossary=True):
     if glossary:
         (docs / "glossary.md").write_text(
             "# Glossary\n\n**MAP@R**: see [metrics](notebooks/01_metrics.ipynb#retrieval-metrics);"
-            " code: `course_lib.metrics.map_at_r`.\n"
+            " code: `course_lib.metrics.map_at_r`.\n\n**Temperature**: $s = 1/\\tau$, and\n\n"
+            "$$\\cos(a, b) = \\frac{a \\cdot b}{\\lVert a \\rVert \\, \\lVert b \\rVert}$$\n\n"
+            "in code: `$$x$$`.\n"
         )
     return docs
 
@@ -208,6 +210,15 @@ def test_mkdocs_config_is_offline_and_in_course_order():
     }
     with pytest.raises(TypeError, match="list of \\(title, path\\) pairs"):
         site.mkdocs_config(docs_dir="/src", site_dir="/site", notebooks=["00_intro.ipynb"])
+
+
+def test_mkdocs_config_typesets_the_markdown_pages_formulas_with_the_notebooks_mathjax():
+    config = site.mkdocs_config(docs_dir="/src", site_dir="/site", notebooks=[])
+    assert {"pymdownx.arithmatex": {"generic": True}} in config["markdown_extensions"]
+    # the configuration first, then the same MathJax the notebook pages load
+    assert config["extra_javascript"] == [f"{site.SITE_ASSETS}/mathjax-config.js", site.MATHJAX_URL]
+    assert site.MATHJAX_URL.startswith(site.ALLOWED_REMOTE)
+    assert config["extra_css"] == [f"{site.SITE_ASSETS}/course.css"]
 
 
 def test_assemble_site_source_lists_the_pages_that_exist(tmp_path):
@@ -275,6 +286,16 @@ def test_check_site_accepts_a_good_site(tmp_path):
     assert site.check_site(tmp_path, notebooks=["00_a.ipynb"]) == []
 
 
+def test_raw_tex_finds_formulas_left_as_source():
+    assert site.raw_tex("<p>$$a \\cdot b$$</p>") == ["$$", "$$"]
+    assert site.raw_tex("<p>the norm \\lVert a \\rVert</p>") == ["\\lVert", "\\rVert"]
+    converted = '<div class="arithmatex">\\[\\frac{a}{b}\\]</div><p>x <span class="arithmatex">\\(\\hat a\\)</span></p>'
+    assert site.raw_tex(converted) == []
+    assert site.raw_tex("<pre><code>print('$$')</code></pre><p>$5</p>") == []
+    # an element of another kind nested in a formula or in code does not end it early
+    assert site.raw_tex("<code>a <span>$$</span> b $$</code><p>ok</p>") == []
+
+
 def test_check_site_reports_each_problem(tmp_path):
     _write_site(
         tmp_path,
@@ -283,7 +304,9 @@ def test_check_site_reports_each_problem(tmp_path):
             '<script src="https://cdn.example.org/lib.js"></script>',
             "notebooks/00_a.html": '<div class="jp-RenderedText" data-mime-type='
             '"application/vnd.jupyter.stderr"><pre>warning</pre></div>'
-            "<pre>Traceback (most recent call last):</pre>",
+            "<pre>Traceback (most recent call last):</pre><p>$$kept for the notebook's MathJax$$</p>",
+            "cheatsheet.html": "<p>$$a \\cdot b$$</p>",
+            "instructors.html": '<p><span class="arithmatex">\\(\\tau\\)</span></p>',
         },
         [{"location": "index.html", "title": "Home", "text": "R@k"}],
     )
@@ -299,6 +322,8 @@ def test_check_site_reports_each_problem(tmp_path):
         "search index lacks notebook 00_a.ipynb",
         "search index lacks notebook 01_b.ipynb",
         "search index does not find 'MAP@R'",
+        "cheatsheet.html: shows TeX as text ($$)",
+        "instructors.html: has 1 formula(s) but loads no MathJax",
     ]
     for text in expected:
         assert any(text in problem for problem in problems), (text, problems)
@@ -318,6 +343,11 @@ def test_tiny_site_resolves_notebook_links_and_anchors_from_docs_pages(tmp_path)
     glossary = (tmp_path / "site" / "glossary.html").read_text()
     assert 'href="notebooks/01_metrics.html#retrieval-metrics"' in glossary
     assert "<code>course_lib.metrics.map_at_r</code>" in glossary
+    # the formulas: wrapped for MathJax, none left as source, MathJax and the print styles loaded
+    assert glossary.count('class="arithmatex"') == 2 and site.raw_tex(glossary) == []
+    assert f'src="{site.SITE_ASSETS}/mathjax-config.js"' in glossary and site.MATHJAX_URL in glossary
+    assert f'href="{site.SITE_ASSETS}/course.css"' in glossary
+    assert (tmp_path / "site" / site.SITE_ASSETS / "course.css").is_file()
     intro = (tmp_path / "site" / "notebooks" / "00_intro.html").read_text()
     assert 'href="01_metrics.html#retrieval-metrics"' in intro  # the page, not the .ipynb
     assert (

@@ -13,12 +13,18 @@ from course_lib.notebooks.files import find_notebooks
 from course_lib.notebooks.site.run_info import RUN_INFO_NAME, format_run_info
 from course_lib.paths import project_root
 
-__all__ = ["OPTIONAL_PAGES", "find_run_folder", "static_widget_views", "mkdocs_config",
-           "assemble_site_source", "build_site"]
+__all__ = ["OPTIONAL_PAGES", "MATHJAX_URL", "SITE_ASSETS", "find_run_folder", "static_widget_views",
+           "mkdocs_config", "assemble_site_source", "build_site"]
 
 # Pages written by hand in docs/, in the order the navigation lists them (each only if present).
 OPTIONAL_PAGES = (("Cheat sheet", "cheatsheet.md"), ("Glossary", "glossary.md"),
                   ("For instructors", "instructors.md"))
+# The MathJax the notebook pages load (nbconvert's and mkdocs-jupyter's default), used for the
+# Markdown pages too: one script, one look, one browser cache.
+MATHJAX_URL = "https://cdnjs.cloudflare.com/ajax/libs/mathjax/2.7.7/latest.js?config=TeX-AMS_CHTML-full,Safe"
+# The site's own MathJax configuration and styles (print included), copied into the source folder.
+SITE_ASSETS = "course-assets"
+_ASSETS_SOURCE = Path(__file__).resolve().parent / "assets"
 _WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 _WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
 
@@ -130,7 +136,9 @@ def mkdocs_config(*, docs_dir, site_dir, notebooks, pages=(), site_name="Deep Si
     Returns:
         A dict: material theme with `font: false` (nothing fetched), the
         `search` and `offline` plugins (the site works from `file://`),
-        mkdocs-jupyter on `*.ipynb` only with its cache off, and a `nav` of
+        mkdocs-jupyter on `*.ipynb` only with its cache off, formulas in the
+        Markdown pages typeset by MathJax (`pymdownx.arithmatex`, with the
+        configuration and the print styles of `SITE_ASSETS`), and a `nav` of
         Home, the notebooks, then `pages`.
 
     Example:
@@ -159,8 +167,10 @@ def mkdocs_config(*, docs_dir, site_dir, notebooks, pages=(), site_name="Deep Si
                                 "include_source": True, "cache": False,
                                 "ignore_h1_titles": True}},
         ],
-        "markdown_extensions": ["admonition", "tables", "toc", {"pymdownx.highlight": {}},
-                                "pymdownx.superfences"],
+        "markdown_extensions": ["admonition", "tables", "toc", "md_in_html", {"pymdownx.highlight": {}},
+                                "pymdownx.superfences", {"pymdownx.arithmatex": {"generic": True}}],
+        "extra_javascript": [f"{SITE_ASSETS}/mathjax-config.js", MATHJAX_URL],
+        "extra_css": [f"{SITE_ASSETS}/course.css"],
         "validation": {"links": {"anchors": "warn"}},
         "nav": [{"Home": "index.md"},
                 {"Notebooks": [{title: path} for title, path in notebooks]},
@@ -204,6 +214,7 @@ def assemble_site_source(run_folder, source_dir, *, site_dir, docs_dir=None, cou
     if source_dir.exists():
         shutil.rmtree(source_dir)
     shutil.copytree(docs_dir, source_dir)
+    shutil.copytree(_ASSETS_SOURCE, source_dir / SITE_ASSETS, dirs_exist_ok=True)
     (source_dir / "notebooks").mkdir(exist_ok=True)
     notebooks = []
     for path in course:
