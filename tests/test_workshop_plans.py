@@ -175,7 +175,9 @@ def test_each_agenda_adds_up(title):
         for row in rows:
             start, end = (_minutes(part) for part in row["time"].split("–"))
             assert start == clock, f"{title}, {name}: {row['slot']!r} starts at {row['time']}, not where the last ended"
-            assert int(row["min"]) == end - start, f"{title}, {name}: {row['slot']!r} is {end - start} min, not {row['min']}"
+            assert int(row["min"]) == end - start, (
+                f"{title}, {name}: {row['slot']!r} is {end - start} min, not {row['min']}"
+            )
             clock = end
         assert clock == _minutes(span.group("end")), f"{title}, {name}: the slots end at {clock // 60}:{clock % 60:02d}"
         assert _minutes(span.group("end")) - _minutes(span.group("start")) == int(span.group("minutes")), name
@@ -184,16 +186,20 @@ def test_each_agenda_adds_up(title):
 @pytest.mark.parametrize("title", PLANS)
 def test_every_slot_names_sections_and_exercises_that_exist_in_time_enough(title):
     table = study_table()
-    body, agendas = PLANS[title]
+    _, agendas = PLANS[title]
     covered = {}  # notebook -> sections covered so far, in plan order
-    for name, _, rows in agendas:
+    for _, _, rows in agendas:
         for row in rows:
             live_sections, live_exercises, live_whole = references(row["live"])
             for notebook, sections in live_sections.items():
                 data = NOTEBOOK_DATA[notebook]
-                assert sections <= set(data.numbered), f"{title}: {notebook} has no section(s) {sections - set(data.numbered)}"
+                assert sections <= set(data.numbered), (
+                    f"{title}: {notebook} has no section(s) {sections - set(data.numbered)}"
+                )
                 for earlier, needed in BUILDS_ON.get(notebook, {}).items():
-                    assert needed <= covered.get(earlier, set()), f"{title}: {notebook} is taught before {earlier} §{needed}"
+                    assert needed <= covered.get(earlier, set()), (
+                        f"{title}: {notebook} is taught before {earlier} §{needed}"
+                    )
             for exercise in live_exercises:
                 notebook = exercise[:2]
                 assert exercise in NOTEBOOK_DATA[notebook].exercises, f"{title}: no exercise {exercise}"
@@ -204,8 +210,12 @@ def test_every_slot_names_sections_and_exercises_that_exist_in_time_enough(title
             if row["slot"][:2].isdigit():
                 notebook = row["slot"][:2]
                 data = NOTEBOOK_DATA[notebook]
-                needed = data.minutes(live_sections.get(notebook, set()), [e for e in live_exercises if e[:2] == notebook])
-                assert int(row["min"]) >= needed, f"{title}: {row['slot']!r} has {row['min']} min for {needed} min of study"
+                needed = data.minutes(
+                    live_sections.get(notebook, set()), [e for e in live_exercises if e[:2] == notebook]
+                )
+                assert int(row["min"]) >= needed, (
+                    f"{title}: {row['slot']!r} has {row['min']} min for {needed} min of study"
+                )
                 assert "Run All" in row["live"], f"{title}: {row['slot']!r} does not start with Run All"
             assigned_sections, assigned_exercises, assigned_whole = references(row["assigned"])
             if row["slot"][:2].isdigit():
@@ -228,7 +238,9 @@ def test_every_slot_names_sections_and_exercises_that_exist_in_time_enough(title
                 for notebook in assigned_whole:
                     assert notebook in table, f"{title}: {notebook} (all) has no row in the study-time table"
                     minutes += table[notebook]
-                assert int(stated.group(1)) == minutes, f"{title}: {row['slot']!r} assigns {minutes} min, says {stated.group(0)}"
+                assert int(stated.group(1)) == minutes, (
+                    f"{title}: {row['slot']!r} assigns {minutes} min, says {stated.group(0)}"
+                )
             for notebook, sections in (*live_sections.items(), *assigned_sections.items()):
                 covered.setdefault(notebook, set()).update(sections)
             for notebook in (*live_whole, *assigned_whole):

@@ -14,6 +14,7 @@
   the run saved, and a line saying it is interactive in Jupyter.
 - `assemble_site_source`: the MkDocs source folder: `docs/` copied, the run's
   facts added to the landing page, the executed notebooks under `notebooks/`,
+  a deck of slides per notebook made from it under `slides/` (`slides`),
   and `mkdocs.yml` (navigation in course order; `docs/cheatsheet.md`,
   `docs/glossary.md` and `docs/instructors.md` when they exist).
 - `build_site`: runs MkDocs (mkdocs-material, mkdocs-jupyter, offline).
@@ -31,6 +32,7 @@ from course_lib.notebooks.site.run_info import (
     format_run_info,
     write_run_info,
 )
+from course_lib.notebooks.site.slides import notebook_slides, slides_html
 from course_lib.notebooks.site.source import (
     MATHJAX_URL,
     OPTIONAL_PAGES,
@@ -55,6 +57,8 @@ __all__ = [
     "static_widget_views",
     "mkdocs_config",
     "assemble_site_source",
+    "notebook_slides",
+    "slides_html",
     "build_site",
     "find_links",
     "raw_tex",

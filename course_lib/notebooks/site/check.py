@@ -12,10 +12,12 @@ __all__ = ["ALLOWED_REMOTE", "find_links", "raw_tex", "check_site"]
 
 # The only remote assets the pages keep. nbconvert's MathJax for the formulas (no copy ships
 # with the Python packages): without a network the formulas show as TeX source.
-ALLOWED_REMOTE = ("https://cdnjs.cloudflare.com/ajax/libs/mathjax/",
-                  # material's offline plugin: search from file:// (served over HTTP, search
-                  # works without it); no copy ships with the Python packages.
-                  "https://unpkg.com/iframe-worker/shim")
+ALLOWED_REMOTE = (
+    "https://cdnjs.cloudflare.com/ajax/libs/mathjax/",
+    # material's offline plugin: search from file:// (served over HTTP, search
+    # works without it); no copy ships with the Python packages.
+    "https://unpkg.com/iframe-worker/shim",
+)
 
 
 # TeX that reached the page as text: display-maths dollars, or a TeX command of the course's
@@ -58,13 +60,13 @@ class _LinkParser(html.parser.HTMLParser):
             if attrs.get(key):
                 self.ids.add(attrs[key])
         for key in ("href", "src"):
-            if attrs.get(key) is not None and not (tag == "link" and attrs.get("rel") in (
-                    "preconnect", "dns-prefetch")):
+            if attrs.get(key) is not None and not (
+                tag == "link" and attrs.get("rel") in ("preconnect", "dns-prefetch")
+            ):
                 self.links.append((tag, key, attrs[key]))
         classes = (attrs.get("class") or "").split()
         if attrs.get("data-mime-type") in _ERROR_MIME_TYPES or _ERROR_CLASSES & set(classes):
-            self.errors.append(f"<{tag} class={attrs.get('class')!r} "
-                               f"data-mime-type={attrs.get('data-mime-type')!r}>")
+            self.errors.append(f"<{tag} class={attrs.get('class')!r} data-mime-type={attrs.get('data-mime-type')!r}>")
 
     def handle_endtag(self, tag):
         self._track_literal(tag, {}, start=False)
@@ -162,7 +164,8 @@ def check_site(site_dir, *, notebooks=None, pages=("index.md",), search_terms=("
     site_dir = Path(site_dir)
     notebooks = [path.name for path in find_notebooks()] if notebooks is None else list(notebooks)
     expected = [f"notebooks/{Path(name).stem}.html" for name in notebooks] + [
-        str(Path(page).with_suffix(".html")) for page in pages]
+        str(Path(page).with_suffix(".html")) for page in pages
+    ]
     problems = [f"missing page {page}" for page in expected if not (site_dir / page).is_file()]
     # 404.html is served from the site's root by a web server: its links are absolute.
     html_files = sorted(path for path in site_dir.rglob("*.html") if path.name != "404.html")
@@ -175,11 +178,12 @@ def check_site(site_dir, *, notebooks=None, pages=("index.md",), search_terms=("
         parser = parsers[path.resolve()]
         if page.parts[0] != "notebooks":
             if parser.raw_tex:
-                problems.append(f"{page}: shows TeX as text ({', '.join(sorted(set(parser.raw_tex)))}): a formula "
-                                f"that no Markdown extension converted (write it as $...$ or $$...$$ on "
-                                f"lines of its own, for pymdownx.arithmatex)")
-            if parser.formulas and not any(tag == "script" and "mathjax" in value.lower()
-                                           for tag, _, value in links):
+                problems.append(
+                    f"{page}: shows TeX as text ({', '.join(sorted(set(parser.raw_tex)))}): a formula "
+                    f"that no Markdown extension converted (write it as $...$ or $$...$$ on "
+                    f"lines of its own, for pymdownx.arithmatex)"
+                )
+            if parser.formulas and not any(tag == "script" and "mathjax" in value.lower() for tag, _, value in links):
                 problems.append(f"{page}: has {parser.formulas} formula(s) but loads no MathJax to typeset them")
         for tag, attribute, value in links:
             url = urllib.parse.urlsplit(value)
@@ -197,15 +201,20 @@ def check_site(site_dir, *, notebooks=None, pages=("index.md",), search_terms=("
             elif url.fragment and target.suffix == ".html":
                 ids = parsed[target][1] if target in parsed else set()
                 if urllib.parse.unquote(url.fragment) not in ids:
-                    problems.append(f"{page}: broken anchor {value!r} (no id "
-                                    f"{url.fragment!r} in {target.relative_to(site_dir.resolve())})")
+                    problems.append(
+                        f"{page}: broken anchor {value!r} (no id "
+                        f"{url.fragment!r} in {target.relative_to(site_dir.resolve())})"
+                    )
     index_path = site_dir / "search" / "search_index.json"
     if not index_path.is_file():
         return problems + [f"missing search index {index_path.relative_to(site_dir)}"]
     docs = json.loads(index_path.read_text(encoding="utf-8")).get("docs", [])
     locations = {entry.get("location", "").split("#")[0] for entry in docs}
-    problems += [f"search index lacks notebook {name}" for name in notebooks
-                 if f"notebooks/{Path(name).stem}.html" not in locations]
+    problems += [
+        f"search index lacks notebook {name}"
+        for name in notebooks
+        if f"notebooks/{Path(name).stem}.html" not in locations
+    ]
     text = " ".join(entry.get("text", "") + " " + entry.get("title", "") for entry in docs)
     problems += [f"search index does not find {term!r}" for term in search_terms if term not in text]
     return problems

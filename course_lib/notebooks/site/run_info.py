@@ -12,8 +12,13 @@ from pathlib import Path
 __all__ = ["RUN_INFO_NAME", "collect_run_info", "write_run_info", "format_run_info"]
 
 RUN_INFO_NAME = "run-info.json"
-_PACKAGES = {"TensorFlow": ("tensorflow", "tensorflow-cpu", "tensorflow-macos"),
-             "Keras": ("keras",), "NumPy": ("numpy",), "scikit-learn": ("scikit-learn",)}
+_PACKAGES = {
+    "TensorFlow": ("tensorflow", "tensorflow-cpu", "tensorflow-macos"),
+    "Keras": ("keras",),
+    "NumPy": ("numpy",),
+    "scikit-learn": ("scikit-learn",),
+}
+
 
 def _version(names):
     for name in names:
@@ -37,12 +42,13 @@ def _cpu_model():
 def _describe_devices_in_child():
     """`describe_devices()` run in a child process, so TensorFlow is not imported here
     (the notebooks' runners are forked from this process). Empty dict if it fails."""
-    code = ("import json; from course_lib.device import describe_devices; "
-            "info = describe_devices(); print(json.dumps({key: info[key] for key in "
-            "('accelerator', 'gpu_names', 'cpu_cores')}))")
+    code = (
+        "import json; from course_lib.device import describe_devices; "
+        "info = describe_devices(); print(json.dumps({key: info[key] for key in "
+        "('accelerator', 'gpu_names', 'cpu_cores')}))"
+    )
     try:
-        result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                                timeout=300)
+        result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
         return json.loads(result.stdout.strip().splitlines()[-1])
     except (subprocess.SubprocessError, ValueError, IndexError, OSError):
         return {}
@@ -83,8 +89,7 @@ def collect_run_info(*, devices=None, limits=None, now=None):
             raise TypeError(f"`{name}` must be a dict (or None); received {type(value).__name__}.")
     now = now if now is not None else datetime.datetime.now(datetime.timezone.utc)
     if not isinstance(now, datetime.datetime) or now.tzinfo is None:
-        raise TypeError(f"`now` must be a timezone-aware datetime, e.g. "
-                        f"datetime.now(timezone.utc); received {now!r}.")
+        raise TypeError(f"`now` must be a timezone-aware datetime, e.g. datetime.now(timezone.utc); received {now!r}.")
     versions = {"Python": platform.python_version()}
     versions.update({label: _version(names) for label, names in _PACKAGES.items()})
     return {
@@ -122,9 +127,11 @@ def write_run_info(out_dir, info, runs):
             notebooks = {}
     for run in runs:
         notebooks[run.notebook.stem] = {
-            "status": run.status, "seconds": round(run.seconds, 1),
+            "status": run.status,
+            "seconds": round(run.seconds, 1),
             "peak_mib": round(run.peak_mib) if run.peak_mib is not None else None,
-            "date": info["date"]}
+            "date": info["date"],
+        }
     data = {**info, "notebooks": dict(sorted(notebooks.items()))}
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
@@ -142,8 +149,10 @@ def format_run_info(info):
     The outputs on this site (tables, plots, timings) come from one run of every notebook:
     """
     if info is None:
-        return ("The outputs on this site come from a run whose date, machine and versions "
-                f"were not recorded (no `{RUN_INFO_NAME}` in its folder).")
+        return (
+            "The outputs on this site come from a run whose date, machine and versions "
+            f"were not recorded (no `{RUN_INFO_NAME}` in its folder)."
+        )
     machine, limits = info["machine"], info.get("limits") or {}
     if machine["accelerator"] == "GPU" and machine["gpus"]:
         device = f"GPU ({', '.join(machine['gpus'])})"
@@ -151,17 +160,17 @@ def format_run_info(info):
         device = "CPU only"
     confined = ""
     if limits.get("cpus") or limits.get("memory_mib"):
-        confined = (f", confined to {limits.get('cpus') or 'all'} CPU(s) and "
-                    f"{limits['memory_mib']:.0f} MiB of memory" if limits.get("memory_mib")
-                    else f", confined to {limits['cpus']} CPU(s)")
-    versions = ", ".join(f"{name} {version or 'not installed'}"
-                         for name, version in info["versions"].items())
+        confined = (
+            f", confined to {limits.get('cpus') or 'all'} CPU(s) and {limits['memory_mib']:.0f} MiB of memory"
+            if limits.get("memory_mib")
+            else f", confined to {limits['cpus']} CPU(s)"
+        )
+    versions = ", ".join(f"{name} {version or 'not installed'}" for name, version in info["versions"].items())
     lines = [
         "The outputs on this site (tables, plots, timings) come from one run of every notebook:",
         "",
         f"- **date:** {info['date'].replace('T', ' ').replace('+00:00', ' UTC')}",
-        f"- **machine:** {machine['cpu']}, {machine['cpu_cores']} core(s), {device}, "
-        f"{machine['platform']}{confined}",
+        f"- **machine:** {machine['cpu']}, {machine['cpu_cores']} core(s), {device}, {machine['platform']}{confined}",
         f"- **versions:** {versions}",
     ]
     if limits.get("cpus") and limits["cpus"] < (machine.get("cpu_cores") or 0):
@@ -173,6 +182,8 @@ def format_run_info(info):
         )
     timed = {stem: entry for stem, entry in info.get("notebooks", {}).items() if entry.get("seconds")}
     if timed:
-        lines.append("- **wall time per notebook:** " + ", ".join(
-            f"{stem[:2]} {entry['seconds']:.0f} s" for stem, entry in timed.items()))
+        lines.append(
+            "- **wall time per notebook:** "
+            + ", ".join(f"{stem[:2]} {entry['seconds']:.0f} s" for stem, entry in timed.items())
+        )
     return "\n".join(lines)

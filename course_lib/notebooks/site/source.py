@@ -11,14 +11,22 @@ import nbformat
 
 from course_lib.notebooks.files import find_notebooks
 from course_lib.notebooks.site.run_info import RUN_INFO_NAME, format_run_info
+from course_lib.notebooks.site.slides import notebook_slides, slides_html, slides_index
 from course_lib.paths import project_root
 
-__all__ = ["OPTIONAL_PAGES", "MATHJAX_URL", "SITE_ASSETS", "find_run_folder", "static_widget_views",
-           "mkdocs_config", "assemble_site_source", "build_site"]
+__all__ = [
+    "OPTIONAL_PAGES",
+    "MATHJAX_URL",
+    "SITE_ASSETS",
+    "find_run_folder",
+    "static_widget_views",
+    "mkdocs_config",
+    "assemble_site_source",
+    "build_site",
+]
 
 # Pages written by hand in docs/, in the order the navigation lists them (each only if present).
-OPTIONAL_PAGES = (("Cheat sheet", "cheatsheet.md"), ("Glossary", "glossary.md"),
-                  ("For instructors", "instructors.md"))
+OPTIONAL_PAGES = (("Cheat sheet", "cheatsheet.md"), ("Glossary", "glossary.md"), ("For instructors", "instructors.md"))
 # The MathJax the notebook pages load (nbconvert's and mkdocs-jupyter's default), used for the
 # Markdown pages too: one script, one look, one browser cache.
 MATHJAX_URL = "https://cdnjs.cloudflare.com/ajax/libs/mathjax/2.7.7/latest.js?config=TeX-AMS_CHTML-full,Safe"
@@ -54,7 +62,7 @@ def _widget_children(state, model_id, seen):
     found = [model_id]
     for child in state[model_id].get("state", {}).get("children", []) or []:
         if isinstance(child, str) and child.startswith("IPY_MODEL_"):
-            found += _widget_children(state, child[len("IPY_MODEL_"):], seen)
+            found += _widget_children(state, child[len("IPY_MODEL_") :], seen)
     return found
 
 
@@ -79,8 +87,10 @@ def static_widget_views(nb, *, note=None):
         ValueError: if a view's widget state was not saved or holds no image
             or text to show (the message names the cell).
     """
-    note = note or ("This is the first state of an interactive widget: run the notebook in "
-                    "Jupyter (JupyterLab, Colab or Binder) to move its slider and buttons.")
+    note = note or (
+        "This is the first state of an interactive widget: run the notebook in "
+        "Jupyter (JupyterLab, Colab or Binder) to move its slider and buttons."
+    )
     state = (nb.get("metadata", {}).get("widgets", {}).get(_WIDGET_STATE, {}) or {}).get("state", {})
     replaced = 0
     for number, cell in enumerate(nb.cells, start=1):
@@ -88,8 +98,11 @@ def static_widget_views(nb, *, note=None):
             continue
         outputs = []
         for output in cell.get("outputs", []):
-            view = output.get("data", {}).get(_WIDGET_VIEW) if output.get("output_type") in (
-                "display_data", "execute_result") else None
+            view = (
+                output.get("data", {}).get(_WIDGET_VIEW)
+                if output.get("output_type") in ("display_data", "execute_result")
+                else None
+            )
             if view is None:
                 outputs.append(output)
                 continue
@@ -105,7 +118,8 @@ def static_widget_views(nb, *, note=None):
                     f"Cell {number} shows a widget whose saved state has nothing to show (model "
                     f"{view.get('model_id')}); expected the run to store the widget state "
                     f"(nbclient's store_widget_state). Run the notebook again with `python -m "
-                    f"course_lib run`.")
+                    f"course_lib run`."
+                )
             text = "\n".join([*(f"`{label}`" for label in labels), f"*{note}*"])
             outputs += shown + [nbformat.v4.new_output("display_data", data={"text/markdown": text})]
             replaced += 1
@@ -158,28 +172,50 @@ def mkdocs_config(*, docs_dir, site_dir, notebooks, pages=(), site_name="Deep Si
         "docs_dir": str(docs_dir),
         "site_dir": str(site_dir),
         "use_directory_urls": False,  # pages open from disk as page.html
-        "theme": {"name": "material", "font": False,
-                  "features": ["navigation.sections", "navigation.top", "search.highlight"]},
+        "theme": {
+            "name": "material",
+            "font": False,
+            "features": ["navigation.sections", "navigation.top", "search.highlight"],
+        },
         "plugins": [
             "search",
             "offline",
-            {"mkdocs-jupyter": {"include": ["*.ipynb"], "execute": False,
-                                "include_source": True, "cache": False,
-                                "ignore_h1_titles": True}},
+            {
+                "mkdocs-jupyter": {
+                    "include": ["*.ipynb"],
+                    "execute": False,
+                    "include_source": True,
+                    "cache": False,
+                    "ignore_h1_titles": True,
+                }
+            },
         ],
-        "markdown_extensions": ["admonition", "tables", "toc", "md_in_html", {"pymdownx.highlight": {}},
-                                "pymdownx.superfences", {"pymdownx.arithmatex": {"generic": True}}],
+        "markdown_extensions": [
+            "admonition",
+            "tables",
+            "toc",
+            "md_in_html",
+            {"pymdownx.highlight": {}},
+            "pymdownx.superfences",
+            {"pymdownx.arithmatex": {"generic": True}},
+        ],
         "extra_javascript": [f"{SITE_ASSETS}/mathjax-config.js", MATHJAX_URL],
         "extra_css": [f"{SITE_ASSETS}/course.css"],
         "validation": {"links": {"anchors": "warn"}},
-        "nav": [{"Home": "index.md"},
-                {"Notebooks": [{title: path} for title, path in notebooks]},
-                *({title: path} for title, path in pages)],
+        "nav": [
+            {"Home": "index.md"},
+            {"Notebooks": [{title: path} for title, path in notebooks]},
+            *({title: path} for title, path in pages),
+        ],
     }
 
 
 def assemble_site_source(run_folder, source_dir, *, site_dir, docs_dir=None, course=None):
-    """Writes the MkDocs source folder: `docs/`, the executed notebooks and `mkdocs.yml`.
+    """Writes the MkDocs source folder: `docs/`, the executed notebooks, their slides and `mkdocs.yml`.
+
+    Each notebook's deck (`course_lib.notebooks.site.slides`) goes to
+    `slides/<notebook>.html`, and `slides.md` lists them (in the navigation
+    before the instructor guide).
 
     Args:
         run_folder: folder with every course notebook executed (and, from
@@ -207,8 +243,10 @@ def assemble_site_source(run_folder, source_dir, *, site_dir, docs_dir=None, cou
         raise ValueError(f"Expected the landing page {docs_dir / 'index.md'}; it does not exist.")
     missing = [path.name for path in course if not (run_folder / path.name).is_file()]
     if missing:
-        raise ValueError(f"{run_folder} lacks the executed {', '.join(missing)}; run "
-                         f"`python -m course_lib run --out {run_folder}` first.")
+        raise ValueError(
+            f"{run_folder} lacks the executed {', '.join(missing)}; run "
+            f"`python -m course_lib run --out {run_folder}` first."
+        )
     info_path = run_folder / RUN_INFO_NAME
     info = json.loads(info_path.read_text(encoding="utf-8")) if info_path.is_file() else None
     if source_dir.exists():
@@ -216,7 +254,7 @@ def assemble_site_source(run_folder, source_dir, *, site_dir, docs_dir=None, cou
     shutil.copytree(docs_dir, source_dir)
     shutil.copytree(_ASSETS_SOURCE, source_dir / SITE_ASSETS, dirs_exist_ok=True)
     (source_dir / "notebooks").mkdir(exist_ok=True)
-    notebooks = []
+    notebooks, decks = [], []
     for path in course:
         executed = nbformat.read(run_folder / path.name, as_version=4)
         _check_same_code(nbformat.read(path, as_version=4), executed, run_folder / path.name)
@@ -224,15 +262,40 @@ def assemble_site_source(run_folder, source_dir, *, site_dir, docs_dir=None, cou
         _link_pages(executed, [other.stem for other in course])
         nbformat.write(executed, source_dir / "notebooks" / path.name)
         notebooks.append((_notebook_title(executed, path.stem), f"notebooks/{path.name}"))
+        decks.append(_write_deck(executed, notebooks[-1][0], source_dir / "slides" / f"{path.stem}.html"))
     index = source_dir / "index.md"
-    index.write_text(index.read_text(encoding="utf-8").rstrip() + "\n\n## This build\n\n"
-                     + format_run_info(info) + "\n", encoding="utf-8")
+    index.write_text(
+        index.read_text(encoding="utf-8").rstrip() + "\n\n## This build\n\n" + format_run_info(info) + "\n",
+        encoding="utf-8",
+    )
     pages = [(title, name) for title, name in OPTIONAL_PAGES if (source_dir / name).is_file()]
-    config = mkdocs_config(docs_dir=source_dir.resolve(), site_dir=Path(site_dir).resolve(),
-                           notebooks=notebooks, pages=pages)
+    if decks:
+        (source_dir / "slides.md").write_text(slides_index(decks), encoding="utf-8")
+        guide = [index for index, (_, name) in enumerate(pages) if name == "instructors.md"]
+        pages.insert(guide[0] if guide else len(pages), ("Slides", "slides.md"))  # before the guide
+    config = mkdocs_config(
+        docs_dir=source_dir.resolve(), site_dir=Path(site_dir).resolve(), notebooks=notebooks, pages=pages
+    )
     config_path = source_dir.parent / f"{source_dir.name}.mkdocs.yml"
     config_path.write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
     return config_path
+
+
+def _write_deck(executed, title, path):
+    """Writes the slides of one executed notebook; returns `(title, file name, number of slides)`."""
+    slides = notebook_slides(executed)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(
+        slides_html(
+            slides,
+            title=title,
+            mathjax_config=f"../{SITE_ASSETS}/mathjax-config.js",
+            mathjax_url=MATHJAX_URL,
+            notebook_page=f"../notebooks/{path.stem}.html",
+        ),
+        encoding="utf-8",
+    )
+    return title, path.name, len(slides)
 
 
 def _link_pages(nb, stems):
@@ -249,14 +312,18 @@ def _check_same_code(shipped, executed, where):
         return [cell.source for cell in nb.cells if cell.cell_type == "code"]
 
     if code(shipped) != code(executed):
-        raise ValueError(f"{where} was run from other code than the course notebook (an older "
-                         f"version?); run it again with `python -m course_lib run --out "
-                         f"{Path(where).parent}`.")
+        raise ValueError(
+            f"{where} was run from other code than the course notebook (an older "
+            f"version?); run it again with `python -m course_lib run --out "
+            f"{Path(where).parent}`."
+        )
     for number, cell in enumerate(executed.cells, start=1):
         for output in cell.get("outputs", []):
             if output.get("output_type") == "error":
-                raise ValueError(f"{where} cell {number} ends in {output.get('ename')}: "
-                                 f"{output.get('evalue')}; the site shows only clean runs.")
+                raise ValueError(
+                    f"{where} cell {number} ends in {output.get('ename')}: "
+                    f"{output.get('evalue')}; the site shows only clean runs."
+                )
 
 
 def build_site(config_path):
@@ -274,11 +341,13 @@ def build_site(config_path):
     """
     import yaml
 
-    result = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--clean", "-q", "-f",
-                             str(config_path)], capture_output=True, text=True)
+    result = subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--clean", "-q", "-f", str(config_path)],
+        capture_output=True,
+        text=True,
+    )
     if result.returncode != 0:
-        raise RuntimeError(f"mkdocs build failed (exit {result.returncode}):\n"
-                           f"{result.stdout}{result.stderr}")
+        raise RuntimeError(f"mkdocs build failed (exit {result.returncode}):\n{result.stdout}{result.stderr}")
     site_dir = Path(yaml.safe_load(Path(config_path).read_text(encoding="utf-8"))["site_dir"])
     for page in sorted((site_dir / "notebooks").glob("*.html")):
         text = page.read_text(encoding="utf-8")
@@ -307,5 +376,4 @@ def _mend_toc_links(text):
     if len(toc) != len(ids):
         return text  # not a one-to-one table of contents: leave it to check_site to report
     renames = {old: new for old, new in zip(toc, ids) if old != new and old not in ids}
-    return _TOC_LINK.sub(lambda match: f'<a href="#{renames.get(match[1], match[1])}" '
-                                       f'class="md-nav__link">', text)
+    return _TOC_LINK.sub(lambda match: f'<a href="#{renames.get(match[1], match[1])}" class="md-nav__link">', text)
