@@ -192,7 +192,8 @@ site: $(SITE_STAMP) ## learner: build the course website into build/site/
 	$(VENV_PYTHON) -m course_lib site
 
 # Checks the built site: every page, no broken relative link or anchor, no error or stderr
-# output, a search index with every notebook that finds "MAP@R".
+# output, no formula shown as TeX source (a raw `$$`) on a page other than a notebook's, a
+# search index with every notebook that finds "MAP@R".
 test-site: site ## ci: build the website from the Binder-limit runs and check it
 	$(VENV_PYTHON) -m course_lib site --check
 	$(VENV_PYTHON) -m pytest -p no:cacheprovider -q tests/test_site.py  # its MkDocs build tests need the site extra

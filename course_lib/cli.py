@@ -21,6 +21,9 @@ Commands:
   scikit-learn and faiss (`course_lib.bench`).
 - `site [--runs DIR] [--out DIR] [--check]`: builds the course website from executed
   notebooks, or checks the built one (`course_lib.notebooks.site`).
+- `class-leaderboard FOLDER [--tolerance T] [--domain NAME ...] [--csv PATH]`: gathers
+  several learners' results files (one sub-folder or zip file each) into one table per
+  domain (`course_lib.class_leaderboard`).
 
 A NOTEBOOK is a path, a file stem (`01_similarity_basics`) or a unique prefix
 (`01`) of a notebook in `notebooks/`; none means every course notebook.
@@ -257,6 +260,17 @@ def _site(args, out):
     return 1 if problems else 0
 
 
+def _class_leaderboard(args, out):
+    from course_lib import class_leaderboard
+
+    print(class_leaderboard.class_report(args.folder, tolerance=args.tolerance, domains=args.domain), file=out)
+    if args.csv:
+        rows, _ = class_leaderboard.load_class_results(args.folder)
+        path = class_leaderboard.write_class_csv(rows, args.csv)
+        print(f"\nEvery learner's rows written to {path}", file=out)
+    return 0
+
+
 def _parser():
     parser = argparse.ArgumentParser(
         prog="python -m course_lib",
@@ -420,6 +434,33 @@ def _parser():
     site.add_argument("--out", type=Path, metavar="DIR", help="site folder (default <build>/site)")
     site.add_argument("--check", action="store_true", help="check the built site; build nothing")
     site.set_defaults(handler=_site)
+
+    from course_lib.class_leaderboard import DEFAULT_TOLERANCE
+    from course_lib.leaderboard_domains import DOMAINS
+
+    class_board = commands.add_parser(
+        "class-leaderboard",
+        help="gather several learners' results into one table per domain",
+        description="Read FOLDER/<learner>/ (a copy of the learner's build/results/, or any folder "
+        "holding it) or FOLDER/<learner>.zip for each learner, and print one table per domain: "
+        "for each method, dataset and protocol, the number of learners, the class median of the "
+        "table's first metric with its range, the other metrics' medians, and the learners more "
+        "than --tolerance from the median (trained figures differ in the last digits between "
+        "machines; a larger gap is a changed setting).",
+    )
+    class_board.add_argument("folder", type=Path, metavar="FOLDER", help="the class folder, one entry per learner")
+    class_board.add_argument(
+        "--tolerance",
+        type=float,
+        default=DEFAULT_TOLERANCE,
+        metavar="T",
+        help=f"largest difference from the class median that counts as agreeing (default {DEFAULT_TOLERANCE})",
+    )
+    class_board.add_argument(
+        "--domain", action="append", choices=list(DOMAINS), help="show only this domain (repeat for several)"
+    )
+    class_board.add_argument("--csv", type=Path, metavar="PATH", help="also write every learner's rows to a CSV file")
+    class_board.set_defaults(handler=_class_leaderboard)
     return parser
 
 

@@ -7,7 +7,8 @@ class menu with "previous" and "next" buttons that step through the queries
 of one class, a status line that names the query and counts how many of its
 neighbours share its class, and an output area that shows, one row per
 model, the query and its `k` cosine neighbours
-(`course_lib.plotting.plot_neighbours`: green frame = same label).
+(`course_lib.plotting.plot_neighbours`: solid blue frame = same label, dashed
+vermillion = another label).
 
 It works without a browser: `update(i)` computes and draws query `i` and
 returns the neighbours, so a notebook run headless (nbval, CI) executes the
@@ -72,8 +73,8 @@ class NeighbourExplorer:
             between models. Searched by cosine similarity (`top_k`).
         query_labels: optional int array `(n_queries,)`; enables the class menu.
         index_labels: optional int array `(n_index,)`; with `query_labels`
-            the neighbours get green (same label) or red frames, and the status
-            line counts them.
+            the neighbours get solid blue (same label) or dashed vermillion
+            frames, and the status line counts them.
         class_names: optional sequence of str indexed by label, with a name for
             every label. Defaults to "class 0", "class 1", ...
         k: int, neighbours per model. Defaults to 6.

@@ -187,3 +187,24 @@ def test_r_at_k_means_one_thing_in_notebooks_01_and_09():
     for paragraph in re.split(r"\n\s*\n", text_09):
         if "recall@10" in paragraph:
             assert "against exact search" in paragraph.replace("\n", " "), paragraph
+
+
+@pytest.mark.parametrize("page", PAGES, ids=lambda page: page.name)
+def test_every_formula_of_the_pages_reaches_mathjax(page):
+    """Each page, converted with the site's Markdown extensions, shows no TeX as text.
+
+    A `$$ ... $$` block that is not a paragraph of its own (inside a list item without a blank
+    line and four spaces of indentation, say) is read as inline maths with a dollar sign left
+    on each side; `make test-site` finds the same on the built site.
+    """
+    markdown = pytest.importorskip("markdown", reason="needs the site extra: pip install -e '.[site]'")
+    pytest.importorskip("pymdownx", reason="needs the site extra: pip install -e '.[site]'")
+    from course_lib.notebooks.site import mkdocs_config, raw_tex
+
+    extensions = mkdocs_config(docs_dir=DOCS, site_dir=DOCS, notebooks=[])["markdown_extensions"]
+    names = [next(iter(item)) if isinstance(item, dict) else item for item in extensions]
+    configs = {next(iter(item)): item[next(iter(item))] for item in extensions if isinstance(item, dict)}
+    html = markdown.markdown(page.read_text(encoding="utf-8"), extensions=names, extension_configs=configs)
+    assert raw_tex(html) == [], f"{page.name} shows TeX as text: {raw_tex(html)}"
+    if page.name == "cheatsheet.md":
+        assert html.count('<div class="arithmatex">') >= 19  # every display formula converted

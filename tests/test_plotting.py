@@ -134,6 +134,8 @@ def test_frame_colours_follow_labels():
     # the third neighbour of query 0 has label 1 != 0
     frames_row0 = sorted(ax.patches[:4], key=lambda patch: patch.get_x())
     assert [p.get_gid() for p in frames_row0] == ["same-label", "same-label", "different-label", "same-label"]
+    # a second cue besides colour: solid frames for the same label, dashed for another
+    assert [p.get_linestyle() for p in frames_row0] == ["solid", "solid", "dashed", "solid"]
 
 
 def test_no_frames_without_query_labels():

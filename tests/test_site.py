@@ -168,7 +168,10 @@ def _course(tmp_path, *, extra_code=None, error=False):
         nb = nbformat.v4.new_notebook(cells=cells)
         nbformat.write(nb, shipped / f"{stem}.ipynb")
         executed = nbformat.v4.new_notebook(cells=[nbformat.from_dict(cell) for cell in cells])
-        executed.cells[2].outputs = [nbformat.v4.new_output("stream", name="stdout", text="2\n")]
+        executed.cells[2].outputs = [
+            nbformat.v4.new_output("stream", name="stdout", text="2\n"),
+            nbformat.v4.new_output("display_data", data={"image/png": PNG, "text/plain": "<Figure>"}),
+        ]
         if error:
             executed.cells[2].outputs = [
                 nbformat.v4.new_output("error", ename="ZeroDivisionError", evalue="division by zero", traceback=[])
@@ -187,7 +190,9 @@ def _docs(tmp_path, glossary=True):
     if glossary:
         (docs / "glossary.md").write_text(
             "# Glossary\n\n**MAP@R**: see [metrics](notebooks/01_metrics.ipynb#retrieval-metrics);"
-            " code: `course_lib.metrics.map_at_r`.\n"
+            " code: `course_lib.metrics.map_at_r`.\n\n**Temperature**: $s = 1/\\tau$, and\n\n"
+            "$$\\cos(a, b) = \\frac{a \\cdot b}{\\lVert a \\rVert \\, \\lVert b \\rVert}$$\n\n"
+            "in code: `$$x$$`.\n"
         )
     return docs
 
@@ -210,6 +215,15 @@ def test_mkdocs_config_is_offline_and_in_course_order():
         site.mkdocs_config(docs_dir="/src", site_dir="/site", notebooks=["00_intro.ipynb"])
 
 
+def test_mkdocs_config_typesets_the_markdown_pages_formulas_with_the_notebooks_mathjax():
+    config = site.mkdocs_config(docs_dir="/src", site_dir="/site", notebooks=[])
+    assert {"pymdownx.arithmatex": {"generic": True}} in config["markdown_extensions"]
+    # the configuration first, then the same MathJax the notebook pages load
+    assert config["extra_javascript"] == [f"{site.SITE_ASSETS}/mathjax-config.js", site.MATHJAX_URL]
+    assert site.MATHJAX_URL.startswith(site.ALLOWED_REMOTE)
+    assert config["extra_css"] == [f"{site.SITE_ASSETS}/course.css"]
+
+
 def test_assemble_site_source_lists_the_pages_that_exist(tmp_path):
     course, run = _course(tmp_path)
     site.write_run_info(run, _info(), [])
@@ -219,7 +233,7 @@ def test_assemble_site_source_lists_the_pages_that_exist(tmp_path):
     import yaml
 
     config = yaml.safe_load(config_path.read_text())
-    assert config["nav"][-1] == {"Glossary": "glossary.md"}
+    assert config["nav"][-2:] == [{"Glossary": "glossary.md"}, {"Slides": "slides.md"}]
     assert [list(item.values())[0] for item in config["nav"][1]["Notebooks"]] == [
         "notebooks/00_intro.ipynb",
         "notebooks/01_metrics.ipynb",
@@ -275,6 +289,16 @@ def test_check_site_accepts_a_good_site(tmp_path):
     assert site.check_site(tmp_path, notebooks=["00_a.ipynb"]) == []
 
 
+def test_raw_tex_finds_formulas_left_as_source():
+    assert site.raw_tex("<p>$$a \\cdot b$$</p>") == ["$$", "$$"]
+    assert site.raw_tex("<p>the norm \\lVert a \\rVert</p>") == ["\\lVert", "\\rVert"]
+    converted = '<div class="arithmatex">\\[\\frac{a}{b}\\]</div><p>x <span class="arithmatex">\\(\\hat a\\)</span></p>'
+    assert site.raw_tex(converted) == []
+    assert site.raw_tex("<pre><code>print('$$')</code></pre><p>$5</p>") == []
+    # an element of another kind nested in a formula or in code does not end it early
+    assert site.raw_tex("<code>a <span>$$</span> b $$</code><p>ok</p>") == []
+
+
 def test_check_site_reports_each_problem(tmp_path):
     _write_site(
         tmp_path,
@@ -283,7 +307,9 @@ def test_check_site_reports_each_problem(tmp_path):
             '<script src="https://cdn.example.org/lib.js"></script>',
             "notebooks/00_a.html": '<div class="jp-RenderedText" data-mime-type='
             '"application/vnd.jupyter.stderr"><pre>warning</pre></div>'
-            "<pre>Traceback (most recent call last):</pre>",
+            "<pre>Traceback (most recent call last):</pre><p>$$kept for the notebook's MathJax$$</p>",
+            "cheatsheet.html": "<p>$$a \\cdot b$$</p>",
+            "instructors.html": '<p><span class="arithmatex">\\(\\tau\\)</span></p>',
         },
         [{"location": "index.html", "title": "Home", "text": "R@k"}],
     )
@@ -299,6 +325,8 @@ def test_check_site_reports_each_problem(tmp_path):
         "search index lacks notebook 00_a.ipynb",
         "search index lacks notebook 01_b.ipynb",
         "search index does not find 'MAP@R'",
+        "cheatsheet.html: shows TeX as text ($$)",
+        "instructors.html: has 1 formula(s) but loads no MathJax",
     ]
     for text in expected:
         assert any(text in problem for problem in problems), (text, problems)
@@ -318,9 +346,60 @@ def test_tiny_site_resolves_notebook_links_and_anchors_from_docs_pages(tmp_path)
     glossary = (tmp_path / "site" / "glossary.html").read_text()
     assert 'href="notebooks/01_metrics.html#retrieval-metrics"' in glossary
     assert "<code>course_lib.metrics.map_at_r</code>" in glossary
+    # the formulas: wrapped for MathJax, none left as source, MathJax and the print styles loaded
+    assert glossary.count('class="arithmatex"') == 2 and site.raw_tex(glossary) == []
+    assert f'src="{site.SITE_ASSETS}/mathjax-config.js"' in glossary and site.MATHJAX_URL in glossary
+    assert f'href="{site.SITE_ASSETS}/course.css"' in glossary
+    assert (tmp_path / "site" / site.SITE_ASSETS / "course.css").is_file()
+    # a deck per notebook, made from the executed notebook, listed on the Slides page
+    deck = (tmp_path / "site" / "slides" / "01_metrics.html").read_text()
+    assert deck.count('class="slide"') == 2 and "<h2>Retrieval metrics</h2>" in deck
+    assert f'src="data:image/png;base64,{PNG}"' in deck and 'href="../notebooks/01_metrics.html"' in deck
+    assert 'href="slides/01_metrics.html"' in (tmp_path / "site" / "slides.html").read_text()
     intro = (tmp_path / "site" / "notebooks" / "00_intro.html").read_text()
     assert 'href="01_metrics.html#retrieval-metrics"' in intro  # the page, not the .ipynb
     assert (
-        site.check_site(tmp_path / "site", notebooks=[path.name for path in course], pages=["index.md", "glossary.md"])
+        site.check_site(
+            tmp_path / "site", notebooks=[path.name for path in course], pages=["index.md", "glossary.md", "slides.md"]
+        )
         == []
     )
+
+
+# --- slides -----------------------------------------------------------------------------------
+
+
+def test_notebook_slides_follow_the_notebook_headings_formulas_exercises_and_figures():
+    cells = [
+        nbformat.v4.new_markdown_cell(
+            "# 03 · Metric learning\n\n**Notebook 4 of 10** · Deep Similarity\n\n[Open in Colab](x) · [Binder](y)\n\n"
+            "Learn the distance itself.\n\n**Prerequisites:** 01.\n\n## Learning objectives\n\nBy the end you can:\n\n"
+            "1. train a siamese network;\n2. mine triplets."
+        ),
+        nbformat.v4.new_markdown_cell("## Setup"),
+        nbformat.v4.new_code_cell("import numpy as np"),
+        nbformat.v4.new_markdown_cell(
+            "## 2. The maths\n\nThe contrastive loss, " + "pulls and pushes " * 20 + "pairs. A second sentence.\n\n"
+            "$$L = y D^2$$\n\nand\n\n$$M = 1$$\n\n$$N = 2$$\n\n### Exercise 1: the contrastive loss"
+        ),
+        nbformat.v4.new_code_cell("plot()"),
+        nbformat.v4.new_code_cell("plot(); plot(); plot()"),
+        nbformat.v4.new_markdown_cell("## Summary\n\n- **Pairs** pull together."),
+    ]
+    figure = nbformat.v4.new_output("display_data", data={"image/png": PNG})
+    cells[4].outputs = [figure]
+    cells[5].outputs = [figure, figure, figure]
+    slides = site.notebook_slides(nbformat.v4.new_notebook(cells=cells))
+    assert [slide.title for slide in slides] == ["03 · Metric learning", "2. The maths", "Summary"]
+    assert slides[0].paragraphs == ["Learn the distance itself.", "1. train a siamese network;\n2. mine triplets."]
+    maths = slides[1]
+    assert maths.paragraphs[0].endswith("pairs.")  # the first sentence only: the slide is not the notebook
+    assert maths.formulas == ["L = y D^2", "M = 1"] and maths.exercises == ["Exercise 1: the contrastive loss"]
+    assert len(maths.figures) == 2 and slides[0].figures == []  # the setup cell draws nothing on a slide
+    deck = site.slides_html(
+        slides, title="03", mathjax_config="c.js", mathjax_url=site.MATHJAX_URL, notebook_page="n.html"
+    )
+    assert site.raw_tex(deck) == [] and deck.count('<div class="arithmatex">') == 2
+    assert '<span class="number">3 / 3</span>' in deck and "@media print" in deck
+    with pytest.raises(ValueError, match="no '# ' title"):
+        site.notebook_slides(nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("## 1. A")]))

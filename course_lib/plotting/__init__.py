@@ -6,7 +6,12 @@ Every function draws into the `ax` it is given (or a new figure's axes when
 `fig.savefig(...)` yourself; in Jupyter the figure appears at the end of the cell.
 """
 
-from course_lib.plotting._common import DIFFERENT_LABEL_COLOR, SAME_LABEL_COLOR
+from course_lib.plotting._common import (
+    DIFFERENT_LABEL_COLOR,
+    DIFFERENT_LABEL_LINESTYLE,
+    SAME_LABEL_COLOR,
+    SAME_LABEL_LINESTYLE,
+)
 from course_lib.plotting.curves import plot_training_curves
 from course_lib.plotting.embeddings import plot_embedding_2d
 from course_lib.plotting.leaderboard import plot_domain, plot_leaderboard
@@ -15,7 +20,9 @@ from course_lib.plotting.neighbours import plot_neighbours
 
 __all__ = [
     "DIFFERENT_LABEL_COLOR",
+    "DIFFERENT_LABEL_LINESTYLE",
     "SAME_LABEL_COLOR",
+    "SAME_LABEL_LINESTYLE",
     "plot_domain",
     "plot_embedding_2d",
     "plot_leaderboard",

@@ -4,11 +4,24 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib import colormaps
 
-SAME_LABEL_COLOR = "tab:green"
-DIFFERENT_LABEL_COLOR = "tab:red"
+# Neighbour frames: colours from the Okabe-Ito palette, told apart by the common forms of
+# colour blindness, and a second cue that needs no colour at all: solid against dashed.
+SAME_LABEL_COLOR = "#0072B2"  # blue
+DIFFERENT_LABEL_COLOR = "#D55E00"  # vermillion
+SAME_LABEL_LINESTYLE = "solid"
+DIFFERENT_LABEL_LINESTYLE = "dashed"
 TEXT_SIZE = 8
 
-__all__ = ["DIFFERENT_LABEL_COLOR", "SAME_LABEL_COLOR", "TEXT_SIZE", "class_colours", "label_text", "new_axes"]
+__all__ = [
+    "DIFFERENT_LABEL_COLOR",
+    "DIFFERENT_LABEL_LINESTYLE",
+    "SAME_LABEL_COLOR",
+    "SAME_LABEL_LINESTYLE",
+    "TEXT_SIZE",
+    "class_colours",
+    "label_text",
+    "new_axes",
+]
 
 
 def new_axes(figsize):

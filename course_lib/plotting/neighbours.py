@@ -6,7 +6,9 @@ from matplotlib.patches import Rectangle
 from course_lib._validation import as_array, as_labels
 from course_lib.plotting._common import (
     DIFFERENT_LABEL_COLOR,
+    DIFFERENT_LABEL_LINESTYLE,
     SAME_LABEL_COLOR,
+    SAME_LABEL_LINESTYLE,
     TEXT_SIZE,
     label_text,
     new_axes,
@@ -61,8 +63,9 @@ def plot_neighbours(
     All tiles are drawn as ONE mosaic image in `ax`: each row holds the query,
     a gap, then its `k` neighbours in rank order; the columns are titled
     `"query", "1", ..., "k"`. When both `query_labels` and `neighbour_labels`
-    are given, each neighbour gets a frame: green when its label equals its
-    query's, red otherwise. Label text (class names when `class_names` is
+    are given, each neighbour gets a frame: solid blue when its label equals
+    its query's, dashed vermillion otherwise (a colour-blind-safe pair, and the
+    line style tells them apart without colour). Label text (class names when `class_names` is
     given) and `scores` are written under the tiles. All tiles share one
     intensity scale, so brightness is comparable across tiles.
 
@@ -198,6 +201,7 @@ def plot_neighbours(
                 h + 2 * frame_margin,
                 fill=False,
                 edgecolor=SAME_LABEL_COLOR if same else DIFFERENT_LABEL_COLOR,
+                linestyle=SAME_LABEL_LINESTYLE if same else DIFFERENT_LABEL_LINESTYLE,
                 linewidth=2.0,
                 gid="same-label" if same else "different-label",
                 clip_on=False,

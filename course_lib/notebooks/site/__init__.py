@@ -14,24 +14,29 @@
   the run saved, and a line saying it is interactive in Jupyter.
 - `assemble_site_source`: the MkDocs source folder: `docs/` copied, the run's
   facts added to the landing page, the executed notebooks under `notebooks/`,
+  a deck of slides per notebook made from it under `slides/` (`slides`),
   and `mkdocs.yml` (navigation in course order; `docs/cheatsheet.md`,
   `docs/glossary.md` and `docs/instructors.md` when they exist).
 - `build_site`: runs MkDocs (mkdocs-material, mkdocs-jupyter, offline).
 - `check_site`: every page present, no broken relative link or anchor, no error
-  or stderr output, and a search index that lists every notebook.
+  or stderr output, no formula left as TeX source on a Markdown page (`raw_tex`),
+  and a search index that lists every notebook.
 
 Install the tools with `pip install -e '.[site]'`.
 """
 
-from course_lib.notebooks.site.check import ALLOWED_REMOTE, check_site, find_links
+from course_lib.notebooks.site.check import ALLOWED_REMOTE, check_site, find_links, raw_tex
 from course_lib.notebooks.site.run_info import (
     RUN_INFO_NAME,
     collect_run_info,
     format_run_info,
     write_run_info,
 )
+from course_lib.notebooks.site.slides import notebook_slides, slides_html
 from course_lib.notebooks.site.source import (
+    MATHJAX_URL,
     OPTIONAL_PAGES,
+    SITE_ASSETS,
     assemble_site_source,
     build_site,
     find_run_folder,
@@ -42,6 +47,8 @@ from course_lib.notebooks.site.source import (
 __all__ = [
     "RUN_INFO_NAME",
     "OPTIONAL_PAGES",
+    "MATHJAX_URL",
+    "SITE_ASSETS",
     "ALLOWED_REMOTE",
     "collect_run_info",
     "write_run_info",
@@ -50,7 +57,10 @@ __all__ = [
     "static_widget_views",
     "mkdocs_config",
     "assemble_site_source",
+    "notebook_slides",
+    "slides_html",
     "build_site",
     "find_links",
+    "raw_tex",
     "check_site",
 ]

@@ -2,12 +2,13 @@
 
 import html.parser
 import json
+import re
 import urllib.parse
 from pathlib import Path
 
 from course_lib.notebooks.files import find_notebooks
 
-__all__ = ["ALLOWED_REMOTE", "find_links", "check_site"]
+__all__ = ["ALLOWED_REMOTE", "find_links", "raw_tex", "check_site"]
 
 # The only remote assets the pages keep. nbconvert's MathJax for the formulas (no copy ships
 # with the Python packages): without a network the formulas show as TeX source.
@@ -19,13 +20,40 @@ ALLOWED_REMOTE = (
 )
 
 
+# TeX that reached the page as text: display-maths dollars, or a TeX command of the course's
+# formulas. Where MathJax is meant to typeset it, arithmatex has wrapped it in an element of
+# class "arithmatex" (and code shows TeX on purpose), so only text outside those counts.
+_RAW_TEX = re.compile(r"\$\$|\\(?:frac|sum|lVert|rVert|mathbb|mathcal|operatorname|begin|cos|theta|hat)\b")
+_LITERAL_TAGS = ("code", "pre", "script", "style", "kbd", "samp")
+
+
 class _LinkParser(html.parser.HTMLParser):
     def __init__(self):
         super().__init__(convert_charrefs=True)
-        self.links, self.ids, self.errors, self._skip = [], set(), [], 0
+        self.links, self.ids, self.errors, self.raw_tex, self._skip = [], set(), [], [], 0
+        self._literal = []  # [tag, depth, is a formula] of the code or formula elements we are inside
+        self.formulas = 0  # elements of class "arithmatex"
+        self._text_before = ""  # the text just before a formula starts...
+        self._after_formula = False  # ... and whether a formula just ended
+
+    def _track_literal(self, tag, attrs, *, start):
+        if self._literal and self._literal[-1][0] == tag:
+            self._literal[-1][1] += 1 if start else -1
+            if not self._literal[-1][1]:
+                self._after_formula = self._literal.pop()[2]
+        elif start and (tag in _LITERAL_TAGS or "arithmatex" in (attrs.get("class") or "").split()):
+            formula = tag not in _LITERAL_TAGS
+            self._literal.append([tag, 1, formula])
+            self.formulas += formula
+            # A dollar sign left beside a formula: `$$...$$` read as inline `$...$` inside a
+            # paragraph, which arithmatex converts only when the block stands on its own.
+            if formula and self._text_before.rstrip().endswith("$"):
+                self.raw_tex.append("$")
 
     def handle_starttag(self, tag, attrs):
         attrs = dict(attrs)
+        if tag not in _VOID_TAGS:
+            self._track_literal(tag, attrs, start=True)
         if tag in ("style", "script"):
             self._skip += 1
         for key in ("id", "name") if tag == "a" else ("id",):
@@ -41,12 +69,23 @@ class _LinkParser(html.parser.HTMLParser):
             self.errors.append(f"<{tag} class={attrs.get('class')!r} data-mime-type={attrs.get('data-mime-type')!r}>")
 
     def handle_endtag(self, tag):
+        self._track_literal(tag, {}, start=False)
         if tag in ("style", "script") and self._skip:
             self._skip -= 1
 
     def handle_data(self, data):
         if not self._skip and "Traceback (most recent call last)" in data:
             self.errors.append("a traceback")
+        if self._literal and self._literal[-1][2] and "$$" in data:
+            self.raw_tex.append("$$")  # two `$$` blocks on consecutive lines, read as one formula
+        if not self._literal:
+            self.raw_tex += [match.group(0) for match in _RAW_TEX.finditer(data)]
+            if self._after_formula and data.lstrip().startswith("$"):
+                self.raw_tex.append("$")
+            self._text_before, self._after_formula = data, self._after_formula and not data.strip()
+
+
+_VOID_TAGS = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
 
 
 # How nbconvert's templates mark stderr and error outputs.
@@ -71,9 +110,37 @@ def find_links(text):
     >>> find_links('<div data-mime-type="application/vnd.jupyter.stderr"><pre>oops</pre></div>')[2]
     ["<div class=None data-mime-type='application/vnd.jupyter.stderr'>"]
     """
+    parser = _parse(text)
+    return parser.links, parser.ids, parser.errors
+
+
+def _parse(text):
     parser = _LinkParser()
     parser.feed(text)
-    return parser.links, parser.ids, parser.errors
+    parser.close()
+    return parser
+
+
+def raw_tex(text):
+    r"""The TeX an HTML page shows as text: `$$`, or a TeX command outside a formula element or code.
+
+    Formulas that MathJax typesets sit in elements of class `arithmatex` (as
+    `pymdownx.arithmatex` writes them); code shows TeX on purpose. Anything
+    else, such as a `$$ ... $$` block that no Markdown extension converted,
+    would reach the reader as source.
+
+    Example:
+
+    >>> raw_tex('<p>$$a^2$$ and <span class="arithmatex">\\(\\hat a\\)</span></p><code>$$x$$</code>')
+    ['$$', '$$']
+    >>> raw_tex('<div class="arithmatex">\\[\\frac{a}{b}\\]</div><p>costs $5</p>')
+    []
+    >>> raw_tex('<p>loss: $<span class="arithmatex">\\(L\\)</span>$.</p>')  # `$$` inside a paragraph
+    ['$', '$']
+    >>> raw_tex('<div class="arithmatex">\\[a = 0,$$\n$$b = 1\\]</div>')  # two blocks without a blank line
+    ['$$']
+    """
+    return _parse(text).raw_tex
 
 
 def check_site(site_dir, *, notebooks=None, pages=("index.md",), search_terms=("MAP@R",)):
@@ -88,8 +155,11 @@ def check_site(site_dir, *, notebooks=None, pages=("index.md",), search_terms=("
     Returns:
         A list of str, one per problem: a missing page, a relative `href`/`src`
         whose target file or `#anchor` does not exist, a page showing an error
-        or stderr output, a remote asset other than `ALLOWED_REMOTE`, a
+        or stderr output, a remote asset other than `ALLOWED_REMOTE`, a page
+        other than a notebook's that shows TeX as text (`raw_tex`: a `$$` block
+        no extension converted) or has formulas but does not load MathJax, a
         notebook missing from the search index, a search term not found.
+        (Notebook pages keep `$$` on purpose: their MathJax typesets it.)
     """
     site_dir = Path(site_dir)
     notebooks = [path.name for path in find_notebooks()] if notebooks is None else list(notebooks)
@@ -99,11 +169,22 @@ def check_site(site_dir, *, notebooks=None, pages=("index.md",), search_terms=("
     problems = [f"missing page {page}" for page in expected if not (site_dir / page).is_file()]
     # 404.html is served from the site's root by a web server: its links are absolute.
     html_files = sorted(path for path in site_dir.rglob("*.html") if path.name != "404.html")
-    parsed = {path.resolve(): find_links(path.read_text(encoding="utf-8", errors="replace")) for path in html_files}
+    parsers = {path.resolve(): _parse(path.read_text(encoding="utf-8", errors="replace")) for path in html_files}
+    parsed = {path: (parser.links, parser.ids, parser.errors) for path, parser in parsers.items()}
     for path in html_files:
         page = path.relative_to(site_dir)
         links, _, errors = parsed[path.resolve()]
         problems += [f"{page}: shows an error or stderr output ({error})" for error in errors]
+        parser = parsers[path.resolve()]
+        if page.parts[0] != "notebooks":
+            if parser.raw_tex:
+                problems.append(
+                    f"{page}: shows TeX as text ({', '.join(sorted(set(parser.raw_tex)))}): a formula "
+                    f"that no Markdown extension converted (write it as $...$ or $$...$$ on "
+                    f"lines of its own, for pymdownx.arithmatex)"
+                )
+            if parser.formulas and not any(tag == "script" and "mathjax" in value.lower() for tag, _, value in links):
+                problems.append(f"{page}: has {parser.formulas} formula(s) but loads no MathJax to typeset them")
         for tag, attribute, value in links:
             url = urllib.parse.urlsplit(value)
             if url.scheme in ("http", "https") or value.startswith("//"):

@@ -11,10 +11,13 @@ import nbformat
 
 from course_lib.notebooks.files import find_notebooks
 from course_lib.notebooks.site.run_info import RUN_INFO_NAME, format_run_info
+from course_lib.notebooks.site.slides import notebook_slides, slides_html, slides_index
 from course_lib.paths import project_root
 
 __all__ = [
     "OPTIONAL_PAGES",
+    "MATHJAX_URL",
+    "SITE_ASSETS",
     "find_run_folder",
     "static_widget_views",
     "mkdocs_config",
@@ -29,6 +32,12 @@ OPTIONAL_PAGES = (
     ("For instructors", "instructors.md"),
     ("For contributors", "contributing.md"),
 )
+# The MathJax the notebook pages load (nbconvert's and mkdocs-jupyter's default), used for the
+# Markdown pages too: one script, one look, one browser cache.
+MATHJAX_URL = "https://cdnjs.cloudflare.com/ajax/libs/mathjax/2.7.7/latest.js?config=TeX-AMS_CHTML-full,Safe"
+# The site's own MathJax configuration and styles (print included), copied into the source folder.
+SITE_ASSETS = "course-assets"
+_ASSETS_SOURCE = Path(__file__).resolve().parent / "assets"
 _WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 _WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
 
@@ -146,7 +155,9 @@ def mkdocs_config(*, docs_dir, site_dir, notebooks, pages=(), site_name="Deep Si
     Returns:
         A dict: material theme with `font: false` (nothing fetched), the
         `search` and `offline` plugins (the site works from `file://`),
-        mkdocs-jupyter on `*.ipynb` only with its cache off, and a `nav` of
+        mkdocs-jupyter on `*.ipynb` only with its cache off, formulas in the
+        Markdown pages typeset by MathJax (`pymdownx.arithmatex`, with the
+        configuration and the print styles of `SITE_ASSETS`), and a `nav` of
         Home, the notebooks, then `pages`.
 
     Example:
@@ -184,7 +195,17 @@ def mkdocs_config(*, docs_dir, site_dir, notebooks, pages=(), site_name="Deep Si
                 }
             },
         ],
-        "markdown_extensions": ["admonition", "tables", "toc", {"pymdownx.highlight": {}}, "pymdownx.superfences"],
+        "markdown_extensions": [
+            "admonition",
+            "tables",
+            "toc",
+            "md_in_html",
+            {"pymdownx.highlight": {}},
+            "pymdownx.superfences",
+            {"pymdownx.arithmatex": {"generic": True}},
+        ],
+        "extra_javascript": [f"{SITE_ASSETS}/mathjax-config.js", MATHJAX_URL],
+        "extra_css": [f"{SITE_ASSETS}/course.css"],
         "validation": {"links": {"anchors": "warn"}},
         "nav": [
             {"Home": "index.md"},
@@ -195,7 +216,11 @@ def mkdocs_config(*, docs_dir, site_dir, notebooks, pages=(), site_name="Deep Si
 
 
 def assemble_site_source(run_folder, source_dir, *, site_dir, docs_dir=None, course=None):
-    """Writes the MkDocs source folder: `docs/`, the executed notebooks and `mkdocs.yml`.
+    """Writes the MkDocs source folder: `docs/`, the executed notebooks, their slides and `mkdocs.yml`.
+
+    Each notebook's deck (`course_lib.notebooks.site.slides`) goes to
+    `slides/<notebook>.html`, and `slides.md` lists them (in the navigation
+    before the instructor guide).
 
     Args:
         run_folder: folder with every course notebook executed (and, from
@@ -232,8 +257,9 @@ def assemble_site_source(run_folder, source_dir, *, site_dir, docs_dir=None, cou
     if source_dir.exists():
         shutil.rmtree(source_dir)
     shutil.copytree(docs_dir, source_dir)
+    shutil.copytree(_ASSETS_SOURCE, source_dir / SITE_ASSETS, dirs_exist_ok=True)
     (source_dir / "notebooks").mkdir(exist_ok=True)
-    notebooks = []
+    notebooks, decks = [], []
     for path in course:
         executed = nbformat.read(run_folder / path.name, as_version=4)
         _check_same_code(nbformat.read(path, as_version=4), executed, run_folder / path.name)
@@ -241,18 +267,40 @@ def assemble_site_source(run_folder, source_dir, *, site_dir, docs_dir=None, cou
         _link_pages(executed, [other.stem for other in course])
         nbformat.write(executed, source_dir / "notebooks" / path.name)
         notebooks.append((_notebook_title(executed, path.stem), f"notebooks/{path.name}"))
+        decks.append(_write_deck(executed, notebooks[-1][0], source_dir / "slides" / f"{path.stem}.html"))
     index = source_dir / "index.md"
     index.write_text(
         index.read_text(encoding="utf-8").rstrip() + "\n\n## This build\n\n" + format_run_info(info) + "\n",
         encoding="utf-8",
     )
     pages = [(title, name) for title, name in OPTIONAL_PAGES if (source_dir / name).is_file()]
+    if decks:
+        (source_dir / "slides.md").write_text(slides_index(decks), encoding="utf-8")
+        guide = [index for index, (_, name) in enumerate(pages) if name == "instructors.md"]
+        pages.insert(guide[0] if guide else len(pages), ("Slides", "slides.md"))  # before the guide
     config = mkdocs_config(
         docs_dir=source_dir.resolve(), site_dir=Path(site_dir).resolve(), notebooks=notebooks, pages=pages
     )
     config_path = source_dir.parent / f"{source_dir.name}.mkdocs.yml"
     config_path.write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
     return config_path
+
+
+def _write_deck(executed, title, path):
+    """Writes the slides of one executed notebook; returns `(title, file name, number of slides)`."""
+    slides = notebook_slides(executed)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(
+        slides_html(
+            slides,
+            title=title,
+            mathjax_config=f"../{SITE_ASSETS}/mathjax-config.js",
+            mathjax_url=MATHJAX_URL,
+            notebook_page=f"../notebooks/{path.stem}.html",
+        ),
+        encoding="utf-8",
+    )
+    return title, path.name, len(slides)
 
 
 def _link_pages(nb, stems):
