@@ -18,10 +18,12 @@ the median of the table's first metric (`DOMAIN_METRICS`: MAP@R, MRR or
 NDCG@10) with its smallest and largest value, the medians of the other metrics,
 and the learners whose value differs from the median by more than a tolerance.
 
-Everyone runs the same seeds, yet trained figures differ in the last digits
-with the number of CPU cores (or on a GPU): the same notebooks run on 1 and on
-2 cores gave first metrics (MAP@R, MRR, NDCG@10) up to 0.007 apart, and R@1 up
-to 0.011 apart (0.04 on the small held-out-class test of notebook 03). A
+Everyone runs the same seeds and 2 CPU threads per operation, yet trained
+figures can differ in the last digits on another processor, with other package
+versions or on a GPU. How far round-off can move them: with the sums split
+among 1 or 2 cores (before the threads were fixed), the same notebooks gave
+first metrics (MAP@R, MRR, NDCG@10) up to 0.007 apart, and R@1 up to 0.011
+apart (0.04 on the small held-out-class test of notebook 03). A
 learner within `DEFAULT_TOLERANCE` (0.02) of the class median on the first
 metric counts as agreeing; one outside it changed the code or a setting (a
 margin, an epoch count), or ran on other hardware, which is what the table is
@@ -321,8 +323,8 @@ def class_report(folder, *, tolerance=DEFAULT_TOLERANCE, domains=None):
         f"Class leaderboard: {len(learners)} learner(s) from {folder}.",
         f"For each method, dataset and protocol: the class median of the table's first metric, its range, "
         f"and the learners more than {tolerance:g} from the median.",
-        "Trained figures differ in the last digits between machines (core counts, GPUs); a larger gap is a "
-        "changed setting or other hardware.",
+        "Trained figures can differ in the last digits between processors, package versions and GPUs; a "
+        "larger gap is a changed setting.",
     ]
     for name in (*DOMAINS, _OTHER_DOMAIN):
         if domains is not None and name not in domains:
