@@ -225,6 +225,7 @@ def test_mkdocs_config_typesets_the_markdown_pages_formulas_with_the_notebooks_m
 
 
 def test_assemble_site_source_lists_the_pages_that_exist(tmp_path):
+    pytest.importorskip("markdown", reason="the slides need the site extra: pip install -e '.[site]'")
     course, run = _course(tmp_path)
     site.write_run_info(run, _info(), [])
     config_path = site.assemble_site_source(
@@ -370,6 +371,7 @@ def test_tiny_site_resolves_notebook_links_and_anchors_from_docs_pages(tmp_path)
 
 
 def test_notebook_slides_follow_the_notebook_headings_formulas_exercises_and_figures():
+    pytest.importorskip("markdown", reason="the slides need the site extra: pip install -e '.[site]'")
     cells = [
         nbformat.v4.new_markdown_cell(
             "# 03 · Metric learning\n\n**Notebook 4 of 10** · Deep Similarity\n\n[Open in Colab](x) · [Binder](y)\n\n"
