@@ -4,14 +4,14 @@
 #   make test   set everything up and run every test (unit tests, then every
 #               notebook as shipped and solved under nbval)
 #
-# and the one CI runs (about 40 minutes on 2 cores):
+# and the one CI runs (about 60 minutes on 2 cores):
 #
 #   make test-all   lint (ruff, nbstripout); data/ rebuilt from its sources and compared
 #                   (verify-data); the unit tests, and the Keras-side ones again on JAX;
 #                   every notebook as shipped under a Binder session's limits (1 CPU,
 #                   2 GiB), and the course website built from those runs and checked;
-#                   the notebooks solved under nbval; then the course with Google Colab's
-#                   packages, and in JupyterLab in a real browser (Debian's chromium)
+#                   the notebooks solved, with Google Colab's packages; then the course
+#                   in JupyterLab in a real browser (Debian's chromium)
 #
 # Options: PYTHON=python3.11 (the interpreter the environment is made from),
 #          GPU=1 (install TensorFlow with CUDA instead of the CPU-only build).
@@ -61,8 +61,9 @@ test: setup test-unit test-notebooks ## contributor: set everything up; the unit
 
 # The shipped notebooks run once, under Binder's limits (`course_lib run --binder`: the
 # checks of nbval's run plus Binder's time and memory budgets; the executed notebooks are
-# kept for the site), so CI does not run them twice.
-test-all: setup lint verify-data test-unit test-jax test-binder test-site test-solved test-colab test-browser ## ci: what CI runs, on a clean clone: lint, test-unit, test-solved and every ci target
+# kept for the site), and the solved copies once, with Colab's packages (test-colab), so
+# CI runs each notebook twice and each check once.
+test-all: setup lint verify-data test-unit test-jax test-binder test-site test-colab test-browser ## ci: what CI runs, on a clean clone: lint, test-unit and every ci target
 
 # The shipped notebooks, executed once into build/executed/ (ipynb) on every CPU of this
 # machine: the checks of nbval's run (no error, no stderr output, every exercise check
@@ -125,7 +126,10 @@ test-jax: $(JAX_STAMP) ## ci: the Keras-side tests and doctests again, on JAX
 
 # Google Colab without Colab: its package versions in a separate environment that lacks
 # the course, and every notebook run through its setup cell's Colab branch
-# (scripts/check_colab.py). Colab has no faiss and no chromadb.
+# (scripts/check_colab.py). Colab has no faiss and no chromadb. It runs the solved copies
+# (every check 'correct'), so that CI's one run of them checks both the solutions and
+# Colab's packages; `build/colab/.venv/bin/python scripts/check_colab.py` runs the
+# notebooks as shipped instead.
 COLAB_VENV ?= build/colab/.venv
 COLAB_PACKAGES := "tensorflow-cpu==2.20.*" "keras==3.13.2" "numpy==2.1.3" "ipywidgets==7.7.1" \
 	scikit-learn matplotlib ipykernel pytest "nbval>=0.11"
@@ -137,8 +141,9 @@ $(COLAB_STAMP):
 	$(COLAB_VENV)/bin/python -m pip install --quiet $(COLAB_PACKAGES)
 	touch $@
 
-test-colab: $(COLAB_STAMP) ## ci: every notebook through its Colab branch, with Colab's packages
-	$(COLAB_VENV)/bin/python scripts/check_colab.py
+test-colab: setup $(COLAB_STAMP) ## ci: every notebook solved, through its Colab branch, with Colab's packages
+	$(VENV_PYTHON) -m course_lib solve --out build/solved
+	$(COLAB_VENV)/bin/python scripts/check_colab.py --solved build/solved
 
 # Every notebook as shipped under a Binder session's limits: 1 CPU, 2 GiB (a memory
 # cgroup where the machine allows one), each notebook under 4 minutes, each cell under

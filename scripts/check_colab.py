@@ -3,7 +3,14 @@
 Run it with the interpreter of an environment that holds Colab's packages and
 NOT the course (`make test-colab` builds one in build/colab/.venv):
 
-    build/colab/.venv/bin/python scripts/check_colab.py
+    build/colab/.venv/bin/python scripts/check_colab.py [--solved DIR] [NN ...]
+
+With `--solved DIR` it runs the solved copies in DIR (written by `python -m
+course_lib solve --out DIR`) and expects every exercise check to say "correct";
+without it, the notebooks as shipped, every check "not attempted". `make
+test-colab` runs the solved copies: one run of each notebook then checks both
+Colab's packages and the solutions. Numbers (`07 08`) limit the run to those
+notebooks.
 
 What it imitates:
 
@@ -15,12 +22,13 @@ What it imitates:
   network is used and uncommitted changes are what gets tested;
 - the notebooks run from a folder of their own, as Colab's `/content`.
 
-It fails when a notebook fails under nbval (as shipped: every check "not
-attempted"), when a cell writes to stderr, when the course was not cloned, or
+It fails when a notebook fails under nbval (or an exercise check says
+something other than expected), when a cell writes to stderr, when the course was not cloned, or
 when the notebooks installed or upgraded any package (Colab's TensorFlow must
 be the only one).
 """
 
+import argparse
 import os
 import shutil
 import subprocess
@@ -70,7 +78,41 @@ def _freeze():
     ).stdout
 
 
-def main():
+def _arguments(argv):
+    parser = argparse.ArgumentParser(description="Runs every notebook the way Google Colab would.")
+    parser.add_argument(
+        "--solved",
+        metavar="DIR",
+        type=Path,
+        help="run the solved copies in DIR (python -m course_lib solve --out DIR); every check must say 'correct'",
+    )
+    parser.add_argument("numbers", nargs="*", metavar="NN", help="only these notebooks (e.g. 07 08); all by default")
+    return parser.parse_args(argv)
+
+
+def _notebooks(solved):
+    """The notebooks to run and the verdict every exercise check must give."""
+    if solved is None:
+        return sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb")), "not attempted"
+    shipped = sorted(path.name for path in (ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+    found = sorted(path.name for path in solved.glob("[0-9][0-9]_*.ipynb"))
+    if found != shipped:
+        sys.exit(
+            f"Expected a solved copy of each of the {len(shipped)} notebooks in {solved}; found {len(found)} "
+            f"(missing: {sorted(set(shipped) - set(found)) or 'none'}). Write them with "
+            f"`python -m course_lib solve --out {solved}` first."
+        )
+    return [solved / name for name in found], "correct"
+
+
+def main(argv=None):
+    arguments = _arguments(argv)
+    notebooks, expect = _notebooks(arguments.solved)
+    if arguments.numbers:
+        unknown = sorted(set(arguments.numbers) - {path.name[:2] for path in notebooks})
+        if unknown:
+            sys.exit(f"Expected notebook numbers such as 07; received {unknown}, which name no notebook.")
+        notebooks = [path for path in notebooks if path.name[:2] in arguments.numbers]
     try:
         import course_lib  # noqa: F401
     except ImportError:
@@ -90,7 +132,6 @@ def main():
         # A stand-in for Colab's module; `google` stays a namespace package (protobuf lives there).
         (fake / "google" / "colab" / "__init__.py").write_text('"""Stand-in for Google Colab."""\n')
         (ipython / "profile_default" / "startup" / "00-colab.py").write_text("import google.colab\n")
-        notebooks = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
         for path in notebooks:
             shutil.copy2(path, content / path.name)
         shutil.copy2(ROOT / "conftest.py", content / "conftest.py")  # the stderr check
@@ -98,7 +139,7 @@ def main():
             os.environ,
             PYTHONPATH=str(fake),
             IPYTHONDIR=str(ipython),
-            COURSE_EXERCISE_EXPECT="not attempted",
+            COURSE_EXERCISE_EXPECT=expect,
             GIT_CONFIG_COUNT="1",
             GIT_CONFIG_KEY_0=f"url.file://{origin}.insteadOf",
             GIT_CONFIG_VALUE_0=repository,
@@ -106,7 +147,11 @@ def main():
         env.pop("COURSE_DATA_DIR", None)
         env.pop("COURSE_BUILD_DIR", None)
         before = _freeze()
-        print(f"Colab check: {len(notebooks)} notebooks, cloning {repository} from a snapshot of {ROOT}", flush=True)
+        kind = "solved" if arguments.solved is not None else "as shipped"
+        print(
+            f"Colab check: {len(notebooks)} notebooks {kind}, cloning {repository} from a snapshot of {ROOT}",
+            flush=True,
+        )
         result = subprocess.run(
             [
                 sys.executable,
@@ -134,7 +179,10 @@ def main():
             problems.append("the notebooks installed or changed packages; Colab's must stay as they are")
     if problems:
         sys.exit("Colab check failed: " + "; ".join(problems))
-    print("Colab check passed: every notebook ran from the cloned course with Colab's packages.")
+    print(
+        f"Colab check passed: every notebook ran from the cloned course with Colab's packages, "
+        f"every exercise check '{expect}'."
+    )
 
 
 if __name__ == "__main__":
