@@ -85,7 +85,7 @@ DOMAINS = {
         "Recommendation",
         ("08_recommendation_two_towers",),
         "a user and an item meet in one similarity (two towers); popularity and item-kNN, which learn no "
-        "embedding, are the floor every model must clear.",
+        "embedding, are the classic methods every learned model is measured against.",
         ("leave-last-out",),
     ),
 }
