@@ -493,7 +493,7 @@ RIGHT_ANSWERS = {
 def test_the_dot_or_cosine_question_explains_each_wrong_choice():
     question = get_exercise("08.dot_or_cosine")
     assert question.evaluate("b").correct
-    assert "||v_i||" in question.evaluate("a").message
+    assert "||g(i)||" in question.evaluate("a").message
     assert "same for every item of one user" in question.evaluate("c").message
     assert "temperature" in question.evaluate("d").message
 

@@ -616,34 +616,34 @@ dot_or_cosine = Question(
     "08.dot_or_cosine",
     title="How the dot product ranks a user's items differently from the cosine.",
     prompt="""
-        **Question.** A two-tower model scores user u and item i by the dot product
-        `u . v_i = ||u|| ||v_i|| cos(u, v_i)`. Compared with ranking each user's items by
-        the cosine, ranking them by the dot product:
+        **Question.** The dot-product model scores user u and movie i by
+        `f(u) . g(i) = ||f(u)|| ||g(i)|| cos(f(u), g(i))`. Compared with ranking each
+        user's movies by the cosine, ranking them by the dot product:
     """,
     choices={
         "a": "gives the same order: dividing by the lengths changes no ranking",
         "b": "moves items with long vectors up every user's list, whatever the user",
-        "c": "changes each user's order by the user's own length ||u||",
+        "c": "changes each user's order by the user's own length ||f(u)||",
         "d": "gives the same order, only on a different scale, like a temperature",
     },
     answer="b",
     answer_name="dot_or_cosine_answer",
     explanations={
-        "a": "Dividing by ||u|| changes no order (one number for all of a user's items), but "
-        "each item has its own length ||v_i||: a long item vector multiplies its cosine "
+        "a": "Dividing by ||f(u)|| changes no order (one number for all of a user's items), but "
+        "each item has its own length ||g(i)||: a long item vector multiplies its cosine "
         "for every user.",
-        "c": "||u|| is the same for every item of one user: it scales the whole list and "
+        "c": "||f(u)|| is the same for every item of one user: it scales the whole list and "
         "leaves its order as it is. The item lengths differ from item to item.",
-        "d": "A temperature divides every score by one number; ||v_i|| is a different number "
+        "d": "A temperature divides every score by one number; ||g(i)|| is a different number "
         "for each item, so the order changes.",
     },
     hint=(
-        "Write the score as ||u|| ||v_i|| cos(u, v_i). Which factor is the same for all of "
-        "one user's items, and which differs from item to item?",
-        "||u|| is shared by a user's whole list; ||v_i|| is not. An item whose vector is "
+        "Write the score as ||f(u)|| ||g(i)|| cos(f(u), g(i)). Which factor is the same for "
+        "all of one user's items, and which differs from item to item?",
+        "||f(u)|| is shared by a user's whole list; ||g(i)|| is not. An item whose vector is "
         "three times longer gets three times its cosine, for every user.",
     ),
-    why="||u|| is one number per user and changes no order, but ||v_i|| multiplies item "
+    why="||f(u)|| is one number per user and changes no order, but ||g(i)|| multiplies item "
     "i's cosine for every user: items trained to have long vectors (often the popular ones) "
     "rise in everyone's list. The cosine removes that lever.",
 )
