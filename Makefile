@@ -106,8 +106,10 @@ test-solved: setup ## contributor: the solved copies under nbval; every check 'c
 
 # The Keras side of the course (layers, losses, heads, attention, model builders, a
 # .keras file crossing backends, and the library with TensorFlow hidden) under
-# KERAS_BACKEND=jax, in this environment plus JAX's CPU wheel. The test header and a
-# session fixture show which backend ran. The hypothesis property tests stay on
+# KERAS_BACKEND=jax, in an environment of its own (build/jax/.venv: the course plus JAX's
+# CPU wheel). Not in .venv: TensorFlow imports JAX at start-up wherever JAX is installed,
+# about 250 MiB more per kernel, so test-binder's memory peaks would no longer be a Binder
+# session's. The test header and a session fixture show which backend ran. The hypothesis property tests stay on
 # TensorFlow: JAX compiles every op again for each new input shape, and 4 of their 102
 # tests took 6 minutes on a busy 2-core machine.
 KERAS_TESTS := tests/test_tensor_similarity.py tests/test_layers.py tests/test_losses.py tests/test_heads.py \
@@ -115,14 +117,18 @@ KERAS_TESTS := tests/test_tensor_similarity.py tests/test_layers.py tests/test_l
 	tests/test_backends.py tests/test_without_tensorflow.py course_lib/tensor_similarity.py course_lib/layers.py \
 	course_lib/losses.py course_lib/heads.py course_lib/attention.py \
 	course_lib/in_batch_softmax.py course_lib/pipeline.py course_lib/models
-JAX_STAMP := $(VENV)/.installed-jax
+JAX_VENV ?= build/jax/.venv
+JAX_STAMP := $(JAX_VENV)/.installed-$(EXTRA)
 
-$(JAX_STAMP): $(STAMP)
-	$(VENV_PYTHON) -m pip install --quiet -e ".[$(EXTRA),dev,search,jax]"
+$(JAX_STAMP): pyproject.toml
+	test -x $(JAX_VENV)/bin/python || $(PYTHON) -m venv $(JAX_VENV)
+	$(JAX_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(JAX_VENV)/bin/python -m pip install --quiet -e ".[$(EXTRA),dev,jax]"
+	rm -f $(JAX_VENV)/.installed-*
 	touch $@
 
-test-jax: $(JAX_STAMP) ## ci: the Keras-side tests and doctests again, on JAX
-	KERAS_BACKEND=jax $(VENV_PYTHON) -m pytest -p no:cacheprovider $(KERAS_TESTS)
+test-jax: $(JAX_STAMP) ## ci: the Keras-side tests and doctests again, on JAX (in build/jax/.venv)
+	KERAS_BACKEND=jax $(JAX_VENV)/bin/python -m pytest -p no:cacheprovider $(KERAS_TESTS)
 
 # Google Colab without Colab: its package versions in a separate environment that lacks
 # the course, and every notebook run through its setup cell's Colab branch

@@ -205,6 +205,16 @@ def test_progress_rewrites_one_line_on_a_terminal():
     assert log.getvalue() == "[1/2] 01_basics  ok  2.3 s\n"  # no \r noise in CI logs
 
 
+def test_a_peak_over_the_memory_limit_names_jax_when_it_is_installed(monkeypatch):
+    import importlib.util
+
+    found = {"jax": None}
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *args: found.get(name, "spec"))
+    assert notebooks.runner._jax_note() == ""
+    found["jax"] = "spec"
+    assert "JAX installed, which TensorFlow imports at start-up" in notebooks.runner._jax_note()
+
+
 def test_budgets_mark_noisy_and_slow_runs_and_the_total():
     from course_lib.notebooks.limits import check_budgets, run_limits, total_over_budget
     from course_lib.notebooks.runner import NotebookRun

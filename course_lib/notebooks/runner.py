@@ -193,10 +193,23 @@ def _run_in_child(path, *, out_dir, cwd, timeout, html, env, progress, cpus=None
         run.status = "failed"
         run.error = (
             f"peak memory {run.peak_mib:.0f} MiB is over the {memory_limit_mib:.0f} MiB "
-            f"limit: a session with that much memory would lose its kernel"
+            f"limit: a session with that much memory would lose its kernel{_jax_note()}"
         )
     progress.finish(run)
     return run
+
+
+def _jax_note():
+    """Why peaks may be higher here than on Binder: TensorFlow imports JAX when it is installed."""
+    import importlib.util
+
+    if importlib.util.find_spec("jax") is None:
+        return ""
+    return (
+        " (this environment has JAX installed, which TensorFlow imports at start-up: about 250 MiB "
+        "more per kernel than Binder's environment, which has none; measure in one without JAX, "
+        "as `make setup` makes it)"
+    )
 
 
 def _child_main(argv):
