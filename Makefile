@@ -110,8 +110,8 @@ test-solved: setup ## contributor: the solved copies under nbval; every check 'c
 # CPU wheel). Not in .venv: TensorFlow imports JAX at start-up wherever JAX is installed,
 # about 250 MiB more per kernel, so test-binder's memory peaks would no longer be a Binder
 # session's. The test header and a session fixture show which backend ran. The hypothesis
-# property tests stay on TensorFlow: JAX compiles every op again for each new input shape, and 4 of their 102
-# tests took 6 minutes on a busy 2-core machine.
+# property tests stay on TensorFlow: JAX compiles every op again for each new input shape,
+# and 4 of their 102 tests took 6 minutes on a busy 2-core machine.
 KERAS_TESTS := tests/test_tensor_similarity.py tests/test_layers.py tests/test_losses.py tests/test_heads.py \
 	tests/test_attention.py tests/test_in_batch_softmax.py tests/test_pipeline.py tests/test_models_*.py \
 	tests/test_backends.py tests/test_without_tensorflow.py course_lib/tensor_similarity.py course_lib/layers.py \
