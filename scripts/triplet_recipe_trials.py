@@ -8,9 +8,12 @@ are never loaded. Pin it to one CPU to compare with Binder:
 
     taskset -c 0 .venv/bin/python scripts/triplet_recipe_trials.py --steps 500 1000
     .venv/bin/python scripts/triplet_recipe_trials.py --steps 1000 --learning-rate 1e-2 --seeds 0 1 2
+    .venv/bin/python scripts/triplet_recipe_trials.py --filters 12,24,48 32,64,128 --seeds 0 1 2
 
 Every combination of the values given is one trial. `--flip` adds horizontally
-mirrored copies for half the images of each batch.
+mirrored copies for half the images of each batch; `--mirror-average` prints a
+second row per trial, scoring each validation image by the sum of its embedding
+and its mirror image's.
 """
 
 import argparse
@@ -30,6 +33,12 @@ def _arguments():
     parser.add_argument("--batch", nargs="+", default=["10x12"], help="P x K: classes x images per class")
     parser.add_argument("--seeds", nargs="+", type=int, default=[0])
     parser.add_argument("--flip", action="store_true", help="mirror half the images of each batch")
+    parser.add_argument("--filters", nargs="+", default=["12,24,48"], help="channels per block, e.g. 16,32,64")
+    parser.add_argument("--pooling", nargs="+", default=["flatten"], help="flatten or average")
+    parser.add_argument(
+        "--mirror-average", action="store_true",
+        help="also score each image by the sum of its embedding and its mirror image's (a second row per trial)",
+    )  # fmt: skip
     return parser.parse_args()
 
 
@@ -61,9 +70,9 @@ def main():
     )
     trials = itertools.product(
         arguments.mining, arguments.steps, arguments.learning_rate, arguments.margin,
-        arguments.embedding_dim, arguments.batch, arguments.seeds,
+        arguments.embedding_dim, arguments.batch, arguments.filters, arguments.pooling, arguments.seeds,
     )  # fmt: skip
-    for mining, steps, rate, margin, dim, batch, seed in trials:
+    for mining, steps, rate, margin, dim, batch, filters, pooling, seed in trials:
         classes, per_class = (int(value) for value in batch.lower().split("x"))
         batches = class_balanced_batches(
             y_fit, classes_per_batch=classes, samples_per_class=per_class, n_batches=steps, seed=seed
@@ -72,19 +81,26 @@ def main():
             batches = batches + len(x_fit) * (np.random.default_rng(seed).random(batches.shape) < 0.5)
         warmup = max(1, steps // 20)
         schedule = keras.optimizers.schedules.CosineDecay(0.0, steps - warmup, warmup_target=rate, warmup_steps=warmup)
-        encoder = build_cnn_encoder((28, 28), embedding_dim=dim, filters=(12, 24, 48), pool_before_norm=True, seed=seed)
+        encoder = build_cnn_encoder(
+            (28, 28), embedding_dim=dim, filters=tuple(int(f) for f in filters.split(",")),
+            pooling=pooling, pool_before_norm=True, seed=seed,
+        )  # fmt: skip
         encoder.compile(optimizer=keras.optimizers.Adam(schedule), loss=TripletLoss(margin=margin, mining=mining))
         start = time.perf_counter()
         encoder.fit(
             gather_batches((images, labels), batches), steps_per_epoch=steps, epochs=1, shuffle=False, verbose=0
         )
         seconds = time.perf_counter() - start
-        scores = evaluate_retrieval(encoder.predict(x_val, verbose=0), y_val)
-        print(
-            f"{mining:10s} {steps:5d} {rate:7.2g} {margin:6.2f} {dim:4d} {batch:>6s} {seed:4d}"
-            f" {scores['R@1']:7.3f} {scores['MAP@R']:9.3f} {seconds:7.1f}",
-            flush=True,
-        )
+        embeddings = {"": encoder.predict(x_val, verbose=0)}
+        if arguments.mirror_average:
+            embeddings[" +mirror"] = embeddings[""] + encoder.predict(x_val[:, :, ::-1], verbose=0)
+        for suffix, embedded in embeddings.items():
+            scores = evaluate_retrieval(embedded, y_val)
+            print(
+                f"{mining:10s} {steps:5d} {rate:7.2g} {margin:6.2f} {dim:4d} {batch:>6s} {seed:4d}"
+                f" {scores['R@1']:7.3f} {scores['MAP@R']:9.3f} {seconds:7.1f}  {filters} {pooling}{suffix}",
+                flush=True,
+            )
 
 
 if __name__ == "__main__":
