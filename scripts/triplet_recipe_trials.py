@@ -65,7 +65,7 @@ def main():
         images, labels = x_fit, y_fit
     print(
         f"{'mining':10s} {'steps':>5s} {'lr':>7s} {'margin':>6s} {'dim':>4s} {'P x K':>6s} {'seed':>4s}"
-        f" {'val R@1':>7s} {'val MAP@R':>9s} {'train s':>7s}",
+        f" {'val R@1':>7s} {'val MAP@R':>9s} {'train s':>7s}  filters pooling",
         flush=True,
     )
     trials = itertools.product(
